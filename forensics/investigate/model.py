@@ -1,0 +1,260 @@
+"""The investigation's result objects: the contract between stages.
+
+`forensics.investigate.investigate()` returns an `Investigation`; the CLI
+prints it (text or `--json`), the report renders it, the notebooks inspect it.
+Field names are stable: add fields, do not rename them (the JSON schema in
+`forensics/investigate/investigation.schema.json` follows these classes).
+
+All datetimes are timezone-aware UTC.  Human-facing strings in `explanation`
+fields are English; the report translates by `name`/`result` codes, so codes
+are the contract, sentences are a convenience.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Assessment = Literal[
+    "account_holder",
+    "account_holder_automation",
+    "staff",
+    "system",
+    "compromise_suspected",
+    "inconclusive",
+]
+IndicatorResult = Literal["match", "partial", "mismatch", "absent", "unknown"]
+Direction = Literal["holder", "other", "neutral"]
+ClaimClass = Literal["exact", "off_by_days", "different_year", "not_found"]
+
+
+@dataclass
+class EventRef:
+    """One event, citable as `path:line_no` with its raw text."""
+
+    event_id: int
+    ts: dt.datetime
+    source_id: int
+    path: str
+    line_no: int
+    raw: str
+    source_kind: str | None = None
+    event: str | None = None
+    result: str | None = None
+    account: str | None = None
+    actor: str | None = None
+    user: str | None = None
+    auth: str | None = None
+    session: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    method: str | None = None
+    http_path: str | None = None
+    status: int | None = None
+    referrer: str | None = None
+    target: str | None = None
+    detail: dict[str, Any] | str | None = None
+
+    @property
+    def citation(self) -> str:
+        return f"{self.path}:{self.line_no}"
+
+
+@dataclass
+class IpFacts:
+    """What enrichment knows about an address (None where no database said)."""
+
+    ip: str
+    prefix: str | None = None
+    asn: int | None = None
+    as_org: str | None = None
+    network: str | None = None        # the "ISP range" that matched (ASN or ISP database)
+    isp: str | None = None
+    country_iso: str | None = None
+    country_name: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_radius: int | None = None
+    time_zone: str | None = None
+    is_private: bool | None = None
+    anonymiser: list[str] = field(default_factory=list)   # e.g. ["vpn", "hosting", "tor", "proxy"]
+
+
+@dataclass
+class BrowserFacts:
+    user_agent: str | None
+    browser_family: str | None = None
+    browser_major: str | None = None
+    browser_version: str | None = None
+    os_family: str | None = None
+    os_version: str | None = None
+    device_class: str | None = None
+    automation_class: str | None = None    # browser | headless | library | crawler | unknown | empty
+    automation_tool: str | None = None
+    fingerprint_family: str | None = None
+
+    @property
+    def label(self) -> str:
+        """"Chrome 120 on Windows 10, pc" style label for people."""
+        parts = [p for p in (self.browser_family, self.browser_major) if p]
+        os_part = " ".join(p for p in (self.os_family, self.os_version) if p)
+        text = " ".join(parts) or "unknown browser"
+        if os_part:
+            text += f" on {os_part}"
+        if self.device_class:
+            text += f", {self.device_class}"
+        return text
+
+
+@dataclass
+class Click:
+    """One HTTP request of a session's click-stream."""
+
+    ref: EventRef
+    think_time_s: float | None       # seconds since the previous request (None for the first)
+    is_asset: bool                   # static asset (css/js/img/font) loaded by a browser
+
+
+@dataclass
+class Session:
+    session_id: str | None
+    account: str
+    user: str | None
+    actor: str | None                # customer | staff | api | system
+    auth: str | None                 # password | password+mfa | api_key | sso | impersonation
+    ip: str | None
+    user_agent: str | None
+    start: dt.datetime
+    end: dt.datetime | None
+    end_reason: str | None           # logout | idle_timeout | open
+    login: EventRef | None
+    actions: list[EventRef] = field(default_factory=list)
+    ip_facts: IpFacts | None = None
+    browser: BrowserFacts | None = None
+
+
+@dataclass
+class Indicator:
+    name: str                        # stable code, e.g. "browser_fingerprint"
+    label: str                       # short English title
+    observed: str                    # what this session/action shows
+    baseline: str                    # what it was compared with
+    result: IndicatorResult
+    direction: Direction
+    explanation: str                 # one plain-English sentence
+    evidence: list[EventRef] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)  # machine-readable details (counts, ids)
+
+
+@dataclass
+class HistoryRow:
+    """An earlier session compared with the disputed one, identifier by identifier."""
+
+    session: Session
+    same_ip: Literal["same", "partial", "new", "unknown"]
+    same_network: Literal["same", "partial", "new", "unknown"]
+    same_browser: Literal["same", "partial", "new", "unknown"]
+    same_country: Literal["same", "partial", "new", "unknown"]
+    counts_for_prior_activity: bool = False
+
+
+@dataclass
+class ActionFinding:
+    """A disputed action and everything said about it."""
+
+    action: EventRef
+    assessment: Assessment
+    reason: str                                  # one line
+    key_facts: list[str]                         # the three or four facts that carry it
+    session: Session | None
+    indicators: list[Indicator]
+    history: list[HistoryRow] = field(default_factory=list)
+    prior_activity: list[Session] = field(default_factory=list)
+    failed_logins: list[EventRef] = field(default_factory=list)
+    account_changes: list[EventRef] = field(default_factory=list)
+    staff_activity: list[EventRef] = field(default_factory=list)
+    clickstream: list[Click] = field(default_factory=list)
+    clickstream_verdict: Literal["human", "automated", "unknown"] = "unknown"
+    timeline: list[EventRef] = field(default_factory=list)   # merged events around the action
+    missing: list[str] = field(default_factory=list)           # for inconclusive: what the logs lack
+
+
+@dataclass
+class ClaimMatch:
+    event: EventRef
+    classification: ClaimClass
+    days_off: int | None = None
+    year: int | None = None
+
+
+@dataclass
+class ClaimResult:
+    text: str                                    # the customer's own words
+    language: str | None                         # en | de | cs | pl
+    dates: list[dt.date]                         # the date(s) they meant (year filled per candidate)
+    day_months: list[tuple[int, int]]            # (day, month) as written
+    year_given: bool
+    action: str | None                           # canonical event name, e.g. "reinstall"
+    classification: ClaimClass
+    matches: list[ClaimMatch] = field(default_factory=list)
+    covered: bool | None = None                  # do the logs cover the claimed period at all?
+    explanation: str = ""
+
+
+@dataclass
+class Gap:
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass
+class SourceCoverage:
+    source_id: int
+    path: str
+    source_kind: str | None
+    format: str
+    sha256: str
+    first_ts: dt.datetime | None
+    last_ts: dt.datetime | None
+    gaps: list[Gap] = field(default_factory=list)
+    tz_decision: str | None = None
+    year_decision: str | None = None
+    lines_read: int | None = None
+    events_parsed: int | None = None
+    lines_rejected: int | None = None
+
+
+@dataclass
+class Investigation:
+    account: str
+    parameters: dict[str, Any]                   # action, target, since, until, tz, claims
+    generated_at: dt.datetime
+    tool_version: str
+    findings: list[ActionFinding]
+    claims: list[ClaimResult]
+    coverage: list[SourceCoverage]
+    geoip_databases: list[dict[str, Any]]        # type, build date, sha256, path
+    isp_data_available: bool
+    thresholds: dict[str, Any]                   # the rules in force
+    queries_used: list[str]
+    sessions: list[Session] = field(default_factory=list)  # every session of the account in scope
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (datetimes as ISO 8601 strings with offset)."""
+        return _jsonable(dataclasses.asdict(self))
+
+
+def _jsonable(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

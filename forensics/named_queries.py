@@ -1,0 +1,97 @@
+"""Named SQL queries: one file per query in `queries/`, metadata in its header.
+
+A query file starts with a header of `--` comment lines::
+
+    -- name: failed_logins
+    -- description: Failed logins of an account (panel and sshd) in a window.
+    -- param account: the customer account id
+    -- param since: TIMESTAMPTZ, start of the window (inclusive)
+    -- param until: TIMESTAMPTZ, end of the window (exclusive)
+
+The body uses DuckDB `$name` parameters only.  Values are bound, never
+pasted; identifiers never come from input.  A finding is a query that returns
+the evidence rows: an empty result means "not observed".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from forensics.errors import ForensicsError
+from forensics.resources import queries_dir
+
+_HEADER = re.compile(r"^--\s*(name|description|param)\s*(\w+)?\s*:\s*(.*)$")
+
+
+@dataclass
+class NamedQuery:
+    name: str
+    description: str
+    params: dict[str, str] = field(default_factory=dict)  # name -> description
+    sql: str = ""
+    path: Path | None = None
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    name = description = None
+    params: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            if line.strip():
+                break
+            continue
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, pname, value = m.groups()
+        if key == "name":
+            name = value.strip()
+        elif key == "description":
+            description = value.strip()
+        elif key == "param" and pname:
+            params[pname] = value.strip()
+    if not name or not description:
+        raise ForensicsError(f"{path}: query header needs '-- name:' and '-- description:' lines")
+    if name != path.stem:
+        raise ForensicsError(f"{path}: header name {name!r} differs from the file name")
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", text))
+    undeclared = used - set(params)
+    if undeclared:
+        raise ForensicsError(f"{path}: parameters used but not declared: {', '.join(sorted(undeclared))}")
+    return NamedQuery(name=name, description=description, params=params, sql=text, path=path)
+
+
+@lru_cache(maxsize=None)
+def all_queries() -> dict[str, NamedQuery]:
+    """Every packaged query, by name."""
+    return {p.stem: parse_query_file(p) for p in sorted(queries_dir().glob("*.sql"))}
+
+
+def get_query(name: str) -> NamedQuery:
+    queries = all_queries()
+    if name not in queries:
+        raise ForensicsError(f"no query named {name!r}; known: {', '.join(sorted(queries)) or 'none'}")
+    return queries[name]
+
+
+def run_query(case, name: str, params: dict | None = None, *, cursor=None):
+    """Run a named query on a case with bound parameters; return a DataFrame."""
+    q = get_query(name)
+    params = dict(params or {})
+    unknown = set(params) - set(q.params)
+    if unknown:
+        raise ForensicsError(f"query {name!r} takes no parameter {', '.join(sorted(unknown))}; it takes: {', '.join(q.params) or 'none'}")
+    missing = set(q.params) - set(params)
+    if missing:
+        raise ForensicsError(f"query {name!r} needs parameter(s): {', '.join(sorted(missing))}")
+    con = cursor or case.con
+    import duckdb
+
+    try:
+        return con.execute(q.sql, params).df()
+    except duckdb.Error as exc:
+        raise ForensicsError(f"query {name!r} failed: {exc}") from None

@@ -1,0 +1,174 @@
+"""The case file's schema: one DuckDB file per case.
+
+Every table is created here, so a reader finds the whole data model in one
+place.  Each stage owns its tables:
+
+* ingest:       sources, events, rejects
+* enrich:       user_agents, ip_info, geoip_databases, enrich_runs
+* (case-wide):  case_meta (key/value: created_at, tool version, notes)
+
+Columns are documented in README.md ("The case file"); tests/test_docs.py
+checks that every column here is documented there.
+"""
+
+SCHEMA_VERSION = 1
+
+DDL = [
+    """
+    CREATE TABLE IF NOT EXISTS case_meta (
+        key   VARCHAR PRIMARY KEY,
+        value VARCHAR
+    )
+    """,
+    # Chain of custody: one row per ingested file.
+    """
+    CREATE TABLE IF NOT EXISTS sources (
+        source_id          INTEGER PRIMARY KEY,
+        path               VARCHAR NOT NULL,   -- as given on the command line
+        abs_path           VARCHAR,
+        size_bytes         BIGINT,
+        sha256             VARCHAR NOT NULL,   -- of the file's bytes as stored (compressed if compressed)
+        mtime              TIMESTAMPTZ,
+        format             VARCHAR NOT NULL,
+        source_kind        VARCHAR,            -- panel | http | ssh | syslog | ...
+        host               VARCHAR,
+        compression        VARCHAR,            -- gzip | bz2 | xz | NULL
+        tz                 VARCHAR,            -- zone applied to naive timestamps
+        tz_decision        VARCHAR,            -- how tz was chosen (option, format, assumed UTC, in-line offsets)
+        tz_assumed         BOOLEAN,            -- true when UTC was assumed for lack of any information
+        year_decision      VARCHAR,            -- for year-less formats: how the year was inferred
+        lines_read         BIGINT,
+        events_parsed      BIGINT,
+        lines_rejected     BIGINT,
+        lines_blank        BIGINT,
+        invalid_utf8_lines BIGINT,
+        truncated          BOOLEAN,
+        truncation_reason  VARCHAR,
+        first_ts           TIMESTAMPTZ,
+        last_ts            TIMESTAMPTZ,
+        ingested_at        TIMESTAMPTZ,
+        tool_version       VARCHAR,
+        assumptions        JSON                -- list of sentences, each an assumption made
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS events (
+        event_id    BIGINT,
+        source_id   INTEGER NOT NULL,
+        line_no     BIGINT NOT NULL,           -- 1-based line in the (decompressed) file
+        ts          TIMESTAMPTZ,               -- UTC instant
+        ts_raw      VARCHAR,                   -- the timestamp text as written
+        source_kind VARCHAR,                   -- panel | http | ssh | syslog | ...
+        event       VARCHAR,                   -- canonical vocabulary (README)
+        result      VARCHAR,                   -- success | failure | NULL
+        account     VARCHAR,
+        actor       VARCHAR,                   -- customer | staff | api | system
+        "user"      VARCHAR,
+        auth        VARCHAR,
+        session     VARCHAR,
+        ip          VARCHAR,                   -- normalised text (IPv4-mapped IPv6 -> IPv4)
+        port        INTEGER,
+        user_agent  VARCHAR,
+        method      VARCHAR,
+        path        VARCHAR,
+        status      INTEGER,
+        bytes       BIGINT,
+        referrer    VARCHAR,
+        target      VARCHAR,
+        host        VARCHAR,
+        detail      JSON,
+        raw         VARCHAR,                   -- the line, decoded (invalid UTF-8 replaced by U+FFFD)
+        raw_bytes   BLOB                       -- the original bytes, only where the line was not valid UTF-8
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS rejects (
+        source_id INTEGER NOT NULL,
+        line_no   BIGINT NOT NULL,
+        reason    VARCHAR NOT NULL,
+        raw       VARCHAR,
+        raw_bytes BLOB
+    )
+    """,
+    # Enrichment: one row per distinct value.
+    """
+    CREATE TABLE IF NOT EXISTS user_agents (
+        user_agent       VARCHAR PRIMARY KEY,   -- the exact string
+        browser_family   VARCHAR,
+        browser_version  VARCHAR,
+        browser_major    VARCHAR,
+        os_family        VARCHAR,
+        os_version       VARCHAR,
+        device_family    VARCHAR,
+        device_brand     VARCHAR,
+        device_model     VARCHAR,
+        device_class     VARCHAR,               -- pc | mobile | tablet | bot | other
+        is_bot           BOOLEAN,
+        automation_class VARCHAR,               -- browser | headless | library | crawler | unknown | empty
+        automation_tool  VARCHAR,               -- e.g. HeadlessChrome, curl, python-requests
+        fingerprint_exact VARCHAR,              -- the full string
+        fingerprint_family VARCHAR,             -- browser family + OS family + device class (drift-tolerant)
+        parser_version   VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS geoip_databases (
+        db_id         INTEGER PRIMARY KEY,
+        path          VARCHAR NOT NULL,
+        database_type VARCHAR NOT NULL,         -- from the file's metadata, e.g. GeoLite2-ASN
+        build_epoch   BIGINT,
+        build_date    TIMESTAMPTZ,
+        sha256        VARCHAR NOT NULL,
+        ip_version    INTEGER,
+        description   VARCHAR,
+        added_at      TIMESTAMPTZ
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS ip_info (
+        ip              VARCHAR PRIMARY KEY,    -- normalised address
+        ip_version      INTEGER,
+        is_valid        BOOLEAN,
+        is_private      BOOLEAN,
+        is_reserved     BOOLEAN,
+        is_loopback     BOOLEAN,
+        prefix          VARCHAR,                -- /24 (IPv4) or /48 (IPv6) by default
+        asn             BIGINT,
+        as_org          VARCHAR,
+        asn_network     VARCHAR,                -- the network that matched in the ASN database
+        isp             VARCHAR,
+        organization    VARCHAR,
+        isp_network     VARCHAR,
+        country_iso     VARCHAR,
+        country_name    VARCHAR,
+        city            VARCHAR,
+        latitude        DOUBLE,
+        longitude       DOUBLE,
+        accuracy_radius INTEGER,
+        time_zone       VARCHAR,
+        geo_network     VARCHAR,
+        is_anonymous_vpn     BOOLEAN,
+        is_hosting_provider  BOOLEAN,
+        is_tor_exit_node     BOOLEAN,
+        is_public_proxy      BOOLEAN,
+        is_anonymous         BOOLEAN,
+        asn_db_id       INTEGER,                -- which geoip_databases row answered each part
+        isp_db_id       INTEGER,
+        geo_db_id       INTEGER,
+        anon_db_id      INTEGER,
+        enriched_at     TIMESTAMPTZ
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS enrich_runs (
+        run_id          INTEGER PRIMARY KEY,
+        started_at      TIMESTAMPTZ,
+        finished_at     TIMESTAMPTZ,
+        new_user_agents BIGINT,
+        new_ips         BIGINT,
+        invalid_ips     BIGINT,
+        geoip_db_ids    VARCHAR,                -- comma-separated db_id list used in this run
+        note            VARCHAR                 -- e.g. "no GeoIP database: ISP data unavailable"
+    )
+    """,
+]
