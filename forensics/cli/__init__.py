@@ -59,7 +59,7 @@ def _register() -> None:
     # the modules import their heavy dependencies inside the commands.
     from importlib import import_module
 
-    for module in ("ingest", "enrich", "investigate", "report", "demo"):
+    for module in ("ingest", "formats", "enrich", "investigate", "report", "demo"):
         try:
             mod = import_module(f"forensics.cli.{module}")
         except ModuleNotFoundError as exc:
