@@ -1,0 +1,79 @@
+"""The docs and the CLI must agree (the sqlite-utils idea).
+
+* every command and subcommand has help text and answers `--help`;
+* every command is mentioned in README.md;
+* every column of the case schema is documented in README.md;
+* .ci/run runs the README's test command verbatim.
+"""
+
+import re
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from forensics.cli import main
+from forensics.schema import DDL
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _walk(group, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        path = prefix + (name,)
+        yield path, cmd
+        if isinstance(cmd, click.Group):
+            yield from _walk(cmd, path)
+
+
+COMMANDS = list(_walk(main))
+
+
+def test_there_are_commands():
+    assert COMMANDS, "the CLI registered no commands"
+
+
+@pytest.mark.parametrize("path,cmd", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_every_command_has_help(path, cmd):
+    assert (cmd.help or "").strip(), f"`forensics {' '.join(path)}` has no help text"
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+@pytest.mark.parametrize("path,cmd", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_every_command_is_in_readme(path, cmd):
+    assert f"forensics {' '.join(path)}" in README, f"README.md does not mention `forensics {' '.join(path)}`"
+
+
+def _schema_columns():
+    for statement in DDL:
+        table = re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", statement).group(1)
+        body = statement[statement.index("(") + 1 : statement.rindex(")")]
+        for line in body.splitlines():
+            line = line.split("--")[0].strip().rstrip(",")
+            m = re.match(r'"?([a-z_0-9]+)"?\s+[A-Z]', line)
+            if m:
+                yield table, m.group(1)
+
+
+@pytest.mark.parametrize("table,column", list(_schema_columns()))
+def test_every_schema_column_is_documented(table, column):
+    # A column counts as documented when README has a table row starting with it.
+    assert re.search(rf"^\|\s*`{column}`\s*\|", README, re.M), f"column {table}.{column} is not documented in README.md"
+
+
+def test_readme_starts_with_the_two_commands_and_ci_runs_the_second():
+    block = re.search(r"```sh\n(.*?)\n```", README, re.S).group(1).strip().splitlines()
+    assert len(block) == 2, "README must start with exactly two set-up commands"
+    assert "forensics demo" in block[0]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert block[1] in ci, ".ci/run must run the README's test command verbatim"
+
+
+def test_version_and_usage_errors():
+    runner = CliRunner()
+    assert runner.invoke(main, ["--version"]).exit_code == 0
+    result = runner.invoke(main, ["no-such-command"])
+    assert result.exit_code == 2
