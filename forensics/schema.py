@@ -126,7 +126,8 @@ DDL = [
     """,
     """
     CREATE TABLE IF NOT EXISTS ip_info (
-        ip              VARCHAR PRIMARY KEY,    -- normalised address
+        ip              VARCHAR PRIMARY KEY,    -- normalised address, exactly as in events.ip (the join key)
+        address         VARCHAR,                -- canonical form (IPv4-mapped IPv6 folded); NULL when invalid
         ip_version      INTEGER,
         is_valid        BOOLEAN,
         is_private      BOOLEAN,
@@ -152,10 +153,14 @@ DDL = [
         is_tor_exit_node     BOOLEAN,
         is_public_proxy      BOOLEAN,
         is_anonymous         BOOLEAN,
+        is_residential_proxy BOOLEAN,
+        anon_network    VARCHAR,
         asn_db_id       INTEGER,                -- which geoip_databases row answered each part
         isp_db_id       INTEGER,
         geo_db_id       INTEGER,
         anon_db_id      INTEGER,
+        looked_up_db_ids INTEGER[],             -- every geoip_databases row this address was looked up in
+        run_id          INTEGER,                -- enrich_runs row that last wrote this row
         enriched_at     TIMESTAMPTZ
     )
     """,
@@ -166,6 +171,7 @@ DDL = [
         finished_at     TIMESTAMPTZ,
         new_user_agents BIGINT,
         new_ips         BIGINT,
+        updated_ips     BIGINT,                 -- known addresses looked up again in databases added since
         invalid_ips     BIGINT,
         geoip_db_ids    VARCHAR,                -- comma-separated db_id list used in this run
         note            VARCHAR                 -- e.g. "no GeoIP database: ISP data unavailable"
