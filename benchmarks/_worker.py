@@ -1,0 +1,149 @@
+"""Child process: time one library call of a pipeline stage.
+
+The parent (`benchmarks.stages`) runs this module in a fresh interpreter so
+that each stage's peak RSS is its own and a failure in a stage cannot take
+the whole benchmark down.  It prints one JSON document on stdout.
+
+Usage::
+
+    python -m benchmarks._worker enrich CASE [--geoip DB]...
+    python -m benchmarks._worker investigate CASE --accounts N --seed S [--account ID]...
+    python -m benchmarks._worker report CASE --account ID --out DIR --repeat N [--claim TEXT]...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def _case(path: str, read_only: bool = False):
+    from forensics.case import Case
+
+    return Case.open(path, read_only=read_only)
+
+
+def enrich(args) -> dict:
+    from forensics.enrich import enrich_case
+
+    case = _case(args.case)
+    try:
+        distinct = case.con.execute(
+            "SELECT count(DISTINCT user_agent), count(DISTINCT ip) FROM events").fetchone()
+        start = time.perf_counter()
+        outcome = enrich_case(case, geoip_paths=list(args.geoip))
+        seconds = time.perf_counter() - start
+        stored = case.con.execute(
+            "SELECT (SELECT count(*) FROM user_agents), (SELECT count(*) FROM ip_info)").fetchone()
+    finally:
+        case.close()
+    return {"seconds": seconds, "distinct_user_agents": distinct[0], "distinct_ips": distinct[1],
+            "user_agents_rows": stored[0], "ip_info_rows": stored[1], "outcome": repr(outcome)[:500]}
+
+
+def pick_accounts(case, n: int, seed: int) -> list[str]:
+    """`n` random accounts of the panel log (seeded, so every run times the same ones)."""
+    accounts = [row[0] for row in case.con.execute(
+        "SELECT DISTINCT account FROM events WHERE account IS NOT NULL AND source_kind = 'panel' "
+        "ORDER BY account").fetchall()]
+    return random.Random(seed).sample(accounts, min(n, len(accounts)))
+
+
+def investigate_accounts(args) -> dict:
+    from forensics.investigate import investigate
+
+    case = _case(args.case)
+    try:
+        accounts = list(args.account) or pick_accounts(case, args.accounts, args.seed)
+        if not accounts:
+            return {"error": "no panel accounts in the case"}
+        # Warm-up: the target is "warm file cache"; the first call also pays
+        # the imports and the first reads of the case's column segments.
+        _, warm = _timed(investigate, case, accounts[-1])
+        rows = []
+        for account in accounts:
+            n_events = case.con.execute(
+                "SELECT count(*) FROM events WHERE account = $a", {"a": account}).fetchone()[0]
+            result, seconds = _timed(investigate, case, account)
+            rows.append({"account": account, "seconds": seconds, "account_events": n_events,
+                         "findings": len(getattr(result, "findings", []) or []),
+                         "sessions": len(getattr(result, "sessions", []) or [])})
+        total_events = case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        case.close()
+    times = [r["seconds"] for r in rows]
+    return {"warmup_seconds": warm, "median": statistics.median(times), "worst": max(times),
+            "case_events": total_events, "accounts": rows}
+
+
+def report(args) -> dict:
+    from forensics.investigate import investigate
+    from forensics.report import render_report
+
+    case = _case(args.case)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        kwargs = {"claims": list(args.claim)} if args.claim else {}
+        investigation, investigate_s = _timed(investigate, case, args.account, **kwargs)
+        runs = []
+        for i in range(args.repeat):
+            out = out_dir / f"report-{i}.pdf"
+            _, seconds = _timed(render_report, investigation, out)
+            runs.append(seconds)
+        pdf = out_dir / f"report-{args.repeat - 1}.pdf"
+        pages = None
+        try:
+            from pypdf import PdfReader
+
+            pages = len(PdfReader(str(pdf)).pages)
+        except Exception:  # pypdf is a test extra; pages are a nicety
+            pass
+    finally:
+        case.close()
+    return {"account": args.account, "investigate_seconds": investigate_s, "runs": runs,
+            "median": statistics.median(runs), "pdf_bytes": pdf.stat().st_size, "pages": pages,
+            "findings": len(investigation.findings), "claims": len(investigation.claims)}
+
+
+def _timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks._worker")
+    sub = parser.add_subparsers(dest="stage", required=True)
+    p = sub.add_parser("enrich")
+    p.add_argument("case")
+    p.add_argument("--geoip", action="append", default=[])
+    p = sub.add_parser("investigate")
+    p.add_argument("case")
+    p.add_argument("--accounts", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--account", action="append", default=[])
+    p = sub.add_parser("report")
+    p.add_argument("case")
+    p.add_argument("--account", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--claim", action="append", default=[])
+    args = parser.parse_args(argv)
+    handler = {"enrich": enrich, "investigate": investigate_accounts, "report": report}[args.stage]
+    try:
+        result = handler(args)
+    except ImportError as exc:
+        # The stage is not built (yet): a missing figure, not a failure.
+        result = {"missing": f"{type(exc).__name__}: {exc}"}
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

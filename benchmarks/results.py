@@ -1,0 +1,192 @@
+"""Targets, and the table a run prints (plain text or Markdown for the README)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+
+# The targets of the other issues (ingest #2, enrich #3, investigate #4, report #5).
+INGEST_LINES_PER_S = 500_000
+INGEST_PEAK_RSS = 1 * GIB          # for a 2 GB access log
+ENRICH_SECONDS = 10.0              # 20,000 UAs + 100,000 IPs
+ENRICH_UAS, ENRICH_IPS = 20_000, 100_000
+INVESTIGATE_SECONDS = 1.0          # median, 20 M events
+REPORT_SECONDS = 3.0
+
+FORMAT_LABELS = {
+    "access_combined": "combined access log",
+    "sshd_syslog": "sshd syslog",
+    "panel_jsonl": "panel JSON Lines",
+}
+
+
+@dataclass
+class Row:
+    figure: str
+    measured: str
+    target: str = ""
+    status: str = ""          # pass | FAIL | skipped | missing | error | ""
+
+
+def _n(value, digits=0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _mib(value) -> str:
+    return "–" if value is None else f"{value / MIB:,.0f} MiB"
+
+
+def _check(ok: bool | None) -> str:
+    return "" if ok is None else ("pass" if ok else "FAIL")
+
+
+def rows(results: dict) -> list[Row]:
+    out: list[Row] = []
+    missing = {m["figure"]: m["why"] for m in results.get("missing", [])}
+    ingest = results.get("ingest", {})
+    for label, name in FORMAT_LABELS.items():
+        fig = ingest.get(label)
+        if not fig:
+            why = missing.get(f"ingest {label}")
+            out.append(Row(f"ingest {name}", "not measured", status="missing" if why else ""))
+            continue
+        size = f"{fig['bytes'] / MIB:,.0f} MiB, {_n(fig['lines_read'])} lines"
+        if fig.get("error"):
+            out.append(Row(f"ingest {name} ({size})", fig["error"][:80], status="error"))
+            continue
+        measured = f"{_n(fig['lines_per_s'])} lines/s, peak RSS {_mib(fig['peak_rss_bytes'])}"
+        if label == "access_combined":
+            speed_ok = fig["lines_per_s"] is not None and fig["lines_per_s"] >= INGEST_LINES_PER_S
+            rss_ok = fig["peak_rss_bytes"] is not None and fig["peak_rss_bytes"] < INGEST_PEAK_RSS
+            target = f"≥ {INGEST_LINES_PER_S:,} lines/s; < 1 GiB RSS for 2 GB"
+            status = _check(speed_ok and rss_ok)
+            if fig["bytes"] < 2 * 10**9:
+                target += f" (file is {fig['bytes'] / 10**9:.2f} GB)"
+            out.append(Row(f"ingest {name} ({size})", measured, target, status))
+        else:
+            out.append(Row(f"ingest {name} ({size})", measured))
+    peers = results.get("peers", {})
+    if isinstance(peers, dict) and "skipped" not in peers:
+        for name, peer in peers.items():
+            label = f"  peer: {peer['description']}"
+            if peer.get("skipped"):
+                out.append(Row(label, peer["skipped"], status="skipped"))
+            elif peer.get("error"):
+                out.append(Row(label, peer["error"][:80], status="error"))
+            else:
+                ratio = peer.get("forensics_speedup")
+                ratio_text = f"; forensics ingest = {ratio:.2f}× this" if ratio else ""
+                out.append(Row(label, f"{_n(peer['lines_per_s'])} lines/s ({peer['wall_s']:.1f} s), "
+                                      f"peak RSS {_mib(peer['peak_rss_bytes'])}{ratio_text}"))
+    out.append(_enrich_target_row(results))
+    enrich_case = results.get("enrich_case")
+    if enrich_case and enrich_case.get("seconds") is not None:
+        out.append(Row(f"enrich the generated case ({_n(enrich_case['distinct_user_agents'])} UAs + "
+                       f"{_n(enrich_case['distinct_ips'])} IPs)", f"{enrich_case['seconds']:.2f} s"))
+    out.append(_investigate_row(results))
+    out.append(_report_row(results))
+    size = results.get("case_size")
+    if size:
+        out.append(Row("case file vs input", f"{size['case_bytes'] / MIB:,.0f} MiB vs "
+                       f"{size['input_bytes'] / MIB:,.0f} MiB = {size['ratio']:.2f}×"))
+    return out
+
+
+def _enrich_target_row(results) -> Row:
+    fig = results.get("enrich_target")
+    target = f"< {ENRICH_SECONDS:.0f} s for {ENRICH_UAS:,} UAs + {ENRICH_IPS:,} IPs"
+    if not fig:
+        return Row("enrich (dedicated input)", "not measured", target, "missing")
+    name = f"enrich {_n(fig.get('distinct_user_agents') or fig['user_agents'])} UAs + " \
+           f"{_n(fig.get('distinct_ips') or fig['ips'])} IPs"
+    if fig.get("missing"):
+        return Row(name, "stage not built", target, "missing")
+    if fig.get("error") or fig.get("seconds") is None:
+        return Row(name, (fig.get("error") or "no result")[:80], target, "error")
+    full = fig["user_agents"] >= ENRICH_UAS and fig["ips"] >= ENRICH_IPS
+    status = _check(fig["seconds"] < ENRICH_SECONDS) if full else ""
+    return Row(name, f"{fig['seconds']:.2f} s, peak RSS {_mib(fig.get('peak_rss_bytes'))}", target, status)
+
+
+def _investigate_row(results) -> Row:
+    fig = results.get("investigate")
+    target = f"median < {INVESTIGATE_SECONDS:.0f} s on 20 M events"
+    if not fig:
+        return Row("investigate one account", "not measured", target, "missing")
+    if fig.get("missing"):
+        return Row("investigate one account", "stage not built", target, "missing")
+    if fig.get("error") or fig.get("median") is None:
+        return Row("investigate one account", (fig.get("error") or "no result")[:80], target, "error")
+    n = len(fig.get("accounts", []))
+    events = [a["account_events"] for a in fig.get("accounts", [])]
+    name = f"investigate one account ({n} random, {_n(fig['case_events'])} events in case)"
+    measured = (f"median {fig['median']:.3f} s, worst {fig['worst']:.3f} s "
+                f"(accounts of {min(events):,}–{max(events):,} events)") if events else f"median {fig['median']:.3f} s"
+    big = fig["case_events"] >= 15_000_000
+    return Row(name, measured, target, _check(fig["median"] < INVESTIGATE_SECONDS) if big else "")
+
+
+def _report_row(results) -> Row:
+    fig = results.get("report")
+    target = f"< {REPORT_SECONDS:.0f} s"
+    if not fig:
+        return Row("report render", "not measured", target, "missing")
+    if fig.get("missing"):
+        return Row("report render", "stage not built", target, "missing")
+    if fig.get("error") or fig.get("median") is None:
+        return Row("report render", (fig.get("error") or "no result")[:80], target, "error")
+    name = f"report render ({fig['findings']} disputed actions, {fig.get('pages') or '?'} pages)"
+    return Row(name, f"median {fig['median']:.2f} s, {fig['pdf_bytes'] / 1024:,.0f} KiB PDF", target,
+               _check(fig["median"] < REPORT_SECONDS))
+
+
+def text_table(results: dict) -> str:
+    table = rows(results)
+    headers = ("figure", "measured", "target", "result")
+    cells = [(r.figure, r.measured, r.target, r.status) for r in table]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    lines = [_header_line(results), ""]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    lines.append("  ".join("-" * w for w in widths))
+    for c in cells:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(c, widths)).rstrip())
+    lines += _notes(results)
+    return "\n".join(lines)
+
+
+def markdown_table(results: dict) -> str:
+    lines = [f"_{_header_line(results)}_", "", "| figure | measured | target | result |", "|---|---|---|---|"]
+    for r in rows(results):
+        cells = [c.replace("|", "\\|") for c in (r.figure.strip(), r.measured, r.target, r.status)]
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = _notes(results)
+    if notes:
+        lines.append("")
+        lines += [f"- {n.strip().lstrip('* ')}" for n in notes if n.strip()]
+    return "\n".join(lines)
+
+
+def _header_line(results: dict) -> str:
+    m = results["machine"]
+    sample = results.get("sample", {})
+    total = sample.get("total_lines")
+    return (f"scale {results['scale']}: {_n(total)} input lines; {m['date_utc']}; {m['cpu_model']}, "
+            f"{m['cpu_cores']} cores, {(m['memory_bytes'] or 0) / GIB:.0f} GiB; Python {m['python']}, "
+            f"DuckDB {m['libraries'].get('duckdb')}; GoAccess {m['peers'].get('goaccess') or 'not installed'}, "
+            f"{m['peers'].get('lnav') or 'lnav not installed'}; median of {results['parameters']['repeat']} runs "
+            f"({results['parameters']['peer_repeat']} for peers)")
+
+
+def _notes(results: dict) -> list[str]:
+    notes = []
+    if not results["parameters"]["scale"].get("targets_apply"):
+        notes.append("  * targets are set for the large scale; at this scale pass/fail is indicative only")
+    for m in results.get("missing", []):
+        notes.append(f"  * missing: {m['figure']}: {m['why']}")
+    for e in results.get("errors", []):
+        notes.append(f"  * error: {e['figure']}: {e['error'][:300]}")
+    return notes

@@ -1,0 +1,306 @@
+"""The order of a benchmark run, and the JSON document it produces."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import inputs, machine, peers, stages
+from benchmarks.scales import Scale
+
+REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
+
+
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _process_dict(run) -> dict:
+    return {"wall_s": run.wall_s, "peak_rss_bytes": run.peak_rss_bytes, "user_s": run.user_s,
+            "sys_s": run.sys_s, "returncode": run.returncode}
+
+
+class Runner:
+    """Runs every figure of one scale; `results` is the JSON document."""
+
+    def __init__(self, scale: Scale, work_dir: Path, *, repeat: int | None = None, seed: int = inputs.SEED,
+                 regenerate: bool = False, keep: bool = False, skip_peers: bool = False, log=None):
+        self.scale = scale
+        self.work_dir = work_dir
+        self.repeat = repeat or scale.repeat
+        self.peer_repeat = min(self.repeat, scale.peer_repeat) if repeat else scale.peer_repeat
+        self.seed = seed
+        self.regenerate = regenerate
+        self.keep = keep
+        self.skip_peers = skip_peers
+        self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+        self.results: dict = {
+            "scale": scale.name,
+            "command": "python -m benchmarks " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            "machine": machine.describe(),
+            "parameters": {"repeat": self.repeat, "peer_repeat": self.peer_repeat, "seed": seed,
+                           "scale": scale.__dict__},
+            "missing": [],
+            "errors": [],
+        }
+
+    # -- helpers -----------------------------------------------------------
+    def missing(self, figure: str, why: str) -> None:
+        self.log(f"  missing: {figure}: {why}")
+        self.results["missing"].append({"figure": figure, "why": why})
+
+    def error(self, figure: str, what: str) -> None:
+        self.log(f"  ERROR: {figure}: {what}")
+        self.results["errors"].append({"figure": figure, "error": what})
+
+    # -- the run -----------------------------------------------------------
+    def run(self) -> dict:
+        started = time.perf_counter()
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            sample = inputs.generate(self.scale, self.work_dir, seed=self.seed,
+                                     regenerate=self.regenerate, log=self.log)
+        except Exception as exc:  # no generator: nothing to measure on
+            self.missing("sample", str(exc))
+            sample = None
+        if sample is not None:
+            self.results["sample"] = self._describe_sample(sample)
+            case = self.measure_ingest(sample)
+            if not self.skip_peers:
+                self.measure_peers(sample.access_log)
+            else:
+                self.results["peers"] = {"skipped": "--no-peers"}
+            if case:
+                self.measure_enrich_case(case, sample)
+                self.measure_enrich_target(sample)
+                self.measure_investigate(case)
+                self.measure_report(case, sample)
+                self.measure_case_size(case, sample)
+                if not self.keep:
+                    stages.remove_case(case)
+        self.results["total_seconds"] = time.perf_counter() - started
+        return self.results
+
+    def _describe_sample(self, sample) -> dict:
+        files = {}
+        for label, path in sample.logs().items():
+            with open(path, "rb") as fh:
+                lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+            files[label] = {"path": path, "bytes": os.path.getsize(path), "lines": lines}
+        total = sum(f["lines"] for f in files.values())
+        self.log(f"sample: {total:,} lines, {sum(f['bytes'] for f in files.values()) / 2**20:,.0f} MiB "
+                 + ", ".join(f"{k} {v['lines']:,}" for k, v in files.items()))
+        return {"directory": sample.directory, "generate_s": sample.generate_s,
+                "parameters": sample.parameters, "generator_counts": sample.counts,
+                "files": files, "total_lines": total, "geoip_db": sample.geoip_db,
+                "manifest_extra": sample.extra}
+
+    # -- ingest ------------------------------------------------------------
+    def measure_ingest(self, sample) -> str | None:
+        """Ingest the three logs `repeat` times into fresh cases; keep the last case."""
+        why = stages.ingest_available()
+        if why:
+            for label in sample.logs():
+                self.missing(f"ingest {label}", why)
+            return None
+        per_label: dict[str, list] = {label: [] for label in sample.logs()}
+        case = None
+        for r in range(self.repeat):
+            if case:
+                stages.remove_case(case)
+            case = str(self.work_dir / f"case-{self.scale.name}-{r}.duckdb")
+            stages.remove_case(case)
+            for label, path in sample.logs().items():
+                self.log(f"ingest {label} (run {r + 1}/{self.repeat}) ...")
+                run = stages.ingest_file(case, label, path, self.scale.timeout_s)
+                per_label[label].append(run)
+                if run.error:
+                    self.error(f"ingest {label}", run.error)
+                else:
+                    self.log(f"  {run.lines_read:,} lines in {run.process.wall_s:.2f} s = "
+                             f"{run.lines_per_s:,.0f} lines/s, peak RSS {run.process.peak_rss_bytes / 2**20:,.0f} MiB")
+        out = {}
+        for label, runs in per_label.items():
+            good = [r for r in runs if not r.error]
+            last = runs[-1]
+            out[label] = {
+                "path": last.path, "bytes": os.path.getsize(last.path), "format": last.format,
+                "lines_read": last.lines_read, "events_parsed": last.events_parsed,
+                "lines_rejected": last.lines_rejected, "lines_blank": last.lines_blank,
+                "lines_per_s": _median([r.lines_per_s for r in good]),
+                "wall_s": _median([r.process.wall_s for r in good]),
+                "peak_rss_bytes": max((r.process.peak_rss_bytes for r in good), default=None),
+                "runs": [{**_process_dict(r.process), "lines_per_s": r.lines_per_s, "error": r.error}
+                         for r in runs],
+                "error": next((r.error for r in runs if r.error), None),
+            }
+        self.results["ingest"] = out
+        ok = all(not v["error"] for v in out.values())
+        return case if ok or os.path.exists(case) else None
+
+    # -- peers -------------------------------------------------------------
+    def measure_peers(self, access_log: str) -> None:
+        ours = self.results.get("ingest", {}).get("access_combined", {}).get("lines_per_s")
+        lines = None
+        for f in self.results["sample"]["files"].values():
+            if f["path"] == access_log:
+                lines = f["lines"]
+        out = {}
+        runs = [
+            lambda: peers.run_goaccess(access_log, self.peer_repeat, self.scale.timeout_s),
+            lambda: peers.run_lnav(access_log, self.peer_repeat, self.scale.timeout_s),
+            lambda: peers.run_duckdb_bare(access_log, "parse", self.peer_repeat, self.scale.timeout_s,
+                                          str(self.work_dir)),
+            lambda: peers.run_duckdb_bare(access_log, "store", self.peer_repeat, self.scale.timeout_s,
+                                          str(self.work_dir)),
+        ]
+        for make in runs:
+            result = make()
+            self.log(f"peer {result.name}: " + (result.skipped or result.error or
+                     f"{_median([r.wall_s for r in result.runs]):.2f} s"))
+            good = [r for r in result.runs if r.ok]
+            wall = _median([r.wall_s for r in good])
+            lps = lines / wall if (wall and lines and not result.error) else None
+            out[result.name] = {
+                "description": result.description, "command": result.command, "skipped": result.skipped,
+                "error": result.error, "lines_counted": result.lines_counted, "wall_s": wall,
+                "lines_per_s": lps, "peak_rss_bytes": max((r.peak_rss_bytes for r in good), default=None),
+                "forensics_speedup": (ours / lps) if (ours and lps) else None,
+                "runs": [_process_dict(r) for r in result.runs],
+            }
+            if result.skipped:
+                self.missing(f"peer {result.name}", result.skipped)
+            elif result.error:
+                self.error(f"peer {result.name}", result.error)
+        self.results["peers"] = out
+
+    # -- enrichment --------------------------------------------------------
+    def _geoip_args(self, sample) -> list[str]:
+        return ["--geoip", sample.geoip_db] if sample.geoip_db else []
+
+    def measure_enrich_case(self, case: str, sample) -> None:
+        """Enrich the generated case itself (also what investigate needs)."""
+        self.log("enrich the generated case ...")
+        res = stages.run_worker("enrich", [case, *self._geoip_args(sample)], self.scale.timeout_s)
+        self.results["enrich_case"] = {**res.data, "process": _process_dict(res.process) if res.process else None,
+                                       "error": res.error, "missing": res.missing}
+        if res.missing:
+            self.missing("enrich (case)", res.missing)
+        elif res.error:
+            self.error("enrich (case)", res.error)
+        else:
+            self.log(f"  {res.data['distinct_user_agents']:,} UAs + {res.data['distinct_ips']:,} IPs "
+                     f"in {res.data['seconds']:.2f} s")
+
+    def measure_enrich_target(self, sample) -> None:
+        """The enrichment target's own input: N distinct UAs + M distinct IPs."""
+        n_ua, n_ip = self.scale.enrich_user_agents, self.scale.enrich_ips
+        self.log(f"enrichment input: {n_ua:,} distinct UAs + {n_ip:,} distinct IPs ...")
+        log_path = self.work_dir / f"enrich-input-{n_ua}-{n_ip}.log"
+        real = inputs.real_user_agents(REALDATA)
+        vocabulary = inputs.sample_user_agents(sample.access_log)
+        user_agents = inputs.top_up_user_agents(real, vocabulary, n_ua)
+        ips = inputs.distinct_ips(inputs.geoip_networks(sample.geoip_db), n_ip)
+        inputs.write_enrichment_log(log_path, user_agents, ips)
+        base = str(self.work_dir / "case-enrich-base.duckdb")
+        stages.remove_case(base)
+        run = stages.ingest_file(base, "enrich_input", str(log_path), self.scale.timeout_s)
+        info = {"user_agents": len(user_agents), "ips": len(ips),
+                "user_agents_from_uap_core": min(len(real), n_ua),
+                "user_agents_from_sample": len(vocabulary), "input": str(log_path)}
+        if run.error:
+            self.error("enrich (target input) ingest", run.error)
+            self.results["enrich_target"] = {**info, "error": run.error}
+            return
+        seconds, rss, last = [], [], None
+        for r in range(self.repeat):
+            copy = str(self.work_dir / "case-enrich-run.duckdb")
+            stages.remove_case(copy)
+            stages.copy_case(base, copy)
+            res = stages.run_worker("enrich", [copy, *self._geoip_args(sample)], self.scale.timeout_s)
+            stages.remove_case(copy)
+            last = res
+            if res.missing or res.error:
+                break
+            seconds.append(res.data["seconds"])
+            rss.append(res.process.peak_rss_bytes)
+            self.log(f"  run {r + 1}: {res.data['distinct_user_agents']:,} UAs + "
+                     f"{res.data['distinct_ips']:,} IPs in {res.data['seconds']:.2f} s")
+        stages.remove_case(base)
+        self.results["enrich_target"] = {**info, "seconds": _median(seconds), "runs": seconds,
+                                         "peak_rss_bytes": max(rss, default=None),
+                                         "distinct_user_agents": last.data.get("distinct_user_agents") if last else None,
+                                         "distinct_ips": last.data.get("distinct_ips") if last else None,
+                                         "error": last.error if last else None,
+                                         "missing": last.missing if last else None}
+        if last and last.missing:
+            self.missing("enrich (target input)", last.missing)
+        elif last and last.error:
+            self.error("enrich (target input)", last.error)
+
+    # -- investigate / report -------------------------------------------------
+    def measure_investigate(self, case: str) -> None:
+        n = self.scale.investigate_accounts
+        self.log(f"investigate {n} random accounts ...")
+        res = stages.run_worker("investigate", [case, "--accounts", str(n), "--seed", str(self.seed)],
+                                self.scale.timeout_s)
+        self.results["investigate"] = {**res.data, "error": res.error, "missing": res.missing,
+                                       "process": _process_dict(res.process) if res.process else None}
+        if res.missing:
+            self.missing("investigate", res.missing)
+        elif res.error:
+            self.error("investigate", res.error)
+        else:
+            self.log(f"  median {res.data['median']:.3f} s, worst {res.data['worst']:.3f} s "
+                     f"on {res.data['case_events']:,} events")
+
+    def _report_account(self, sample, case: str) -> tuple[str | None, list[str]]:
+        """The dispute account of the sample (a typical report), with its claims."""
+        extra = sample.extra or {}
+        for key in ("dispute_account", "disputed_account", "story_account"):
+            if extra.get(key):
+                return str(extra[key]), list(extra.get("dispute_claims") or extra.get("claims") or [])
+        for value in extra.values():
+            if isinstance(value, dict) and value.get("account"):
+                return str(value["account"]), list(value.get("claims") or [])
+        import duckdb
+
+        con = duckdb.connect(case, read_only=True)
+        try:
+            row = con.execute(
+                "SELECT account FROM events WHERE source_kind = 'panel' AND event = 'reinstall' "
+                "AND account IS NOT NULL GROUP BY account ORDER BY count(*) DESC, account LIMIT 1").fetchone()
+        finally:
+            con.close()
+        return (row[0] if row else None), []
+
+    def measure_report(self, case: str, sample) -> None:
+        account, claims = self._report_account(sample, case)
+        if account is None:
+            self.missing("report", "no account with a reinstall in the case")
+            return
+        self.log(f"report for {account} ({len(claims)} claims) x{self.repeat} ...")
+        args = [case, "--account", account, "--out", str(self.work_dir / "reports"), "--repeat", str(self.repeat)]
+        for claim in claims:
+            args += ["--claim", claim]
+        res = stages.run_worker("report", args, self.scale.timeout_s)
+        self.results["report"] = {**res.data, "error": res.error, "missing": res.missing,
+                                  "process": _process_dict(res.process) if res.process else None}
+        if res.missing:
+            self.missing("report", res.missing)
+        elif res.error:
+            self.error("report", res.error)
+        else:
+            self.log(f"  median {res.data['median']:.2f} s, {res.data.get('pages')} pages")
+
+    def measure_case_size(self, case: str, sample) -> None:
+        case_bytes = os.path.getsize(case) + (os.path.getsize(case + ".wal") if os.path.exists(case + ".wal") else 0)
+        input_bytes = sample.input_bytes()
+        self.results["case_size"] = {"input_bytes": input_bytes, "case_bytes": case_bytes,
+                                     "ratio": case_bytes / input_bytes if input_bytes else None,
+                                     "enriched": "enrich_case" in self.results and not self.results["enrich_case"].get("error")}

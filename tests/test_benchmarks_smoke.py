@@ -1,0 +1,98 @@
+"""The benchmark harness's own parts, on real data (no timings asserted).
+
+Speed targets are checked by `python -m benchmarks` itself, never by tests;
+these tests only check that the harness measures what it says it measures.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from benchmarks import inputs, machine, measure, peers, results
+
+APACHE_LOGS = ("access", "elastic-examples", "apache_logs")
+
+
+def test_run_process_reports_the_childs_own_peak_rss():
+    # The child holds ~200 MiB; the parent (pytest) does not.
+    argv = [sys.executable, "-c", "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"]
+    run = measure.run_process(argv, timeout_s=60)
+    assert run.ok
+    assert 200 * 2**20 <= run.peak_rss_bytes < 400 * 2**20
+    assert run.wall_s > 0
+
+
+def test_run_process_kills_on_timeout():
+    run = measure.run_process([sys.executable, "-c", "import time; time.sleep(30)"], timeout_s=0.5)
+    assert run.timed_out and not run.ok and run.wall_s < 10
+
+
+def test_duckdb_bare_parses_every_line_of_the_elastic_apache_log(realdata, tmp_path):
+    log = str(realdata.joinpath(*APACHE_LOGS))
+    for mode in ("parse", "store"):
+        result = peers.run_duckdb_bare(log, mode, repeat=1, timeout_s=120, workdir=str(tmp_path))
+        assert result.error is None
+        # 10,000 lines, every one a combined-log line.
+        assert result.lines_counted == 10_000
+        assert result.runs[0].stdout.split() == ["10000", "10000"]
+
+
+def test_peers_not_installed_are_skipped_with_the_reason(realdata, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    log = str(realdata.joinpath(*APACHE_LOGS))
+    goaccess = peers.run_goaccess(log, repeat=1, timeout_s=10)
+    lnav = peers.run_lnav(log, repeat=1, timeout_s=10)
+    assert goaccess.skipped == "goaccess not installed (Debian package goaccess)" and not goaccess.runs
+    assert lnav.skipped == "lnav not installed (Debian package lnav)" and not lnav.runs
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/goaccess"), reason="goaccess not installed")
+def test_goaccess_counts_the_elastic_apache_log(realdata):
+    result = peers.run_goaccess(str(realdata.joinpath(*APACHE_LOGS)), repeat=1, timeout_s=60)
+    assert result.error is None and result.lines_counted == 10_000
+
+
+def test_enrichment_input_uses_real_user_agents_and_geoip_networks(realdata, tmp_path):
+    real = inputs.real_user_agents(realdata)
+    # uap-core's corpus, quotes/backslashes left out: ~17,800 distinct strings.
+    assert len(real) > 17_000
+    assert "atc/1.0 watchOS/5.1.3 model/Watch3,4 hwp/t8004 build/16S535 (6; dt:156)" in real
+    uas = inputs.top_up_user_agents(real, ["Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"], 20_000)
+    assert len(uas) == len(set(uas)) == 20_000
+    networks = inputs.geoip_networks(str(realdata / "maxmind" / "test-data" / "GeoLite2-ASN-Test.mmdb"))
+    ips = inputs.distinct_ips(networks, 5_000)
+    assert len(set(ips)) == 5_000
+    assert "1.128.0.1" in ips          # AS1221 Telstra in GeoLite2-ASN-Test
+    log = tmp_path / "enrich.log"
+    assert inputs.write_enrichment_log(log, uas[:100], ips[:300]) == 300
+    first = log.read_text().splitlines()[0]
+    assert first.startswith(f"{ips[0]} - - [01/Jan/2026:00:00:00 +0000] \"GET /login HTTP/1.1\" 200 512")
+    assert first.endswith(f'"{uas[0]}"')
+
+
+def test_table_shows_targets_as_pass_or_fail():
+    data = {
+        "scale": "large",
+        "machine": machine.describe(),
+        "parameters": {"repeat": 3, "peer_repeat": 2, "scale": {"targets_apply": True}},
+        "sample": {"total_lines": 20_000_000},
+        "missing": [{"figure": "peer lnav", "why": "lnav not installed (Debian package lnav)"}],
+        "errors": [],
+        "ingest": {"access_combined": {"bytes": 3 * 10**9, "lines_read": 14_000_000, "lines_per_s": 610_000.0,
+                                       "peak_rss_bytes": 700 * 2**20, "error": None}},
+        "enrich_target": {"user_agents": 20_000, "ips": 100_000, "seconds": 12.5, "peak_rss_bytes": 2**28},
+        "investigate": {"median": 0.4, "worst": 1.2, "case_events": 20_000_000,
+                        "accounts": [{"account_events": 1500}, {"account_events": 2500}]},
+        "report": {"missing": "ImportError: no module named forensics.report.render"},
+    }
+    by_figure = {r.figure.split(" (")[0]: r for r in results.rows(data)}
+    assert by_figure["ingest combined access log"].status == "pass"
+    assert by_figure["enrich 20,000 UAs + 100,000 IPs"].status == "FAIL"
+    assert by_figure["investigate one account"].status == "pass"
+    assert by_figure["report render"].status == "missing"
+    text = results.text_table(data)
+    assert "missing: peer lnav: lnav not installed" in text
+    assert "| ingest combined access log" in results.markdown_table(data)
