@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="generator seed (default: fixed)")
     parser.add_argument("--regenerate", action="store_true", help="generate the sample even if cached")
     parser.add_argument("--no-peers", action="store_true", help="skip GoAccess, lnav and bare DuckDB")
+    parser.add_argument("--profile", action="store_true",
+                        help="rerun each stage that misses its target under py-spy and record the hot spots")
     parser.add_argument("--keep", action="store_true", help="keep the last case file in the work dir")
     parser.add_argument("--table-from", metavar="JSON", help="print the table of an earlier run and exit")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
     runner = Runner(SCALES[args.scale], Path(args.work_dir), repeat=args.repeat,
                     seed=args.seed if args.seed is not None else inputs.SEED,
-                    regenerate=args.regenerate, keep=args.keep, skip_peers=args.no_peers)
+                    regenerate=args.regenerate, keep=args.keep, skip_peers=args.no_peers,
+                    profile=args.profile)
     data = runner.run()
     if args.out:
         Path(args.out).write_text(json.dumps(data, indent=1, default=str))

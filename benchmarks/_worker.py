@@ -36,7 +36,7 @@ def enrich(args) -> dict:
         distinct = case.con.execute(
             "SELECT count(DISTINCT user_agent), count(DISTINCT ip) FROM events").fetchone()
         start = time.perf_counter()
-        outcome = enrich_case(case, geoip_paths=list(args.geoip))
+        outcome = enrich_case(case, geoip_paths=list(args.geoip) or None)
         seconds = time.perf_counter() - start
         stored = case.con.execute(
             "SELECT (SELECT count(*) FROM user_agents), (SELECT count(*) FROM ip_info)").fetchone()
@@ -81,6 +81,22 @@ def investigate_accounts(args) -> dict:
             "case_events": total_events, "accounts": rows}
 
 
+def _investigate_kwargs(investigate, args) -> dict:
+    """The dispute's parameters, as far as `investigate` takes them."""
+    import datetime as dt
+    import inspect
+
+    wanted = {
+        "action": args.action,
+        "target": args.target,
+        "since": dt.datetime.fromisoformat(args.since) if args.since else None,
+        "until": dt.datetime.fromisoformat(args.until) if args.until else None,
+        "claims": list(args.claim) or None,
+    }
+    accepted = inspect.signature(investigate).parameters
+    return {k: v for k, v in wanted.items() if v is not None and k in accepted}
+
+
 def report(args) -> dict:
     from forensics.investigate import investigate
     from forensics.report import render_report
@@ -89,25 +105,27 @@ def report(args) -> dict:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        kwargs = {"claims": list(args.claim)} if args.claim else {}
+        kwargs = _investigate_kwargs(investigate, args)
         investigation, investigate_s = _timed(investigate, case, args.account, **kwargs)
         runs = []
+        result = None
         for i in range(args.repeat):
             out = out_dir / f"report-{i}.pdf"
-            _, seconds = _timed(render_report, investigation, out)
+            result, seconds = _timed(render_report, investigation, out, case=args.case)
             runs.append(seconds)
         pdf = out_dir / f"report-{args.repeat - 1}.pdf"
-        pages = None
-        try:
-            from pypdf import PdfReader
+        pages = getattr(result, "pages", None) or getattr(result, "page_count", None)
+        if pages is None:
+            try:
+                from pypdf import PdfReader
 
-            pages = len(PdfReader(str(pdf)).pages)
-        except Exception:  # pypdf is a test extra; pages are a nicety
-            pass
+                pages = len(PdfReader(str(pdf)).pages)
+            except Exception:  # pypdf is a test extra; pages are a nicety
+                pass
     finally:
         case.close()
-    return {"account": args.account, "investigate_seconds": investigate_s, "runs": runs,
-            "median": statistics.median(runs), "pdf_bytes": pdf.stat().st_size, "pages": pages,
+    return {"account": args.account, "investigate_kwargs": sorted(kwargs), "investigate_seconds": investigate_s,
+            "runs": runs, "median": statistics.median(runs), "pdf_bytes": pdf.stat().st_size, "pages": pages,
             "findings": len(investigation.findings), "claims": len(investigation.claims)}
 
 
@@ -134,6 +152,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--claim", action="append", default=[])
+    p.add_argument("--action")
+    p.add_argument("--target")
+    p.add_argument("--since")
+    p.add_argument("--until")
     args = parser.parse_args(argv)
     handler = {"enrich": enrich, "investigate": investigate_accounts, "report": report}[args.stage]
     try:

@@ -26,7 +26,6 @@ import re
 import time
 from pathlib import Path
 
-from forensics.errors import ForensicsError
 
 SEED = 20260322          # the dispute's month; any fixed value keeps runs comparable
 UAP_CORE_FILES = ("test_ua.yaml", "test_os.yaml", "test_device.yaml")
@@ -41,27 +40,49 @@ class Sample:
     panel_log: str
     access_log: str
     auth_log: str
-    geoip_db: str | None
+    geoip_dbs: list[str]              # the sample's MaxMind DB files (ASN, City)
     generate_s: float | None          # None when reused from the cache
     parameters: dict
     counts: dict
-    extra: dict                       # anything else the manifest said (dispute accounts...)
+    extra: dict                       # anything else the manifest said (disputes, auth log zone...)
 
     def logs(self) -> dict[str, str]:
         """Format label -> path, in the order they are ingested."""
         return {"panel_jsonl": self.panel_log, "access_combined": self.access_log, "sshd_syslog": self.auth_log}
 
+    def ingest_args(self, label: str) -> list[str]:
+        """Extra `forensics ingest` options the generator's manifest asks for."""
+        if label != "sshd_syslog":
+            return []
+        args = []
+        if self.extra.get("auth_log_tz"):
+            args += ["--tz", str(self.extra["auth_log_tz"])]
+        if self.extra.get("auth_log_host"):
+            args += ["--host", str(self.extra["auth_log_host"])]
+        return args
+
+    def dispute(self, expected_assessment: str = "account_holder") -> dict | None:
+        """The scripted dispute with this expected answer (the founding story)."""
+        for d in self.extra.get("disputes") or []:
+            if d.get("expected_assessment") == expected_assessment:
+                return d
+        return None
+
     def input_bytes(self) -> int:
         return sum(os.path.getsize(p) for p in self.logs().values())
+
+
+class GeneratorMissing(Exception):
+    """The demo generator cannot be imported (not built yet, or mid-edit)."""
 
 
 def _generator():
     try:
         from forensics.demo.generator import generate_sample
-    except ImportError as exc:
-        raise ForensicsError(
-            "the demo data generator (forensics.demo.generator.generate_sample) is not available "
-            f"yet: {exc}") from None
+    except Exception as exc:  # ImportError, or a syntax error while it is being written
+        raise GeneratorMissing(
+            "the demo data generator (forensics.demo.generator.generate_sample) is not available: "
+            f"{type(exc).__name__}: {exc}") from None
     return generate_sample
 
 
@@ -85,7 +106,7 @@ def generate(scale, work_dir: Path, *, seed: int = SEED, regenerate: bool = Fals
     marker = directory / "bench-manifest.json"
     if marker.exists() and not regenerate:
         data = json.loads(marker.read_text())
-        if all(os.path.exists(data[k]) for k in ("panel_log", "access_log", "auth_log")):
+        if all(os.path.exists(data[k]) for k in ("panel_log", "access_log", "auth_log")) and "geoip_dbs" in data:
             log(f"reusing the generated sample in {directory}")
             return Sample(**{**data, "generate_s": None})
     generate_sample = _generator()
@@ -101,14 +122,23 @@ def generate(scale, work_dir: Path, *, seed: int = SEED, regenerate: bool = Fals
         panel_log=str(raw.pop("panel_log")),
         access_log=str(raw.pop("access_log")),
         auth_log=str(raw.pop("auth_log")),
-        geoip_db=str(raw.pop("geoip_db")) if raw.get("geoip_db") else None,
+        geoip_dbs=_paths(raw.pop("geoip_db", None)),
         generate_s=elapsed,
         parameters=params,
         counts=raw.pop("counts", {}) or {},
         extra=raw,
     )
+    sample.extra["generator_sha256"] = _generator_hash()
     marker.write_text(json.dumps(dataclasses.asdict(sample), indent=1, default=str))
     return sample
+
+
+def _paths(value) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
 
 
 def events_per_account_month(scale) -> int | None:
@@ -116,6 +146,16 @@ def events_per_account_month(scale) -> int | None:
     if scale.target_events is None:
         return None
     return max(1, round(scale.target_events / (scale.accounts * scale.months)))
+
+
+def _generator_hash() -> str | None:
+    """SHA-256 of the generator's source: which code produced a cached sample."""
+    try:
+        import forensics.demo.generator as gen
+
+        return hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()
+    except (ImportError, OSError):
+        return None
 
 
 # -- the enrichment input ------------------------------------------------------
@@ -185,17 +225,21 @@ def top_up_user_agents(base: list[str], vocabulary: list[str], wanted: int) -> l
     return list(result)
 
 
-def geoip_networks(db_path: str | None) -> list[ipaddress._BaseNetwork]:
-    """The networks of a MaxMind DB (empty when there is none or it cannot be read)."""
-    if not db_path:
-        return []
-    try:
-        import maxminddb
+def geoip_networks(*db_paths: str | None) -> list[ipaddress._BaseNetwork]:
+    """The distinct networks of MaxMind DBs (empty when none can be read)."""
+    networks: dict = {}
+    for db_path in db_paths:
+        if not db_path:
+            continue
+        try:
+            import maxminddb
 
-        with maxminddb.open_database(db_path) as reader:
-            return [network for network, _record in reader]
-    except Exception:  # an unreadable database only means synthetic addresses
-        return []
+            with maxminddb.open_database(db_path) as reader:
+                for network, _record in reader:
+                    networks.setdefault(network)
+        except Exception:  # an unreadable database only means synthetic addresses
+            continue
+    return list(networks)
 
 
 def distinct_ips(networks, wanted: int) -> list[str]:

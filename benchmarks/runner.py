@@ -29,7 +29,8 @@ class Runner:
     """Runs every figure of one scale; `results` is the JSON document."""
 
     def __init__(self, scale: Scale, work_dir: Path, *, repeat: int | None = None, seed: int = inputs.SEED,
-                 regenerate: bool = False, keep: bool = False, skip_peers: bool = False, log=None):
+                 regenerate: bool = False, keep: bool = False, skip_peers: bool = False,
+                 profile: bool = False, log=None):
         self.scale = scale
         self.work_dir = work_dir
         self.repeat = repeat or scale.repeat
@@ -38,6 +39,7 @@ class Runner:
         self.regenerate = regenerate
         self.keep = keep
         self.skip_peers = skip_peers
+        self.profile = profile
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         self.results: dict = {
             "scale": scale.name,
@@ -65,8 +67,11 @@ class Runner:
         try:
             sample = inputs.generate(self.scale, self.work_dir, seed=self.seed,
                                      regenerate=self.regenerate, log=self.log)
-        except Exception as exc:  # no generator: nothing to measure on
+        except inputs.GeneratorMissing as exc:  # no generator: nothing to measure on
             self.missing("sample", str(exc))
+            sample = None
+        except Exception as exc:  # the generator failed: a defect to report
+            self.error("sample", f"generate_sample failed: {type(exc).__name__}: {exc}")
             sample = None
         if sample is not None:
             self.results["sample"] = self._describe_sample(sample)
@@ -81,6 +86,8 @@ class Runner:
                 self.measure_investigate(case)
                 self.measure_report(case, sample)
                 self.measure_case_size(case, sample)
+                if self.profile:
+                    self.profile_missed_targets(case, sample)
                 if not self.keep:
                     stages.remove_case(case)
         self.results["total_seconds"] = time.perf_counter() - started
@@ -97,7 +104,7 @@ class Runner:
                  + ", ".join(f"{k} {v['lines']:,}" for k, v in files.items()))
         return {"directory": sample.directory, "generate_s": sample.generate_s,
                 "parameters": sample.parameters, "generator_counts": sample.counts,
-                "files": files, "total_lines": total, "geoip_db": sample.geoip_db,
+                "files": files, "total_lines": total, "geoip_dbs": sample.geoip_dbs,
                 "manifest_extra": sample.extra}
 
     # -- ingest ------------------------------------------------------------
@@ -117,7 +124,7 @@ class Runner:
             stages.remove_case(case)
             for label, path in sample.logs().items():
                 self.log(f"ingest {label} (run {r + 1}/{self.repeat}) ...")
-                run = stages.ingest_file(case, label, path, self.scale.timeout_s)
+                run = stages.ingest_file(case, label, path, self.scale.timeout_s, sample.ingest_args(label))
                 per_label[label].append(run)
                 if run.error:
                     self.error(f"ingest {label}", run.error)
@@ -181,7 +188,10 @@ class Runner:
 
     # -- enrichment --------------------------------------------------------
     def _geoip_args(self, sample) -> list[str]:
-        return ["--geoip", sample.geoip_db] if sample.geoip_db else []
+        args = []
+        for db in sample.geoip_dbs:
+            args += ["--geoip", db]
+        return args
 
     def measure_enrich_case(self, case: str, sample) -> None:
         """Enrich the generated case itself (also what investigate needs)."""
@@ -205,7 +215,7 @@ class Runner:
         real = inputs.real_user_agents(REALDATA)
         vocabulary = inputs.sample_user_agents(sample.access_log)
         user_agents = inputs.top_up_user_agents(real, vocabulary, n_ua)
-        ips = inputs.distinct_ips(inputs.geoip_networks(sample.geoip_db), n_ip)
+        ips = inputs.distinct_ips(inputs.geoip_networks(*sample.geoip_dbs), n_ip)
         inputs.write_enrichment_log(log_path, user_agents, ips)
         base = str(self.work_dir / "case-enrich-base.duckdb")
         stages.remove_case(base)
@@ -231,7 +241,9 @@ class Runner:
             rss.append(res.process.peak_rss_bytes)
             self.log(f"  run {r + 1}: {res.data['distinct_user_agents']:,} UAs + "
                      f"{res.data['distinct_ips']:,} IPs in {res.data['seconds']:.2f} s")
-        stages.remove_case(base)
+        if not self.profile:
+            stages.remove_case(base)
+        self._enrich_base = base
         self.results["enrich_target"] = {**info, "seconds": _median(seconds), "runs": seconds,
                                          "peak_rss_bytes": max(rss, default=None),
                                          "distinct_user_agents": last.data.get("distinct_user_agents") if last else None,
@@ -259,15 +271,18 @@ class Runner:
             self.log(f"  median {res.data['median']:.3f} s, worst {res.data['worst']:.3f} s "
                      f"on {res.data['case_events']:,} events")
 
-    def _report_account(self, sample, case: str) -> tuple[str | None, list[str]]:
-        """The dispute account of the sample (a typical report), with its claims."""
-        extra = sample.extra or {}
-        for key in ("dispute_account", "disputed_account", "story_account"):
-            if extra.get(key):
-                return str(extra[key]), list(extra.get("dispute_claims") or extra.get("claims") or [])
-        for value in extra.values():
-            if isinstance(value, dict) and value.get("account"):
-                return str(value["account"]), list(value.get("claims") or [])
+    def _report_args(self, sample, case: str) -> list[str] | None:
+        """A typical report: the sample's founding dispute (one account, a year
+        of history, its claims), or else the account with the most reinstalls."""
+        dispute = sample.dispute("account_holder")
+        if dispute:
+            args = ["--account", str(dispute["account"])]
+            for key in ("action", "target", "since", "until"):
+                if dispute.get(key):
+                    args += [f"--{key}", str(dispute[key])]
+            for claim in dispute.get("claims") or []:
+                args += ["--claim", claim]
+            return args
         import duckdb
 
         con = duckdb.connect(case, read_only=True)
@@ -277,17 +292,15 @@ class Runner:
                 "AND account IS NOT NULL GROUP BY account ORDER BY count(*) DESC, account LIMIT 1").fetchone()
         finally:
             con.close()
-        return (row[0] if row else None), []
+        return ["--account", row[0]] if row else None
 
     def measure_report(self, case: str, sample) -> None:
-        account, claims = self._report_account(sample, case)
-        if account is None:
-            self.missing("report", "no account with a reinstall in the case")
+        args = self._report_args(sample, case)
+        if args is None:
+            self.missing("report", "no dispute and no account with a reinstall in the case")
             return
-        self.log(f"report for {account} ({len(claims)} claims) x{self.repeat} ...")
-        args = [case, "--account", account, "--out", str(self.work_dir / "reports"), "--repeat", str(self.repeat)]
-        for claim in claims:
-            args += ["--claim", claim]
+        self.log(f"report ({' '.join(args)}) x{self.repeat} ...")
+        args = [case, *args, "--out", str(self.work_dir / "reports"), "--repeat", str(self.repeat)]
         res = stages.run_worker("report", args, self.scale.timeout_s)
         self.results["report"] = {**res.data, "error": res.error, "missing": res.missing,
                                   "process": _process_dict(res.process) if res.process else None}
@@ -304,3 +317,43 @@ class Runner:
         self.results["case_size"] = {"input_bytes": input_bytes, "case_bytes": case_bytes,
                                      "ratio": case_bytes / input_bytes if input_bytes else None,
                                      "enriched": "enrich_case" in self.results and not self.results["enrich_case"].get("error")}
+
+    # -- profiling -----------------------------------------------------------
+    def profile_missed_targets(self, case: str, sample) -> None:
+        """Rerun each stage whose target FAILed once under py-spy; keep the hot spots."""
+        from benchmarks import profile, results as tables
+
+        failed = [row.figure for row in tables.rows(self.results) if row.status == "FAIL"]
+        out = {}
+        env = stages._child_env()
+        timeout = self.scale.timeout_s * 2
+        for figure in failed:
+            self.log(f"profiling: {figure} ...")
+            if figure.startswith("ingest combined access log"):
+                scratch = str(self.work_dir / "case-profile.duckdb")
+                stages.remove_case(scratch)
+                argv = [sys.executable, "-m", "forensics", "ingest", scratch, sample.access_log]
+                out["ingest access_combined"] = profile.profile_command(argv, timeout_s=timeout, env=env)
+                stages.remove_case(scratch)
+            elif figure.startswith("enrich") and os.path.exists(getattr(self, "_enrich_base", "")):
+                scratch = str(self.work_dir / "case-profile.duckdb")
+                stages.remove_case(scratch)
+                stages.copy_case(self._enrich_base, scratch)
+                argv = [sys.executable, "-m", "benchmarks._worker", "enrich", scratch, *self._geoip_args(sample)]
+                out["enrich"] = profile.profile_command(argv, timeout_s=timeout, env=env)
+                stages.remove_case(scratch)
+            elif figure.startswith("investigate"):
+                argv = [sys.executable, "-m", "benchmarks._worker", "investigate", case, "--accounts",
+                        str(self.scale.investigate_accounts), "--seed", str(self.seed)]
+                out["investigate"] = profile.profile_command(argv, timeout_s=timeout, env=env)
+            elif figure.startswith("report"):
+                argv = [sys.executable, "-m", "benchmarks._worker", "report", case,
+                        *(self._report_args(sample, case) or []), "--out", str(self.work_dir / "reports"),
+                        "--repeat", "3"]
+                out["report"] = profile.profile_command(argv, timeout_s=timeout, env=env)
+        for name, summary in out.items():
+            self.log(profile.format_summary(name, summary))
+        self.results["profiles"] = out
+        base = getattr(self, "_enrich_base", None)
+        if base:
+            stages.remove_case(base)

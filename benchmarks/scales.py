@@ -27,7 +27,8 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale("small", accounts=40, months=3, target_events=None, repeat=2, peer_repeat=1,
+    # 15 months even at small: the sample's scripted disputes need the period.
+    "small": Scale("small", accounts=20, months=15, target_events=None, repeat=2, peer_repeat=1,
                    investigate_accounts=3, enrich_user_agents=500, enrich_ips=2_000,
                    timeout_s=120, targets_apply=False),
     "medium": Scale("medium", accounts=1_000, months=15, target_events=1_500_000, repeat=3,
