@@ -1,0 +1,1013 @@
+"""Log formats declared in TOML files, not coded (the lnav idea).
+
+A definition file names a format and says how to cut a line into fields
+(one or more regex variants with named groups, CSV columns, or JSON-lines
+fields), how those fields map onto the canonical event columns, how its
+timestamps are written, which rules turn raw descriptions into the canonical
+event vocabulary, and which sample lines it must parse (the samples are the
+format's tests: `forensics formats check FILE`).  The schema is documented in
+README.md ("Log format definitions").
+
+`DefinitionFormat` implements `forensics.ingest.base.LogFormat`: it returns
+canonical columns plus `ts` (aware UTC, when the text carried an offset or an
+epoch) or `ts_local` (naive wall-clock, placeholder year 2000 for year-less
+syslog); the engine applies time zones, infers years and writes the case.
+
+Public API: `builtin_definitions()`, `load_definition(path)`,
+`check_definition(path_or_format)`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import ipaddress
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from forensics.errors import ForensicsError
+from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
+
+DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
+
+# The order in which shipped definitions are tried: more specific first, the
+# generic syslog reader (which takes any program's lines) last.
+BUILTIN_ORDER = (
+    "cpanel-login-log",
+    "cpanel-session-log",
+    "proxmox-pveproxy",
+    "whmcs-activity-csv",
+    "journald-json",
+    "syslog",
+    "syslog-notime",
+)
+
+UTC = dt.timezone.utc
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_INT_COLUMNS = ("port", "status", "bytes")
+_SOURCE_KINDS_HINT = "panel | http | ssh | syslog | ..."
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+_SYSLOG_TS = re.compile(r"^([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$")
+# Bounds for pretty-printed JSON records spread over several lines.
+_MAX_JSON_RECORD_LINES = 10_000
+# A placeholder leap year for year-less timestamps (the engine infers the year).
+PLACEHOLDER_YEAR = 2000
+
+
+class DefinitionError(ForensicsError):
+    """A format definition file is malformed (names the file and the key)."""
+
+    exit_code = 2
+
+
+# --------------------------------------------------------------------------
+# Small value helpers (shared with the shipped definitions' semantics)
+
+
+def normalise_ip(text: str | None) -> str | None:
+    """Canonical text of an address: IPv4-mapped IPv6 -> IPv4, compressed IPv6.
+
+    A value that is not an address (a host name logged by UseDNS, a mangled
+    address) is kept as written; enrichment marks it invalid.
+    """
+    if text is None:
+        return None
+    value = text.strip()
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    try:
+        addr = ipaddress.ip_address(value.split("%", 1)[0] if "%" in value else value)
+    except ValueError:
+        return text
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return addr.compressed
+
+
+def _syslog_ts(text: str) -> dt.datetime | None:
+    m = _SYSLOG_TS.match(text)
+    if not m or m.group(1) not in _MONTHS:
+        return None
+    frac = m.group(6)
+    micro = int(frac.ljust(6, "0")) if frac else 0
+    try:
+        return dt.datetime(PLACEHOLDER_YEAR, _MONTHS[m.group(1)], int(m.group(2)),
+                           int(m.group(3)), int(m.group(4)), int(m.group(5)), micro)
+    except ValueError:
+        return None
+
+
+def _iso_ts(text: str) -> dt.datetime | None:
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class TimestampFormat:
+    """One way a timestamp may be written.
+
+    `spec` is `iso8601`, `syslog` (year-less `%b %d %H:%M:%S[.f]`), `epoch`,
+    `epoch_ms`, `epoch_us`, or a strptime pattern (with `%z` for an offset;
+    a pattern without `%Y`/`%y` is year-less).
+    """
+
+    spec: str
+
+    @property
+    def yearless(self) -> bool:
+        if self.spec == "syslog":
+            return True
+        if "%" in self.spec:
+            return "%Y" not in self.spec and "%y" not in self.spec
+        return False
+
+    def parse(self, text: str) -> dt.datetime | None:
+        """A datetime (aware when the text had an offset/epoch), or None."""
+        spec = self.spec
+        if spec == "iso8601":
+            return _iso_ts(text)
+        if spec == "syslog":
+            return _syslog_ts(text)
+        if spec.startswith("epoch"):
+            divisor = {"epoch": 1, "epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[spec]
+            value = text.strip()
+            try:
+                # integer arithmetic in microseconds: no float rounding for µs epochs
+                micros = int(value) * 1_000_000 // divisor if value.lstrip("-").isdigit() \
+                    else round(float(value) * 1_000_000 / divisor)
+                return _EPOCH + dt.timedelta(microseconds=micros)
+            except (OverflowError, ValueError):
+                return None
+        try:
+            if self.yearless:
+                parsed = dt.datetime.strptime(f"{PLACEHOLDER_YEAR} {text}", f"%Y {spec}")
+            else:
+                parsed = dt.datetime.strptime(text, spec)
+        except ValueError:
+            return None
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+        return parsed
+
+
+_KNOWN_TS_SPECS = ("iso8601", "syslog", "epoch", "epoch_s", "epoch_ms", "epoch_us")
+
+
+@dataclass
+class Rule:
+    """Matches fields with regexes; on a match sets values and captures groups."""
+
+    match: dict[str, re.Pattern]
+    set: dict[str, Any]
+    cont: bool = False
+
+    def apply(self, record: dict[str, Any]) -> bool:
+        captures: dict[str, Any] = {}
+        for name, pattern in self.match.items():
+            value = record.get(name)
+            if value is None:
+                return False
+            m = pattern.search(str(value))
+            if m is None:
+                return False
+            captures.update({k: v for k, v in m.groupdict().items() if v is not None})
+        record.update(self.set)
+        record.update(captures)
+        return True
+
+
+@dataclass
+class Sample:
+    line: str
+    expect: dict[str, Any] = field(default_factory=dict)
+    reject: bool = False
+    where: str = ""
+
+
+@dataclass
+class SampleResult:
+    """The outcome of one sample line of a definition."""
+
+    format: str
+    index: int              # 1-based position among the definition's samples
+    line: str
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------
+# The format driven by a definition
+
+
+class DefinitionFormat:
+    """A `LogFormat` driven by a validated definition (see `load_definition`)."""
+
+    def __init__(self, *, name: str, description: str, source_kind: str, default_tz: str | None,
+                 kind: str, path: str, variants: list[tuple[str, re.Pattern]] | None = None,
+                 csv_spec: dict | None = None, jsonl_spec: dict | None = None,
+                 fields: dict[str, list[str]] | None = None, timestamp: dict | None = None,
+                 defaults: dict[str, Any] | None = None, rules: list[Rule] | None = None,
+                 value_maps: dict[str, dict[str, Any]] | None = None, null_values: list[str] | None = None,
+                 comment_prefix: str | None = None, samples: list[Sample] | None = None,
+                 sniff_min_ratio: float = 0.6, split: dict[str, dict] | None = None):
+        self.name = name
+        self.description = description
+        self.source_kind = source_kind
+        self.default_tz = default_tz
+        self.kind = kind                      # regex | csv | jsonl
+        self.path = path
+        self.variants = variants or []
+        self.csv_spec = csv_spec or {}
+        self.jsonl_spec = jsonl_spec or {}
+        self.fields = fields or {}
+        self.timestamp = timestamp or {}
+        self.ts_formats: list[TimestampFormat] = [TimestampFormat(s) for s in self.timestamp.get("formats", [])]
+        self.ts_field: str | None = self.timestamp.get("field")
+        self.ts_required: bool = self.timestamp.get("required", True)
+        self.defaults = defaults or {}
+        self.rules = rules or []
+        self.value_maps = value_maps or {}
+        self.null_values = set(null_values or [])
+        self.comment_prefix = comment_prefix
+        self.samples = samples or []
+        self.sniff_min_ratio = sniff_min_ratio
+        self.split = split or {}
+        # Source names consumed by [fields]: not repeated in `detail`.
+        self._consumed = {src for sources in self.fields.values() for src in sources
+                          if src not in self.fields}
+        if self.ts_field:
+            self._consumed.add(self.ts_field)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<DefinitionFormat {self.name} ({self.kind}) from {self.path}>"
+
+    @property
+    def yearless(self) -> bool:
+        return any(f.yearless for f in self.ts_formats)
+
+    # -- cutting a line into raw fields ------------------------------------
+
+    def _extract(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
+        """Raw fields of one line, or (None, reason)."""
+        if self.kind == "regex":
+            for variant, pattern in self.variants:
+                m = pattern.match(line)
+                if m:
+                    values = {k: v for k, v in m.groupdict().items() if v is not None}
+                    if len(self.variants) > 1:
+                        values.setdefault("variant", variant)
+                    return values, None
+            if line[:1] in (" ", "\t"):
+                return None, "continuation line (starts with white space; part of the message above, which is kept as an event)"
+            return None, f"not a {self.name} line (no pattern matched)"
+        if self.kind == "csv":
+            columns = self.csv_spec["columns"]
+            try:
+                cells = next(csv.reader([line], delimiter=self.csv_spec.get("delimiter", ",")))
+            except csv.Error as exc:
+                return None, f"malformed CSV ({exc})"
+            if len(cells) != len(columns):
+                return None, f"expected {len(columns)} CSV columns ({', '.join(columns)}), found {len(cells)}"
+            return dict(zip(columns, cells)), None
+        # jsonl
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            return None, f"not a JSON object ({exc.args[0] if exc.args else exc})"
+        return self._json_fields(obj)
+
+    def _json_fields(self, obj: Any) -> tuple[dict[str, Any] | None, str | None]:
+        if not isinstance(obj, dict):
+            return None, "JSON value is not an object"
+        values: dict[str, Any] = {}
+        paths = {src for sources in self.fields.values() for src in sources}
+        if self.ts_field:
+            paths.add(self.ts_field)
+        for path in paths:
+            value = _json_path(obj, path)
+            if value is not None:
+                values[path] = _json_scalar(value)
+        if self.jsonl_spec.get("keep_unmapped"):
+            for key, value in obj.items():
+                if key not in values and value is not None:
+                    values[key] = value if isinstance(value, (dict, list)) and not _is_byte_array(value) else _json_scalar(value)
+        return values, None
+
+    # -- from raw fields to a canonical row --------------------------------
+
+    def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
+        record = {k: v for k, v in raw.items() if not (isinstance(v, str) and v in self.null_values)}
+        for key, spec in self.split.items():
+            value = record.get(key)
+            if isinstance(value, str):
+                self._split_pairs(record, key, value, spec)
+        for target, sources in self.fields.items():
+            for source in sources:
+                value = record.get(source)
+                if value is not None and value != "":
+                    record[target] = value
+                    break
+        for key, value in self.defaults.items():
+            if record.get(key) is None:
+                record[key] = value
+        for rule in self.rules:
+            if rule.apply(record) and not rule.cont:
+                break
+        for key, mapping in self.value_maps.items():
+            value = record.get(key)
+            if value is not None and str(value) in mapping:
+                record[key] = mapping[str(value)]
+        return record
+
+    @staticmethod
+    def _split_pairs(record: dict[str, Any], key: str, value: str, spec: dict) -> None:
+        """`a=1,b=2` into fields a and b; text without `=` stays under `key`.
+
+        A name that is also a canonical column (`method=handle_form_login`)
+        is prefixed with the field's name (`<key>_method`): log content never
+        fills a canonical column by accident.
+        """
+        rest = []
+        for pair in value.split(spec.get("pairs", ",")):
+            name, sep, item = pair.partition(spec.get("assign", "="))
+            name = name.strip()
+            if sep and _FIELD_RE.match(name):
+                if name in CANONICAL_COLUMNS or name in record:
+                    name = f"{key}_{name}"
+                record.setdefault(name, item)
+            else:
+                rest.append(pair)
+        if rest:
+            record[key] = spec.get("pairs", ",").join(rest)
+        else:
+            record.pop(key, None)
+
+    def _timestamp(self, record: dict[str, Any]) -> tuple[str | None, dt.datetime | None, str | None]:
+        """(ts_raw, parsed, reject reason)."""
+        if not self.ts_field:
+            return None, None, None
+        text = record.get(self.ts_field)
+        if text is None or text == "":
+            if self.ts_required:
+                return None, None, f"no timestamp (field {self.ts_field!r} is empty)"
+            return None, None, None
+        text = str(text)
+        for fmt in self.ts_formats:
+            parsed = fmt.parse(text)
+            if parsed is not None:
+                return text, parsed, None
+        return text, None, f"unparseable timestamp {text!r} (formats tried: {', '.join(f.spec for f in self.ts_formats)})"
+
+    def _row(self, record: dict[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        detail: dict[str, Any] = {}
+        for key, value in record.items():
+            if value is None:
+                continue
+            if key.startswith("detail."):
+                detail[key[7:]] = value
+            elif key in CANONICAL_COLUMNS and key != "detail":
+                if value == "" and key != "user":  # an empty user name is evidence; other blanks are absence
+                    continue
+                row[key] = value
+            elif key == "detail":
+                if isinstance(value, dict):
+                    detail.update(value)
+                else:
+                    detail["detail"] = value
+            elif key not in self._consumed:
+                detail[key] = value
+        if "ip" in row:
+            row["ip"] = normalise_ip(str(row["ip"]))
+        for key in _INT_COLUMNS:
+            if key in row:
+                text = str(row[key]).strip()
+                if text.isdigit() and len(text) < 19:
+                    row[key] = int(text)
+                else:  # not a number: keep the text, but not in an integer column
+                    detail[f"{key}_text"] = row.pop(key)
+        for key, value in row.items():
+            if key not in _INT_COLUMNS and not isinstance(value, str):
+                row[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        if detail:
+            row["detail"] = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        return row
+
+    def parse_record(self, raw: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        """Canonical row (with `ts_raw` and `_ts`) from raw fields, or (None, reason)."""
+        record = self._record(raw)
+        ts_raw, parsed, reason = self._timestamp(record)
+        if reason:
+            return None, reason
+        row = self._row(record)
+        row["ts_raw"] = ts_raw
+        row["_ts"] = parsed
+        return row, None
+
+    def parse_line(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
+        """One line to a canonical row, or (None, reason)."""
+        if self.comment_prefix and line.startswith(self.comment_prefix):
+            return None, f"comment line (starts with {self.comment_prefix!r})"
+        if self.kind == "csv" and self.csv_spec.get("header"):
+            cells = [c.strip().lower() for c in line.split(self.csv_spec.get("delimiter", ","))]
+            if cells == [c.lower() for c in self.csv_spec["columns"]]:
+                return None, "CSV header line"
+        raw, reason = self._extract(line)
+        if raw is None:
+            return None, reason
+        return self.parse_record(raw)
+
+    # -- LogFormat ----------------------------------------------------------
+
+    def sniff(self, lines: list[str]) -> bool:
+        """True when most of the first lines (comments aside) parse."""
+        considered = matched = 0
+        pending: list[str] = []
+        for line in lines[:50]:
+            if not line.strip():
+                continue
+            if self.comment_prefix and line.startswith(self.comment_prefix):
+                continue
+            if self.kind == "regex" and line[:1] in (" ", "\t"):
+                continue  # continuation of a multi-line message
+            if self.kind == "csv" and self.csv_spec.get("header"):
+                cells = [c.strip().lower() for c in line.split(self.csv_spec.get("delimiter", ","))]
+                if cells == [c.lower() for c in self.csv_spec["columns"]]:
+                    return True
+            if self.kind == "jsonl" and self.jsonl_spec.get("multiline") and (pending or line.strip() == "{"):
+                pending.append(line)
+                try:
+                    obj = json.loads("\n".join(pending))
+                except ValueError:
+                    continue
+                pending = []
+                considered += 1
+                matched += self._sniff_json(obj)
+                continue
+            considered += 1
+            if self.kind == "jsonl":
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    continue
+                matched += self._sniff_json(obj)
+                continue
+            row, _ = self.parse_line(line)
+            matched += row is not None
+        return matched > 0 and matched >= self.sniff_min_ratio * considered
+
+    def _sniff_json(self, obj: Any) -> bool:
+        if not isinstance(obj, dict):
+            return False
+        keys = self.jsonl_spec.get("sniff_keys")
+        if keys and not any(k in obj for k in keys):
+            return False
+        return self._json_fields(obj)[0] is not None
+
+    def parse(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
+        """Parse non-blank lines (with their 1-based numbers) into canonical rows."""
+        rows: list[dict[str, Any]] = []
+        rejects: list[tuple[int, str]] = []
+        if self.kind == "jsonl" and self.jsonl_spec.get("multiline"):
+            self._parse_json_records(lines, line_nos, rows, rejects)
+        else:
+            for line, line_no in zip(lines, line_nos):
+                row, reason = self.parse_line(line)
+                if row is None:
+                    rejects.append((line_no, reason or "unparseable"))
+                else:
+                    row["line_no"] = line_no
+                    rows.append(row)
+        return self._batch(rows, rejects)
+
+    def _parse_json_records(self, lines, line_nos, rows, rejects) -> None:
+        """JSON lines where a record may also be pretty-printed over several lines.
+
+        The event is kept on the record's first line; its other lines are
+        recorded as rejects that name that line, so that every line is
+        accounted for and none is silently absorbed.
+        """
+        i, n = 0, len(lines)
+        while i < n:
+            line, line_no = lines[i], line_nos[i]
+            row, reason = self.parse_line(line)
+            if row is not None:
+                row["line_no"] = line_no
+                rows.append(row)
+                i += 1
+                continue
+            if line.strip().startswith("{"):
+                buffer = [line]
+                end = None
+                for j in range(i + 1, min(n, i + _MAX_JSON_RECORD_LINES)):
+                    buffer.append(lines[j])
+                    if not lines[j].startswith((" ", "\t", "}", "]")):
+                        break
+                    try:
+                        obj = json.loads("\n".join(buffer))
+                    except ValueError:
+                        continue
+                    end = j
+                    break
+                if end is not None:
+                    raw, why = self._json_fields(obj)
+                    row, why = self.parse_record(raw) if raw is not None else (None, why)
+                    if row is not None:
+                        row["line_no"] = line_no
+                        rows.append(row)
+                    else:
+                        rejects.append((line_no, why or "unparseable JSON record"))
+                    for k in range(i + 1, end + 1):
+                        rejects.append((line_nos[k], f"continuation of the multi-line JSON record that starts at line {line_no}"))
+                    i = end + 1
+                    continue
+            rejects.append((line_no, reason or "unparseable"))
+            i += 1
+
+    def _batch(self, rows: list[dict[str, Any]], rejects: list[tuple[int, str]]) -> ParsedBatch:
+        import pandas as pd
+
+        ts_aware, ts_local = [], []
+        for row in rows:
+            parsed = row.pop("_ts")
+            if parsed is None:
+                ts_aware.append(None)
+                ts_local.append(None)
+            elif parsed.tzinfo is not None:
+                ts_aware.append(parsed.astimezone(UTC))
+                ts_local.append(None)
+            else:
+                ts_aware.append(None)
+                ts_local.append(parsed)
+        columns: dict[str, Any] = {
+            "line_no": pd.array([r["line_no"] for r in rows], dtype="Int64"),
+            "ts_raw": pd.array([r.get("ts_raw") for r in rows], dtype="object"),
+            "ts": pd.to_datetime(pd.Series(ts_aware, dtype="object"), utc=True),
+            "ts_local": pd.to_datetime(pd.Series(ts_local, dtype="object")),
+        }
+        for col in CANONICAL_COLUMNS:
+            values = [r.get(col) for r in rows]
+            if col in _INT_COLUMNS:
+                columns[col] = pd.array(values, dtype="Int64")
+            else:
+                columns[col] = pd.array(values, dtype="object")
+        frame = pd.DataFrame(columns)
+        if frame["ts_local"].dtype != "datetime64[ns]" and len(frame):
+            frame["ts_local"] = pd.to_datetime(frame["ts_local"])
+        return ParsedBatch(events=frame, rejects=rejects, yearless=self.yearless and any(t is not None for t in ts_local))
+
+
+def _is_byte_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(x, int) and 0 <= x < 256 for x in value)
+
+
+def _json_scalar(value: Any) -> Any:
+    """A JSON value as text for a column: byte arrays decoded, arrays joined."""
+    if _is_byte_array(value):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, list):
+        return "\n".join(str(_json_scalar(v)) for v in value if v is not None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _json_path(obj: dict, path: str) -> Any:
+    if path in obj:
+        return obj[path]
+    current: Any = obj
+    for part in path.split("."):
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+# --------------------------------------------------------------------------
+# Loading and validating definition files
+
+_TOP_KEYS = {
+    "name", "description", "source_kind", "default_tz", "regex", "csv", "jsonl", "fields",
+    "timestamp", "defaults", "rules", "value_maps", "null_values", "comment_prefix",
+    "include_rules", "samples", "sniff_min_ratio", "split",
+}
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_FIELD_RE = re.compile(r"^(?:detail\.)?[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+class _Checker:
+    """Collects schema errors as 'file: key: problem' sentences."""
+
+    def __init__(self, where: str):
+        self.where = where
+        self.errors: list[str] = []
+
+    def fail(self, key: str, problem: str) -> None:
+        self.errors.append(f"{self.where}: {key}: {problem}")
+
+    def typed(self, data: dict, key: str, kind: type | tuple, required: bool = False, label: str | None = None):
+        label = label or key
+        if key not in data:
+            if required:
+                self.fail(label, "is required")
+            return None
+        value = data[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))):
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            self.fail(label, f"must be a {names}, not {type(value).__name__}")
+            return None
+        return value
+
+    def regex(self, pattern: Any, label: str) -> re.Pattern | None:
+        if not isinstance(pattern, str):
+            self.fail(label, "must be a string (a Python regular expression)")
+            return None
+        try:
+            return re.compile(pattern.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
+        except re.error as exc:
+            self.fail(label, f"invalid regular expression: {exc}")
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            if len(self.errors) == 1:
+                raise DefinitionError(self.errors[0])
+            raise DefinitionError("invalid format definition:\n  " + "\n  ".join(self.errors))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise DefinitionError(f"cannot read format definition {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DefinitionError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _load_rules(items: Any, chk: _Checker, prefix: str) -> list[Rule]:
+    rules: list[Rule] = []
+    if not isinstance(items, list):
+        chk.fail(prefix, "must be an array of tables ([[rules]])")
+        return rules
+    for i, item in enumerate(items, start=1):
+        label = f"{prefix}[{i}]"
+        if not isinstance(item, dict):
+            chk.fail(label, "must be a table")
+            continue
+        unknown = set(item) - {"match", "set", "continue", "comment"}
+        if unknown:
+            chk.fail(label, f"unknown key(s) {', '.join(sorted(unknown))} (known: match, set, continue, comment)")
+        match = chk.typed(item, "match", dict, required=True, label=f"{label}.match") or {}
+        patterns = {}
+        for name, pattern in match.items():
+            if not _FIELD_RE.match(name):
+                chk.fail(f"{label}.match.{name}", "is not a field name")
+            compiled = chk.regex(pattern, f"{label}.match.{name}")
+            if compiled is not None:
+                patterns[name] = compiled
+        if not match and "match" in item:
+            chk.fail(f"{label}.match", "must name at least one field")
+        values = chk.typed(item, "set", dict, label=f"{label}.set") or {}
+        for key, value in values.items():
+            if not _FIELD_RE.match(key):
+                chk.fail(f"{label}.set.{key}", "is not a field name")
+            if isinstance(value, (dict, list)):
+                chk.fail(f"{label}.set.{key}", "must be a string, number or boolean")
+        cont = chk.typed(item, "continue", bool, label=f"{label}.continue") or False
+        rules.append(Rule(match=patterns, set=dict(values), cont=cont))
+    return rules
+
+
+def _as_sources(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> DefinitionFormat:
+    """Validate a definition's data (already read from TOML) and build its format."""
+    chk = _Checker(where)
+    if not isinstance(data, dict):
+        raise DefinitionError(f"{where}: a definition must be a TOML table")
+    unknown = set(data) - _TOP_KEYS
+    for key in sorted(unknown):
+        chk.fail(key, f"unknown key (known keys: {', '.join(sorted(_TOP_KEYS))})")
+
+    name = chk.typed(data, "name", str, required=True)
+    if name is not None and not _NAME_RE.match(name):
+        chk.fail("name", "must be lower-case letters, digits, '-', '_' or '.' (e.g. cpanel-login-log)")
+    description = chk.typed(data, "description", str, required=True) or ""
+    source_kind = chk.typed(data, "source_kind", str, required=True)
+    if source_kind is not None and not _NAME_RE.match(source_kind):
+        chk.fail("source_kind", f"must be a short lower-case word ({_SOURCE_KINDS_HINT})")
+    default_tz = chk.typed(data, "default_tz", str)
+    if default_tz:
+        from forensics.timefmt import zone
+
+        try:
+            zone(default_tz)
+        except ForensicsError as exc:
+            chk.fail("default_tz", str(exc))
+
+    kinds = [k for k in ("regex", "csv", "jsonl") if k in data]
+    if len(kinds) != 1:
+        chk.fail("regex|csv|jsonl", f"exactly one of [[regex]], [csv] or [jsonl] is required (found {len(kinds) or 'none'})")
+    kind = kinds[0] if kinds else "regex"
+
+    variants: list[tuple[str, re.Pattern]] = []
+    csv_spec: dict = {}
+    jsonl_spec: dict = {}
+    if kind == "regex" and "regex" in data:
+        items = data["regex"]
+        if not isinstance(items, list) or not items:
+            chk.fail("regex", "must be an array of tables ([[regex]]) with at least one variant")
+            items = []
+        for i, item in enumerate(items, start=1):
+            label = f"regex[{i}]"
+            if not isinstance(item, dict):
+                chk.fail(label, "must be a table with 'name' and 'pattern'")
+                continue
+            bad = set(item) - {"name", "pattern", "comment"}
+            if bad:
+                chk.fail(label, f"unknown key(s) {', '.join(sorted(bad))} (known: name, pattern, comment)")
+            vname = chk.typed(item, "name", str, label=f"{label}.name") or f"variant{i}"
+            compiled = chk.regex(item.get("pattern"), f"{label}.pattern") if "pattern" in item else None
+            if "pattern" not in item:
+                chk.fail(f"{label}.pattern", "is required")
+            if compiled is not None:
+                if not compiled.groupindex:
+                    chk.fail(f"{label}.pattern", "has no named groups (use (?P<name>...))")
+                variants.append((vname, compiled))
+    elif kind == "csv":
+        spec = chk.typed(data, "csv", dict, label="csv") or {}
+        bad = set(spec) - {"columns", "delimiter", "header"}
+        if bad:
+            chk.fail("csv", f"unknown key(s) {', '.join(sorted(bad))} (known: columns, delimiter, header)")
+        columns = spec.get("columns")
+        if not (isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns)):
+            chk.fail("csv.columns", "must be a non-empty list of column names")
+        delimiter = spec.get("delimiter", ",")
+        if not (isinstance(delimiter, str) and len(delimiter) == 1):
+            chk.fail("csv.delimiter", "must be a single character")
+        if "header" in spec and not isinstance(spec["header"], bool):
+            chk.fail("csv.header", "must be true or false")
+        csv_spec = dict(spec)
+    elif kind == "jsonl":
+        spec = chk.typed(data, "jsonl", dict, label="jsonl") or {}
+        bad = set(spec) - {"multiline", "keep_unmapped", "sniff_keys"}
+        if bad:
+            chk.fail("jsonl", f"unknown key(s) {', '.join(sorted(bad))} (known: multiline, keep_unmapped, sniff_keys)")
+        for key in ("multiline", "keep_unmapped"):
+            if key in spec and not isinstance(spec[key], bool):
+                chk.fail(f"jsonl.{key}", "must be true or false")
+        if "sniff_keys" in spec and _as_sources(spec["sniff_keys"]) is None:
+            chk.fail("jsonl.sniff_keys", "must be a list of field names")
+        jsonl_spec = dict(spec)
+
+    fields: dict[str, list[str]] = {}
+    for target, sources in (chk.typed(data, "fields", dict) or {}).items():
+        if not _FIELD_RE.match(target):
+            chk.fail(f"fields.{target}", "is not a field name")
+        parsed = _as_sources(sources)
+        if parsed is None:
+            chk.fail(f"fields.{target}", "must be a source name or a list of alternatives")
+        else:
+            fields[target] = parsed
+
+    timestamp = chk.typed(data, "timestamp", dict) or {}
+    bad = set(timestamp) - {"field", "formats", "required"}
+    if bad:
+        chk.fail("timestamp", f"unknown key(s) {', '.join(sorted(bad))} (known: field, formats, required)")
+    if timestamp and timestamp.get("required", True) is False and "field" not in timestamp:
+        timestamp = {"required": False}
+    elif timestamp:
+        if not isinstance(timestamp.get("field"), str):
+            chk.fail("timestamp.field", "is required (the group, column or JSON path holding the time)")
+        formats = timestamp.get("formats")
+        if not (isinstance(formats, list) and formats and all(isinstance(f, str) for f in formats)):
+            chk.fail("timestamp.formats", f"must be a non-empty list ({', '.join(_KNOWN_TS_SPECS)} or strptime patterns)")
+        else:
+            for f in formats:
+                if f not in _KNOWN_TS_SPECS and "%" not in f:
+                    chk.fail("timestamp.formats", f"{f!r} is neither one of {', '.join(_KNOWN_TS_SPECS)} nor a strptime pattern")
+            naive_dated = [f for f in formats if "%" in f and "%z" not in f and not TimestampFormat(f).yearless]
+            if any(TimestampFormat(f).yearless for f in formats) and naive_dated:
+                chk.fail("timestamp.formats", "cannot mix year-less formats with naive dated ones "
+                                              f"({', '.join(naive_dated)}): the engine infers one year decision per file")
+        if "required" in timestamp and not isinstance(timestamp["required"], bool):
+            chk.fail("timestamp.required", "must be true or false")
+    else:
+        chk.fail("timestamp", "is required ([timestamp] with field and formats; set required = false for undated lines)")
+    split = chk.typed(data, "split", dict) or {}
+    for key, spec in split.items():
+        if not (isinstance(spec, dict) and set(spec) <= {"pairs", "assign"}
+                and all(isinstance(v, str) and v for v in spec.values())):
+            chk.fail(f"split.{key}", "must be a table with 'pairs' (separator between pairs) and 'assign' (between key and value)")
+
+    defaults = chk.typed(data, "defaults", dict) or {}
+    for key, value in defaults.items():
+        if not _FIELD_RE.match(key):
+            chk.fail(f"defaults.{key}", "is not a field name")
+        if isinstance(value, (dict, list)):
+            chk.fail(f"defaults.{key}", "must be a string, number or boolean")
+
+    rules: list[Rule] = []
+    included_maps: dict[str, dict] = {}
+    for i, include in enumerate(data.get("include_rules", []) if isinstance(data.get("include_rules", []), list) else [None], start=1):
+        if not isinstance(include, str):
+            chk.fail("include_rules", "must be a list of file names (relative to the definition)")
+            continue
+        inc_path = (base_dir or Path(".")) / include
+        inc_data = _read_toml(inc_path)
+        for key, mapping in (inc_data.get("value_maps") or {}).items():
+            if isinstance(mapping, dict):
+                included_maps.setdefault(key, {}).update(mapping)
+        unknown_inc = set(inc_data) - {"rules", "description", "value_maps"}
+        if unknown_inc:
+            chk.fail(f"include_rules[{i}]", f"{inc_path} may only hold [[rules]] (found {', '.join(sorted(unknown_inc))})")
+        rules += _load_rules(inc_data.get("rules", []), chk, f"{inc_path.name}: rules")
+    if "rules" in data:
+        rules = _load_rules(data["rules"], chk, "rules") + rules
+
+    value_maps = dict(chk.typed(data, "value_maps", dict) or {})
+    for key, mapping in included_maps.items():
+        value_maps[key] = {**mapping, **value_maps.get(key, {})}
+    for key, mapping in value_maps.items():
+        if not isinstance(mapping, dict):
+            chk.fail(f"value_maps.{key}", "must be a table of raw value = canonical value")
+    null_values = chk.typed(data, "null_values", list) or []
+    if not all(isinstance(v, str) for v in null_values):
+        chk.fail("null_values", "must be a list of strings")
+    comment_prefix = chk.typed(data, "comment_prefix", str)
+    ratio = chk.typed(data, "sniff_min_ratio", (float, int))
+    if ratio is not None and not 0 < ratio <= 1:
+        chk.fail("sniff_min_ratio", "must be between 0 and 1")
+
+    samples: list[Sample] = []
+    items = data.get("samples")
+    if not isinstance(items, list) or not items:
+        chk.fail("samples", "at least one [[samples]] entry (a line and its expected values) is required")
+        items = []
+    for i, item in enumerate(items, start=1):
+        label = f"samples[{i}]"
+        if not isinstance(item, dict):
+            chk.fail(label, "must be a table")
+            continue
+        bad = set(item) - {"line", "expect", "reject", "comment"}
+        if bad:
+            chk.fail(label, f"unknown key(s) {', '.join(sorted(bad))} (known: line, expect, reject, comment)")
+        line = chk.typed(item, "line", str, required=True, label=f"{label}.line")
+        expect = chk.typed(item, "expect", dict, label=f"{label}.expect") or {}
+        reject = chk.typed(item, "reject", bool, label=f"{label}.reject") or False
+        if line is not None:
+            samples.append(Sample(line=line, expect=expect, reject=reject, where=label))
+
+    chk.raise_if_any()
+    return DefinitionFormat(
+        name=name, description=description, source_kind=source_kind, default_tz=default_tz,
+        kind=kind, path=where, variants=variants, csv_spec=csv_spec, jsonl_spec=jsonl_spec,
+        fields=fields, timestamp=timestamp, defaults=defaults, rules=rules,
+        value_maps={k: {str(a): b for a, b in v.items()} for k, v in value_maps.items()},
+        null_values=null_values, comment_prefix=comment_prefix, samples=samples,
+        sniff_min_ratio=float(ratio) if ratio is not None else 0.6,
+        split={k: v for k, v in split.items() if isinstance(v, dict)},
+    )
+
+
+def load_definition(path: str | Path) -> DefinitionFormat:
+    """Load and validate a user's definition file.
+
+    Args:
+        path: a `.toml` definition file.
+
+    Returns:
+        The format, ready for `forensics ingest --format`.
+
+    Raises:
+        DefinitionError: the file is unreadable, not TOML, or breaks the schema
+            (the message names the file and the key).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DefinitionError(f"{path} is a directory; give a definition file (or use load_definitions_dir)")
+    return parse_definition(_read_toml(path), str(path), path.parent)
+
+
+def load_definitions_dir(directory: str | Path) -> list[DefinitionFormat]:
+    """Every `*.toml` definition in a directory (files named `*.rules.toml` are rule sets)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DefinitionError(f"{directory} is not a directory of format definitions")
+    return [load_definition(p) for p in sorted(directory.glob("*.toml")) if not p.name.endswith(".rules.toml")]
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> tuple[DefinitionFormat, ...]:
+    loaded = {d.name: d for d in load_definitions_dir(DEFINITIONS_DIR)}
+    ordered = [loaded.pop(n) for n in BUILTIN_ORDER if n in loaded]
+    return tuple(ordered + sorted(loaded.values(), key=lambda d: d.name))
+
+
+def builtin_definitions() -> list[DefinitionFormat]:
+    """Every shipped definition, in the order auto-detection should try them."""
+    return list(_builtin())
+
+
+# --------------------------------------------------------------------------
+# Samples: the definition's own tests
+
+
+def _compare(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, bool):
+        return actual == expected or str(actual).lower() == str(expected).lower()
+    if isinstance(expected, (int, float)):
+        try:
+            return float(actual) == float(expected)
+        except (TypeError, ValueError):
+            return False
+    return actual is not None and str(actual) == str(expected)
+
+
+def check_samples(fmt: DefinitionFormat) -> list[SampleResult]:
+    """Run a format's samples; each result lists what differed."""
+    results = []
+    ctx = IngestContext(path=f"<samples of {fmt.name}>", tz=None, year=None, host=None, mtime_utc=None)
+    for index, sample in enumerate(fmt.samples, start=1):
+        problems: list[str] = []
+        batch = fmt.parse([sample.line], [1], ctx)
+        if sample.reject:
+            if batch.rejects:
+                reason = batch.rejects[0][1]
+                want = sample.expect.get("reason")
+                if want and want not in reason:
+                    problems.append(f"rejected with {reason!r}, expected a reason containing {want!r}")
+            else:
+                problems.append("parsed, but the sample says it must be rejected")
+            results.append(SampleResult(fmt.name, index, sample.line, not problems, problems))
+            continue
+        if batch.rejects:
+            problems.append(f"rejected: {batch.rejects[0][1]}")
+            results.append(SampleResult(fmt.name, index, sample.line, False, problems))
+            continue
+        row = batch.events.iloc[0].to_dict()
+        detail = json.loads(row["detail"]) if isinstance(row.get("detail"), str) else {}
+        for key, expected in sample.expect.items():
+            if key == "ts":
+                actual = row.get("ts")
+                want = _iso_ts(str(expected))
+                if actual is None or actual != actual or want is None or want.tzinfo is None:
+                    problems.append(f"ts: got {actual!s}, expected {expected} (an aware instant)")
+                elif actual.to_pydatetime() != want:
+                    problems.append(f"ts: got {actual.isoformat()}, expected {expected}")
+                continue
+            if key == "ts_local":
+                actual = row.get("ts_local")
+                if actual is None or actual != actual or actual.to_pydatetime().isoformat() != str(expected):
+                    problems.append(f"ts_local: got {actual!s}, expected {expected}")
+                continue
+            if key.startswith("detail."):
+                actual = detail.get(key[7:])
+            else:
+                actual = row.get(key)
+                if actual is not None and actual != actual:  # pandas NA / NaT
+                    actual = None
+                if actual is not None and hasattr(actual, "item"):
+                    actual = actual.item()
+            if expected == "" and actual is None:
+                continue
+            if not _compare(actual, expected):
+                problems.append(f"{key}: got {actual!r}, expected {expected!r}")
+        results.append(SampleResult(fmt.name, index, sample.line, not problems, problems))
+    return results
+
+
+def check_definition(path_or_format: str | Path | DefinitionFormat) -> list[SampleResult]:
+    """Load (if given a path) a definition and run its sample lines.
+
+    Args:
+        path_or_format: a definition file or an already loaded format.
+
+    Returns:
+        One `SampleResult` per sample, in file order.
+
+    Raises:
+        DefinitionError: when the file itself is malformed.
+    """
+    fmt = path_or_format if isinstance(path_or_format, DefinitionFormat) else load_definition(path_or_format)
+    return check_samples(fmt)
