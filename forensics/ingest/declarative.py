@@ -54,6 +54,7 @@ _SOURCE_KINDS_HINT = "panel | http | ssh | syslog | ..."
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
 _SYSLOG_TS = re.compile(r"^([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$")
+_JSON_MEMBER = re.compile(r'^\s+"([^"\\]+)"\s*:\s*\S')
 # Bounds for pretty-printed JSON records spread over several lines.
 _MAX_JSON_RECORD_LINES = 10_000
 # A placeholder leap year for year-less timestamps (the engine infers the year).
@@ -445,6 +446,13 @@ class DefinitionFormat:
                 cells = [c.strip().lower() for c in line.split(self.csv_spec.get("delimiter", ","))]
                 if cells == [c.lower() for c in self.csv_spec["columns"]]:
                     return True
+            if self.kind == "jsonl" and self.jsonl_spec.get("multiline") and not pending \
+                    and self._pretty_json_member(line):
+                # a member line of a pretty-printed record, e.g. `  "MESSAGE" : "Hello",`
+                # (auto-detection asks about one line at a time)
+                considered += 1
+                matched += 1
+                continue
             if self.kind == "jsonl" and self.jsonl_spec.get("multiline") and (pending or line.strip() == "{"):
                 pending.append(line)
                 try:
@@ -466,6 +474,10 @@ class DefinitionFormat:
             row, _ = self.parse_line(line)
             matched += row is not None
         return matched > 0 and matched >= self.sniff_min_ratio * considered
+
+    def _pretty_json_member(self, line: str) -> bool:
+        m = _JSON_MEMBER.match(line)
+        return bool(m) and m.group(1) in (self.jsonl_spec.get("sniff_keys") or ())
 
     def _sniff_json(self, obj: Any) -> bool:
         if not isinstance(obj, dict):
@@ -1011,3 +1023,38 @@ def check_definition(path_or_format: str | Path | DefinitionFormat) -> list[Samp
     """
     fmt = path_or_format if isinstance(path_or_format, DefinitionFormat) else load_definition(path_or_format)
     return check_samples(fmt)
+
+
+# --------------------------------------------------------------------------
+# The catalogue shown by `forensics formats list`
+
+
+@dataclass
+class FormatInfo:
+    name: str
+    kind: str            # "built-in" (Python) or "definition (regex|csv|jsonl)"
+    source_kind: str
+    description: str
+    origin: str          # module or definition file
+
+
+def format_catalog() -> list[FormatInfo]:
+    """Every format `forensics ingest` knows, in detection order.
+
+    Uses the engine's registry (Python formats and definitions) when it is
+    part of this build, else the shipped definitions alone.
+    """
+    try:
+        from forensics.ingest import registry
+    except ImportError:
+        formats = builtin_definitions()
+    else:
+        formats = registry.all_formats()
+    infos = []
+    for fmt in formats:
+        if isinstance(fmt, DefinitionFormat):
+            kind, origin = f"definition ({fmt.kind})", Path(fmt.path).name
+        else:
+            kind, origin = "built-in", type(fmt).__module__
+        infos.append(FormatInfo(fmt.name, kind, fmt.source_kind, fmt.description, origin))
+    return infos

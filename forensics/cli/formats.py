@@ -1,0 +1,74 @@
+"""`forensics formats`: list the log formats, check definition files."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.group("formats")
+def formats():
+    """Log formats: the built-in ones and declarative definitions (.toml).
+
+    A definition declares how to read a log (regex, CSV or JSON lines), how
+    its fields map to the canonical event columns, and sample lines with the
+    values they must give; see README "Log format definitions".
+    """
+
+
+@formats.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_formats(as_json):
+    """Show every format, in the order auto-detection tries them.
+
+    Example:
+        forensics formats list
+    """
+    from forensics.ingest.declarative import format_catalog
+
+    catalog = format_catalog()
+    if as_json:
+        click.echo(json.dumps([vars(info) for info in catalog], indent=2))
+        return
+    width = max(len(info.name) for info in catalog)
+    kind_width = max(len(info.kind) for info in catalog)
+    for info in catalog:
+        click.echo(f"{info.name:<{width}}  {info.kind:<{kind_width}}  {info.source_kind:<7}  {info.description}")
+
+
+@formats.command("check")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-v", "--verbose", is_flag=True, help="Also print the lines of passing samples.")
+def check(files, verbose):
+    """Run the sample lines of definition FILES (default: the shipped ones).
+
+    Each sample line is parsed and compared with its expected values; the
+    command prints pass/fail per sample and exits with 1 if any fails.
+
+    Example:
+        forensics formats check my-panel.toml
+    """
+    from forensics.ingest.declarative import builtin_definitions, check_definition, load_definition
+
+    definitions = [load_definition(path) for path in files] if files else builtin_definitions()
+    failed = total = 0
+    for fmt in definitions:
+        results = check_definition(fmt)
+        bad = [r for r in results if not r.passed]
+        click.echo(f"{fmt.name} ({fmt.path}): {len(results) - len(bad)}/{len(results)} samples pass")
+        for result in results:
+            total += 1
+            if result.passed:
+                if verbose:
+                    click.echo(f"  pass  sample {result.index}: {result.line[:100]}")
+                continue
+            failed += 1
+            click.echo(f"  FAIL  sample {result.index}: {result.line[:100]}")
+            for problem in result.problems:
+                click.echo(f"          {problem}")
+    if failed:
+        raise click.ClickException(f"{failed} of {total} samples failed")
+
+
+COMMANDS = [formats]
