@@ -132,6 +132,7 @@ class Session:
     end_reason: str | None           # logout | idle_timeout | open
     login: EventRef | None
     actions: list[EventRef] = field(default_factory=list)
+    key: str | None = None           # stable id within one investigation (session id, or "synthetic:<first event_id>")
     ip_facts: IpFacts | None = None
     browser: BrowserFacts | None = None
 
@@ -188,6 +189,8 @@ class ClaimMatch:
     classification: ClaimClass
     days_off: int | None = None
     year: int | None = None
+    claimed_date: dt.date | None = None          # which of the claim's dates this event answers
+    signed_days: int | None = None               # event date minus claimed date (-1: one day earlier)
 
 
 @dataclass
@@ -200,6 +203,8 @@ class ClaimResult:
     action: str | None                           # canonical event name, e.g. "reinstall"
     classification: ClaimClass
     matches: list[ClaimMatch] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)     # other words that identify the event, e.g. an OS name ("centos")
+    assumed_year: int | None = None                      # for dates written without a year: the year read into them
     covered: bool | None = None                  # do the logs cover the claimed period at all?
     explanation: str = ""
 
@@ -208,6 +213,11 @@ class ClaimResult:
 class Gap:
     start: dt.datetime
     end: dt.datetime
+    source_id: int | None = None                 # the file the silence is in (or the later file of a rotated pair)
+    path: str | None = None
+    source_kind: str | None = None
+    hours: float | None = None
+    kind: str = "silence"                        # silence (inside one file) | between_files (rotation boundary)
 
 
 @dataclass
@@ -225,6 +235,8 @@ class SourceCoverage:
     lines_read: int | None = None
     events_parsed: int | None = None
     lines_rejected: int | None = None
+    host: str | None = None
+    follows_source_id: int | None = None         # the file this one continues (rotated set of the same kind/host)
 
 
 @dataclass

@@ -1,0 +1,131 @@
+"""What the logs cover: per source its period, silences and rotation boundaries.
+
+"No failed logins" is only evidence where the logs were complete, and a claim
+in a period the logs do not cover is "not covered", not "did not happen".
+`Coverage.problems(kind, start, end)` answers exactly that for one source kind
+(panel, http, ssh) and one period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from forensics.investigate.evidence import _clean
+from forensics.investigate.model import Gap, SourceCoverage
+from forensics.named_queries import run_query
+from forensics.timefmt import as_utc, iso
+
+QUERIES = ["source_coverage", "source_gaps"]
+
+
+class Coverage:
+    """The coverage of every source in a case."""
+
+    def __init__(self, case, config: dict):
+        self.max_gap_hours = float(config["coverage"]["max_gap_hours"])
+        rows = run_query(case, "source_coverage")
+        gap_rows = run_query(case, "source_gaps", {"min_gap_hours": self.max_gap_hours})
+        self.sources: list[SourceCoverage] = []
+        for _, r in rows.iterrows():
+            self.sources.append(SourceCoverage(
+                source_id=int(r["source_id"]), path=r["path"], source_kind=_clean(r["source_kind"]),
+                format=r["format"], sha256=r["sha256"], first_ts=as_utc(_clean(r["first_ts"])),
+                last_ts=as_utc(_clean(r["last_ts"])), tz_decision=_clean(r["tz_decision"]),
+                year_decision=_clean(r["year_decision"]), lines_read=_clean(r["lines_read"]),
+                events_parsed=_clean(r["events_parsed"]), lines_rejected=_clean(r["lines_rejected"]),
+                host=_clean(r["host"])))
+        by_id = {s.source_id: s for s in self.sources}
+        for _, g in gap_rows.iterrows():
+            src = by_id.get(int(g["source_id"]))
+            if src is None:
+                continue
+            src.gaps.append(Gap(start=as_utc(g["gap_start"]), end=as_utc(g["gap_end"]), source_id=src.source_id,
+                                path=src.path, source_kind=src.source_kind, hours=float(g["hours"])))
+        self._link_rotated_sets()
+
+    def _link_rotated_sets(self) -> None:
+        """Files of the same kind and host follow each other (a rotated set):
+        the silence between one file's last event and the next file's first
+        event is a gap like any other."""
+        groups: dict[tuple, list[SourceCoverage]] = {}
+        for s in self.sources:
+            if s.first_ts is not None:
+                groups.setdefault((s.source_kind, s.host), []).append(s)
+        for files in groups.values():
+            files.sort(key=lambda s: s.first_ts)
+            for prev, nxt in zip(files, files[1:]):
+                nxt.follows_source_id = prev.source_id
+                if prev.last_ts and nxt.first_ts > prev.last_ts:
+                    hours = (nxt.first_ts - prev.last_ts).total_seconds() / 3600
+                    if hours > self.max_gap_hours:
+                        nxt.gaps.insert(0, Gap(start=prev.last_ts, end=nxt.first_ts, source_id=nxt.source_id,
+                                               path=f"{prev.path} -> {nxt.path}", source_kind=nxt.source_kind,
+                                               hours=round(hours, 1), kind="between_files"))
+
+    # -- questions ----------------------------------------------------------
+    def of_kind(self, kind: str) -> list[SourceCoverage]:
+        return [s for s in self.sources if s.source_kind == kind and s.first_ts is not None]
+
+    def period(self, kind: str) -> tuple[dt.datetime, dt.datetime] | None:
+        files = self.of_kind(kind)
+        if not files:
+            return None
+        return min(s.first_ts for s in files), max(s.last_ts for s in files)
+
+    def gaps(self, kind: str) -> list[Gap]:
+        """Silences of a kind not filled by another file of the same kind."""
+        files = self.of_kind(kind)
+        out = []
+        for s in files:
+            for g in s.gaps:
+                filled = any(o is not s and o.first_ts <= g.start and o.last_ts >= g.end and
+                             not any(og.start < g.end and og.end > g.start for og in o.gaps)
+                             for o in files)
+                if not filled:
+                    out.append(g)
+        return sorted(out, key=lambda g: g.start)
+
+    def problems(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[str]:
+        """Why the `kind` logs are not complete over [start, end]; empty = complete."""
+        label = {"panel": "panel audit log", "http": "web access log", "ssh": "sshd log"}.get(kind, f"{kind} log")
+        span = self.period(kind)
+        if span is None:
+            return [f"no {label} in the case"]
+        first, last = span
+        out = []
+        if end < first or start > last:
+            return [f"the {label} covers {iso(first)} to {iso(last)}, not {iso(start)} to {iso(end)}"]
+        if start < first:
+            out.append(f"the {label} begins only at {iso(first)}")
+        if end > last:
+            out.append(f"the {label} ends at {iso(last)}")
+        for g in self.gaps(kind):
+            if g.start < end and g.end > start:
+                out.append(f"the {label} has a gap from {iso(g.start)} to {iso(g.end)} ({g.hours} h, {g.path})")
+        return out
+
+    def gap_at(self, kind: str, when: dt.datetime) -> Gap | None:
+        for g in self.gaps(kind):
+            if g.start < when < g.end:
+                return g
+        return None
+
+    def covers(self, when: dt.datetime, kinds=("panel",)) -> bool:
+        """Is `when` inside the period of the given kinds and outside their gaps?"""
+        for kind in kinds:
+            span = self.period(kind)
+            if span and span[0] <= when <= span[1] and self.gap_at(kind, when) is None:
+                return True
+        return False
+
+    def years(self) -> list[int]:
+        """Every calendar year (UTC) the logs reach into."""
+        years = set()
+        for s in self.sources:
+            if s.first_ts and s.last_ts:
+                years.update(range(s.first_ts.year, s.last_ts.year + 1))
+        return sorted(years)
+
+    def end(self) -> dt.datetime | None:
+        ends = [s.last_ts for s in self.sources if s.last_ts]
+        return max(ends) if ends else None

@@ -1,0 +1,321 @@
+"""`investigate()` and `timeline()`: the investigation's public entry points.
+
+Cost grows with the account's own events, not with the case: the account's
+events are fetched once (`account_events`), the access-log requests only for
+the disputed sessions' time span and addresses (`session_requests`), failed
+logins only for the session's address before its login (`login_failures`),
+enrichment only for the addresses and browsers seen (`ip_facts`,
+`browser_facts`).  Everything else is computed in pandas.
+
+Attribution of sshd events to an account (they carry no account): an sshd
+event belongs to the account when it comes from an address the account used
+in the panel, is for a user name the account logged in with, or happened on
+one of the account's servers (sshd host name equal to a panel `target` of
+the account).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from forensics import __version__
+from forensics.config import load_config
+from forensics.errors import ForensicsError
+from forensics.investigate import indicators as ind
+from forensics.investigate.assess import assess
+from forensics.investigate.claims import match_claim
+from forensics.investigate.coverage import QUERIES as COVERAGE_QUERIES, Coverage
+from forensics.investigate.evidence import Facts, _clean, ref
+from forensics.investigate.history import baseline, compare, is_api, prior_activity
+from forensics.investigate.model import ActionFinding, EventRef, Investigation, Session
+from forensics.investigate.sessions import build_sessions, session_requests
+from forensics.named_queries import run_query
+from forensics.timefmt import UTC, iso, zone
+
+EMPTY_LIST: list[str] = []
+
+
+def _as_instant(value, tzinfo, *, end: bool = False) -> dt.datetime | None:
+    """--since/--until: a date (the day's start; for `until` the next day's
+    start, so the day is included) or an ISO date-time, in `tzinfo` when naive."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        out = value
+    elif isinstance(value, dt.date):
+        out = dt.datetime.combine(value + dt.timedelta(days=1 if end else 0), dt.time())
+    else:
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                out = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+            else:
+                out = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ForensicsError(f"not an ISO date or date-time: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    if out.tzinfo is None:
+        out = out.replace(tzinfo=tzinfo or UTC)
+    return out.astimezone(UTC)
+
+
+def _config(config) -> dict:
+    if isinstance(config, dict):
+        return config
+    return load_config(config)
+
+
+class _Run:
+    """One investigation's state: the queries run, the facts fetched."""
+
+    def __init__(self, case, account: str, cfg: dict):
+        self.case, self.account, self.cfg = case, account, cfg
+        self.queries: list[str] = []
+
+    def q(self, name: str, params: dict | None = None) -> pd.DataFrame:
+        if name not in self.queries:
+            self.queries.append(name)
+        return run_query(self.case, name, params or {})
+
+
+def _state_changing(cfg) -> list[str]:
+    return list(cfg["sessions"]["state_changing_events"])
+
+
+def _disputed(panel: pd.DataFrame, cfg, action, target, since, until) -> pd.DataFrame:
+    events = [action] if action else _state_changing(cfg)
+    mask = panel["event"].isin(events) & (panel["result"].fillna("success") != "failure")
+    if target:
+        mask &= panel["target"] == target
+    if since is not None:
+        mask &= panel["ts"] >= pd.Timestamp(since)
+    if until is not None:
+        mask &= panel["ts"] < pd.Timestamp(until)
+    return panel[mask]
+
+
+def investigate(case, account: str, *, action: str | None = None, target: str | None = None, since=None,
+                until=None, claims=(), tz: str | None = None, config=None) -> Investigation:
+    """Investigate an account's disputed actions and reconcile the customer's claims.
+
+    Args:
+        case: an open `forensics.case.Case`.
+        account: the customer account id.
+        action: one event name (e.g. "reinstall"); without it every
+            state-changing action of the account in the period is examined.
+        target: only actions on this object (server id, domain).
+        since, until: the period (ISO date or date-time; a date `until` includes that day).
+        claims: the customer's own sentences (en/de/cs/pl).
+        tz: IANA zone for local times and for reading the customer's dates.
+        config: a settings dict or the path of a TOML file (see thresholds.toml).
+
+    Returns:
+        An `Investigation` (see model.py); `.to_dict()` is the `--json` document.
+    """
+    cfg = _config(config)
+    tzinfo = zone(tz)
+    since_t, until_t = _as_instant(since, tzinfo), _as_instant(until, tzinfo, end=True)
+    run = _Run(case, account, cfg)
+    events = run.q("account_events", {"account": account})
+    if events.empty:
+        raise ForensicsError(f"the case has no events for account {account!r}")
+    panel = events[events["source_kind"] == "panel"].reset_index(drop=True)
+    coverage = Coverage(case, cfg)
+    run.queries.extend(q for q in COVERAGE_QUERIES if q not in run.queries)
+    panel_span = coverage.period("panel")
+    sessions, mapping = build_sessions(panel, cfg, panel_span[1] if panel_span else None)
+    by_key = {s.key: s for s in sessions}
+    disputed = _disputed(panel, cfg, action, target, since_t, until_t)
+    disputed_keys = {mapping.get(int(e)) for e in disputed["event_id"]} - {None}
+    disputed_sessions = [by_key[k] for k in disputed_keys]
+
+    # Access-log requests and failed logins: only for the disputed sessions.
+    slack = dt.timedelta(seconds=float(cfg["sessions"]["http_join_slack_seconds"]))
+    http = pd.DataFrame()
+    if disputed_sessions:
+        http = run.q("session_requests", {
+            "sessions": sorted({s.session_id for s in disputed_sessions if s.session_id}),
+            "users": sorted({s.user for s in disputed_sessions if s.user}),
+            "ips": sorted({s.ip for s in disputed_sessions if s.ip}),
+            "since": min(s.start for s in disputed_sessions) - slack,
+            "until": max((s.end or s.start) for s in disputed_sessions) + slack})
+    users = sorted(set(panel["user"].dropna()) - set(panel.loc[panel["actor"] == "staff", "user"].dropna()))
+    widest = dt.timedelta(hours=max(float(h) for h in cfg["failed_logins"]["windows_hours"]))
+    failures_by_key: dict[str, pd.DataFrame] = {}
+    for s in disputed_sessions:
+        failures_by_key[s.key] = run.q("login_failures", {
+            "account": account, "ips": [s.ip] if s.ip else [], "users": users,
+            "since": s.start - widest, "until": s.start})
+    all_failures = pd.concat(list(failures_by_key.values())) if failures_by_key else pd.DataFrame()
+
+    ips = set(panel["ip"].dropna())
+    uas = set(panel["user_agent"].dropna())
+    for frame in (http, all_failures):
+        if not frame.empty:
+            ips |= set(frame["ip"].dropna())
+            uas |= set(frame["user_agent"].dropna())
+    facts = Facts(case, ips, uas)
+    run.queries.extend(q for q in facts.queries if q not in run.queries)
+    for s in sessions:
+        s.ip_facts, s.browser = facts.ip_facts(s.ip), facts.browser(s.user_agent)
+    provenance = run.q("geoip_provenance")
+    dbs = provenance[provenance["kind"] == "database"]
+    isp_available = bool(dbs["database_type"].fillna("").str.contains("ASN|ISP|Enterprise", case=False).any())
+    geoip = [{"type": _clean(r["database_type"]), "path": _clean(r["path"]),
+              "build_date": iso(_clean(r["build_date"])) if _clean(r["build_date"]) is not None else None,
+              "sha256": _clean(r["sha256"])} for r in dbs.to_dict("records")]
+    notes = [n for n in provenance.loc[provenance["kind"] == "run", "note"].dropna().unique()]
+    if not isp_available:
+        notes.append("No ASN/ISP database was used: addresses are compared by prefix only.")
+
+    findings = []
+    for row in disputed.to_dict("records"):
+        action_ref = ref(row)
+        session = by_key.get(mapping.get(int(row["event_id"])))
+        findings.append(_finding(run, action_ref, session, sessions, disputed_keys, http,
+                                 failures_by_key.get(session.key) if session else None, panel, facts, coverage,
+                                 isp_available, users))
+
+    reference = until_t or (panel_span[1] if panel_span else coverage.end())
+    claim_results = [match_claim(text, [ref(r) for r in panel.to_dict("records")],
+                                 state_changing=_state_changing(cfg), coverage=coverage, reference=reference,
+                                 tzinfo=tzinfo, max_days_off=int(cfg["claims"]["max_days_off"]))
+                     for text in claims]
+    in_scope = [s for s in sessions if (since_t is None or (s.end or s.start) >= since_t)
+                and (until_t is None or s.start < until_t)]
+    if not findings:
+        notes.append("No state-changing action of the account in the period." if not action
+                     else f"No {action!r} action of the account in the period.")
+    return Investigation(
+        account=account,
+        parameters={"action": action, "target": target, "since": iso(since_t) if since_t else None,
+                    "until": iso(until_t) if until_t else None, "tz": tz, "claims": list(claims)},
+        generated_at=dt.datetime.now(UTC).replace(microsecond=0), tool_version=__version__,
+        findings=findings, claims=claim_results, coverage=coverage.sources, geoip_databases=geoip,
+        isp_data_available=isp_available, thresholds=cfg, queries_used=list(run.queries),
+        sessions=in_scope, notes=notes)
+
+
+def _coverage_problems(action: EventRef, session: Session | None, coverage: Coverage) -> list[str]:
+    """Gaps the action falls in, and missing log before a session whose login we never saw."""
+    out = []
+    for kind in ("panel", "http", "ssh"):
+        gap = coverage.gap_at(kind, action.ts)
+        if gap is not None:
+            out.append(f"the action falls in a gap of the {kind} log: {iso(gap.start)} to {iso(gap.end)} ({gap.path})")
+    if session is not None and session.login is None and not is_api(session):
+        span = coverage.period("panel")
+        if span and session.start - span[0] < dt.timedelta(hours=24):
+            out.append(f"the panel log begins at {iso(span[0])}, shortly before the session: its login may lie before it")
+        gap = next((g for g in coverage.gaps("panel") if g.end <= session.start
+                    and session.start - g.end < dt.timedelta(hours=24)), None)
+        if gap is not None:
+            out.append(f"the panel log has a gap just before the session ({iso(gap.start)} to {iso(gap.end)})")
+    return out
+
+
+def _finding(run: _Run, action: EventRef, session: Session | None, sessions, disputed_keys, http, failures, panel,
+             facts, coverage, isp_available, users) -> ActionFinding:
+    cfg = run.cfg
+    base = baseline(session, sessions, disputed_keys) if session else []
+    history = [compare(session, b) for b in reversed(base)] if session else []
+    prior = prior_activity(session, action.ts, history, cfg) if session else []
+    requests = session_requests(session, http, cfg) if session is not None and not http.empty else pd.DataFrame()
+    ctx = ind.Context(action=action, session=session, sessions=sessions, baseline=base, history=history,
+                      prior=prior, requests=requests, failures=failures if failures is not None else pd.DataFrame(),
+                      panel=panel, facts=facts, coverage=coverage, config=cfg, isp_available=isp_available,
+                      disputed_keys=disputed_keys)
+    indicators = [ind.credential(ctx)]
+    failed_ind, failed = ind.failed_logins(ctx)
+    changes_ind, changes = ind.account_changes(ctx)
+    indicators += [failed_ind, changes_ind]
+    if session is not None and is_api(session):
+        indicators.append(ind.api_key_usage(ctx))
+    indicators += [ind.browser_fingerprint(ctx), ind.network(ctx), ind.anonymiser(ctx), ind.travel(ctx),
+                   ind.prior_activity(ctx)]
+    click_ind, clicks, verdict = ind.clickstream(ctx)
+    staff_ind, staff = ind.staff_activity(ctx)
+    indicators += [click_ind, ind.session_consistency(ctx), staff_ind, ind.baseline_size(ctx)]
+    problems = _coverage_problems(action, session, coverage)
+    assessment, reason, key_facts, missing = assess(action, session, indicators, cfg, problems, staff)
+    return ActionFinding(
+        action=action, assessment=assessment, reason=reason, key_facts=key_facts, session=session,
+        indicators=indicators, history=history[: int(cfg["baseline"]["history_rows"])], prior_activity=prior,
+        failed_logins=failed, account_changes=changes, staff_activity=staff, clickstream=clicks,
+        clickstream_verdict=verdict, timeline=_around(run, action, session, panel, requests, users, cfg),
+        missing=missing)
+
+
+def _around(run: _Run, action: EventRef, session, panel, requests, users, cfg) -> list[EventRef]:
+    """The merged timeline (panel, the session's requests, attributed sshd) around an action."""
+    hours = dt.timedelta(hours=float(cfg["timeline"]["hours_around_action"]))
+    lo, hi = pd.Timestamp(action.ts - hours), pd.Timestamp(action.ts + hours)
+    parts = [panel[(panel["ts"] >= lo) & (panel["ts"] <= hi)]]
+    if requests is not None and not requests.empty:
+        parts.append(requests[(requests["ts"] >= lo) & (requests["ts"] <= hi)])
+    ssh = run.q("ssh_events", {"ips": sorted(set(panel["ip"].dropna())), "users": users,
+                               "hosts": sorted(set(panel["target"].dropna())), "since": lo.to_pydatetime(),
+                               "until": hi.to_pydatetime()})
+    parts.append(ssh)
+    merged = pd.concat([p for p in parts if not p.empty]) if any(not p.empty for p in parts) else panel.iloc[0:0]
+    merged = merged.drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"])
+    return [ref(r) for r in merged.to_dict("records")]
+
+
+TIMELINE_COLUMNS = ["ts", "source_kind", "event", "result", "actor", "user", "auth", "session", "ip", "user_agent",
+                    "method", "http_path", "status", "referrer", "target", "host", "path", "line_no", "raw",
+                    "attributed_by"]
+
+
+def timeline(case, account: str, *, since=None, until=None, config=None) -> pd.DataFrame:
+    """The merged timeline of all sources for one account, oldest first.
+
+    Panel events of the account; the access-log requests joined to its
+    sessions (by session id, user name, or address + browser within the
+    session's span); sshd events from its addresses, for its user names or on
+    its servers (see the module docstring).  `attributed_by` says why each row
+    is there.  Times are UTC instants (`ts`); print them with
+    `forensics.timefmt.iso`.
+    """
+    cfg = _config(config)
+    since_t, until_t = _as_instant(since, None), _as_instant(until, None, end=True)
+    run = _Run(case, account, cfg)
+    events = run.q("account_events", {"account": account})
+    if events.empty:
+        raise ForensicsError(f"the case has no events for account {account!r}")
+    panel = events[events["source_kind"] == "panel"]
+    lo = pd.Timestamp(since_t) if since_t else events["ts"].min() - pd.Timedelta(hours=1)
+    hi = pd.Timestamp(until_t) if until_t else events["ts"].max() + pd.Timedelta(hours=1)
+    sessions, _ = build_sessions(panel, cfg, None)
+    sessions = [s for s in sessions if (s.end or s.start) >= lo and s.start <= hi]
+    users = sorted(set(panel["user"].dropna()) - set(panel.loc[panel["actor"] == "staff", "user"].dropna()))
+    own = events[(events["ts"] >= lo) & (events["ts"] < hi)].copy()
+    own["attributed_by"] = "account"
+    parts = [own]
+    if sessions:
+        http = run.q("session_requests", {
+            "sessions": sorted({s.session_id for s in sessions if s.session_id}), "users": users,
+            "ips": sorted({s.ip for s in sessions if s.ip}), "since": lo.to_pydatetime(), "until": hi.to_pydatetime()})
+        for s in sessions:
+            joined = session_requests(s, http, cfg)
+            if not joined.empty:
+                joined = joined.copy()
+                joined["attributed_by"] = "session " + (s.session_id or s.key) + " by " + joined["joined_by"]
+                parts.append(joined.drop(columns=["joined_by"]))
+    ssh = run.q("ssh_events", {"ips": sorted(set(panel["ip"].dropna())), "users": users,
+                               "hosts": sorted(set(panel["target"].dropna())), "since": lo.to_pydatetime(),
+                               "until": hi.to_pydatetime()})
+    if not ssh.empty:
+        ssh = ssh.copy()
+        ip_set, host_set = set(panel["ip"].dropna()), set(panel["target"].dropna())
+        ssh["attributed_by"] = ssh.apply(
+            lambda r: "sshd from the account's address" if r["ip"] in ip_set
+            else ("sshd on the account's server" if r["host"] in host_set else "sshd for the account's user name"),
+            axis=1)
+        parts.append(ssh)
+    merged = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    merged = merged.drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"]).reset_index(drop=True)
+    return merged[[c for c in TIMELINE_COLUMNS if c in merged.columns]]

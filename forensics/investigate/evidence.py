@@ -1,0 +1,163 @@
+"""Turning query rows into citable evidence and enrichment facts.
+
+Every fact the investigation states comes from a row of a named query; this
+module converts those rows into `EventRef` (path:line + raw text) and looks
+up what enrichment knows about addresses and browsers, once per value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+from forensics.investigate.model import BrowserFacts, EventRef, IpFacts
+from forensics.timefmt import as_utc
+
+
+def _clean(value):
+    """pandas NA/NaN/NaT -> None; numpy scalars -> Python."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def parse_detail(text):
+    """The `detail` column (JSON text) as a dict or string."""
+    text = _clean(text)
+    if text is None:
+        return None
+    if isinstance(text, dict):
+        return text
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def ref(row) -> EventRef:
+    """An `EventRef` from a row of the event queries (see queries/account_events.sql)."""
+    get = row.get if isinstance(row, dict) else (lambda k, d=None: row[k] if k in row.index else d)
+    status = _clean(get("status"))
+    return EventRef(
+        event_id=int(_clean(get("event_id")) or 0),
+        ts=as_utc(get("ts")),
+        source_id=int(_clean(get("source_id"))),
+        path=_clean(get("path")),
+        line_no=int(_clean(get("line_no"))),
+        raw=_clean(get("raw")) or "",
+        source_kind=_clean(get("source_kind")),
+        event=_clean(get("event")),
+        result=_clean(get("result")),
+        account=_clean(get("account")),
+        actor=_clean(get("actor")),
+        user=_clean(get("user")),
+        auth=_clean(get("auth")),
+        session=_clean(get("session")),
+        ip=_clean(get("ip")),
+        user_agent=_clean(get("user_agent")),
+        method=_clean(get("method")),
+        http_path=_clean(get("http_path")),
+        status=int(status) if status is not None else None,
+        referrer=_clean(get("referrer")),
+        target=_clean(get("target")),
+        detail=parse_detail(get("detail")),
+    )
+
+
+def refs(frame: pd.DataFrame) -> list[EventRef]:
+    return [ref(row) for _, row in frame.iterrows()]
+
+
+class Facts:
+    """Enrichment facts for the addresses and browsers of one investigation."""
+
+    def __init__(self, case, ips, user_agents):
+        from forensics.named_queries import run_query
+
+        ips = sorted({i for i in ips if i})
+        uas = sorted({u for u in user_agents if u})
+        self.queries = ["ip_facts", "browser_facts"]
+        ip_rows = run_query(case, "ip_facts", {"ips": ips})
+        ua_rows = run_query(case, "browser_facts", {"user_agents": uas})
+        self.ip: dict[str, IpFacts] = {}
+        for _, r in ip_rows.iterrows():
+            anon = [name for name, col in (("vpn", "is_anonymous_vpn"), ("hosting", "is_hosting_provider"),
+                                           ("tor", "is_tor_exit_node"), ("proxy", "is_public_proxy"),
+                                           ("residential proxy", "is_residential_proxy"))
+                    if _clean(r.get(col))]
+            asn = _clean(r.get("asn"))
+            self.ip[r["ip"]] = IpFacts(
+                ip=r["ip"], prefix=_clean(r.get("prefix")), asn=int(asn) if asn is not None else None,
+                as_org=_clean(r.get("as_org")),
+                network=_clean(r.get("isp_network")) or _clean(r.get("asn_network")),
+                isp=_clean(r.get("isp")), country_iso=_clean(r.get("country_iso")),
+                country_name=_clean(r.get("country_name")), city=_clean(r.get("city")),
+                latitude=_clean(r.get("latitude")), longitude=_clean(r.get("longitude")),
+                accuracy_radius=_clean(r.get("accuracy_radius")), time_zone=_clean(r.get("time_zone")),
+                is_private=_clean(r.get("is_private")), anonymiser=anon)
+        self.ua: dict[str, BrowserFacts] = {}
+        for _, r in ua_rows.iterrows():
+            self.ua[r["user_agent"]] = BrowserFacts(
+                user_agent=r["user_agent"], browser_family=_clean(r.get("browser_family")),
+                browser_major=_clean(r.get("browser_major")), browser_version=_clean(r.get("browser_version")),
+                os_family=_clean(r.get("os_family")), os_version=_clean(r.get("os_version")),
+                device_class=_clean(r.get("device_class")), automation_class=_clean(r.get("automation_class")),
+                automation_tool=_clean(r.get("automation_tool")),
+                fingerprint_family=_clean(r.get("fingerprint_family")))
+
+    def ip_facts(self, ip) -> IpFacts | None:
+        if not ip:
+            return None
+        return self.ip.get(ip) or IpFacts(ip=ip)
+
+    def browser(self, ua) -> BrowserFacts | None:
+        if ua is None:
+            return None
+        return self.ua.get(ua) or BrowserFacts(user_agent=ua)
+
+
+def network_key(facts: IpFacts | None) -> str | None:
+    """The "ISP range" of an address: matched network, else AS number."""
+    if facts is None:
+        return None
+    if facts.network:
+        return facts.network
+    if facts.asn:
+        return f"AS{facts.asn}"
+    return None
+
+
+def network_label(facts: IpFacts | None) -> str:
+    if facts is None:
+        return "no address"
+    parts = [facts.ip]
+    org = facts.isp or facts.as_org
+    if facts.asn or org:
+        parts.append(" ".join(p for p in (f"AS{facts.asn}" if facts.asn else None, org) if p))
+    if facts.network:
+        parts.append(facts.network)
+    elif facts.prefix:
+        parts.append(f"prefix {facts.prefix}")
+    if facts.country_iso:
+        parts.append(facts.country_name or facts.country_iso)
+    if facts.anonymiser:
+        parts.append("flagged: " + "/".join(facts.anonymiser))
+    return ", ".join(parts)
+
+
+def km_between(a: IpFacts, b: IpFacts) -> float | None:
+    """Great-circle distance between two geolocated addresses."""
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))

@@ -1,0 +1,138 @@
+"""Panel sessions of an account and their click-streams.
+
+A session is what a login opened: its credential, address, browser, start
+and end, and the actions done in it.  Rules (thresholds in `[sessions]`):
+
+* events carrying a panel session id belong to that session; a second
+  successful login with the same id starts a new one;
+* events without a session id (API calls, panels that log none) are grouped
+  per (actor, user, address) while they follow each other closer than the
+  idle timeout; a login always starts a new group;
+* a session ends at its logout, otherwise at its last activity plus the idle
+  timeout ("idle_timeout"), or is "open" when that lies past the end of the
+  panel log;
+* failed logins open nothing; system events (actor `system`) belong to no
+  session.
+
+The click-stream of a session is the access log's requests joined to it:
+by session id where the access log carries one (the `session` column or
+`detail.session`), by user name where it logs one, otherwise by address +
+User-Agent inside the session's span (± `http_join_slack_seconds`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from forensics.investigate.evidence import Facts, _clean, ref
+from forensics.investigate.model import Session
+
+
+class _Builder:
+    def __init__(self, key: str, session_id):
+        self.key = key
+        self.session_id = session_id
+        self.rows: list = []
+        self.login = None
+        self.logout = None
+
+    @property
+    def last(self):
+        return self.rows[-1]["ts"]
+
+
+def build_sessions(panel: pd.DataFrame, config: dict, panel_end: dt.datetime | None, facts: Facts | None = None):
+    """Sessions of an account from its panel events (sorted by time).
+
+    Returns `(sessions, event_to_session_key)`.
+    """
+    idle = dt.timedelta(minutes=float(config["sessions"]["idle_timeout_minutes"]))
+    builders: list[_Builder] = []
+    by_id: dict[str, _Builder] = {}
+    by_key: dict[tuple, _Builder] = {}
+    for row in panel.to_dict("records"):
+        row = {k: _clean(v) for k, v in row.items()}
+        event, sid = row.get("event"), row.get("session")
+        if event == "login" and row.get("result") == "failure":
+            continue
+        if row.get("actor") == "system" and not sid:
+            continue
+        if sid:
+            b = by_id.get(sid)
+            if b is None or (event == "login" and b.login is not None) or b.logout is not None:
+                b = _Builder(str(sid), sid)
+                by_id[sid] = b
+                builders.append(b)
+        else:
+            group = (row.get("actor"), row.get("user"), row.get("ip"))
+            b = by_key.get(group)
+            if (b is None or event in ("login", "impersonate_start") or b.logout is not None
+                    or row["ts"] - b.last > idle):
+                b = _Builder(f"synthetic:{row['event_id']}", None)
+                by_key[group] = b
+                builders.append(b)
+        b.rows.append(row)
+        if event in ("login", "impersonate_start") and b.login is None:
+            b.login = row
+        if event in ("logout", "impersonate_end"):
+            b.logout = row
+    sessions = []
+    mapping: dict[int, str] = {}
+    for b in builders:
+        opener = b.login or b.rows[0]
+        start = opener["ts"] if b.login else b.rows[0]["ts"]
+        auth = opener.get("auth") or next((r.get("auth") for r in b.rows if r.get("auth")), None)
+        if opener.get("event") == "impersonate_start" and not auth:
+            auth = "impersonation"
+        if b.logout is not None:
+            end, reason = b.logout["ts"], "logout"
+        else:
+            end = b.last + idle
+            reason = "idle_timeout"
+            if panel_end is not None and end > panel_end:
+                reason = "open"
+        actions = [ref(r) for r in b.rows if r.get("event") not in ("login", "logout")]
+        s = Session(
+            session_id=b.session_id, account=opener.get("account"), user=opener.get("user"),
+            actor=opener.get("actor"), auth=auth, ip=opener.get("ip"), user_agent=opener.get("user_agent"),
+            start=start, end=end, end_reason=reason, login=ref(b.login) if b.login else None,
+            actions=actions, key=b.key)
+        if facts is not None:
+            s.ip_facts = facts.ip_facts(s.ip)
+            s.browser = facts.browser(s.user_agent)
+        sessions.append(s)
+        for r in b.rows:
+            mapping[int(r["event_id"])] = b.key
+    sessions.sort(key=lambda s: s.start)
+    return sessions, mapping
+
+
+def session_requests(session: Session, http: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """The access-log requests that belong to a session (see module doc)."""
+    if http is None or http.empty:
+        return http.iloc[0:0] if http is not None else pd.DataFrame()
+    slack = pd.Timedelta(seconds=float(config["sessions"]["http_join_slack_seconds"]))
+    start = pd.Timestamp(session.start) - slack
+    end = pd.Timestamp(session.end or session.start) + slack
+    in_span = (http["ts"] >= start) & (http["ts"] <= end)
+    by_id = pd.Series(False, index=http.index)
+    if session.session_id:
+        by_id = http["session"].astype("object").eq(session.session_id).fillna(False).astype(bool)
+    by_user = pd.Series(False, index=http.index)
+    if session.user:
+        by_user = in_span & http["user"].astype("object").eq(session.user).fillna(False).astype(bool)
+    by_addr = pd.Series(False, index=http.index)
+    if session.ip:
+        same_ip = http["ip"].astype("object").eq(session.ip).fillna(False).astype(bool)
+        same_ua = (http["user_agent"].astype("object").eq(session.user_agent).fillna(False).astype(bool)
+                   if session.user_agent else pd.Series(True, index=http.index))
+        # Requests that carry another session's id are not this session's.
+        other_id = http["session"].notna() & ~by_id
+        by_addr = in_span & same_ip & same_ua & ~other_id
+    out = http[by_id | by_user | by_addr].copy()
+    out["joined_by"] = "address+browser"
+    out.loc[by_user[out.index], "joined_by"] = "user"
+    out.loc[by_id[out.index], "joined_by"] = "session id"
+    return out.sort_values(["ts", "source_id", "line_no"])

@@ -1,0 +1,21 @@
+-- name: session_requests
+-- description: HTTP requests (access log) that may belong to an account's sessions: carrying one of the session ids or user names, or coming from one of the addresses, inside a time window.
+-- param sessions: LIST of panel session ids (comma-separated on the command line)
+-- param users: LIST of user names the account logged in with
+-- param ips: LIST of addresses the account's sessions used
+-- param since: TIMESTAMPTZ, start of the window (inclusive)
+-- param until: TIMESTAMPTZ, end of the window (exclusive)
+SELECT e.event_id, e.source_id, s.path, e.line_no, e.ts, e.ts_raw, e.source_kind,
+       e.event, e.result, e.account, e.actor, e."user", e.auth,
+       coalesce(e.session, json_extract_string(e.detail, '$.session')) AS session,
+       e.ip, e.user_agent, e.method, e.path AS http_path, e.status, e.referrer, e.target,
+       e.host, CAST(e.detail AS VARCHAR) AS detail, e.raw
+FROM events e
+JOIN sources s USING (source_id)
+WHERE e.source_kind = 'http'
+  AND e.ts >= CAST($since AS TIMESTAMPTZ) AND e.ts < CAST($until AS TIMESTAMPTZ)
+  AND (   e.ip IN (SELECT unnest(CAST($ips AS VARCHAR[])))
+       OR e."user" IN (SELECT unnest(CAST($users AS VARCHAR[])))
+       OR e.session IN (SELECT unnest(CAST($sessions AS VARCHAR[])))
+       OR json_extract_string(e.detail, '$.session') IN (SELECT unnest(CAST($sessions AS VARCHAR[]))))
+ORDER BY e.ts, e.source_id, e.line_no
