@@ -123,3 +123,97 @@ class Case:
 
     def meta(self) -> dict[str, str]:
         return dict(self.con.execute("SELECT key, value FROM case_meta").fetchall())
+
+    # -- the pipeline, one method per stage (each delegates to its package) --
+    def ingest(self, paths, *, format_name: str | None = None, tz: str | None = None, year: int | None = None,
+               host: str | None = None, **options):
+        """Load log files into the case (`forensics.ingest.engine.ingest_files`).
+
+        Args:
+            paths: a path or a list of paths (a rotated set may be given at once).
+            format_name: format name or definition file; auto-detected when None.
+            tz: zone of timestamps written without one (IANA name).
+            year: year of year-less syslog lines (inferred from mtime when None).
+            host: host name to record for the events.
+            **options: passed on to `ingest_files`.
+
+        Returns:
+            The `IngestReport` of `ingest_files` (one result per file).
+        """
+        from forensics.ingest.engine import ingest_files
+
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        return ingest_files(self, [str(p) for p in paths], format_name=format_name, tz=tz, year=year, host=host,
+                            **options)
+
+    def enrich(self, geoip_paths=None, **options):
+        """Classify user agents and look up addresses (`forensics.enrich.enrich_case`)."""
+        from forensics.enrich import enrich_case
+
+        if isinstance(geoip_paths, (str, Path)):
+            geoip_paths = [geoip_paths]
+        paths = [str(p) for p in geoip_paths] if geoip_paths is not None else None
+        return enrich_case(self, paths, **options)
+
+    def investigate(self, account: str, *, action: str | None = None, target: str | None = None,
+                    since=None, until=None, claims=(), tz: str | None = None, **options):
+        """Attribute an account's disputed actions (`forensics.investigate.investigate`).
+
+        Returns:
+            An `Investigation` (forensics/investigate/model.py): findings with
+            assessments and indicators, claim reconciliation, coverage.
+        """
+        from forensics.investigate import investigate
+
+        return investigate(self, account, action=action, target=target, since=since, until=until,
+                           claims=tuple(claims or ()), tz=tz, **options)
+
+    def report(self, investigation, out_path: str | Path, **options):
+        """Render an investigation as the PDF evidence report (`forensics.report.render_report`).
+
+        Options are those of `render_report` (lang, tz, redact, reference,
+        report_date, provider, command_line).  Returns its `ReportResult`.
+        """
+        from forensics.report import render_report
+
+        return render_report(investigation, out_path, case=self, **options)
+
+    # -- an account as DataFrames (notebooks) --------------------------------
+    def logins(self, account: str, since=None, until=None):
+        """Panel logins (successful and failed) with network and browser facts."""
+        return self.query("account_logins", account=account, since=since, until=until)
+
+    def sessions(self, account: str, since=None, until=None, tz: str | None = None):
+        """The account's panel sessions, one row each (built by the investigation)."""
+        investigation = self.investigate(account, since=since, until=until, tz=tz)
+        return sessions_frame(investigation.sessions)
+
+    def timeline(self, account: str, since=None, until=None):
+        """The merged timeline of every source for an account (`forensics timeline`)."""
+        from forensics.investigate import timeline
+
+        return timeline(self, account, since=since, until=until)
+
+
+def sessions_frame(sessions):
+    """Investigation `Session` objects as a DataFrame, one row per session."""
+    import pandas as pd
+
+    rows = []
+    for s in sessions:
+        ip, browser = s.ip_facts, s.browser
+        rows.append({
+            "session_id": s.session_id, "start": s.start, "end": s.end, "end_reason": s.end_reason,
+            "actor": s.actor, "user": s.user, "auth": s.auth, "ip": s.ip,
+            "network": ip.network if ip else None, "as_org": ip.as_org if ip else None,
+            "country": ip.country_iso if ip else None, "city": ip.city if ip else None,
+            "browser": browser.label if browser else None,
+            "fingerprint_family": browser.fingerprint_family if browser else None,
+            "user_agent": s.user_agent,
+            "actions": ", ".join(a.event or "" for a in s.actions),
+            "login_citation": s.login.citation if s.login else None,
+        })
+    return pd.DataFrame(rows, columns=[
+        "session_id", "start", "end", "end_reason", "actor", "user", "auth", "ip", "network", "as_org",
+        "country", "city", "browser", "fingerprint_family", "user_agent", "actions", "login_citation"])

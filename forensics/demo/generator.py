@@ -287,7 +287,7 @@ _LAST = ("mueller", "schmidt", "schneider", "fischer", "weber", "meyer", "wagner
 _HOME_ISPS = (("dtag", 34), ("vodafone_de", 20), ("telefonica_de", 14), ("o2_cz", 16), ("orange_pl", 16))
 _MOBILE_FOR = {"dtag": "telekom_mobile", "vodafone_de": "vodafone_mobile", "telefonica_de": "o2_mobile_de"}
 # Sessions per month and how common each rhythm is.
-_RATES = ((0.7, 20), (1.5, 25), (3.0, 25), (5.0, 15), (9.0, 10), (16.0, 5))
+_RATES = ((0.5, 25), (1.0, 25), (2.0, 25), (4.0, 13), (8.0, 9), (14.0, 3))
 
 
 @dataclass
@@ -598,7 +598,7 @@ class _Writer:
     def sshd_bot_burst(self, t: int) -> None:
         rng = self.rng
         ip = _random_ip(rng, ("chinanet_js", "digitalocean_us", "ovh", "ipvolume", "hetzner")[rng.randrange(5)])
-        for _ in range(rng.randrange(1, 12)):
+        for _ in range(rng.randrange(1, 9)):
             pid = self.next_pid()
             port = rng.randrange(32768, 61000)
             user = ("root", "admin", "ubuntu", "test", "oracle", "postgres", "git", "user", "deploy", "ftpuser")[rng.randrange(10)]
@@ -1079,9 +1079,9 @@ def _run_days(w: _Writer, people: list[_Account], start_ts: int, end_ts: int,
         for acct in staff_days.get(day, ()):
             w.staff_session(day_ts + rng.randrange(8, 17) * 3600 + rng.randrange(3600), acct, day)
         # Bots.
-        for _ in range(rng.randrange(4, 10)):
+        for _ in range(rng.randrange(2, 7)):
             w.sshd_bot_burst(day_ts + rng.randrange(_DAY))
-        for _ in range(rng.randrange(3, 9)):
+        for _ in range(rng.randrange(2, 7)):
             w.panel_bots(day_ts + rng.randrange(_DAY), stuffing_victims)
         w.flush(day_ts + _DAY)
     return disputes

@@ -1,0 +1,169 @@
+"""`forensics demo`: the whole pipeline on the generated sample case.
+
+`run_demo(directory)` writes the sample (`forensics.demo.generator`), then
+runs ingest → enrich → investigate → report through the same library API
+the CLI and the notebooks use (`forensics.Case`), and returns what happened
+step by step.  The CLI (`forensics.cli.demo`) only prints it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from forensics.demo.generator import DEFAULT_SEED, MANIFEST, Dispute, SampleManifest, generate_sample
+from forensics.errors import ForensicsError
+
+CASE_FILE = "demo-case.duckdb"
+DEFAULT_DIR = "forensics-demo"
+PROVIDER = "Example Hosting GmbH (demo)"
+# The report date is fixed so that the demo's PDFs are reproducible.
+REPORT_DATE = dt.date(2026, 4, 15)
+
+
+@dataclass
+class Step:
+    name: str                 # generate | ingest | enrich | investigate | report
+    seconds: float
+    summary: str              # one line for people
+
+
+@dataclass
+class DisputeOutcome:
+    """One scripted dispute: what the pipeline said and what was expected."""
+
+    dispute: Dispute
+    investigation: object                        # forensics.investigate.model.Investigation
+    finding: object | None                       # the ActionFinding of the disputed action
+    report_path: Path | None = None
+    report_sha256: str | None = None
+
+    @property
+    def assessment(self) -> str | None:
+        return getattr(self.finding, "assessment", None)
+
+    @property
+    def as_expected(self) -> bool:
+        return self.assessment == self.dispute.expected_assessment
+
+
+@dataclass
+class DemoResult:
+    directory: Path
+    case_path: Path
+    manifest: SampleManifest
+    steps: list[Step] = field(default_factory=list)
+    outcomes: list[DisputeOutcome] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return sum(s.seconds for s in self.steps)
+
+
+def _clear_previous_run(directory: Path) -> None:
+    """A re-run starts from a fresh case, but only in a directory the demo wrote."""
+    case_path = directory / CASE_FILE
+    if not case_path.exists():
+        return
+    try:
+        written_by_demo = json.loads((directory / MANIFEST).read_text(encoding="utf-8")).get(
+            "generator") == "forensics.demo.generator"
+    except (OSError, ValueError):
+        written_by_demo = False
+    if not written_by_demo:
+        raise ForensicsError(f"{case_path} exists and {directory} is not a demo directory; choose another DIR")
+    case_path.unlink()
+    wal = case_path.with_name(case_path.name + ".wal")
+    if wal.exists():
+        wal.unlink()
+
+
+def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, accounts: int = 200,
+             months: int = 15, lang: str = "en",
+             on_step: Callable[[Step], None] | None = None) -> DemoResult:
+    """Generate the sample case into `directory` and run the whole pipeline on it.
+
+    Args:
+        directory: where the sample logs, the case file and the PDFs go.
+        seed / accounts / months: passed to `generate_sample`.
+        lang: report language (en, de, cs, pl).
+        on_step: called with each finished `Step` (the CLI prints them live).
+
+    Returns:
+        A DemoResult with each step's timing and, per scripted dispute, the
+        investigation, the disputed action's finding and the report path.
+    """
+    from forensics.case import Case
+
+    directory = Path(directory)
+    steps: list[Step] = []
+
+    def done(name: str, started: float, summary: str) -> None:
+        step = Step(name, time.perf_counter() - started, summary)
+        steps.append(step)
+        if on_step:
+            on_step(step)
+
+    started = time.perf_counter()
+    manifest = generate_sample(directory, accounts=accounts, months=months, seed=seed)
+    lines = sum(manifest.counts.values())
+    done("generate", started,
+         f"{lines:,} log lines for {accounts} accounts, "
+         f"{manifest.period[0].date().isoformat()} to {manifest.period[1].date().isoformat()}")
+
+    _clear_previous_run(directory)
+    case_path = directory / CASE_FILE
+    result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
+    with Case.open(case_path) as case:
+        started = time.perf_counter()
+        case.ingest([manifest.panel_log, manifest.access_log])
+        case.ingest([manifest.auth_log], tz=manifest.auth_log_tz, host=manifest.auth_log_host)
+        events, rejected = case.con.execute(
+            "SELECT count(*), (SELECT coalesce(sum(lines_rejected), 0) FROM sources) FROM events").fetchone()
+        done("ingest", started, f"{events:,} events from 3 files ({rejected:,} lines rejected)")
+
+        started = time.perf_counter()
+        enriched = case.enrich(geoip_paths=list(manifest.geoip_db))
+        done("enrich", started, _enrich_summary(enriched))
+
+        for dispute in manifest.disputes:
+            started = time.perf_counter()
+            investigation = case.investigate(dispute.account, action=dispute.action, target=dispute.target,
+                                             since=dispute.since, until=dispute.until, claims=dispute.claims)
+            finding = _finding_for(investigation, dispute)
+            outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=finding)
+            result.outcomes.append(outcome)
+            done("investigate", started,
+                 f"{dispute.account}: {len(investigation.findings)} disputed action(s), "
+                 f"{len(investigation.claims)} claim(s)")
+
+        for outcome in result.outcomes:
+            started = time.perf_counter()
+            out = directory / f"report-{outcome.dispute.account}.pdf"
+            rendered = case.report(outcome.investigation, out, lang=lang, report_date=REPORT_DATE,
+                                   reference=f"DEMO-{outcome.dispute.account}", provider=PROVIDER,
+                                   command_line=f"forensics demo {directory}")
+            outcome.report_path = Path(getattr(rendered, "path", out))
+            outcome.report_sha256 = getattr(rendered, "sha256", None)
+            done("report", started, f"{outcome.report_path}")
+    return result
+
+
+def _finding_for(investigation, dispute: Dispute):
+    """The finding about the scripted disputed action (closest in time)."""
+    candidates = [f for f in investigation.findings if f.action.event == dispute.action] or investigation.findings
+    if not candidates:
+        return None
+    return min(candidates, key=lambda f: abs((f.action.ts - dispute.action_time).total_seconds()))
+
+
+def _enrich_summary(enriched) -> str:
+    uas = getattr(enriched, "new_user_agents", None)
+    ips = getattr(enriched, "new_ips", None)
+    if uas is None or ips is None:
+        return "user agents and addresses enriched"
+    return f"{uas:,} user agents, {ips:,} addresses (GeoLite2-ASN + GeoLite2-City demo databases)"
