@@ -261,6 +261,8 @@ class Investigation:
 
 
 def _jsonable(value):
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()   # numpy scalars from DataFrames (counts, floats)
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):

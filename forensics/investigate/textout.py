@@ -1,0 +1,115 @@
+"""The investigation as text for a person (the CLI's default output).
+
+Times are ISO 8601 with offset in UTC, followed by the local time when a zone
+was given; no other date form appears.
+"""
+
+from __future__ import annotations
+
+from forensics.investigate.evidence import network_label
+from forensics.investigate.model import Investigation, Session
+from forensics.timefmt import iso
+
+
+def _t(value, tz) -> str:
+    if value is None:
+        return "-"
+    text = iso(value)
+    if tz:
+        text += f" ({iso(value, tz)} {tz})"
+    return text
+
+
+def _session_line(s: Session, tz) -> str:
+    who = s.user or "-"
+    how = s.auth or "not logged"
+    browser = s.browser.label if s.browser else (s.user_agent or "no browser logged")
+    end = f"{_t(s.end, tz)} ({s.end_reason})" if s.end else "-"
+    return (f"session {s.session_id or s.key}: {who} ({s.actor}), credential {how}, from "
+            f"{network_label(s.ip_facts) if s.ip_facts else (s.ip or 'no address')}, {browser}; "
+            f"{_t(s.start, tz)} to {end}")
+
+
+def render_text(inv: Investigation, tz: str | None = None) -> str:
+    """A plain-text report of an investigation."""
+    tz = tz or inv.parameters.get("tz")
+    out = []
+    w = out.append
+    w(f"Investigation of account {inv.account}")
+    w(f"generated {iso(inv.generated_at)} by forensics {inv.tool_version}")
+    p = inv.parameters
+    scope = ", ".join(f"{k} {p[k]}" for k in ("action", "target", "since", "until") if p.get(k)) or "all state-changing actions"
+    w(f"scope: {scope}")
+    w("")
+    w(f"Findings ({len(inv.findings)})")
+    if not inv.findings:
+        w("  none: " + "; ".join(inv.notes))
+    for n, f in enumerate(inv.findings, 1):
+        a = f.action
+        what = a.event + (f" on {a.target}" if a.target else "")
+        if isinstance(a.detail, dict) and a.detail:
+            what += " (" + ", ".join(f"{k}: {v}" for k, v in a.detail.items()) + ")"
+        w(f"{n}. {what} at {_t(a.ts, tz)}  [{a.path}:{a.line_no}]")
+        w(f"   ASSESSMENT: {f.assessment}")
+        w(f"   {f.reason}")
+        for fact in f.key_facts:
+            w(f"   - {fact}")
+        if f.missing:
+            w("   missing: " + "; ".join(f.missing))
+        if f.session is not None:
+            w("   " + _session_line(f.session, tz))
+            if f.session.login is not None:
+                w(f"   login: {f.session.login.path}:{f.session.login.line_no}  {f.session.login.raw}")
+        w("   indicators:")
+        for i in f.indicators:
+            w(f"   [{i.result:8} -> {i.direction:7}] {i.label}: {i.explanation}")
+            w(f"        observed: {i.observed}")
+            w(f"        compared with: {i.baseline}")
+            for e in i.evidence[:3]:
+                w(f"        evidence {e.path}:{e.line_no}")
+        if f.prior_activity:
+            w("   prior undisputed sessions (compelling-evidence rule):")
+            for s in f.prior_activity:
+                w("     " + _session_line(s, tz))
+        if f.failed_logins:
+            w(f"   failed logins before the session: {len(f.failed_logins)}")
+            for e in f.failed_logins[:5]:
+                w(f"     {_t(e.ts, tz)} {e.source_kind} {e.user or '-'} from {e.ip or '-'}  [{e.path}:{e.line_no}]")
+        if f.account_changes:
+            w("   account changes before the action:")
+            for e in f.account_changes:
+                w(f"     {_t(e.ts, tz)} {e.event} from {e.ip or '-'}  [{e.path}:{e.line_no}]")
+        if f.staff_activity:
+            w("   staff activity:")
+            for e in f.staff_activity[:10]:
+                w(f"     {_t(e.ts, tz)} {e.event} by {e.user or '-'} from {e.ip or '-'}  [{e.path}:{e.line_no}]")
+        if f.clickstream:
+            w(f"   click-stream ({f.clickstream_verdict}):")
+            for c in f.clickstream:
+                think = "" if c.think_time_s is None else f"+{c.think_time_s:.1f}s"
+                kind = "asset" if c.is_asset else "page"
+                w(f"     {_t(c.ref.ts, tz)} {think:>8} {kind:5} {c.ref.method or '-'} {c.ref.http_path or '-'} "
+                  f"{c.ref.status or '-'}  [{c.ref.path}:{c.ref.line_no}]")
+        w("")
+    if inv.claims:
+        w("Claims")
+        for c in inv.claims:
+            w(f'- "{c.text}" ({c.language or "language not recognised"}; action: {c.action or "not recognised"}; '
+              f"dates: {', '.join(d.isoformat() for d in c.dates) or 'none'})")
+            w(f"  {c.classification.upper()}: {c.explanation}")
+            for m in c.matches[:5]:
+                w(f"    {_t(m.event.ts, tz)} {m.event.event} [{m.event.path}:{m.event.line_no}]")
+        w("")
+    w("Coverage")
+    for s in inv.coverage:
+        w(f"- {s.path} ({s.source_kind}, {s.format}, sha256 {s.sha256[:16]}...): {_t(s.first_ts, tz)} to {_t(s.last_ts, tz)}")
+        for g in s.gaps:
+            w(f"    gap {_t(g.start, tz)} to {_t(g.end, tz)} ({g.hours} h, {g.kind})")
+        if s.tz_decision:
+            w(f"    time zone: {s.tz_decision}")
+        if s.year_decision:
+            w(f"    year: {s.year_decision}")
+    w(f"ISP data available: {'yes' if inv.isp_data_available else 'no'}")
+    for note in inv.notes:
+        w(f"note: {note}")
+    return "\n".join(out) + "\n"
