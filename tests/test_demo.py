@@ -171,3 +171,71 @@ def test_scaling_knob_changes_volume(tmp_path):
     customers = {k: v for k, v in heavy.counts.items() if k != "auth.log"}   # the sshd log is bots
     assert sum(customers.values()) > 3 * (light.counts["panel-access.log"] + light.counts["panel-audit.jsonl"])
     assert 400 < sum(customers.values()) / 40 < 900
+
+
+# -- `forensics demo` end to end ------------------------------------------------
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from forensics.cli import main
+
+    directory = tmp_path_factory.mktemp("demo") / "forensics-demo"
+    result = CliRunner().invoke(main, ["demo", str(directory)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return directory, result.output
+
+
+def test_demo_prints_steps_assessments_and_reports(demo_run):
+    directory, output = demo_run
+    for step in ("generate", "ingest", "enrich", "investigate", "report"):
+        assert re.search(rf"^{step}\s+\d+\.\d s  ", output, re.M), step
+    founding = output[output.index("K-10023 ("):output.index("K-10188 (")]
+    takeover = output[output.index("K-10188 ("):]
+    assert "reinstall of vps-20889 at 2026-03-22T20:09:38+00:00" in founding
+    assert "assessment: account_holder  (expected: account_holder)" in founding
+    assert "assessment: compromise_suspected  (expected: compromise_suspected)" in takeover
+    assert re.search(r"^  reason: \S.+$", founding, re.M) and re.search(r"^  reason: \S.+$", takeover, re.M)
+    for account in ("K-10023", "K-10188"):
+        pdf = directory / f"report-{account}.pdf"
+        assert f"report: {pdf}" in output
+        assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+    # No DD.MM. or MM/DD date of ours in the output (the claims quote the customer).
+    ours = "\n".join(line for line in output.splitlines() if not line.lstrip().startswith("claim "))
+    assert not re.search(r"\b\d{1,2}\.\d{1,2}\.(\d{2,4})?(?!\d)|\b\d{1,2}/\d{1,2}/\d{2,4}\b", ours)
+
+
+def test_demo_claims_are_reconciled_a_year_and_a_day_off(demo_run):
+    from forensics.case import Case
+    from forensics.demo.runner import CASE_FILE
+
+    directory, output = demo_run
+    assert 'claim "19.03. Rettungssystem unbefugt benutzt": different_year (2025; logged 2025-03-19T18:38:30+00:00)' in output
+    assert 'claim "20.03. SUSE neu installiert": different_year (2025; logged 2025-03-20T17:55:06+00:00)' in output
+    assert 'claim "23.03. CentOS installiert": off_by_days (1 day(s); logged 2026-03-22T20:09:38+00:00)' in output
+    manifest = json.loads((directory / "manifest.json").read_text())
+    dispute = next(d for d in manifest["disputes"] if d["expected_assessment"] == "account_holder")
+    with Case.open(directory / CASE_FILE, read_only=True) as case:
+        investigation = case.investigate(dispute["account"], action="reinstall", since=dispute["since"],
+                                         until=dispute["until"], claims=dispute["claims"])
+        sources = case.sources()
+    claims = {c.text: c for c in investigation.claims}
+    for expected in dispute["expected_claims"]:
+        claim = claims[expected["text"]]
+        assert claim.classification == expected["classification"], claim.explanation
+        match = claim.matches[0]
+        assert match.event.event == expected["event"]
+        assert match.event.ts.date().isoformat() == expected["event_date"]
+        assert match.year == expected["year"] or expected["year"] is None
+        assert match.days_off == expected["days_off"] or expected["days_off"] is None
+        # The evidence cites the panel log's line, with its raw text.
+        assert match.event.citation.startswith(str(directory / "panel-audit.jsonl") + ":") or \
+            match.event.path.endswith("panel-audit.jsonl")
+        assert expected["event_date"] in match.event.raw
+    # Nothing lost: every line of the three files is an event (no rejects).
+    assert sources["lines_rejected"].sum() == 0
+    assert dict(zip(sources["path"].map(lambda p: Path(p).name), sources["events_parsed"])) == manifest["counts"]
+    finding = investigation.findings[0]
+    assert finding.assessment == "account_holder"
+    assert finding.clickstream_verdict == "human"
+    assert finding.session.auth == "password" and finding.session.ip.startswith("217.235.87.")
