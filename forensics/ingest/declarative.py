@@ -309,16 +309,16 @@ class DefinitionFormat:
 
     def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
         record = {k: v for k, v in raw.items() if not (isinstance(v, str) and v in self.null_values)}
-        for key, spec in self.split.items():
-            value = record.get(key)
-            if isinstance(value, str):
-                self._split_pairs(record, key, value, spec)
         for target, sources in self.fields.items():
             for source in sources:
                 value = record.get(source)
                 if value is not None and value != "":
                     record[target] = value
                     break
+        for key, spec in self.split.items():
+            value = record.get(key)
+            if isinstance(value, str):
+                self._split_pairs(record, key, value, spec)
         for key, value in self.defaults.items():
             if record.get(key) is None:
                 record[key] = value
