@@ -6,6 +6,6 @@ indicators, assessment) and reconciles the customer's claims with the logs;
 `model.py`; the rules in `assess.py` and `forensics/thresholds.toml`.
 """
 
-from forensics.investigate.engine import investigate, timeline
+from forensics.investigate.engine import investigate, reconcile_claims, timeline
 
-__all__ = ["investigate", "timeline"]
+__all__ = ["investigate", "reconcile_claims", "timeline"]

@@ -243,6 +243,12 @@ def match_claim(text: str, events: list[EventRef], *, state_changing: list[str],
                 notes.append(f"{iso_date(claimed)}: the panel log covers this date and shows no {what} on it, within "
                              f"{max_days_off} days, or on that day in any other year "
                              f"({years[0]}–{years[-1]})" if years else "")
+        if cls != "not_found":
+            noon = dt.datetime.combine(claimed, dt.time(12), tzinfo or dt.timezone.utc)
+            gap = coverage.gap_at("panel", noon.astimezone(dt.timezone.utc))
+            if gap is not None:
+                notes.append(f"{iso_date(claimed)} itself falls in a gap of the panel log ({gap.path}, "
+                             f"{iso_date(gap.start)} to {iso_date(gap.end)}): an event on that day would not be in the logs")
         if RANK[cls] < RANK[best]:
             best = cls
     covered = None

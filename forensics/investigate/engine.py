@@ -179,11 +179,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
                                  failures_by_key.get(session.key) if session else None, panel, facts, coverage,
                                  isp_available, users))
 
-    reference = until_t or (panel_span[1] if panel_span else coverage.end())
-    claim_results = [match_claim(text, [ref(r) for r in panel.to_dict("records")],
-                                 state_changing=_state_changing(cfg), coverage=coverage, reference=reference,
-                                 tzinfo=tzinfo, max_days_off=int(cfg["claims"]["max_days_off"]))
-                     for text in claims]
+    claim_results = _claims(panel, claims, cfg, coverage, until_t, tzinfo)
     in_scope = [s for s in sessions if (since_t is None or (s.end or s.start) >= since_t)
                 and (until_t is None or s.start < until_t)]
     if not findings:
@@ -197,6 +193,27 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         findings=findings, claims=claim_results, coverage=coverage.sources, geoip_databases=geoip,
         isp_data_available=isp_available, thresholds=cfg, queries_used=list(run.queries),
         sessions=in_scope, notes=notes)
+
+
+def _claims(panel, claims, cfg, coverage: Coverage, until_t, tzinfo):
+    if not claims:
+        return []
+    span = coverage.period("panel")
+    reference = until_t or (span[1] if span else coverage.end())
+    events = [ref(r) for r in panel.to_dict("records")]
+    return [match_claim(text, events, state_changing=_state_changing(cfg), coverage=coverage, reference=reference,
+                        tzinfo=tzinfo, max_days_off=int(cfg["claims"]["max_days_off"])) for text in claims]
+
+
+def reconcile_claims(case, account: str, claims, *, until=None, tz: str | None = None, config=None):
+    """Only the claim reconciliation of `investigate()` (same rules), as a list of `ClaimResult`."""
+    cfg = _config(config)
+    tzinfo = zone(tz)
+    events = run_query(case, "account_events", {"account": account})
+    if events.empty:
+        raise ForensicsError(f"the case has no events for account {account!r}")
+    panel = events[events["source_kind"] == "panel"]
+    return _claims(panel, list(claims), cfg, Coverage(case, cfg), _as_instant(until, tzinfo, end=True), tzinfo)
 
 
 def _coverage_problems(action: EventRef, session: Session | None, coverage: Coverage) -> list[str]:
