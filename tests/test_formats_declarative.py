@@ -311,3 +311,20 @@ def test_log_content_never_fills_a_canonical_column_through_split(tmp_path):
     assert (row["user"], row["ip"], row["method"]) == ("root", "12.3.14.75", None)
     detail = json.loads(row["detail"])
     assert (detail["cpanel_method"], detail["cpanel_ip"], detail["cpanel_user"]) == ("handle_form_login", "6.6.6.6", "mallory")
+
+
+def test_readme_example_definition_passes(tmp_path):
+    """The complete example in README "Log format definitions" is a working definition."""
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Log format definitions"):]
+    section = section[:section.index("\n## ", 5)]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    path = tmp_path / "door.toml"
+    path.write_text(example, encoding="utf-8")
+    results = check_definition(path)
+    assert len(results) == 2 and all(r.passed for r in results)
+    assert load_definition(path).default_tz == "Europe/Berlin"
