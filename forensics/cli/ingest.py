@@ -1,0 +1,142 @@
+"""`forensics ingest` and `forensics sources`: log files into a case, and its chain of custody."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+def _progress_bar():
+    """A rich progress bar on a terminal; None (silent) otherwise."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                   TimeRemainingColumn(), transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(path: str, done: int, total: int) -> None:
+        if path not in tasks:
+            tasks[path] = bar.add_task(path[-40:], total=total)
+        bar.update(tasks[path], completed=done)
+
+    return bar, update
+
+
+@click.command()
+@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "format_name", metavar="NAME|FILE.toml",
+              help="Log format (see `forensics formats list`) or a .toml definition; default: detected per file.")
+@click.option("--tz", metavar="ZONE",
+              help="Zone of timestamps written without one (IANA name, e.g. Europe/Berlin). "
+                   "Default: the format's zone, else UTC (assumed, and recorded as an assumption).")
+@click.option("--year", type=int, metavar="YYYY",
+              help="Year of the first line of year-less syslog files. Default: inferred from each "
+                   "file's modification time (recorded on the source).")
+@click.option("--host", metavar="NAME", help="The server the files come from (kept on the sources and events).")
+@click.option("--geoip", "geoip_paths", multiple=True, type=click.Path(), metavar="PATH",
+              help="MaxMind DB file for enrichment after the ingest; repeatable. "
+                   "Default: FORENSICS_GEOIP, then [enrich] geoip in the config.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Settings file (TOML) over the defaults.")
+def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, config_file):
+    """Load log files into a case (created when missing).
+
+    Each file becomes one source with its SHA-256, counts and time
+    decisions; every line becomes an event or a recorded reject.  A rotated
+    set (auth.log auth.log.1 auth.log.2.gz) can be given at once; .gz, .bz2
+    and .xz are read as streams.  A file already in the case (same SHA-256)
+    adds nothing.  Exits non-zero when a file is truncated or damaged.
+
+    Example:
+        forensics ingest dispute.duckdb panel-audit.jsonl access.log auth.log.1 --tz Europe/Berlin
+    """
+    from forensics.config import load_config
+    from forensics.errors import ForensicsError
+    from forensics.ingest.engine import ingest_files
+
+    bar, update = _progress_bar()
+    try:
+        if bar is not None:
+            bar.start()
+        report = ingest_files(case_file, paths, format_name=format_name, tz=tz, year=year,
+                              host=host, geoip_paths=geoip_paths, progress=update,
+                              config=load_config(config_file))
+    finally:
+        if bar is not None:
+            bar.stop()
+    for result in report.results:
+        click.echo(result.summary())
+        for note in result.assumptions:
+            click.echo(f"  assumption: {note}")
+    if report.enrichment_note:
+        click.echo(f"note: {report.enrichment_note}")
+    elif report.enrichment is not None:
+        enriched = report.enrichment
+        click.echo(f"enriched: {enriched.new_user_agents} new user agents, {enriched.new_ips} new addresses")
+    failures = report.failures()
+    if failures:
+        names = ", ".join(r.path for r in failures)
+        raise ForensicsError(f"{len(failures)} file(s) could not be read completely ({names}); "
+                             "the lines before the damage are in the case, marked truncated")
+
+
+@click.command()
+@click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source instead of text.")
+def sources(case_file, as_json):
+    """List the case's sources: the chain of custody.
+
+    Per file: path, format, SHA-256, size, line accounting (read = events +
+    rejected + blank), first/last event time (ISO 8601 with offset) and the
+    time-zone/year decisions.
+
+    Example:
+        forensics sources dispute.duckdb
+    """
+    from forensics.case import Case
+    from forensics.ingest.engine import source_rows
+
+    with Case(case_file, read_only=True) as case:
+        rows = source_rows(case)
+    if as_json:
+        for record in rows.to_dict(orient="records"):
+            record = {k: (None if _is_na(v) else v) for k, v in record.items()}
+            if isinstance(record.get("assumptions"), str):
+                record["assumptions"] = json.loads(record["assumptions"])
+            click.echo(json.dumps(record, default=str, ensure_ascii=False))
+        return
+    if rows.empty:
+        click.echo(f"{case_file}: no sources yet (use `forensics ingest`)")
+        return
+    for row in rows.itertuples():
+        click.echo(f"#{row.source_id}  {row.path}")
+        click.echo(f"    format {row.format}, {row.size_bytes:,} bytes"
+                   + (f" ({row.compression})" if isinstance(row.compression, str) else "")
+                   + f", sha256 {row.sha256}")
+        click.echo(f"    lines {row.lines_read:,} = {row.events_parsed:,} events + "
+                   f"{row.lines_rejected:,} rejected + {row.lines_blank:,} blank"
+                   + (f"; {row.invalid_utf8_lines:,} invalid UTF-8" if row.invalid_utf8_lines else ""))
+        click.echo(f"    events {row.first_ts or '-'} .. {row.last_ts or '-'}; file modified {row.mtime}")
+        click.echo(f"    time: {row.tz_decision}")
+        if isinstance(row.year_decision, str):
+            click.echo(f"    year: {row.year_decision}")
+        if row.truncated:
+            click.echo(f"    TRUNCATED: {row.truncation_reason}")
+        click.echo(f"    ingested {row.ingested_at} by forensics {row.tool_version}")
+
+
+def _is_na(value) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+COMMANDS = [ingest, sources]

@@ -1,0 +1,52 @@
+"""Auto-detection: which format do a file's first lines speak?
+
+Each format is asked about each of the first non-blank lines (its `sniff` on
+one line at a time); the format that recognises the most lines wins, ties
+going to the earlier (more specific) format in `registry.all_formats()`.  A
+file no format recognises is refused, naming the formats tried and the
+first line, because guessing would put wrong facts into evidence.
+"""
+
+from __future__ import annotations
+
+from forensics.errors import UnknownFormatError
+from forensics.ingest.base import LogFormat
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def detect_format(path: str, head: list[str], formats: list[LogFormat], sample_lines: int) -> LogFormat:
+    """The best format for a file whose first lines are `head`.
+
+    Args:
+        path: the file as given (for the message).
+        head: its first lines, decoded.
+        formats: candidates in detection order.
+        sample_lines: how many non-blank lines to look at.
+
+    Raises:
+        UnknownFormatError: no format recognises any of the lines.
+    """
+    sample = [line for line in head if line.strip()][:sample_lines]
+    if not sample:
+        raise UnknownFormatError(f"{path}: the file has no non-blank line in its first "
+                                 f"{len(head)} lines; nothing to detect its format from")
+    best, best_score = None, 0
+    for fmt in formats:
+        score = 0
+        for line in sample:
+            try:
+                score += bool(fmt.sniff([line]))
+            except Exception:  # a format's sniff must not take detection down
+                continue
+        if score > best_score:
+            best, best_score = fmt, score
+    if best is None:
+        names = ", ".join(f.name for f in formats)
+        raise UnknownFormatError(
+            f"{path}: no known format matches its first lines (tried: {names}); "
+            f"first line: {_shorten(sample[0])!r}. Give --format NAME or a .toml definition."
+        )
+    return best

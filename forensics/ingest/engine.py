@@ -1,0 +1,620 @@
+"""The ingest engine: log files into a case, whole or not at all.
+
+`ingest_files` is the one entry point (the CLI's `forensics ingest` calls it).
+For every file it
+
+1. refuses what cannot be ingested before touching the case (missing file,
+   directory, unknown format, bad `--tz`);
+2. picks the format (`--format`, else auto-detection on the first lines);
+3. opens one transaction, streams the file in chunks through the format and
+   writes events and rejects as it goes (vectorised formats run inside
+   DuckDB; the others return DataFrames);
+4. resolves naive times (zone, year, DST) and records every decision;
+5. refuses a file whose SHA-256 is already in the case (rollback: nothing
+   added), else writes the `sources` row with its counts and commits.
+
+Any exception (including Ctrl-C) rolls the file's transaction back, so the
+case never holds half a file.  After all files, enrichment runs when GeoIP
+databases are configured.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from forensics import __version__
+from forensics.case import Case
+from forensics.config import load_config
+from forensics.errors import ForensicsError, UnknownFormatError
+from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, LogFormat
+from forensics.ingest.detect import detect_format
+from forensics.ingest.formats.sqlformat import register_functions
+from forensics.ingest.reader import Chunk, SourceReader, describe_path_problem, head_lines
+from forensics.ingest.registry import all_formats, get_format
+from forensics.ingest.timestamps import apply_years, decide_zone, infer_years, localize
+from forensics.timefmt import UTC, iso, zone
+
+# Whitespace that makes a line blank (the same set in SQL and in Python).
+BLANK_CHARS = " \t\r\f\v"
+
+_NONBLANK_SQL = "trim(line, ' ' || chr(9) || chr(13) || chr(12) || chr(11)) <> ''"
+
+Progress = Callable[[str, int, int], None]  # (path, stored bytes done, stored bytes total)
+
+_EVENT_COLUMNS = (
+    "event_id", "source_id", "line_no", "ts", "ts_raw", "source_kind", "event", "result",
+    "account", "actor", '"user"', "auth", "session", "ip", "port", "user_agent", "method", "path",
+    "status", "bytes", "referrer", "target", "host", "detail", "raw", "raw_bytes",
+)
+_INT_COLUMNS = {"port": "INTEGER", "status": "INTEGER", "bytes": "BIGINT"}
+
+# SQL: the address, normalised (the Python helper runs only where it can matter).
+_IP_SQL = ("CASE WHEN ip IS NULL OR trim(ip) IN ('', '-') THEN NULL "
+           "WHEN contains(ip, ':') OR contains(ip, '[') OR contains(ip, ' ') "
+           "THEN forensics_normalize_ip(ip) ELSE ip END")
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file."""
+
+    path: str
+    status: str                      # ingested | duplicate | truncated | unreadable
+    format: str | None = None
+    source_id: int | None = None
+    duplicate_of: int | None = None
+    sha256: str | None = None
+    lines_read: int = 0
+    events_parsed: int = 0
+    lines_rejected: int = 0
+    lines_blank: int = 0
+    invalid_utf8_lines: int = 0
+    truncation_reason: str | None = None
+    assumptions: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ingested", "duplicate")
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        if self.status == "duplicate":
+            return (f"{self.path}: already in the case as source #{self.duplicate_of} "
+                    f"(same SHA-256 {self.sha256[:16]}...); nothing added")
+        text = (f"{self.path}: source #{self.source_id}, format {self.format}: "
+                f"{self.lines_read:,} lines read, {self.events_parsed:,} events, "
+                f"{self.lines_rejected:,} rejected, {self.lines_blank:,} blank")
+        if self.invalid_utf8_lines:
+            text += f", {self.invalid_utf8_lines:,} with invalid UTF-8 (original bytes kept)"
+        if self.truncation_reason:
+            text += f"; TRUNCATED: {self.truncation_reason}"
+        return text
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one `ingest_files` call."""
+
+    results: list[IngestResult]
+    enrichment: object | None = None
+    enrichment_note: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def failures(self) -> list[IngestResult]:
+        return [r for r in self.results if not r.ok]
+
+
+def ingest_files(
+    case: Case | str | Path,
+    paths: Iterable[str | Path],
+    *,
+    format_name: str | None = None,
+    tz: str | None = None,
+    year: int | None = None,
+    host: str | None = None,
+    geoip_paths: Iterable[str | Path] | None = None,
+    progress: Progress | None = None,
+    config: dict | None = None,
+    chunk_bytes: int | None = None,
+) -> IngestReport:
+    """Ingest log files into a case.
+
+    Args:
+        case: an open writable `Case`, or the path of the case file (created
+            when missing).
+        paths: the files, in the order given (a rotated set may be given at once).
+        format_name: a format name (`forensics formats list`) or a `.toml`
+            definition file; None auto-detects per file.
+        tz: zone of naive timestamps (IANA name); None means the format's zone,
+            else UTC assumed (and recorded).
+        year: the year of the first line of year-less syslog files; None infers
+            it from each file's modification time.
+        host: the server the files come from (kept on sources and events).
+        geoip_paths: MaxMind DB files; enrichment runs after the ingest when
+            these (or the configured ones) exist.
+        progress: called with (path, stored bytes read, file size).
+        config: settings (`forensics.config.load_config()` when None).
+        chunk_bytes: override of `[ingest] chunk_mib` (tests use small chunks).
+
+    Returns:
+        An `IngestReport` (one `IngestResult` per file, in order).
+
+    Raises:
+        ForensicsError: a file cannot be ingested at all (missing, a
+            directory, no known format) or an option is invalid; nothing has
+            been written then.
+    """
+    paths = [str(p) for p in paths]
+    if not paths:
+        raise ForensicsError("no log file given")
+    config = config or load_config()
+    settings = config.get("ingest", {})
+    chunk = chunk_bytes or int(float(settings.get("chunk_mib", 16)) * (1 << 20))
+    if tz:
+        zone(tz)
+    if year is not None and not 1970 <= int(year) <= 2100:
+        raise ForensicsError(f"--year {year} is not a plausible year (1970-2100)")
+    problems = [p for p in (describe_path_problem(path) for path in paths) if p]
+    if problems:
+        raise ForensicsError("; ".join(problems))
+
+    chosen = get_format(format_name) if format_name else None
+    candidates = all_formats()
+    plans: list[tuple[str, LogFormat | None]] = []
+    for path in paths:
+        if chosen is not None:
+            plans.append((path, chosen))
+            continue
+        head = head_lines(path, max_lines=int(settings.get("detect_head_lines", 50)))
+        if not any(line.strip() for line in head) and SourceReader(path).compression:
+            plans.append((path, None))  # damaged before its first line: recorded as unreadable
+            continue
+        plans.append((path, detect_format(path, head, candidates, int(settings.get("detect_sample_lines", 20)))))
+
+    own_case = not isinstance(case, Case)
+    case_obj = Case.open(case) if own_case else case
+    try:
+        memory_limit = settings.get("duckdb_memory_limit")
+        if memory_limit:
+            case_obj.con.execute("SET memory_limit = $limit", {"limit": str(memory_limit)})
+        register_functions(case_obj.con)
+        results = []
+        for path, fmt in plans:
+            loader = _FileLoader(case_obj, path, fmt, tz=tz, year=year, host=host,
+                                 chunk_bytes=chunk, settings=settings, progress=progress)
+            results.append(loader.run())
+        report = IngestReport(results)
+        _enrich_after(case_obj, report, geoip_paths, config)
+        return report
+    finally:
+        if own_case:
+            case_obj.close()
+
+
+def _enrich_after(case: Case, report: IngestReport, geoip_paths, config: dict) -> None:
+    """Run enrichment when GeoIP databases are configured (`--geoip`, env, config)."""
+    try:
+        from forensics.enrich import configured_geoip_paths, enrich_case
+    except ImportError:
+        if geoip_paths:
+            report.enrichment_note = ("GeoIP enrichment is not available in this build; "
+                                      "run `forensics enrich` when it is")
+        return
+    databases = configured_geoip_paths(list(geoip_paths or []), config)
+    if not databases:
+        return
+    if not any(r.status in ("ingested", "truncated") for r in report.results):
+        return
+    report.enrichment = enrich_case(case, geoip_paths=databases, config=config)
+
+
+class _FileLoader:
+    """Loads one file inside one transaction."""
+
+    def __init__(self, case: Case, path: str, fmt: LogFormat | None, *, tz, year, host,
+                 chunk_bytes: int, settings: dict, progress: Progress | None):
+        self.case = case
+        self.con = case.con
+        self.path = path
+        self.fmt = fmt
+        self.tz = tz
+        self.year = year
+        self.host = host
+        self.settings = settings
+        self.progress = progress
+        self.reader = SourceReader(path, chunk_bytes=chunk_bytes)
+        mtime = dt.datetime.fromtimestamp(self.reader.mtime, tz=UTC)
+        self.ctx = IngestContext(path=path, tz=tz, year=year, host=host, mtime_utc=mtime)
+        self.lines_read = 0
+        self.blank = 0
+        self.parsed = 0
+        self.rejected = 0
+        self.invalid = 0
+        self.yearless = bool(getattr(fmt, "yearless", False)) if fmt is not None else False
+        self.has_local = False
+
+    # -- the transaction ---------------------------------------------------
+    def run(self) -> IngestResult:
+        duplicate = self._known_duplicate()
+        if duplicate is not None:
+            return duplicate
+        self.con.begin()
+        try:
+            self.source_id = self.con.execute(
+                "SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchone()[0]
+            self.event_base = self.con.execute(
+                "SELECT coalesce(max(event_id), 0) FROM events").fetchone()[0]
+            self.con.execute("CREATE OR REPLACE TEMP TABLE ingest_local "
+                             "(line_no BIGINT, ts_local TIMESTAMP)")
+            for chunk in self.reader.chunks():
+                if self.fmt is not None:
+                    self._load_chunk(chunk)
+                else:
+                    self._reject_all(chunk, "no format could be detected")
+                if self.progress:
+                    self.progress(self.path, self.reader.bytes_read, self.reader.size_bytes)
+            sha = self.reader.sha256
+            existing = self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
+                                        {"sha": sha}).fetchone()
+            if existing:
+                self.con.rollback()
+                return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=existing[0],
+                                    sha256=sha)
+            assumptions, tz_fields, year_decision = self._resolve_times()
+            self._reject_untimed()
+            result = self._write_source(sha, assumptions, tz_fields, year_decision)
+            self.con.execute("DROP TABLE IF EXISTS ingest_local")
+            self.con.commit()
+            return result
+        except BaseException:
+            self.con.rollback()
+            raise
+        finally:
+            for name in ("ingest_chunk", "ingest_frame", "ingest_invalid", "ingest_times"):
+                try:
+                    self.con.unregister(name)
+                except Exception:
+                    pass
+
+    def _format_name(self) -> str:
+        return self.fmt.name if self.fmt is not None else "unreadable"
+
+    def _known_duplicate(self) -> IngestResult | None:
+        """Fast refusal of a file seen before at the same place, size and time.
+
+        The hash decides; path/size/mtime only say when hashing first is worth it.
+        """
+        row = self.con.execute(
+            "SELECT source_id, sha256 FROM sources WHERE abs_path = $p AND size_bytes = $s",
+            {"p": str(Path(self.path).resolve()), "s": self.reader.size_bytes},
+        ).fetchone()
+        if row is None:
+            return None
+        import hashlib
+
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        sha = digest.hexdigest()
+        same = self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
+                                {"sha": sha}).fetchone()
+        if same is None:
+            return None
+        return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=same[0], sha256=sha)
+
+    # -- chunks ------------------------------------------------------------
+    def _load_chunk(self, chunk: Chunk) -> None:
+        n = len(chunk.lines)
+        self.lines_read += n
+        self.invalid += len(chunk.invalid)
+        if hasattr(self.fmt, "select_sql"):
+            self._load_chunk_sql(chunk)
+        else:
+            self._load_chunk_python(chunk)
+        if chunk.invalid:
+            self._attach_raw_bytes(chunk)
+
+    def _load_chunk_sql(self, chunk: Chunk) -> None:
+        """Vectorised path: the format's SELECT runs inside DuckDB."""
+        n = len(chunk.lines)
+        frame = pd.DataFrame({
+            "line_no": np.arange(chunk.first_line_no, chunk.first_line_no + n, dtype=np.int64),
+            "line": np.asarray(chunk.lines, dtype=object),
+        })
+        self.con.register("ingest_chunk", frame)
+        sql, params = self.fmt.select_sql(f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL})")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_parsed AS {sql}", params)
+        self._insert_from("ingest_parsed", has_local=False)
+        self.con.execute("DROP TABLE ingest_parsed")
+        self.con.unregister("ingest_chunk")
+
+    def _load_chunk_python(self, chunk: Chunk) -> None:
+        """Formats that parse in Python and hand back a DataFrame."""
+        first = chunk.first_line_no
+        nonblank = [i for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
+        lines = [chunk.lines[i] for i in nonblank]
+        line_nos = [first + i for i in nonblank]
+        batch = self.fmt.parse(lines, line_nos, self.ctx)
+        if batch.yearless:
+            self.yearless = True
+        events = batch.events
+        if not isinstance(events, pd.DataFrame):
+            events = events.to_pandas()
+        events = events.drop_duplicates(subset="line_no", keep="first")
+        parsed_nos = set(int(x) for x in events["line_no"])
+        rejects = {}
+        for line_no, reason in batch.rejects:
+            line_no = int(line_no)
+            if line_no not in parsed_nos and line_no not in rejects:
+                rejects[line_no] = str(reason)
+        for line_no in line_nos:  # nothing lost: a line the format skipped is a reject
+            if line_no not in parsed_nos and line_no not in rejects:
+                rejects[line_no] = f"format {self.fmt.name} returned no result for this line"
+        frame = self._canonical_frame(events, chunk)
+        reject_frame = pd.DataFrame({
+            "line_no": np.asarray(list(rejects), dtype=np.int64),
+            "reason": np.asarray(list(rejects.values()), dtype=object),
+        })
+        reject_frame["raw"] = np.asarray([chunk.lines[no - first] for no in reject_frame["line_no"]],
+                                         dtype=object)
+        frame = pd.concat([frame, self._reject_rows(reject_frame)], ignore_index=True) \
+            if len(reject_frame) else frame
+        self.con.register("ingest_frame", frame)
+        self._insert_from("ingest_frame", has_local=True)
+        self.con.unregister("ingest_frame")
+
+    def _reject_rows(self, rejects: pd.DataFrame) -> pd.DataFrame:
+        rows = pd.DataFrame({"line_no": rejects["line_no"], "reject_reason": rejects["reason"],
+                             "raw": rejects["raw"]})
+        return rows
+
+    def _canonical_frame(self, events: pd.DataFrame, chunk: Chunk) -> pd.DataFrame:
+        """A format's events -> the columns `_insert_from` expects."""
+        n = len(events)
+        frame = pd.DataFrame({"line_no": events["line_no"].astype(np.int64).to_numpy()})
+        frame["reject_reason"] = pd.Series([None] * n, dtype=object)
+        ts = events["ts"] if "ts" in events else pd.Series([pd.NaT] * n)
+        frame["ts"] = pd.to_datetime(pd.Series(ts.to_numpy()), utc=True)
+        if "ts_local" in events:
+            frame["ts_local"] = pd.to_datetime(pd.Series(events["ts_local"].to_numpy()))
+        else:
+            frame["ts_local"] = pd.Series([pd.NaT] * n, dtype="datetime64[us]")
+        frame["ts_raw"] = _text(events.get("ts_raw"), n)
+        for column in CANONICAL_COLUMNS:
+            values = events[column] if column in events else None
+            if column in _INT_COLUMNS:
+                frame[column] = pd.array(
+                    pd.to_numeric(pd.Series(values.to_numpy() if values is not None else [None] * n),
+                                  errors="coerce"), dtype="Int64")
+            elif column == "detail":
+                frame[column] = np.asarray([_json_text(v) for v in values] if values is not None
+                                           else [None] * n, dtype=object)
+            else:
+                frame[column] = _text(values, n)
+        frame["source_kind"] = frame["source_kind"].where(frame["source_kind"].notna(), self.fmt.source_kind)
+        first = chunk.first_line_no
+        frame["raw"] = np.asarray([chunk.lines[no - first] for no in frame["line_no"]], dtype=object)
+        return frame
+
+    def _insert_from(self, table: str, *, has_local: bool) -> None:
+        """Events and rejects of one chunk from a parsed table or frame."""
+        params = {"sid": self.source_id, "base": self.event_base, "host": self.host}
+        columns = ", ".join(_EVENT_COLUMNS)
+        self.con.execute(
+            f"""INSERT INTO events ({columns})
+            SELECT $base + line_no, $sid, line_no, ts, ts_raw, source_kind, event, result,
+                   account, actor, "user", auth, session, {_IP_SQL}, port::INTEGER, user_agent,
+                   method, path, status::INTEGER, bytes::BIGINT, referrer, target,
+                   coalesce(host, $host), detail::JSON, raw, NULL
+            FROM {table} WHERE reject_reason IS NULL""",
+            params,
+        )
+        self.con.execute(
+            f"INSERT INTO rejects SELECT $sid, line_no, reject_reason, raw, NULL "
+            f"FROM {table} WHERE reject_reason IS NOT NULL",
+            {"sid": self.source_id},
+        )
+        parsed, rejected = self.con.execute(
+            f"SELECT count(*) FILTER (WHERE reject_reason IS NULL), "
+            f"count(*) FILTER (WHERE reject_reason IS NOT NULL) FROM {table}"
+        ).fetchone()
+        self.parsed += parsed
+        self.rejected += rejected
+        if has_local:
+            n_local = self.con.execute(
+                f"INSERT INTO ingest_local SELECT line_no, ts_local FROM {table} "
+                f"WHERE reject_reason IS NULL AND ts IS NULL AND ts_local IS NOT NULL"
+            ).fetchone()[0]
+            self.has_local = self.has_local or n_local > 0
+
+    def _reject_all(self, chunk: Chunk, reason: str) -> None:
+        self.lines_read += len(chunk.lines)
+        self.invalid += len(chunk.invalid)
+        first = chunk.first_line_no
+        rows = [(first + i, line) for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
+        frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),
+                              "raw": np.asarray([r[1] for r in rows], dtype=object)})
+        self.con.register("ingest_frame", frame)
+        self.con.execute("INSERT INTO rejects SELECT $sid, line_no, $reason, raw, NULL FROM ingest_frame",
+                         {"sid": self.source_id, "reason": reason})
+        self.con.unregister("ingest_frame")
+        self.rejected += len(rows)
+        if chunk.invalid:
+            self._attach_raw_bytes(chunk)
+
+    def _attach_raw_bytes(self, chunk: Chunk) -> None:
+        """Keep the original bytes of lines that were not valid UTF-8."""
+        frame = pd.DataFrame({
+            "line_no": np.asarray([chunk.first_line_no + i for i in chunk.invalid], dtype=np.int64),
+            "raw_bytes": np.asarray(list(chunk.invalid.values()), dtype=object),
+        })
+        self.con.register("ingest_invalid", frame)
+        for table in ("events", "rejects"):
+            self.con.execute(
+                f"UPDATE {table} SET raw_bytes = i.raw_bytes FROM ingest_invalid i "
+                f"WHERE {table}.source_id = $sid AND {table}.line_no = i.line_no",
+                {"sid": self.source_id},
+            )
+        self.con.unregister("ingest_invalid")
+
+    # -- times -------------------------------------------------------------
+    def _resolve_times(self) -> tuple[list[str], tuple, str | None]:
+        """Zone/year/DST for naive times; returns (assumptions, tz fields, year decision)."""
+        assumptions: list[str] = []
+        year_decision = None
+        if not self.has_local:
+            tz_fields = (None, "every timestamp carries its own UTC offset (or epoch); no zone applied",
+                         False)
+            if self.fmt is None:
+                tz_fields = (None, "no line could be read", False)
+            return assumptions, tz_fields, year_decision
+        decision = decide_zone(self.tz, getattr(self.fmt, "default_tz", None))
+        tz_fields = (decision.tz, decision.decision, decision.assumed)
+        if decision.assumed:
+            assumptions.append("Timestamps without a zone were read as UTC (assumed: no --tz given, "
+                               "the format names no zone).")
+        local = self.con.execute("SELECT line_no, ts_local FROM ingest_local ORDER BY line_no").df()
+        times = local["ts_local"]
+        if self.yearless:
+            years = infer_years(times, mtime_utc=self.ctx.mtime_utc, tz_name=decision.tz,
+                                cli_year=self.year,
+                                rollback_hours=float(self.settings.get("year_rollover_backstep_hours", 24)))
+            times, impossible = apply_years(times, years.years)
+            year_decision = years.decision
+            assumptions.append(f"Year-less timestamps: {years.decision}.")
+            if impossible:
+                assumptions.append(f"{impossible} line(s) name a day that does not exist in the "
+                                   "inferred year (Feb 29); they are rejected.")
+        localized = localize(times, decision.tz)
+        assumptions.extend(note[0].upper() + note[1:] + "." for note in localized.notes)
+        frame = pd.DataFrame({"line_no": local["line_no"].to_numpy(), "ts": localized.utc.to_numpy()})
+        frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+        self.con.register("ingest_times", frame)
+        self.con.execute(
+            "UPDATE events SET ts = t.ts FROM ingest_times t "
+            "WHERE events.source_id = $sid AND events.line_no = t.line_no",
+            {"sid": self.source_id},
+        )
+        self.con.unregister("ingest_times")
+        return assumptions, tz_fields, year_decision
+
+    def _reject_untimed(self) -> None:
+        """A timestamp that could not be resolved (e.g. Feb 29 of a common year): reject.
+
+        Rows without any timestamp text stay events: formats whose lines carry
+        no time (declared `required = false`) still give evidence that a
+        message was logged.
+        """
+        moved = self.con.execute(
+            "INSERT INTO rejects SELECT source_id, line_no, "
+            "'no usable timestamp' || coalesce(' (' || ts_raw || ')', ''), raw, raw_bytes "
+            "FROM events WHERE source_id = $sid AND ts IS NULL AND ts_raw IS NOT NULL",
+            {"sid": self.source_id},
+        ).fetchone()[0]
+        if moved:
+            self.con.execute("DELETE FROM events WHERE source_id = $sid AND ts IS NULL "
+                             "AND ts_raw IS NOT NULL",
+                             {"sid": self.source_id})
+            self.parsed -= moved
+            self.rejected += moved
+
+    def _write_source(self, sha: str, assumptions: list[str], tz_fields: tuple,
+                      year_decision: str | None) -> IngestResult:
+        reader = self.reader
+        self.blank = self.lines_read - self.parsed - self.rejected
+        if self.invalid:
+            assumptions.append(f"{self.invalid} line(s) were not valid UTF-8: decoded with U+FFFD "
+                               "replacement characters; the original bytes are kept in raw_bytes.")
+        if reader.truncated:
+            assumptions.append(f"The file is damaged: {reader.truncation_reason}; only the lines "
+                               "before the damage were read.")
+        tz, tz_decision, tz_assumed = tz_fields
+        self.con.execute(
+            """INSERT INTO sources (source_id, path, abs_path, size_bytes, sha256, mtime, format,
+                   source_kind, host, compression, tz, tz_decision, tz_assumed, year_decision,
+                   lines_read, events_parsed, lines_rejected, lines_blank, invalid_utf8_lines,
+                   truncated, truncation_reason, first_ts, last_ts, ingested_at, tool_version,
+                   assumptions)
+            SELECT $sid, $path, $abs, $size, $sha, $mtime::TIMESTAMPTZ, $format, $kind, $host,
+                   $compression, $tz, $tz_decision, $tz_assumed, $year_decision,
+                   $read, $parsed, $rejected, $blank, $invalid, $truncated, $reason,
+                   (SELECT min(ts) FROM events WHERE source_id = $sid),
+                   (SELECT max(ts) FROM events WHERE source_id = $sid),
+                   now(), $version, $assumptions::JSON""",
+            {
+                "sid": self.source_id, "path": self.path, "abs": str(Path(self.path).resolve()),
+                "size": reader.size_bytes, "sha": sha, "mtime": self.ctx.mtime_utc.isoformat(),
+                "format": self._format_name(),
+                "kind": self.fmt.source_kind if self.fmt is not None else None,
+                "host": self.host, "compression": reader.compression, "tz": tz,
+                "tz_decision": tz_decision, "tz_assumed": tz_assumed,
+                "year_decision": year_decision, "read": self.lines_read, "parsed": self.parsed,
+                "rejected": self.rejected, "blank": self.blank, "invalid": self.invalid,
+                "truncated": reader.truncated, "reason": reader.truncation_reason,
+                "version": __version__, "assumptions": json.dumps(assumptions, ensure_ascii=False),
+            },
+        )
+        status = "truncated" if reader.truncated else "ingested"
+        if self.fmt is None:
+            status = "unreadable" if not reader.truncated else "truncated"
+        return IngestResult(
+            self.path, status, self._format_name(), source_id=self.source_id, sha256=sha,
+            lines_read=self.lines_read, events_parsed=self.parsed, lines_rejected=self.rejected,
+            lines_blank=self.blank, invalid_utf8_lines=self.invalid,
+            truncation_reason=reader.truncation_reason, assumptions=assumptions,
+        )
+
+
+def _text(values, n: int) -> np.ndarray:
+    if values is None:
+        return np.asarray([None] * n, dtype=object)
+    return np.asarray([None if _missing(v) else str(v) for v in values], dtype=object)
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _json_text(value) -> str | None:
+    """A detail value as JSON text (objects dumped, plain strings quoted)."""
+    if not isinstance(value, (dict, list)) and _missing(value):
+        return None
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+            return value
+        except ValueError:
+            return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def source_rows(case: Case):
+    """The chain of custody, for `forensics sources` (times as ISO 8601 text)."""
+    frame = case.sql_df(
+        "SELECT source_id, path, format, sha256, size_bytes, compression, mtime, lines_read, "
+        "events_parsed, lines_rejected, lines_blank, invalid_utf8_lines, truncated, "
+        "truncation_reason, first_ts, last_ts, tz, tz_decision, tz_assumed, year_decision, "
+        "ingested_at, tool_version, host, assumptions FROM sources ORDER BY source_id"
+    )
+    for column in ("mtime", "first_ts", "last_ts", "ingested_at"):
+        frame[column] = [iso(v) if not _missing(v) else "" for v in frame[column]]
+    return frame
+
+
+__all__ = ["IngestReport", "IngestResult", "ingest_files", "source_rows", "UnknownFormatError"]

@@ -1,0 +1,191 @@
+"""Web access logs: combined (nginx/Apache) and cPanel's `access_log`.
+
+`combined`
+    `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"` (= nginx's
+    `combined`), with the variations real servers write:
+
+    * a `vhost:port ` prefix (Debian's `vhost_combined`, other_vhosts_access.log);
+    * the common log format (no referrer and User-Agent);
+    * a trailing `"$http_x_forwarded_for"` (nginx `main`) and/or a trailing
+      request time (nginx `$request_time` in seconds, Apache `%D` in µs);
+    * escapes `\\"`, `\\\\` and `\\xHH` in quoted fields (undone in the columns,
+      kept in `raw`), and unescaped quotes inside the request line (old Apache);
+    * a request of `"-"` (the client sent nothing): method/path stay NULL.
+
+`cpanel-access`
+    `/usr/local/cpanel/logs/access_log`: dates MM/DD/YYYY, then after the
+    User-Agent the auth method (`a` API token, `b` Basic, `s` session cookie,
+    `o` OpenID), X-Forwarded-For and the server port (2083 cPanel, 2087 WHM,
+    2096 webmail); 2015-era lines stop before the port.
+
+Both give `event = 'http_request'`.  Extra fields go into `detail`:
+`protocol`, `ident`, `vhost`, `x_forwarded_for`, `request_time` (as logged),
+and for cPanel `auth_method`, `server_port`.  The cPanel session token in the
+URL (`/cpsessNNNNNNNNNN/`) becomes `session`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from forensics.ingest.formats.sqlformat import QUOTED, SqlLineFormat, dash_null, unescaped
+
+Q = QUOTED
+_CLF_TIME = r"\d{1,2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}"
+_CPANEL_TIME = r"\d{2}/\d{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}"
+
+COMBINED_PATTERN = (
+    r"^(?:(?P<vhost>\S+:\d+) )?(?P<ip>\S+) (?P<ident>\S+) (?P<user>\S+) "
+    rf"\[(?P<ts>{_CLF_TIME})\] "
+    r'"(?P<request>.*?)" (?P<status>\d{3}|-) (?P<bytes>\d+|-)'
+    rf'(?: "(?P<referrer>{Q})" "(?P<ua>{Q})")?'
+    rf'(?: "(?P<xff>{Q})")?'
+    r"(?: (?P<tail>\d+(?:\.\d+)?))?[ \t]*$"
+)
+COMBINED_GROUPS = ["vhost", "ip", "ident", "user", "ts", "request", "status", "bytes",
+                   "referrer", "ua", "xff", "tail"]
+
+# The common case, checked by a match-only regex (a DFA, several times faster
+# than extracting groups): full combined, no vhost, no backslash, no quote
+# inside a field.  Such a line can be cut with split_part alone.
+_FAST_PATTERN = (
+    rf'^\S+ \S+ \S+ \[{_CLF_TIME}\] "[^"]*" (?:\d{{3}}|-) (?:\d+|-) "[^"]*" "[^"]*"'
+    r'(?: "[^"]*")?(?: \d+(?:\.\d+)?)?$'
+)
+
+CPANEL_PATTERN = (
+    rf"^(?P<ip>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>{_CPANEL_TIME})\] "
+    r'"(?P<request>.*?)" (?P<status>\d{3}|-) (?P<bytes>\d+|-)'
+    rf' "(?P<referrer>{Q})" "(?P<ua>{Q})"'
+    rf'(?: "(?P<auth_method>{Q})" "(?P<xff>{Q})")?'
+    r"(?: (?P<server_port>\d+))?[ \t]*$"
+)
+CPANEL_GROUPS = ["ip", "ident", "user", "ts", "request", "status", "bytes", "referrer", "ua",
+                 "auth_method", "xff", "server_port"]
+
+
+def _request_parts_sql(request: str) -> str:
+    """SQL columns method, path, protocol from a request line (`"-"` -> NULLs)."""
+    return f"""
+        CASE WHEN len(rq) >= 2 THEN rq[1] END AS method,
+        CASE WHEN len(rq) >= 3 AND starts_with(rq[-1], 'HTTP/') THEN array_to_string(rq[2:-2], ' ')
+             WHEN len(rq) >= 2 THEN array_to_string(rq[2:], ' ') END AS path,
+        CASE WHEN len(rq) >= 3 AND starts_with(rq[-1], 'HTTP/') THEN rq[-1] END AS protocol
+    """.replace("rq", "request_words")
+
+
+class CombinedAccessLog(SqlLineFormat):
+    name = "combined"
+    source_kind = "http"
+    description = ("nginx/Apache combined access log (also common format, vhost prefix, "
+                   "trailing X-Forwarded-For and/or request time)")
+    sniff_pattern = re.compile(COMBINED_PATTERN)
+
+    def select_sql(self, table: str) -> tuple[str, dict]:
+        # Fast lines are cut with string_split (one list per line, indexed);
+        # the rest go through the full regular expression.
+        groups = ", ".join(f"'{g}'" for g in COMBINED_GROUPS)
+        sql = f"""
+        WITH checked AS (
+            SELECT line_no, line,
+                   regexp_full_match(line, $fast_pattern) AND NOT contains(line, '\\') AS fast
+            FROM {table}
+        ), cut AS (
+            SELECT line_no, line, fast,
+                   CASE WHEN fast THEN string_split(line, '"') END AS q,
+                   CASE WHEN NOT fast THEN regexp_extract(line, $pattern, [{groups}]) END AS m
+            FROM checked
+        ), cut2 AS (
+            SELECT *, CASE WHEN fast THEN string_split(q[1], ' ') END AS sp,
+                      CASE WHEN fast THEN string_split(trim(q[3]), ' ') END AS mid
+            FROM cut
+        ), fields AS (
+            SELECT line_no, line,
+                   CASE WHEN fast THEN true ELSE m.ip <> '' END AS ok,
+                   CASE WHEN fast THEN substr(sp[4], 2) || ' ' || substr(sp[5], 1, 5) ELSE m.ts END AS ts_raw,
+                   CASE WHEN fast THEN sp[1] ELSE m.ip END AS ip,
+                   CASE WHEN fast THEN sp[2] ELSE m.ident END AS ident,
+                   CASE WHEN fast THEN sp[3] ELSE m."user" END AS user_field,
+                   CASE WHEN fast THEN NULL ELSE m.vhost END AS vhost,
+                   CASE WHEN fast THEN q[2] ELSE {unescaped('m.request')} END AS request,
+                   CASE WHEN fast THEN mid[1] ELSE m.status END AS status,
+                   CASE WHEN fast THEN mid[2] ELSE m.bytes END AS bytes,
+                   CASE WHEN fast THEN q[4] ELSE {unescaped('m.referrer')} END AS referrer,
+                   CASE WHEN fast THEN q[6] ELSE {unescaped('m.ua')} END AS ua,
+                   CASE WHEN fast THEN q[8] ELSE {unescaped('m.xff')} END AS xff,
+                   CASE WHEN fast THEN coalesce(nullif(trim(q[7]), ''), trim(q[9])) ELSE m.tail END AS tail
+            FROM cut2
+        ), request_parts AS (
+            SELECT *, {_request_parts_sql('request')} FROM (SELECT *, string_split(request, ' ') AS request_words FROM fields)
+        )
+        SELECT line_no,
+               CASE WHEN NOT ok THEN 'not a combined access log line' END AS reject_reason,
+               try_strptime(ts_raw, '%d/%b/%Y:%H:%M:%S %z') AS ts, CASE WHEN ok THEN ts_raw END AS ts_raw,
+               'http' AS source_kind, 'http_request' AS event,
+               NULL::VARCHAR AS result, NULL::VARCHAR AS account, NULL::VARCHAR AS actor,
+               {dash_null('user_field')} AS "user", NULL::VARCHAR AS auth, NULL::VARCHAR AS session,
+               CASE WHEN ok THEN ip END AS ip, NULL::INTEGER AS port,
+               {dash_null('ua')} AS user_agent,
+               method, path,
+               TRY_CAST(status AS INTEGER) AS status, TRY_CAST(bytes AS BIGINT) AS bytes,
+               {dash_null('referrer')} AS referrer, NULL::VARCHAR AS target, NULL::VARCHAR AS host,
+               CASE WHEN ok THEN json_object(
+                   'protocol', protocol, 'ident', {dash_null('ident')},
+                   'vhost', nullif(vhost, ''), 'x_forwarded_for', {dash_null('xff')},
+                   'request_time', TRY_CAST(nullif(tail, '') AS DOUBLE)) END AS detail,
+               line AS raw
+        FROM request_parts
+        """
+        return sql, {"pattern": COMBINED_PATTERN, "fast_pattern": _FAST_PATTERN}
+
+
+class CpanelAccessLog(SqlLineFormat):
+    name = "cpanel-access"
+    source_kind = "http"
+    description = "cPanel/WHM access_log (MM/DD/YYYY dates, auth method, X-Forwarded-For, server port)"
+    sniff_pattern = re.compile(CPANEL_PATTERN)
+
+    def select_sql(self, table: str) -> tuple[str, dict]:
+        groups = ", ".join(f"'{g}'" for g in CPANEL_GROUPS)
+        sql = f"""
+        WITH matched AS (
+            SELECT line_no, line, regexp_extract(line, $pattern, [{groups}]) AS m FROM {table}
+        ), fields AS (
+            SELECT line_no, line, m.ip <> '' AS ok,
+                   try_strptime(m.ts, '%m/%d/%Y:%H:%M:%S %z') AS ts, m.ts AS ts_raw,
+                   m.ip AS ip, m.ident AS ident,
+                   CASE WHEN m."user" IN ('', '-') THEN NULL ELSE m."user" END AS dash_user,
+                   {unescaped('m.request')} AS request, m.status AS status, m.bytes AS bytes,
+                   {unescaped('m.referrer')} AS referrer, {unescaped('m.ua')} AS ua,
+                   m.auth_method AS auth_method, {unescaped('m.xff')} AS xff,
+                   m.server_port AS server_port
+            FROM matched
+        ), request_parts AS (
+            SELECT *, {_request_parts_sql('request')} FROM (SELECT *, string_split(request, ' ') AS request_words FROM fields)
+        )
+        SELECT line_no,
+               CASE WHEN NOT ok THEN 'not a cPanel access_log line'
+                    WHEN ts IS NULL THEN 'unreadable timestamp: ' || ts_raw END AS reject_reason,
+               ts, CASE WHEN ok THEN ts_raw END AS ts_raw,
+               'http' AS source_kind, 'http_request' AS event,
+               NULL::VARCHAR AS result, NULL::VARCHAR AS account, NULL::VARCHAR AS actor,
+               dash_user AS "user",
+               CASE auth_method WHEN 'a' THEN 'api_token' WHEN 'b' THEN 'basic'
+                                WHEN 's' THEN 'session' WHEN 'o' THEN 'openid' END AS auth,
+               nullif(regexp_extract(path, '/(cpsess[0-9]+)', 1), '') AS session,
+               CASE WHEN ok THEN ip END AS ip, NULL::INTEGER AS port,
+               {dash_null('ua')} AS user_agent, method, path,
+               TRY_CAST(status AS INTEGER) AS status, TRY_CAST(bytes AS BIGINT) AS bytes,
+               {dash_null('referrer')} AS referrer, NULL::VARCHAR AS target, NULL::VARCHAR AS host,
+               CASE WHEN ok THEN json_object(
+                   'protocol', protocol, 'ident', {dash_null('ident')},
+                   'auth_method', {dash_null('auth_method')},
+                   'x_forwarded_for', {dash_null('xff')},
+                   'server_port', TRY_CAST(nullif(server_port, '') AS INTEGER)) END AS detail,
+               line AS raw
+        FROM request_parts
+        """
+        return sql, {"pattern": CPANEL_PATTERN}
+
+
+FORMATS = [CpanelAccessLog(), CombinedAccessLog()]
