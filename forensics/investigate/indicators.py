@@ -48,7 +48,7 @@ class Context:
 def _ind(name, label, observed, baseline, result, direction, explanation, evidence=(), *,
          weight="weak", identity=False, **data) -> Indicator:
     return Indicator(name=name, label=label, observed=observed, baseline=baseline, result=result,
-                     direction=direction, explanation=explanation, evidence=list(evidence),
+                     direction=direction, explanation=explanation, evidence=[e for e in evidence if e is not None],
                      data={"weight": weight, "identity": identity, **data})
 
 
@@ -57,6 +57,13 @@ def _net(facts) -> str | None:
     if facts is None:
         return None
     return network_key(facts) or facts.prefix or facts.ip
+
+
+def _opener(s: Session | None) -> EventRef | None:
+    """The event that opened a session: its login, else (API calls) its first event."""
+    if s is None:
+        return None
+    return s.login or (s.actions[0] if s.actions else None)
 
 
 def _plural(n, word):
@@ -207,13 +214,13 @@ def browser_fingerprint(ctx: Context) -> Indicator:
     observed = f"{b.label} ({s.user_agent})"
     if not ctx.baseline:
         return _ind("browser_fingerprint", label, observed, "no earlier sessions", "unknown", "neutral",
-                    "There are no earlier sessions to compare the browser with.", [s.login] if s.login else [])
+                    "There are no earlier sessions to compare the browser with.", [_opener(s)])
     exact = [x for x in ctx.baseline if x.user_agent == s.user_agent]
     family = [x for x in ctx.baseline if x.browser and b.fingerprint_family
               and x.browser.fingerprint_family == b.fingerprint_family]
     seen = sorted({x.browser.label for x in ctx.baseline if x.browser})
     base = f"{_plural(len(ctx.baseline), 'earlier session')}: " + "; ".join(seen[:5])
-    ev = [s.login] if s.login else []
+    ev = [_opener(s)]
     if b.automation_class in ("headless", "library") and not exact and not family:
         return _ind("browser_fingerprint", label, observed, base, "mismatch", "other",
                     f"The session was driven by {b.automation_tool or 'an automation tool'} "
@@ -222,13 +229,13 @@ def browser_fingerprint(ctx: Context) -> Indicator:
     if exact:
         return _ind("browser_fingerprint", label, observed, base, "match", "holder",
                     f"Exactly the browser of {_plural(len(exact), 'earlier session')} of the account.",
-                    ev + [exact[-1].login], identity=True, exact=len(exact), family=len(family))
+                    ev + [_opener(exact[-1])], identity=True, exact=len(exact), family=len(family))
     if family:
         majors = sorted({x.browser.browser_major for x in family if x.browser.browser_major})
         return _ind("browser_fingerprint", label, observed, base, "partial", "holder",
                     f"The same browser as {_plural(len(family), 'earlier session')} ({b.browser_family} on "
                     f"{b.os_family}), updated: earlier versions {', '.join(majors)}, now {b.browser_major}.",
-                    ev + [family[-1].login], identity=True, exact=0, family=len(family))
+                    ev + [_opener(family[-1])], identity=True, exact=0, family=len(family))
     return _ind("browser_fingerprint", label, observed, base, "mismatch", "other",
                 "A browser never seen in the account's earlier sessions.", ev, exact=0, family=0)
 
@@ -244,7 +251,7 @@ def network(ctx: Context) -> Indicator:
         return _ind("network", label, observed, "no earlier sessions", "unknown", "neutral",
                     "There are no earlier sessions to compare the address with.")
     rows = ctx.history
-    ev = [s.login] if s.login else []
+    ev = [_opener(s)]
     nets = sorted({network_label(x.ip_facts) for x in ctx.baseline})
     base = f"{_plural(len(ctx.baseline), 'earlier session')} from: " + "; ".join(nets[:5])
     same_ip = [r for r in rows if r.same_ip == "same"]
@@ -256,15 +263,15 @@ def network(ctx: Context) -> Indicator:
     if same_ip:
         return _ind("network", label, observed, base, "match", "holder",
                     f"The same address as {_plural(len(same_ip), 'earlier session')}.",
-                    ev + [same_ip[0].session.login], identity=True, **counts)
+                    ev + [_opener(same_ip[0].session)], identity=True, **counts)
     if same_prefix:
         return _ind("network", label, observed, base, "match", "holder",
                     f"The same address range ({s.ip_facts.prefix}) as {_plural(len(same_prefix), 'earlier session')}.",
-                    ev + [same_prefix[0].session.login], identity=True, **counts)
+                    ev + [_opener(same_prefix[0].session)], identity=True, **counts)
     if same_net:
         return _ind("network", label, observed, base, "partial", "holder",
                     f"The same ISP's range ({network_key(s.ip_facts)}, {s.ip_facts.isp or s.ip_facts.as_org}) as "
-                    f"{_plural(len(same_net), 'earlier session')}.", ev + [same_net[0].session.login],
+                    f"{_plural(len(same_net), 'earlier session')}.", ev + [_opener(same_net[0].session)],
                     identity=True, **counts)
     if not ctx.isp_available or all(r.same_network == "unknown" for r in rows):
         return _ind("network", label, observed, base, "unknown", "neutral",
@@ -299,7 +306,7 @@ def anonymiser(ctx: Context) -> Indicator:
                     "An API client running in a data centre: usual for scripts, notable only with other signs.")
     return _ind("anonymiser", label, ", ".join(flags), ", ".join(usual) or "none", "mismatch", "other",
                 f"The address is a {'/'.join(flags)} address, which hides who is behind it; the holder's "
-                "earlier sessions did not use one.", [s.login] if s.login else [])
+                "earlier sessions did not use one.", [_opener(s)])
 
 
 def travel(ctx: Context) -> Indicator:
@@ -320,7 +327,7 @@ def travel(ctx: Context) -> Indicator:
     speed = km / hours
     observed = f"{km:.0f} km in {hours:.1f} h ({speed:.0f} km/h)"
     base = f"previous login {iso(prev.start)} from {network_label(prev.ip_facts)}"
-    ev = [prev.login, s.login] if s.login else [prev.login]
+    ev = [_opener(prev), _opener(s)]
     if km >= float(rules["min_travel_km"]) and speed > float(rules["max_travel_kmh"]):
         return _ind("travel", label, observed, base, "mismatch", "other",
                     f"Nobody travels {km:.0f} km in {hours:.1f} hours: two different people, or an anonymiser.",
@@ -343,7 +350,7 @@ def prior_activity(ctx: Context) -> Indicator:
     for row in ctx.history:
         if row.counts_for_prior_activity:
             lines.append(f"{iso(row.session.start)} ({', '.join(identifiers_of(row, s))})")
-    ev = [x.login for x in ctx.prior if x.login]
+    ev = [_opener(x) for x in ctx.prior]
     n = len(ctx.prior)
     if n >= int(rule["min_sessions"]):
         return _ind("prior_activity", label, f"{n} qualifying sessions: " + "; ".join(lines[:5]), base, "match",
@@ -485,7 +492,7 @@ def session_consistency(ctx: Context) -> Indicator:
         labels = "; ".join(network_label(ctx.facts.ip_facts(i)) for i in observed_ips)
         return _ind("session_consistency", label, f"{_plural(len(foreign), 'request')} from {labels}", base,
                     "mismatch", "other", "The session that the holder's login opened was used from another "
-                    "network or browser: its session cookie was taken over.", ([s.login] if s.login else []) + foreign[:5],
+                    "network or browser: its session cookie was taken over.", ([_opener(s)]) + foreign[:5],
                     weight="strong", foreign_ips=observed_ips)
     if benign:
         return _ind("session_consistency", label, f"{_plural(len(benign), 'request')} from a neighbouring address",
