@@ -1,0 +1,204 @@
+"""The timeline figure: drawn from the data as SVG markup.
+
+One figure per disputed action, over the period of its merged timeline:
+sessions as bars (the disputed session highlighted), logins and failed
+logins, actions and staff events as marks, web requests as ticks, the
+disputed action as a red line.  The axis is labelled in the report's zone
+(ISO dates, 24-hour times).
+
+The SVG is inlined into the HTML; every piece of text in it goes through
+`xml.sax.saxutils.escape`, so nothing from a log can become markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+from forensics.investigate.model import ActionFinding, EventRef, Session
+from forensics.report.i18n import N_
+from forensics.timefmt import as_utc
+
+WIDTH = 700
+LEFT = 118          # room for the lane labels
+RIGHT = 14
+LANE_H = 26
+TOP = 22
+STEPS = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000]
+HIGHLIGHT = "#b3261e"
+HOLDER = "#2f5d8a"
+MUTED = "#9aa5b1"
+
+LANES = [
+    ("sessions", N_("Sessions")),
+    ("logins", N_("Logins")),
+    ("failed", N_("Failed logins")),
+    ("actions", N_("Actions")),
+    ("web", N_("Web requests")),
+    ("staff", N_("Staff")),
+]
+LOGIN_EVENTS = {"login", "ssh_login"}
+FAILED_EVENTS = {"login_failed", "ssh_login_failed"}
+
+
+def _lane(ref: EventRef) -> str:
+    if ref.actor == "staff":
+        return "staff"
+    if ref.event in FAILED_EVENTS or (ref.event in LOGIN_EVENTS and ref.result == "failure"):
+        return "failed"
+    if ref.event in LOGIN_EVENTS:
+        return "logins"
+    if ref.event == "http_request" or (ref.event is None and ref.method):
+        return "web"
+    return "actions"
+
+
+def _window(finding: ActionFinding) -> tuple[dt.datetime, dt.datetime]:
+    """The period drawn: the disputed session (or the hour around the action)
+    and the failed logins of the hour before it.  Events further away are
+    not drawn to scale but counted at the figure's edges."""
+    action = as_utc(finding.action.ts)
+    times = [action]
+    if finding.session is not None:
+        times.append(as_utc(finding.session.start))
+        if finding.session.end is not None:
+            times.append(as_utc(finding.session.end))
+    else:
+        times += [action - dt.timedelta(minutes=30), action + dt.timedelta(minutes=30)]
+    first = min(times)
+    times += [as_utc(r.ts) for r in finding.failed_logins
+              if first - dt.timedelta(hours=1) <= as_utc(r.ts) <= first]
+    start, end = min(times), max(times)
+    span = max((end - start).total_seconds(), 600.0)
+    middle = start + (end - start) / 2
+    half = span / 2 * 1.08
+    return middle - dt.timedelta(seconds=half), middle + dt.timedelta(seconds=half)
+
+
+def _ticks(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> list[dt.datetime]:
+    span = (end - start).total_seconds()
+    step = next((s for s in STEPS if span / s <= 8), STEPS[-1])
+    local_start = start.astimezone(tz)
+    if step >= 86400:
+        first = local_start.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    else:
+        midnight = local_start.replace(hour=0, minute=0, second=0, microsecond=0)
+        elapsed = (local_start - midnight).total_seconds()
+        first = midnight + dt.timedelta(seconds=(int(elapsed // step) + 1) * step)
+    ticks = []
+    current = first
+    while current < end.astimezone(tz) and len(ticks) < 40:
+        ticks.append(current)
+        current = (current + dt.timedelta(seconds=step)).astimezone(tz)
+    return ticks
+
+
+def render_timeline_svg(finding: ActionFinding, sessions: list[Session], *, gettext: Callable[[str], str],
+                        tz: dt.tzinfo | None = None) -> str:
+    """SVG markup of one disputed action's timeline (see module docstring)."""
+    display_tz = tz or dt.timezone.utc
+    start, end = _window(finding)
+    span = (end - start).total_seconds()
+    plot_w = WIDTH - LEFT - RIGHT
+    height = TOP + LANE_H * len(LANES) + 34
+    lane_y = {key: TOP + i * LANE_H + LANE_H / 2 for i, (key, _) in enumerate(LANES)}
+
+    def x(ts) -> float:
+        return LEFT + (as_utc(ts) - start).total_seconds() / span * plot_w
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline-figure" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" font-family="DejaVu Sans" font-size="10">'
+    ]
+    # lanes
+    for i, (key, label) in enumerate(LANES):
+        y0 = TOP + i * LANE_H
+        fill = "#f4f6f8" if i % 2 == 0 else "#ffffff"
+        out.append(f'<rect x="{LEFT}" y="{y0}" width="{plot_w}" height="{LANE_H}" fill="{fill}"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{y0 + LANE_H / 2 + 3.5:.1f}" text-anchor="end" fill="#333">'
+                   f'{escape(gettext(label))}</text>')
+    bottom = TOP + LANE_H * len(LANES)
+    # axis and grid
+    previous_date = None
+    for tick in _ticks(start, end, display_tz):
+        tx = x(tick)
+        out.append(f'<line x1="{tx:.1f}" y1="{TOP}" x2="{tx:.1f}" y2="{bottom}" stroke="#d5dbe1" stroke-width="0.6"/>')
+        label = tick.strftime("%H:%M")
+        date = tick.date().isoformat()
+        if (end - start).total_seconds() >= 86400 * 2:
+            label = date
+        out.append(f'<text x="{tx:.1f}" y="{bottom + 12}" text-anchor="middle" fill="#333">{escape(label)}</text>')
+        if date != previous_date and label != date:
+            out.append(f'<text x="{tx:.1f}" y="{bottom + 24}" text-anchor="middle" fill="#666" font-size="8.5">'
+                       f'{escape(date)}</text>')
+        previous_date = date
+    out.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{LEFT + plot_w}" y2="{bottom}" stroke="#555" stroke-width="0.8"/>')
+
+    # sessions as bars
+    disputed_id = finding.session.session_id if finding.session else None
+    shown = {id(s): s for s in sessions}
+    if finding.session is not None:
+        shown[id(finding.session)] = finding.session
+    y = lane_y["sessions"]
+    for s in shown.values():
+        s_start = as_utc(s.start)
+        s_end = as_utc(s.end) if s.end is not None else s_start
+        if s_end < start or s_start > end:
+            continue
+        x0, x1 = max(x(s_start), LEFT), min(x(s_end), LEFT + plot_w)
+        is_disputed = s is finding.session or (disputed_id is not None and s.session_id == disputed_id)
+        colour = HIGHLIGHT if is_disputed else (MUTED if s.actor != "staff" else "#c77d00")
+        out.append(f'<rect x="{x0:.1f}" y="{y - 6}" width="{max(x1 - x0, 2.5):.1f}" height="12" rx="2" fill="{colour}"/>')
+
+    # marks
+    action_key = (finding.action.path, finding.action.line_no)
+    refs = {(r.path, r.line_no): r for r in list(finding.timeline) + list(finding.failed_logins)}
+    refs.setdefault(action_key, finding.action)
+    outside: dict[tuple[str, str], int] = {}
+    for key, ref in sorted(refs.items(), key=lambda kv: as_utc(kv[1].ts)):
+        ts = as_utc(ref.ts)
+        lane = _lane(ref)
+        if ts < start or ts > end:
+            side = "before" if ts < start else "after"
+            outside[(lane, side)] = outside.get((lane, side), 0) + 1
+            continue
+        mx, my = x(ts), lane_y[lane]
+        if key == action_key:
+            continue  # drawn last, on top
+        if lane == "web":
+            out.append(f'<line x1="{mx:.1f}" y1="{my - 6}" x2="{mx:.1f}" y2="{my + 6}" stroke="{HOLDER}" stroke-width="1"/>')
+        elif lane == "failed":
+            out.append(f'<path d="M{mx - 4:.1f},{my - 4:.1f} L{mx + 4:.1f},{my + 4:.1f} M{mx - 4:.1f},{my + 4:.1f} '
+                       f'L{mx + 4:.1f},{my - 4:.1f}" stroke="{HIGHLIGHT}" stroke-width="1.4"/>')
+        elif lane == "logins":
+            out.append(f'<circle cx="{mx:.1f}" cy="{my}" r="4.2" fill="#2e7d32"/>')
+        elif lane == "staff":
+            out.append(f'<path d="M{mx:.1f},{my - 5:.1f} L{mx + 5:.1f},{my + 4:.1f} L{mx - 5:.1f},{my + 4:.1f} Z" fill="#c77d00"/>')
+        else:
+            out.append(f'<path d="M{mx:.1f},{my - 5:.1f} L{mx + 5:.1f},{my:.1f} L{mx:.1f},{my + 5:.1f} '
+                       f'L{mx - 5:.1f},{my:.1f} Z" fill="{HOLDER}"/>')
+
+    # events outside the drawn period: counted at the edges
+    for (lane, side), count in sorted(outside.items()):
+        my = lane_y[lane] + 3.5
+        if side == "before":
+            out.append(f'<text x="{LEFT + 3}" y="{my:.1f}" fill="#555" font-size="8.5">'
+                       f'{escape("◀ " + str(count))}</text>')
+        else:
+            out.append(f'<text x="{LEFT + plot_w - 3}" y="{my:.1f}" text-anchor="end" fill="#555" font-size="8.5">'
+                       f'{escape(str(count) + " ▶")}</text>')
+
+    # the disputed action: a red line across all lanes, a diamond, its time
+    ax = x(finding.action.ts)
+    ay = lane_y["actions"]
+    out.append(f'<line x1="{ax:.1f}" y1="{TOP - 4}" x2="{ax:.1f}" y2="{bottom}" stroke="{HIGHLIGHT}" stroke-width="1.4"/>')
+    out.append(f'<path d="M{ax:.1f},{ay - 7:.1f} L{ax + 7:.1f},{ay:.1f} L{ax:.1f},{ay + 7:.1f} L{ax - 7:.1f},{ay:.1f} Z" '
+               f'fill="{HIGHLIGHT}" stroke="#fff" stroke-width="0.8"/>')
+    label = as_utc(finding.action.ts).astimezone(display_tz).isoformat(timespec="seconds")
+    anchor = "end" if ax > LEFT + plot_w * 0.6 else "start"
+    dx = -5 if anchor == "end" else 5
+    out.append(f'<text x="{ax + dx:.1f}" y="{TOP - 7}" text-anchor={quoteattr(anchor)} fill="{HIGHLIGHT}" '
+               f'font-weight="bold">{escape(label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
