@@ -1,0 +1,294 @@
+"""The engine: custody, all-or-nothing, re-ingest, years, detection, CLI errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+
+from forensics.case import Case
+from forensics.cli import main
+from forensics.errors import UnknownFormatError
+from forensics.ingest.engine import ingest_files
+
+ACCESS_LINE = '192.0.2.{n} - - [01/Feb/2024:10:00:{s:02d} +0000] "GET /{n} HTTP/1.1" 200 5 "-" "UA"\n'
+
+
+def _set_mtime(path, iso_utc: str) -> None:
+    stamp = dt.datetime.fromisoformat(iso_utc).timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def _counts(case_path):
+    with Case.open(case_path) as case:
+        return tuple(case.con.execute(
+            "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM events), "
+            "(SELECT count(*) FROM rejects)").fetchone())
+
+
+def test_reingest_adds_nothing_and_says_so(realdata, case_path, tmp_path):
+    path = realdata / "access" / "lnav-zanbil" / "logfile_shop_access_log.0"
+    first = ingest_files(case_path, [path]).results[0]
+    assert first.status == "ingested" and first.events_parsed == 1000
+    again = ingest_files(case_path, [path]).results[0]
+    assert again.status == "duplicate" and again.duplicate_of == 1
+    assert "already in the case as source #1" in again.summary()
+    # The same bytes under another name are the same evidence.
+    copy = tmp_path / "renamed.log"
+    shutil.copyfile(path, copy)
+    assert ingest_files(case_path, [copy]).results[0].status == "duplicate"
+    assert _counts(case_path) == (1, 1000, 0)
+
+
+def test_interrupted_ingest_leaves_the_case_consistent(realdata, case_path, monkeypatch):
+    ingest_files(case_path, [realdata / "lnav" / "test" / "logfile_access_log.0"])
+    before = _counts(case_path)
+    from forensics.ingest import engine
+
+    calls = {"n": 0}
+    original = engine._FileLoader._load_chunk
+
+    def failing(self, chunk):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the file
+        return original(self, chunk)
+
+    monkeypatch.setattr(engine._FileLoader, "_load_chunk", failing)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_files(case_path, [realdata / "access" / "elastic-examples" / "apache_logs"],
+                     chunk_bytes=64 * 1024)
+    assert calls["n"] == 3  # two chunks were written inside the transaction
+    assert _counts(case_path) == before
+    monkeypatch.setattr(engine._FileLoader, "_load_chunk", original)
+    # The file can be ingested afterwards, whole.
+    result = ingest_files(case_path, [realdata / "access" / "elastic-examples" / "apache_logs"]).results[0]
+    assert result.status == "ingested" and result.events_parsed == 9999
+
+
+def test_rotated_set_in_one_call_with_compressed_member(realdata, case_path, tmp_path):
+    base = realdata / "lnav" / "test" / "logfile_access_log.0"
+    current = tmp_path / "access.log"
+    shutil.copyfile(base, current)
+    older = tmp_path / "access.log.1"
+    shutil.copyfile(realdata / "lnav" / "test" / "logfile_access_log.1", older)
+    oldest = tmp_path / "access.log.2.gz"
+    oldest.write_bytes(gzip.compress("".join(ACCESS_LINE.format(n=n, s=n) for n in range(1, 6)).encode()))
+    report = ingest_files(case_path, [current, older, oldest])
+    assert [r.events_parsed for r in report.results] == [3, 1, 5]
+    with Case.open(case_path) as case:
+        src = case.sources()
+    assert list(src.compression.fillna("")) == ["", "", "gzip"]
+    assert list(src.path) == [str(current), str(older), str(oldest)]
+
+
+def _yearless_file(tmp_path, name="auth.log"):
+    log = tmp_path / name
+    log.write_text(
+        "Dec 30 23:59:01 web1 sshd[100]: Accepted password for alice from 203.0.113.9 port 50000 ssh2\n"
+        "Dec 31 23:59:59 web1 sshd[101]: Failed password for bob from 198.51.100.2 port 50001 ssh2\n"
+        "Jan  1 00:00:05 web1 sshd[102]: Accepted password for alice from 203.0.113.9 port 50002 ssh2\n"
+        "Feb 14 08:00:00 web1 sshd[103]: Accepted password for alice from 203.0.113.9 port 50003 ssh2\n",
+        encoding="utf-8",
+    )
+    return log
+
+
+def test_yearless_syslog_year_from_mtime_with_rollover(tmp_path, case_path):
+    log = _yearless_file(tmp_path)
+    _set_mtime(log, "2025-03-01T12:00:00+00:00")
+    result = ingest_files(case_path, [log], format_name="syslog").results[0]
+    with Case.open(case_path) as case:
+        ts = list(case.sql_df("SELECT ts::VARCHAR AS ts FROM events ORDER BY line_no").ts)
+        src = case.sources().iloc[0]
+    assert ts == ["2024-12-30 23:59:01+00", "2024-12-31 23:59:59+00",
+                  "2025-01-01 00:00:05+00", "2025-02-14 08:00:00+00"]
+    assert "modification time 2025-03-01T12:00:00+00:00" in src.year_decision
+    assert "last line in 2025" in src.year_decision
+    assert "1 year roll-over" in src.year_decision
+    assert bool(src.tz_assumed) is True      # syslog has no zone: UTC assumed, recorded
+    assert any("Year-less" in a for a in result.assumptions)
+
+
+def test_yearless_last_line_after_mtime_belongs_to_the_year_before(tmp_path, case_path):
+    log = _yearless_file(tmp_path)
+    _set_mtime(log, "2025-01-10T00:00:00+00:00")   # "Feb 14" cannot be after the file was written
+    ingest_files(case_path, [log], format_name="syslog")
+    with Case.open(case_path) as case:
+        ts = list(case.sql_df("SELECT ts::VARCHAR AS ts FROM events ORDER BY line_no").ts)
+    assert ts[0] == "2023-12-30 23:59:01+00" and ts[-1] == "2024-02-14 08:00:00+00"
+
+
+def test_year_option_overrides(tmp_path, case_path):
+    log = _yearless_file(tmp_path)
+    _set_mtime(log, "2025-03-01T12:00:00+00:00")
+    ingest_files(case_path, [log], format_name="syslog", year=2019, tz="Europe/Berlin")
+    with Case.open(case_path) as case:
+        ts = list(case.sql_df("SELECT ts::VARCHAR AS ts FROM events ORDER BY line_no").ts)
+        src = case.sources().iloc[0]
+    assert ts == ["2019-12-30 22:59:01+00", "2019-12-31 22:59:59+00",
+                  "2019-12-31 23:00:05+00", "2020-02-14 07:00:00+00"]
+    assert "given with --year" in src.year_decision
+    assert src.tz == "Europe/Berlin" and not src.tz_assumed
+
+
+def test_yearless_syslog_across_berlin_dst(tmp_path, case_path):
+    log = tmp_path / "messages"
+    log.write_text(
+        "Mar 31 01:59:00 h sshd[1]: Connection closed by 192.0.2.1 port 1\n"
+        "Mar 31 03:01:00 h sshd[1]: Connection closed by 192.0.2.1 port 2\n"
+        "Oct 27 02:10:00 h sshd[1]: Connection closed by 192.0.2.1 port 3\n"
+        "Oct 27 02:50:00 h sshd[1]: Connection closed by 192.0.2.1 port 4\n"
+        "Oct 27 02:05:00 h sshd[1]: Connection closed by 192.0.2.1 port 5\n",
+        encoding="utf-8",
+    )
+    _set_mtime(log, "2024-11-01T00:00:00+00:00")
+    ingest_files(case_path, [log], format_name="syslog", tz="Europe/Berlin")
+    with Case.open(case_path) as case:
+        ts = list(case.sql_df("SELECT ts::VARCHAR AS ts FROM events ORDER BY line_no").ts)
+        src = case.sources().iloc[0]
+    assert ts == ["2024-03-31 00:59:00+00", "2024-03-31 01:01:00+00", "2024-10-27 00:10:00+00",
+                  "2024-10-27 00:50:00+00", "2024-10-27 01:05:00+00"]
+    assert "occurs twice" in " ".join(json.loads(src.assumptions))
+    assert "roll-over" not in src.year_decision   # the repeated hour is not a new year
+
+
+def test_plaso_compressed_syslog_copies(realdata, case_path, tmp_path):
+    copies = []
+    for name in ("syslog.gz", "syslog.bz2", "syslog.xz"):
+        target = tmp_path / name
+        shutil.copyfile(realdata / "plaso" / name, target)
+        _set_mtime(target, "2013-02-01T00:00:00+00:00")
+        copies.append(target)
+    report = ingest_files(case_path, copies)
+    for result in report.results:
+        assert result.format == "syslog"
+        assert (result.lines_read, result.events_parsed, result.lines_rejected) == (15, 12, 3)
+    with Case.open(case_path) as case:
+        rows = case.sql_df("SELECT source_id, line_no, ts::VARCHAR ts, host FROM events "
+                           "WHERE line_no IN (1, 15) ORDER BY source_id, line_no")
+        rejects = case.sql_df("SELECT DISTINCT line_no FROM rejects ORDER BY line_no")
+    assert list(rows.ts[:2]) == ["2010-01-22 07:52:33+00", "2012-11-18 01:15:43+00"]
+    assert rows.host[0] == "myhostname.myhost.com"
+    assert list(rejects.line_no) == [7, 11, 14]
+
+
+def test_invalid_utf8_line_keeps_its_bytes(tmp_path, case_path):
+    log = tmp_path / "bad.log"
+    good = ACCESS_LINE.format(n=1, s=1).encode()
+    bad = b'192.0.2.2 - - [01/Feb/2024:10:00:02 +0000] "GET /\xff\xfe HTTP/1.1" 200 5 "-" "UA\xc3"\n'
+    log.write_bytes(good + bad + b"garbage \xff\n")
+    result = ingest_files(case_path, [log]).results[0]
+    assert (result.events_parsed, result.lines_rejected, result.invalid_utf8_lines) == (2, 1, 2)
+    with Case.open(case_path) as case:
+        ev = case.sql_df("SELECT line_no, path, raw, raw_bytes FROM events ORDER BY line_no")
+        rej = case.rejects()
+        src = case.sources().iloc[0]
+    assert ev.raw_bytes.isna()[0]               # valid lines carry no copy of their bytes
+    assert bytes(ev.raw_bytes[1]) == bad.rstrip(b"\n")
+    assert ev.path[1] == "/\ufffd\ufffd"
+    assert bytes(rej.raw_bytes[0]) == b"garbage \xff"
+    assert src.invalid_utf8_lines == 2
+
+
+def test_unknown_format_is_refused_naming_formats_and_line(realdata, case_path):
+    with pytest.raises(UnknownFormatError) as err:
+        ingest_files(case_path, [realdata / "lnav" / "test" / "logfile_invalid_utf8.0"])
+    message = str(err.value)
+    assert "no known format matches" in message
+    assert "combined" in message and "panel-jsonl" in message
+    assert "2015-03-12T23:16:52.071:INFO:com.root:Response :" in message
+    assert not case_path.exists() or _counts(case_path) == (0, 0, 0)
+
+
+def test_format_given_as_definition_file(realdata, case_path, tmp_path):
+    definition = tmp_path / "mylog.toml"
+    definition.write_text(
+        'name = "mylog"\n'
+        'description = "test format"\n'
+        'source_kind = "app"\n'
+        "[[regex]]\n"
+        'name = "line"\n'
+        "pattern = '^(?P<ts>\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})\\.\\d+:(?P<message>.*)$'\n"
+        "[timestamp]\n"
+        'field = "ts"\n'
+        'formats = ["%Y-%m-%dT%H:%M:%S"]\n'
+        "[defaults]\n"
+        'event = "app_message"\n'
+        "[[samples]]\n"
+        "line = '2015-03-12T23:16:52.071:INFO:x'\n"
+        'expect = { event = "app_message" }\n',
+        encoding="utf-8",
+    )
+    report = ingest_files(case_path, [realdata / "lnav" / "test" / "logfile_invalid_utf8.0"],
+                          format_name=str(definition), tz="UTC")
+    result = report.results[0]
+    assert result.format == "mylog"
+    assert (result.lines_read, result.events_parsed, result.invalid_utf8_lines) == (6, 1, 1)
+    with Case.open(case_path) as case:
+        rej = case.sql_df("SELECT line_no, raw_bytes FROM rejects WHERE line_no = 4")
+    raw_line = (realdata / "lnav" / "test" / "logfile_invalid_utf8.0").read_bytes().split(b"\n")[3]
+    assert bytes(rej.raw_bytes[0]) == raw_line.rstrip(b"\r")
+
+
+# -- CLI -----------------------------------------------------------------
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_cli_ingest_and_sources(realdata, case_path):
+    result = _run("ingest", case_path, realdata / "access" / "lnav-zanbil" / "logfile_shop_access_log.0")
+    assert result.exit_code == 0, result.output
+    assert "source #1, format combined: 1,000 lines read, 1,000 events" in result.output
+    again = _run("ingest", case_path, realdata / "access" / "lnav-zanbil" / "logfile_shop_access_log.0")
+    assert again.exit_code == 0 and "already in the case as source #1" in again.output
+    listing = _run("sources", case_path)
+    assert listing.exit_code == 0
+    assert "sha256 18286cdaae7bc48e95c4cbf695c3cb6869a70c43bee1f6bcfa637a3b0bd5fdca" in listing.output
+    assert "lines 1,000 = 1,000 events + 0 rejected + 0 blank" in listing.output
+    assert "events 2019-01-22T00:26:14+00:00 .. 2019-01-22T00:29:11+00:00" in listing.output
+    as_json = _run("sources", case_path, "--json")
+    record = json.loads(as_json.output.splitlines()[0])
+    assert record["first_ts"] == "2019-01-22T00:26:14+00:00"
+    assert record["events_parsed"] == 1000
+
+
+@pytest.mark.parametrize("make_args, expected", [
+    (lambda rd, tmp: ["/nonexistent/access.log"], "no such file"),
+    (lambda rd, tmp: [tmp], "is a directory"),
+    (lambda rd, tmp: ["--format", "nosuchformat", rd / "access" / "plaso" / "apache_access.log"],
+     "unknown format 'nosuchformat'"),
+    (lambda rd, tmp: ["--tz", "Mars/Olympus", rd / "access" / "plaso" / "apache_access.log"],
+     "unknown time zone"),
+    (lambda rd, tmp: [rd / "lnav" / "test" / "logfile_invalid_utf8.0"], "no known format matches"),
+])
+def test_cli_errors_are_one_sentence(realdata, case_path, tmp_path, make_args, expected):
+    result = _run("ingest", case_path, *make_args(realdata, tmp_path))
+    assert result.exit_code != 0
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_truncated_archive_exits_nonzero_and_keeps_lines(realdata, case_path, tmp_path):
+    broken = _run("ingest", case_path, realdata / "lnav" / "test" / "textfile_broken_gz.txt.gz")
+    assert broken.exit_code != 0
+    assert "TRUNCATED" in broken.output and "could not be read completely" in broken.output
+    assert "Traceback" not in broken.output
+    source = (realdata / "access" / "elastic-examples" / "apache_logs").read_bytes()
+    packed = gzip.compress(source)
+    cut = tmp_path / "access.log.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    result = _run("ingest", case_path, cut)
+    assert result.exit_code != 0
+    with Case.open(case_path) as case:
+        src = case.sources()
+    assert list(src.truncated) == [True, True]
+    assert src.format[0] == "unreadable" and src.lines_read[0] == 0
+    assert src.format[1] == "combined" and src.events_parsed[1] > 1000
+    assert "ends before its end-of-stream marker" in src.truncation_reason[1]
