@@ -99,6 +99,8 @@ def test_real_missing_user_agent_is_empty(realdata):
         ("Python/3.11 aiohttp/3.9.1", "library", "aiohttp"),
         ("Scrapy/2.11.0 (+https://scrapy.org)", "crawler", "Scrapy"),
         ("Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)", "crawler", "Nmap"),
+        ("Lynx/2.8.7rel.2 libwww-FM/2.14 SSL-MM/1.4.1 OpenSSL/1.0.1f", "browser", None),
+        ("Links (2.7; CYGWIN_NT-5.1 1.7.15(0.260/5/3) i686; GNU C 4.5.3; text)", "browser", None),
         # a phone brand ending in "bot" is not a robot
         ("Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0.4430.210 "
          "Mobile Safari/537.36", "browser", None),
@@ -149,6 +151,8 @@ TOOL_EXAMPLES = {
     "Ruby": "Ruby",
     "Faraday": "Faraday v2.7.12",
     "Dart": "Dart/3.2 (dart:io)",
+    "libfetch": "fetch libfetch/2.0",
+    "Indy": "Mozilla/3.0 (compatible; Indy Library)",
     "Scrapy": "Scrapy/2.11.0 (+https://scrapy.org)",
     "Nmap": "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
     "sqlmap": "sqlmap/1.7.11#stable (https://sqlmap.org)",

@@ -5,7 +5,8 @@ For a dispute that is the question ("a human click-stream with his usual
 browser" versus "a script with his password"), so this module adds one
 classification on top:
 
-* ``browser``:  an interactive browser (a ``Mozilla/``- or ``Opera``-style string)
+* ``browser``:  an interactive browser (a ``Mozilla/``- or ``Opera``-style string
+  that ua-parser recognises, or a text-mode browser such as Lynx)
 * ``headless``: a browser driven by a program (HeadlessChrome, PhantomJS, WebDriver)
 * ``library``:  an HTTP library or command-line client (curl, python-requests, ...)
 * ``crawler``:  a search-engine bot, crawler framework or scanner
@@ -100,6 +101,8 @@ MARKERS: tuple[Marker, ...] = (
     Marker("ruby", r"^Ruby$", LIBRARY, "Ruby"),
     Marker("faraday v", r"Faraday v\d", LIBRARY, "Faraday"),
     Marker("dart/", r"(?:^|\s)Dart/\d", LIBRARY, "Dart"),
+    Marker("libfetch/", r"\blibfetch/", LIBRARY, "libfetch"),
+    Marker("indy library", r"Indy Library", LIBRARY, "Indy"),
     # crawler frameworks and scanners (automated visitors, not people)
     Marker("scrapy/", r"Scrapy/", CRAWLER, "Scrapy"),
     Marker("nmap scripting engine", r"Nmap Scripting Engine", CRAWLER, "Nmap"),
@@ -117,6 +120,8 @@ _COMPILED = tuple((marker.needle, re.compile(marker.pattern, re.I), marker) for 
 # Not "bot " with a space: phone brands end in "bot" ("CUBOT X19").
 GENERIC_CRAWLER_WORDS = ("bot/", "bot;", "bot)", "bot-", "crawl", "spider", "slurp", "archiver", "fetcher")
 _BROWSER_SHAPE = re.compile(r"^(?:Mozilla/\d|Opera/\d)")
+# Text-mode browsers: a person at a terminal, whatever ua-parser calls them.
+_TEXT_BROWSER = re.compile(r"^(?:Lynx/|Links \(|ELinks[/ (]|w3m/)")
 
 
 def automation_class(ua: str, browser_family: str, is_bot: bool) -> tuple[str, str | None]:
@@ -139,6 +144,6 @@ def automation_class(ua: str, browser_family: str, is_bot: bool) -> tuple[str, s
             return marker.automation_class, marker.tool
     if is_bot or lowered.endswith("bot") or any(word in lowered for word in GENERIC_CRAWLER_WORDS):
         return CRAWLER, browser_family if browser_family != "Other" else None
-    if _BROWSER_SHAPE.match(ua) and browser_family != "Other":
+    if (_BROWSER_SHAPE.match(ua) and browser_family != "Other") or _TEXT_BROWSER.match(ua):
         return BROWSER, None
     return UNKNOWN, None
