@@ -174,17 +174,21 @@ class Rule:
     cont: bool = False
 
     def apply(self, record: dict[str, Any]) -> bool:
-        captures: dict[str, Any] = {}
+        """Set values on `record` when every condition matches."""
+        found = []
         for name, pattern in self.match.items():
             value = record.get(name)
             if value is None:
                 return False
-            m = pattern.search(str(value))
+            m = pattern.search(value if isinstance(value, str) else str(value))
             if m is None:
                 return False
-            captures.update({k: v for k, v in m.groupdict().items() if v is not None})
+            found.append(m)
         record.update(self.set)
-        record.update(captures)
+        for m in found:
+            for k, v in m.groupdict().items():
+                if v is not None:
+                    record[k] = v
         return True
 
 
