@@ -75,7 +75,7 @@ def test_asn_database_answers_with_network_and_provenance(new_case, mmdb):
     assert result.databases[0].label() == "GeoLite2-ASN built 2026-02-04"
     assert (result.new_user_agents, result.new_ips, result.invalid_ips) == (1, 1, 0)
     # one ASN database and no location database: the run says what is missing
-    assert "no City/Country database" in result.note
+    assert result.note == "locations unavailable for 1 of 1 addresses (looked up in no City/Country database)"
 
 
 def test_city_database(new_case, mmdb):
@@ -284,3 +284,20 @@ def test_geoip_from_config_file(monkeypatch, tmp_path, mmdb, new_case):
     result = enrich_case(new_case)
     assert [db.database_type for db in result.databases] == ["GeoLite2-ASN"]
     assert ip_row(new_case, "1.128.0.1")["asn"] == 1221
+
+
+def test_note_describes_the_whole_case_after_each_run(new_case, mmdb, monkeypatch):
+    monkeypatch.delenv("FORENSICS_GEOIP", raising=False)
+    no_db = {"enrich": {"ipv4_prefix": 24, "ipv6_prefix": 48, "geoip": []}}
+    add_events(new_case, [("1.128.0.1", None), ("81.2.69.142", None)])
+    assert enrich_case(new_case, [], config=no_db).note == NO_DATABASE_NOTE
+    full = enrich_case(new_case, [mmdb / "GeoLite2-ASN-Test.mmdb", mmdb / "GeoIP2-City-Test.mmdb"])
+    assert full.note is None  # every address now looked up in an ASN and a City database
+    add_events(new_case, [("149.101.100.0", None)])
+    later = enrich_case(new_case, [], config=no_db)
+    assert later.note == (
+        "ISP/ASN data unavailable for 1 of 3 addresses (looked up in no ASN/ISP database): compare their prefixes only; "
+        "locations unavailable for 1 of 3 addresses (looked up in no City/Country database)"
+    )
+    notes = [row[0] for row in new_case.con.execute("SELECT note FROM enrich_runs ORDER BY run_id").fetchall()]
+    assert notes == [NO_DATABASE_NOTE, None, later.note]

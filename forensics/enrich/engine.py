@@ -19,12 +19,14 @@ import pandas as pd
 from forensics.errors import ForensicsError
 from forensics.enrich.addresses import ip_facts, parse_address
 from forensics.enrich.geoip import (
+    FAMILIES,
     FAMILY_COLUMNS,
     FAMILY_DB_COLUMN,
     GeoIPDatabase,
     configured_geoip_paths,
     family_sources,
     family_values,
+    families_of_type,
     open_databases,
 )
 from forensics.enrich.useragents import USER_AGENT_COLUMNS, classify_user_agent
@@ -179,7 +181,6 @@ def _run(con, databases: list[GeoIPDatabase], ipv4_prefix: int, ipv6_prefix: int
     ua_frame = _user_agent_frame(new_uas)
     new_frame, invalid = _ip_frame(new_ips, databases, ipv4_prefix, ipv6_prefix)
     stale_frame, _ = _ip_frame(stale_ips, databases, ipv4_prefix, ipv6_prefix)
-    note = _note(databases)
 
     finished_at = dt.datetime.now(dt.timezone.utc)
     try:
@@ -217,6 +218,7 @@ def _run(con, databases: list[GeoIPDatabase], ipv4_prefix: int, ipv6_prefix: int
             con.unregister("new_ip_frame")
         if len(stale_frame):
             _update_stale(con, stale_frame, databases, params)
+        note = _coverage_note(con)
         con.execute(
             "INSERT INTO enrich_runs (run_id, started_at, finished_at, new_user_agents, new_ips, updated_ips, "
             "invalid_ips, geoip_db_ids, note) VALUES ($run, $started, $finished, $uas, $ips, $updated, $invalid, $dbs, $note)",
@@ -326,13 +328,31 @@ def _update_stale(con, frame: pd.DataFrame, databases: list[GeoIPDatabase], para
     con.unregister("stale_ip_frame")
 
 
-def _note(databases: list[GeoIPDatabase]) -> str | None:
-    if not databases:
+def _coverage_note(con) -> str | None:
+    """What the case's addresses lack after this run, or None.
+
+    Cumulative, not per run: an address enriched without an ASN database
+    and looked up in one later is covered.  So the latest run's note
+    describes the whole case.
+    """
+    kinds = con.execute("SELECT db_id, database_type FROM geoip_databases").fetchall()
+    if not kinds:
         return NO_DATABASE_NOTE
-    served = {family for db in databases for family in db.families}
+    serving = {family: [db_id for db_id, db_type in kinds if family in families_of_type(db_type)] for family in FAMILIES}
+    isp_ids = sorted(set(serving["asn"]) | set(serving["isp"]))
+    valid, without_isp, without_geo = con.execute(
+        "SELECT count(*), "
+        "count(*) FILTER (WHERE NOT list_has_any(coalesce(looked_up_db_ids, []), $isp::INTEGER[])), "
+        "count(*) FILTER (WHERE NOT list_has_any(coalesce(looked_up_db_ids, []), $geo::INTEGER[])) "
+        "FROM ip_info WHERE is_valid",
+        {"isp": isp_ids, "geo": serving["geo"]},
+    ).fetchone()
     missing = []
-    if "asn" not in served and "isp" not in served:
-        missing.append("no ASN/ISP database in this run: ISP ranges unavailable for its addresses, compare prefixes only")
-    if "geo" not in served:
-        missing.append("no City/Country database in this run: locations unavailable for its addresses")
+    if without_isp:
+        missing.append(
+            f"ISP/ASN data unavailable for {without_isp} of {valid} addresses (looked up in no ASN/ISP database): "
+            "compare their prefixes only"
+        )
+    if without_geo:
+        missing.append(f"locations unavailable for {without_geo} of {valid} addresses (looked up in no City/Country database)")
     return "; ".join(missing) or None

@@ -79,6 +79,14 @@ FAMILY_COLUMNS = {
 FAMILY_DB_COLUMN = {"asn": "asn_db_id", "isp": "isp_db_id", "geo": "geo_db_id", "anon": "anon_db_id"}
 
 
+def families_of_type(database_type: str) -> tuple[str, ...]:
+    """The ip_info families a database of this metadata type answers (empty if none)."""
+    for needle, _, families in KINDS:
+        if needle in database_type:
+            return families
+    return ()
+
+
 def configured_geoip_paths(cli_paths=None, config: dict | None = None) -> list[Path]:
     """The GeoIP database files to use, from the first place that names any.
 
