@@ -198,8 +198,15 @@ def test_pveproxy_access_log(realdata):
 
 
 def test_ingest_cpanel_login_log(realdata, case_path):
-    engine = pytest.importorskip("forensics.ingest.engine")
-    engine.ingest_files(case_path, [realdata / SAMPLES / "cpanel/login_log.wazuh.log"])
+    from click.testing import CliRunner
+
+    from forensics.cli import main
+
+    if "ingest" not in main.commands:
+        pytest.skip("the ingest command is not part of this build")
+    result = CliRunner().invoke(main, ["ingest", str(case_path), str(realdata / SAMPLES / "cpanel/login_log.wazuh.log")])
+    assert result.exit_code == 0, result.output
+    assert "cpanel-login-log" in result.output
     con = duckdb.connect(str(case_path), read_only=True)
     try:
         assert con.execute("SELECT format, events_parsed, lines_rejected, tz_assumed FROM sources").fetchone() == (
