@@ -253,6 +253,8 @@ class DefinitionFormat:
                           if src not in self.fields}
         if self.ts_field:
             self._consumed.add(self.ts_field)
+        self._json_paths = sorted({src for sources in self.fields.values() for src in sources}
+                                  | ({self.ts_field} if self.ts_field else set()))
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<DefinitionFormat {self.name} ({self.kind}) from {self.path}>"
@@ -296,10 +298,7 @@ class DefinitionFormat:
         if not isinstance(obj, dict):
             return None, "JSON value is not an object"
         values: dict[str, Any] = {}
-        paths = {src for sources in self.fields.values() for src in sources}
-        if self.ts_field:
-            paths.add(self.ts_field)
-        for path in paths:
+        for path in self._json_paths:
             value = _json_path(obj, path)
             if value is not None:
                 values[path] = _json_scalar(value)
@@ -641,8 +640,10 @@ class _Checker:
                 self.fail(label, "is required")
             return None
         value = data[key]
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))):
-            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # TOML booleans are Python ints: `sniff_min_ratio = true` must not pass as a number
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds)
             self.fail(label, f"must be a {names}, not {type(value).__name__}")
             return None
         return value
