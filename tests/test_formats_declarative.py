@@ -334,3 +334,15 @@ def test_readme_example_definition_passes(tmp_path):
     results = check_definition(path)
     assert len(results) == 2 and all(r.passed for r in results)
     assert load_definition(path).default_tz == "Europe/Berlin"
+
+
+def test_cli_check_a_directory_of_definitions(tmp_path):
+    (tmp_path / "defs").mkdir()
+    write(tmp_path / "defs", MINIMAL, "door.toml")
+    (tmp_path / "defs" / "shared.rules.toml").write_text("[[rules]]\nmatch = { who = '.' }\n")  # a rule set, not a format
+    result = CliRunner().invoke(main, ["formats", "check", str(tmp_path / "defs")])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("samples pass") == 1 and "door-log" in result.output
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["formats", "check", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "no format definition" in result.output

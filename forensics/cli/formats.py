@@ -38,10 +38,12 @@ def list_formats(as_json):
 
 
 @formats.command("check")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option("-v", "--verbose", is_flag=True, help="Also print the lines of passing samples.")
 def check(files, verbose):
     """Run the sample lines of definition FILES (default: the shipped ones).
+
+    A directory stands for every `*.toml` definition in it.
 
     Each sample line is parsed and compared with its expected values; the
     command prints pass/fail per sample and exits with 1 if any fails.
@@ -49,9 +51,19 @@ def check(files, verbose):
     Example:
         forensics formats check my-panel.toml
     """
-    from forensics.ingest.declarative import builtin_definitions, check_definition, load_definition
+    from pathlib import Path
 
-    definitions = [load_definition(path) for path in files] if files else builtin_definitions()
+    from forensics.ingest.declarative import (
+        builtin_definitions, check_definition, load_definition, load_definitions_dir,
+    )
+
+    definitions = []
+    for path in files:
+        definitions += load_definitions_dir(path) if Path(path).is_dir() else [load_definition(path)]
+    if not files:
+        definitions = builtin_definitions()
+    elif not definitions:
+        raise click.ClickException(f"no format definition (*.toml) in {', '.join(files)}")
     failed = total = 0
     for fmt in definitions:
         results = check_definition(fmt)
