@@ -335,8 +335,10 @@ def test_ingest_journald_json(realdata, case_path):
     cli_ingest(case_path, realdata / "lnav/test/logfile_journald.json")
     con = duckdb.connect(str(case_path), read_only=True)
     try:
-        assert con.execute("SELECT format, events_parsed, tz_assumed FROM sources").fetchone() == (
-            "journald-json", 2, False)
+        assert con.execute("SELECT format, source_kind, events_parsed, tz_assumed FROM sources").fetchone() == (
+            "journald-json", "ssh", 2, False)
+        # the file counts as an sshd log; its python entries are syslog events
+        assert con.execute("SELECT DISTINCT source_kind, event FROM events").fetchall() == [("syslog", "syslog")]
         ts, host = con.execute("SELECT epoch_us(ts), host FROM events WHERE line_no = 1").fetchone()
         assert ts == utc_us(dt.datetime(2018, 8, 21, 14, 4, 21, 221373, tzinfo=UTC))
         assert host == "imx6ul-medusa"
