@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="rerun each stage that misses its target under py-spy and record the hot spots")
     parser.add_argument("--keep", action="store_true", help="keep the last case file in the work dir")
+    parser.add_argument("--only", help="comma-separated figure groups to measure "
+                        "(ingest,peers,enrich,investigate,report; default all)")
+    parser.add_argument("--case", help="an already ingested (and enriched) case of this sample to measure "
+                        "investigate/report on, instead of ingesting")
+    parser.add_argument("--merge", metavar="JSON", help="keep the figures of this earlier run that are not "
+                        "measured again (a large run in two invocations)")
     parser.add_argument("--table-from", metavar="JSON", help="print the table of an earlier run and exit")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args(argv)
@@ -47,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     runner = Runner(SCALES[args.scale], Path(args.work_dir), repeat=args.repeat,
                     seed=args.seed if args.seed is not None else inputs.SEED,
                     regenerate=args.regenerate, keep=args.keep, skip_peers=args.no_peers,
-                    profile=args.profile)
+                    profile=args.profile,
+                    only=set(args.only.split(",")) if args.only else None, case_path=args.case,
+                    merge_from=json.loads(Path(args.merge).read_text()) if args.merge else None)
     data = runner.run()
     if args.out:
         Path(args.out).write_text(json.dumps(data, indent=1, default=str))

@@ -6,6 +6,7 @@ the whole benchmark down.  It prints one JSON document on stdout.
 
 Usage::
 
+    python -m benchmarks._worker ingest CASE FILE [--format NAME] [--tz ZONE] [--host NAME]
     python -m benchmarks._worker enrich CASE [--geoip DB]...
     python -m benchmarks._worker investigate CASE --accounts N --seed S [--account ID]...
     python -m benchmarks._worker report CASE --account ID --out DIR --repeat N [--claim TEXT]...
@@ -28,6 +29,29 @@ def _case(path: str, read_only: bool = False):
     return Case.open(path, read_only=read_only)
 
 
+def ingest(args) -> dict:
+    """`ingest_files`, the one entry point `forensics ingest` calls, for one file."""
+    from forensics.ingest.engine import ingest_files
+
+    start = time.perf_counter()
+    report = ingest_files(args.case, [args.path], format_name=args.format, tz=args.tz, host=args.host)
+    seconds = time.perf_counter() - start
+    result = report.results[0]
+    import duckdb
+
+    con = duckdb.connect(args.case, read_only=True)
+    try:
+        row = con.execute(
+            "SELECT lines_read, events_parsed, lines_rejected, lines_blank, format FROM sources "
+            "ORDER BY source_id DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    keys = ("lines_read", "events_parsed", "lines_rejected", "lines_blank", "format")
+    return {"seconds": seconds, "ok": bool(getattr(result, "ok", True)),
+            "message": str(getattr(result, "message", "") or "")[:300],
+            **(dict(zip(keys, row)) if row else {"error": "no sources row written"})}
+
+
 def enrich(args) -> dict:
     from forensics.enrich import enrich_case
 
@@ -46,12 +70,38 @@ def enrich(args) -> dict:
             "user_agents_rows": stored[0], "ip_info_rows": stored[1], "outcome": repr(outcome)[:500]}
 
 
+def _dispute_window(last_action_day, days: int) -> dict:
+    """A dispute about the `days` days up to the account's last state-changing
+    action (like the founding story's two weeks); the whole history stays the
+    baseline."""
+    if last_action_day is None or days <= 0:
+        return {}
+    import datetime as dt
+
+    until = last_action_day if isinstance(last_action_day, dt.date) else dt.date.fromisoformat(str(last_action_day)[:10])
+    return {"since": (until - dt.timedelta(days=days)).isoformat(), "until": until.isoformat()}
+
+
+def _state_changing() -> list[str]:
+    from forensics.config import load_config
+
+    return list(load_config()["sessions"]["state_changing_events"])
+
+
 def pick_accounts(case, n: int, seed: int) -> list[str]:
-    """`n` random accounts of the panel log (seeded, so every run times the same ones)."""
+    """`n` random accounts with a state-changing panel action (seeded, so
+    every run times the same ones): accounts a dispute can be about."""
     accounts = [row[0] for row in case.con.execute(
         "SELECT DISTINCT account FROM events WHERE account IS NOT NULL AND source_kind = 'panel' "
-        "ORDER BY account").fetchall()]
+        "AND list_contains($events, event) ORDER BY account", {"events": _state_changing()}).fetchall()]
     return random.Random(seed).sample(accounts, min(n, len(accounts)))
+
+
+def _last_action_day(case, account: str):
+    """The day of the account's last state-changing action (a DATE; the session is UTC)."""
+    return case.con.execute(
+        "SELECT CAST(max(ts) AS DATE) FROM events WHERE account = $a AND source_kind = 'panel' "
+        "AND list_contains($events, event)", {"a": account, "events": _state_changing()}).fetchone()[0]
 
 
 def investigate_accounts(args) -> dict:
@@ -64,13 +114,16 @@ def investigate_accounts(args) -> dict:
             return {"error": "no panel accounts in the case"}
         # Warm-up: the target is "warm file cache"; the first call also pays
         # the imports and the first reads of the case's column segments.
-        _, warm = _timed(investigate, case, accounts[-1])
+        _, warm = _timed(investigate, case, accounts[-1],
+                         **_dispute_window(_last_action_day(case, accounts[-1]), args.window_days))
         rows = []
         for account in accounts:
             n_events = case.con.execute(
                 "SELECT count(*) FROM events WHERE account = $a", {"a": account}).fetchone()[0]
-            result, seconds = _timed(investigate, case, account)
+            window = _dispute_window(_last_action_day(case, account), args.window_days)
+            result, seconds = _timed(investigate, case, account, **window)
             rows.append({"account": account, "seconds": seconds, "account_events": n_events,
+                         **{k: str(v) for k, v in window.items()},
                          "findings": len(getattr(result, "findings", []) or []),
                          "sessions": len(getattr(result, "sessions", []) or [])})
         total_events = case.con.execute("SELECT count(*) FROM events").fetchone()[0]
@@ -138,6 +191,12 @@ def _timed(fn, *args, **kwargs):
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks._worker")
     sub = parser.add_subparsers(dest="stage", required=True)
+    p = sub.add_parser("ingest")
+    p.add_argument("case")
+    p.add_argument("path")
+    p.add_argument("--format")
+    p.add_argument("--tz")
+    p.add_argument("--host")
     p = sub.add_parser("enrich")
     p.add_argument("case")
     p.add_argument("--geoip", action="append", default=[])
@@ -146,6 +205,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--accounts", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--account", action="append", default=[])
+    p.add_argument("--window-days", type=int, default=14,
+                   help="disputed period: N days up to the account's last state-changing action (0: everything)")
     p = sub.add_parser("report")
     p.add_argument("case")
     p.add_argument("--account", required=True)
@@ -157,7 +218,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--since")
     p.add_argument("--until")
     args = parser.parse_args(argv)
-    handler = {"enrich": enrich, "investigate": investigate_accounts, "report": report}[args.stage]
+    handler = {"ingest": ingest, "enrich": enrich, "investigate": investigate_accounts, "report": report}[args.stage]
     try:
         result = handler(args)
     except ImportError as exc:

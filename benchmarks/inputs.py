@@ -142,10 +142,8 @@ def _paths(value) -> list[str]:
 
 
 def events_per_account_month(scale) -> int | None:
-    """Density that makes the three logs add up to the scale's event count."""
-    if scale.target_events is None:
-        return None
-    return max(1, round(scale.target_events / (scale.accounts * scale.months)))
+    """Lines per account and month the scale asks the generator for."""
+    return scale.events_per_account_month
 
 
 def _generator_hash() -> str | None:

@@ -63,6 +63,8 @@ def describe() -> dict:
         "cpu_cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "memory_bytes": memory_bytes(),
         "platform": platform.platform(),
+        # Other work on the machine slows every figure: recorded, not hidden.
+        "load_average_1_5_15": list(os.getloadavg()),
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "libraries": versions,

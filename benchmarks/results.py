@@ -124,8 +124,10 @@ def _investigate_row(results) -> Row:
     n = len(fig.get("accounts", []))
     events = [a["account_events"] for a in fig.get("accounts", [])]
     name = f"investigate one account ({n} random, {_n(fig['case_events'])} events in case)"
-    measured = (f"median {fig['median']:.3f} s, worst {fig['worst']:.3f} s "
-                f"(accounts of {min(events):,}–{max(events):,} events)") if events else f"median {fig['median']:.3f} s"
+    findings = [a.get("findings", 0) for a in fig.get("accounts", [])]
+    measured = (f"median {fig['median']:.3f} s, worst {fig['worst']:.3f} s (accounts of "
+                f"{min(events):,}–{max(events):,} events, {min(findings)}–{max(findings)} disputed actions)"
+                ) if events else f"median {fig['median']:.3f} s"
     big = fig["case_events"] >= 15_000_000
     return Row(name, measured, target, _check(fig["median"] < INVESTIGATE_SECONDS) if big else "")
 

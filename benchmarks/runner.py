@@ -14,6 +14,16 @@ from benchmarks.scales import Scale
 
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 
+# Figure groups a run can be limited to (--only), and the JSON keys they fill.
+FIGURES = ("ingest", "peers", "enrich", "investigate", "report")
+FIGURE_KEYS = {"ingest": "ingest", "peers": "peers", "enrich_case": "enrich", "enrich_target": "enrich",
+               "investigate": "investigate", "report": "report", "case_size": "ingest", "profiles": "profile"}
+
+
+def _figure_group(figure: str) -> str:
+    first = figure.split()[0]
+    return {"peer": "peers", "sample": "ingest"}.get(first, first)
+
 
 def _median(values):
     values = [v for v in values if v is not None]
@@ -30,7 +40,8 @@ class Runner:
 
     def __init__(self, scale: Scale, work_dir: Path, *, repeat: int | None = None, seed: int = inputs.SEED,
                  regenerate: bool = False, keep: bool = False, skip_peers: bool = False,
-                 profile: bool = False, log=None):
+                 profile: bool = False, only: set[str] | None = None, case_path: str | None = None,
+                 merge_from: dict | None = None, log=None):
         self.scale = scale
         self.work_dir = work_dir
         self.repeat = repeat or scale.repeat
@@ -40,6 +51,8 @@ class Runner:
         self.keep = keep
         self.skip_peers = skip_peers
         self.profile = profile
+        self.only = set(only or FIGURES)
+        self.case_path = case_path
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         self.results: dict = {
             "scale": scale.name,
@@ -50,6 +63,19 @@ class Runner:
             "missing": [],
             "errors": [],
         }
+        self.results["invocations"] = [{"date_utc": self.results["machine"]["date_utc"],
+                                        "command": self.results["command"], "figures": sorted(self.only)}]
+        if merge_from:
+            # Figures of an earlier invocation on the same sample that this
+            # one does not measure again (e.g. ingest + peers first, then
+            # investigate + report on the kept case).
+            for key, value in merge_from.items():
+                if key in ("missing", "errors"):
+                    self.results[key] = [m for m in value if _figure_group(m["figure"]) not in self.only]
+                elif key == "invocations":
+                    self.results[key] = value + self.results[key]
+                elif key not in self.results or (key in FIGURE_KEYS and FIGURE_KEYS[key] not in self.only):
+                    self.results[key] = value
 
     # -- helpers -----------------------------------------------------------
     def missing(self, figure: str, why: str) -> None:
@@ -75,22 +101,33 @@ class Runner:
             sample = None
         if sample is not None:
             self.results["sample"] = self._describe_sample(sample)
-            case = self.measure_ingest(sample)
-            if not self.skip_peers:
-                self.measure_peers(sample.access_log)
-            else:
-                self.results["peers"] = {"skipped": "--no-peers"}
+            case = self.case_path
+            if case is None and "ingest" in self.only:
+                case = self.measure_ingest(sample)
+            if "peers" in self.only:
+                if not self.skip_peers:
+                    self.measure_peers(sample.access_log)
+                else:
+                    self.results["peers"] = {"skipped": "--no-peers"}
             if case:
-                self.measure_enrich_case(case, sample)
-                self.measure_enrich_target(sample)
-                self.measure_investigate(case)
-                self.measure_report(case, sample)
-                self.measure_case_size(case, sample)
+                if "enrich" in self.only:
+                    self.measure_enrich_case(case, sample)
+                    self.measure_enrich_target(sample)
+                if "investigate" in self.only:
+                    self.measure_investigate(case)
+                if "report" in self.only:
+                    self.measure_report(case, sample)
+                if "ingest" in self.only or "enrich" in self.only:
+                    self.measure_case_size(case, sample)
                 if self.profile:
                     self.profile_missed_targets(case, sample)
-                if not self.keep:
+                if self.keep or self.case_path:
+                    self.log(f"case kept: {case}")
+                    self.results["case_kept"] = case
+                else:
                     stages.remove_case(case)
         self.results["total_seconds"] = time.perf_counter() - started
+        self.results["load_average_at_end"] = list(os.getloadavg())
         return self.results
 
     def _describe_sample(self, sample) -> dict:
@@ -141,6 +178,7 @@ class Runner:
                 "lines_rejected": last.lines_rejected, "lines_blank": last.lines_blank,
                 "lines_per_s": _median([r.lines_per_s for r in good]),
                 "wall_s": _median([r.process.wall_s for r in good]),
+                "call_s": _median([r.call_s for r in good]),
                 "peak_rss_bytes": max((r.process.peak_rss_bytes for r in good), default=None),
                 "runs": [{**_process_dict(r.process), "lines_per_s": r.lines_per_s, "error": r.error}
                          for r in runs],
@@ -277,7 +315,9 @@ class Runner:
         dispute = sample.dispute("account_holder")
         if dispute:
             args = ["--account", str(dispute["account"])]
-            for key in ("action", "target", "since", "until"):
+            # The dispute's period and claims, every state-changing action in
+            # it (not only the reinstall): a report with several findings.
+            for key in ("since", "until"):
                 if dispute.get(key):
                     args += [f"--{key}", str(dispute[key])]
             for claim in dispute.get("claims") or []:
