@@ -303,8 +303,10 @@ class Builder:
             })
         return rows
 
-    def timeline_block(self, finding: ActionFinding) -> dict[str, Any]:
-        refs = sorted(finding.timeline, key=lambda r: (as_utc(r.ts), r.path, r.line_no))
+    def timeline_block(self, finding: ActionFinding, skip: set[tuple[str, int]] = frozenset()) -> dict[str, Any]:
+        """The merged timeline; `skip`: rows already printed in the click-stream."""
+        refs = sorted((r for r in finding.timeline if (r.path, r.line_no) not in skip),
+                      key=lambda r: (as_utc(r.ts), r.path, r.line_no))
         limit = self.limits.timeline
         if len(refs) > limit:
             # keep the rows nearest the disputed action, in time order
@@ -334,7 +336,8 @@ class Builder:
             "staff_activity": self.events_block(finding.staff_activity),
             "clickstream": self.clickstream_block(finding),
             "indicators": self.indicator_rows(finding),
-            "timeline": self.timeline_block(finding),
+            "timeline": self.timeline_block(finding, skip={
+                (c.ref.path, c.ref.line_no) for c in finding.clickstream[: self.limits.clickstream]}),
             "svg": svg,
             "missing": list(finding.missing),
         }
