@@ -205,6 +205,22 @@ def test_demo_prints_steps_assessments_and_reports(demo_run):
     assert not re.search(r"\b\d{1,2}\.\d{1,2}\.(\d{2,4})?(?!\d)|\b\d{1,2}/\d{1,2}/\d{2,4}\b", ours)
 
 
+def test_readme_shows_what_the_demo_prints(demo_run):
+    """The README's demo output (tools/demo_readme.py) is a real run's, apart from timings."""
+    from conftest import ROOT
+
+    directory, output = demo_run
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- demo-output -->\n```console\n\$ forensics demo\n(.*?)\n```", readme, re.S).group(1)
+
+    def stable(text: str) -> list[str]:
+        text = text.replace(str(directory), "forensics-demo")
+        return [re.sub(r"\d+\.\d s", "N s", line) for line in text.splitlines()]
+
+    assert stable(block) == stable(output.rstrip("\n"))
+    assert (ROOT / "docs" / "demo-report-summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_demo_claims_are_reconciled_a_year_and_a_day_off(demo_run):
     from forensics.case import Case
     from forensics.demo.runner import CASE_FILE
