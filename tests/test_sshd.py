@@ -347,8 +347,8 @@ def test_ingest_journald_json(realdata, case_path):
 
 
 def test_ingest_timestampless_journal_file_is_accounted_for(realdata, case_path):
-    """Recognised, not refused: the sshd lines are events without a time (ts NULL)."""
-    engine().ingest_files(case_path, [realdata / "fail2ban/logs/sshd-journal"])
+    """Named with --format (never guessed): the sshd lines are events without a time (ts NULL)."""
+    cli_ingest(case_path, realdata / "fail2ban/logs/sshd-journal", "--format", "syslog-notime")
     con = duckdb.connect(str(case_path), read_only=True)
     try:
         assert con.execute("SELECT format, lines_read, events_parsed, lines_rejected, lines_blank FROM sources"
@@ -359,3 +359,18 @@ def test_ingest_timestampless_journal_file_is_accounted_for(realdata, case_path)
                            ).fetchone() == ("ssh_login", "success", "git", "192.0.2.1", 57904, "srv")
     finally:
         con.close()
+
+
+def test_timestampless_format_is_never_guessed(realdata):
+    notime = fmt("syslog-notime")
+    lines = (realdata / "fail2ban/logs/sshd-journal").read_text().splitlines()
+    assert not any(notime.sniff([line]) for line in lines)
+    detect = pytest.importorskip("forensics.ingest.detect")
+    registry = pytest.importorskip("forensics.ingest.registry")
+    # a nginx error log with a few journal-style lines is not taken for it
+    head = (realdata / "fail2ban/logs/nginx-http-auth").read_text().splitlines()
+    try:
+        chosen = detect.detect_format("nginx-http-auth", head, registry.all_formats(), 20).name
+    except Exception:  # refused: no format matches
+        chosen = None
+    assert chosen != "syslog-notime"

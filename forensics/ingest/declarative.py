@@ -225,7 +225,8 @@ class DefinitionFormat:
                  defaults: dict[str, Any] | None = None, rules: list[Rule] | None = None,
                  value_maps: dict[str, dict[str, Any]] | None = None, null_values: list[str] | None = None,
                  comment_prefix: str | None = None, samples: list[Sample] | None = None,
-                 sniff_min_ratio: float = 0.6, split: dict[str, dict] | None = None):
+                 sniff_min_ratio: float = 0.6, split: dict[str, dict] | None = None,
+                 auto_detect: bool = True):
         self.name = name
         self.description = description
         self.source_kind = source_kind
@@ -248,6 +249,7 @@ class DefinitionFormat:
         self.samples = samples or []
         self.sniff_min_ratio = sniff_min_ratio
         self.split = split or {}
+        self.auto_detect = auto_detect      # False: only used when named with --format
         # Source names consumed by [fields]: not repeated in `detail`.
         self._consumed = {src for sources in self.fields.values() for src in sources
                           if src not in self.fields}
@@ -436,6 +438,8 @@ class DefinitionFormat:
 
     def sniff(self, lines: list[str]) -> bool:
         """True when most of the first lines (comments aside) parse."""
+        if not self.auto_detect:
+            return False
         considered = matched = 0
         pending: list[str] = []
         for line in lines[:50]:
@@ -617,7 +621,7 @@ def _json_path(obj: dict, path: str) -> Any:
 _TOP_KEYS = {
     "name", "description", "source_kind", "default_tz", "regex", "csv", "jsonl", "fields",
     "timestamp", "defaults", "rules", "value_maps", "null_values", "comment_prefix",
-    "include_rules", "samples", "sniff_min_ratio", "split",
+    "include_rules", "samples", "sniff_min_ratio", "split", "auto_detect",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _FIELD_RE = re.compile(r"^(?:detail\.)?[A-Za-z_][A-Za-z0-9_.]*$")
@@ -872,6 +876,7 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
     if not all(isinstance(v, str) for v in null_values):
         chk.fail("null_values", "must be a list of strings")
     comment_prefix = chk.typed(data, "comment_prefix", str)
+    auto_detect = chk.typed(data, "auto_detect", bool)
     ratio = chk.typed(data, "sniff_min_ratio", (float, int))
     if ratio is not None and not 0 < ratio <= 1:
         chk.fail("sniff_min_ratio", "must be between 0 and 1")
@@ -904,6 +909,7 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
         null_values=null_values, comment_prefix=comment_prefix, samples=samples,
         sniff_min_ratio=float(ratio) if ratio is not None else 0.6,
         split={k: v for k, v in split.items() if isinstance(v, dict)},
+        auto_detect=auto_detect is not False,
     )
 
 
