@@ -162,6 +162,18 @@ def test_whmcs_activity_csv(whmcs_csv):
     assert sum(r["event"] == "cron" for r in rows.values()) == 28
 
 
+def test_whmcs_quoted_export(realdata):
+    """phpMyAdmin quotes every field: the same rows parse."""
+    rows = tblactivitylog_rows((realdata / SAMPLES / "whmcs/tblactivitylog.public-dump.sql").read_text(encoding="utf-8"))
+    lines = ['"id","date","description","user","userid","ipaddr"']
+    lines += [",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in rows]
+    whmcs = fmt("whmcs-activity-csv")
+    assert whmcs.sniff(lines[:1])
+    batch = whmcs.parse(lines, list(range(1, len(lines) + 1)))
+    assert batch.rejects == [(1, "CSV header line")] and len(batch.events) == 29
+    assert batch.events["event"].iloc[-1] == "notification_sent"
+
+
 def test_whmcs_sniff_takes_the_header_and_not_the_panel_csv(whmcs_csv):
     whmcs = fmt("whmcs-activity-csv")
     assert whmcs.sniff(whmcs_csv.read_text().splitlines()[:1])

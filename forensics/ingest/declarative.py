@@ -421,14 +421,22 @@ class DefinitionFormat:
         row["_ts"] = parsed
         return row, None
 
+    def _is_header(self, line: str) -> bool:
+        """The CSV export's column-name line (quoted or not)."""
+        if self.kind != "csv" or not self.csv_spec.get("header"):
+            return False
+        try:
+            cells = next(csv.reader([line], delimiter=self.csv_spec.get("delimiter", ",")))
+        except (csv.Error, StopIteration):
+            return False
+        return [c.strip().lower() for c in cells] == [c.lower() for c in self.csv_spec["columns"]]
+
     def parse_line(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
         """One line to a canonical row, or (None, reason)."""
         if self.comment_prefix and line.startswith(self.comment_prefix):
             return None, f"comment line (starts with {self.comment_prefix!r})"
-        if self.kind == "csv" and self.csv_spec.get("header"):
-            cells = [c.strip().lower() for c in line.split(self.csv_spec.get("delimiter", ","))]
-            if cells == [c.lower() for c in self.csv_spec["columns"]]:
-                return None, "CSV header line"
+        if self._is_header(line):
+            return None, "CSV header line"
         raw, reason = self._extract(line)
         if raw is None:
             return None, reason
@@ -449,10 +457,8 @@ class DefinitionFormat:
                 continue
             if self.kind == "regex" and line[:1] in (" ", "\t"):
                 continue  # continuation of a multi-line message
-            if self.kind == "csv" and self.csv_spec.get("header"):
-                cells = [c.strip().lower() for c in line.split(self.csv_spec.get("delimiter", ","))]
-                if cells == [c.lower() for c in self.csv_spec["columns"]]:
-                    return True
+            if self._is_header(line):
+                return True
             if self.kind == "jsonl" and self.jsonl_spec.get("multiline") and not pending \
                     and self._pretty_json_member(line):
                 # a member line of a pretty-printed record, e.g. `  "MESSAGE" : "Hello",`
