@@ -102,7 +102,9 @@ def ip_facts(
     private, reserved, loopback = address_flags(address, memo)
     return {
         "ip": text,
-        "address": str(address),
+        # ipaddress accepts only canonical dotted quads (no leading zeros), so
+        # an IPv4 string it parsed is already its canonical form.
+        "address": text if address.version == 4 and "." in text and ":" not in text else str(address),
         "ip_version": address.version,
         "is_valid": True,
         "is_private": private,

@@ -25,7 +25,6 @@ from forensics.enrich.geoip import (
     GeoIPDatabase,
     configured_geoip_paths,
     family_sources,
-    family_values,
     families_of_type,
     open_databases,
 )
@@ -153,6 +152,8 @@ def enrich_case(case, geoip_paths=None, *, config: dict | None = None) -> Enrich
     con = case.cursor()
     try:
         return _run(con, databases, ipv4_prefix, ipv6_prefix, started_at)
+    except duckdb.Error as exc:  # reading the case failed (e.g. an old case without the enrich tables' columns)
+        raise ForensicsError(f"cannot enrich {case.path}: {exc}") from None
     finally:
         for db in databases:
             db.close()
@@ -236,10 +237,10 @@ def _run(con, databases: list[GeoIPDatabase], ipv4_prefix: int, ipv6_prefix: int
         )
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise ForensicsError(f"enrichment could not be written to the case (nothing was changed): {exc}") from None
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
     return EnrichResult(
         run_id=run_id,
@@ -250,6 +251,13 @@ def _run(con, databases: list[GeoIPDatabase], ipv4_prefix: int, ipv6_prefix: int
         databases=[used[i] for i in db_ids],
         note=note,
     )
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # the transaction never started (or is already gone): nothing to undo
 
 
 def _assign_db_ids(con, databases: list[GeoIPDatabase]) -> dict[int, DatabaseUsed]:
@@ -293,7 +301,7 @@ def _ip_frame(ips: list[str], databases, ipv4_prefix: int, ipv6_prefix: int) -> 
         row = ip_facts(text, ipv4_prefix, ipv6_prefix, memo=flags_memo, address=address)
         for family, ranked in sources.items():
             for db in ranked:
-                values = family_values(family, db.lookup(address))
+                values = db.facts(address, family)
                 if values is not None:
                     row.update(values)
                     row[FAMILY_DB_COLUMN[family]] = db.db_id

@@ -152,10 +152,11 @@ class GeoIPDatabase:
     families: tuple[str, ...]
     reader: geoip2.database.Reader = field(repr=False)
     db_id: int | None = None
-    # Last matched network and its answer: consecutive sorted addresses in
-    # the same network get the same record without another lookup.
+    # Last matched network and what it said: consecutive sorted addresses in
+    # the same network get the same facts without another lookup.
     _last_network: object = field(default=None, repr=False)
     _last_answer: object = field(default=None, repr=False)
+    _last_facts: dict = field(default_factory=dict, repr=False)
 
     @property
     def build_date(self) -> dt.datetime | None:
@@ -190,8 +191,20 @@ class GeoIPDatabase:
                 f"GeoIP database {self.path} ({self.database_type}) is damaged: looking up {address} failed "
                 f"({exc}). Replace the file; nothing was written to the case."
             ) from None
-        self._last_network, self._last_answer = network, answer
+        self._last_network, self._last_answer, self._last_facts = network, answer, {}
         return answer
+
+    def facts(self, address, family: str) -> dict | None:
+        """The ``family`` columns for ``address`` (see `family_values`), or None.
+
+        Computed once per matched network: every address in the network gets
+        the same values (they describe the network, not the address).
+        """
+        answer = self.lookup(address)
+        cached = self._last_facts
+        if family not in cached:
+            cached[family] = family_values(family, answer)
+        return cached[family]
 
     def close(self) -> None:
         self.reader.close()
