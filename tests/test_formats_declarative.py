@@ -346,3 +346,15 @@ def test_cli_check_a_directory_of_definitions(tmp_path):
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(main, ["formats", "check", str(tmp_path / "empty")])
     assert result.exit_code == 1 and "no format definition" in result.output
+
+
+def test_csv_escape_character(tmp_path):
+    text = textwrap.dedent(MINIMAL).replace(
+        "[[regex]]\nname = \"line\"\npattern = '^(?P<ts>\\S+ \\S+) (?P<who>\\w+) (?P<door>\\w+) (?P<outcome>OK|DENIED)$'",
+        '[csv]\ncolumns = ["ts", "who", "door", "outcome"]\nescape = "\\\\"')
+    text = text.replace('line = "2025-03-22 14:03:11 jdoe north OK"',
+                        'line = \'2025-03-22 14:03:11,jdoe,"north \\"A\\", east",OK\'')
+    text = text.replace('"detail.door" = "north"', '"detail.door" = \'north "A", east\'')
+    path = write(tmp_path, text)
+    assert load_definition(path).kind == "csv"
+    assert [r.problems for r in check_definition(path)] == [[]]

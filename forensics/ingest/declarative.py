@@ -250,6 +250,9 @@ class DefinitionFormat:
         self.sniff_min_ratio = sniff_min_ratio
         self.split = split or {}
         self.auto_detect = auto_detect      # False: only used when named with --format
+        self._csv_dialect = {"delimiter": self.csv_spec.get("delimiter", ","),
+                             "escapechar": self.csv_spec.get("escape"),
+                             "doublequote": "escape" not in self.csv_spec}
         # Source names consumed by [fields]: not repeated in `detail`.
         self._consumed = {src for sources in self.fields.values() for src in sources
                           if src not in self.fields}
@@ -283,7 +286,7 @@ class DefinitionFormat:
         if self.kind == "csv":
             columns = self.csv_spec["columns"]
             try:
-                cells = next(csv.reader([line], delimiter=self.csv_spec.get("delimiter", ",")))
+                cells = next(csv.reader([line], **self._csv_dialect))
             except csv.Error as exc:
                 return None, f"malformed CSV ({exc})"
             if len(cells) != len(columns):
@@ -426,7 +429,7 @@ class DefinitionFormat:
         if self.kind != "csv" or not self.csv_spec.get("header"):
             return False
         try:
-            cells = next(csv.reader([line], delimiter=self.csv_spec.get("delimiter", ",")))
+            cells = next(csv.reader([line], **self._csv_dialect))
         except (csv.Error, StopIteration):
             return False
         return [c.strip().lower() for c in cells] == [c.lower() for c in self.csv_spec["columns"]]
@@ -783,9 +786,11 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
                 variants.append((vname, compiled))
     elif kind == "csv":
         spec = chk.typed(data, "csv", dict, label="csv") or {}
-        bad = set(spec) - {"columns", "delimiter", "header"}
+        bad = set(spec) - {"columns", "delimiter", "header", "escape"}
         if bad:
-            chk.fail("csv", f"unknown key(s) {', '.join(sorted(bad))} (known: columns, delimiter, header)")
+            chk.fail("csv", f"unknown key(s) {', '.join(sorted(bad))} (known: columns, delimiter, header, escape)")
+        if "escape" in spec and not (isinstance(spec["escape"], str) and len(spec["escape"]) == 1):
+            chk.fail("csv.escape", "must be a single character (e.g. a backslash)")
         columns = spec.get("columns")
         if not (isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns)):
             chk.fail("csv.columns", "must be a non-empty list of column names")
