@@ -27,6 +27,8 @@ def enrich(case_file, geoip_paths, config_file):
     Only values not enriched before are looked up.
 
     Example:
+
+    \b
         forensics enrich dispute.duckdb --geoip GeoLite2-ASN.mmdb --geoip GeoLite2-City.mmdb
     """
     from forensics.case import Case
