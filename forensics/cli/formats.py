@@ -33,6 +33,7 @@ def list_formats(as_json):
         return
     width = max(len(info.name) for info in catalog)
     kind_width = max(len(info.kind) for info in catalog)
+    click.echo(f"{'name':<{width}}  {'kind':<{kind_width}}  {'source':<7}  description")
     for info in catalog:
         click.echo(f"{info.name:<{width}}  {info.kind:<{kind_width}}  {info.source_kind:<7}  {info.description}")
 
