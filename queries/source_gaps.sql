@@ -1,23 +1,19 @@
 -- name: source_gaps
--- description: Silences longer than a limit inside each source (from hourly activity, edges refined to the exact last and first event around each silence).
+-- description: Silences longer than a limit inside each source, with the exact last event before and first event after each silence (one pass over the case, hourly buckets).
 -- param min_gap_hours: a silence must last longer than this many hours to be a gap
 WITH hours AS (
-    SELECT DISTINCT source_id, date_trunc('hour', ts) AS h
-    FROM events WHERE ts IS NOT NULL
+    -- integer hour buckets: epoch_us avoids the zone-aware (ICU) truncation of TIMESTAMPTZ
+    SELECT source_id, epoch_us(ts) // 3600000000 AS h, min(ts) AS first_ts, max(ts) AS last_ts
+    FROM events
+    WHERE ts IS NOT NULL
+    GROUP BY ALL
 ), steps AS (
-    SELECT source_id, h, lead(h) OVER (PARTITION BY source_id ORDER BY h) AS next_h FROM hours
-), candidates AS (
-    -- hour buckets apart by more than the limit (minus the bucket width) are candidate gaps
-    SELECT source_id, h, next_h FROM steps
-    WHERE next_h IS NOT NULL AND next_h - h > to_hours(CAST($min_gap_hours AS BIGINT) - 1)
-), edges AS (
-    SELECT c.source_id,
-           (SELECT max(e.ts) FROM events e WHERE e.source_id = c.source_id AND e.ts >= c.h AND e.ts < c.h + INTERVAL 1 HOUR) AS gap_start,
-           (SELECT min(e.ts) FROM events e WHERE e.source_id = c.source_id AND e.ts >= c.next_h AND e.ts < c.next_h + INTERVAL 1 HOUR) AS gap_end
-    FROM candidates c
+    SELECT source_id, last_ts AS gap_start,
+           lead(first_ts) OVER (PARTITION BY source_id ORDER BY h) AS gap_end
+    FROM hours
 )
-SELECT source_id, gap_start, gap_end,
-       round(epoch(gap_end - gap_start) / 3600.0, 1) AS hours
-FROM edges
-WHERE epoch(gap_end - gap_start) > CAST($min_gap_hours AS DOUBLE) * 3600
+SELECT source_id, gap_start, gap_end, round(epoch(gap_end - gap_start) / 3600.0, 1) AS hours
+FROM steps
+WHERE gap_end IS NOT NULL
+  AND epoch(gap_end - gap_start) > CAST($min_gap_hours AS DOUBLE) * 3600
 ORDER BY source_id, gap_start

@@ -33,7 +33,7 @@ from forensics.investigate.history import baseline, compare, is_api, prior_activ
 from forensics.investigate.model import ActionFinding, EventRef, Investigation, Session
 from forensics.investigate.sessions import build_sessions, session_requests
 from forensics.named_queries import run_query
-from forensics.timefmt import UTC, iso, zone
+from forensics.timefmt import UTC, as_utc, iso, zone
 
 EMPTY_LIST: list[str] = []
 
@@ -132,24 +132,28 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     disputed_keys = {mapping.get(int(e)) for e in disputed["event_id"]} - {None}
     disputed_sessions = [by_key[k] for k in disputed_keys]
 
-    # Access-log requests and failed logins: only for the disputed sessions.
+    # Access-log requests and failed logins: only for the disputed sessions, one
+    # query per cluster of nearby time windows (zone maps on `ts` prune the rest).
     slack = dt.timedelta(seconds=float(cfg["sessions"]["http_join_slack_seconds"]))
-    http = pd.DataFrame()
-    if disputed_sessions:
-        http = run.q("session_requests", {
-            "sessions": sorted({s.session_id for s in disputed_sessions if s.session_id}),
-            "users": sorted({s.user for s in disputed_sessions if s.user}),
-            "ips": sorted({s.ip for s in disputed_sessions if s.ip}),
-            "since": min(s.start for s in disputed_sessions) - slack,
-            "until": max((s.end or s.start) for s in disputed_sessions) + slack})
+    http = _clustered(run, "session_requests", [(s.start - slack, (s.end or s.start) + slack, s)
+                                                for s in disputed_sessions], lambda group: {
+        "sessions": sorted({s.session_id for s in group if s.session_id}),
+        "users": sorted({s.user for s in group if s.user}),
+        "ips": sorted({s.ip for s in group if s.ip})})
     users = sorted(set(panel["user"].dropna()) - set(panel.loc[panel["actor"] == "staff", "user"].dropna()))
     widest = dt.timedelta(hours=max(float(h) for h in cfg["failed_logins"]["windows_hours"]))
+    all_failures = _clustered(run, "login_failures", [(s.start - widest, s.start, s) for s in disputed_sessions],
+                              lambda group: {"account": account, "ips": sorted({s.ip for s in group if s.ip}),
+                                             "users": users})
     failures_by_key: dict[str, pd.DataFrame] = {}
     for s in disputed_sessions:
-        failures_by_key[s.key] = run.q("login_failures", {
-            "account": account, "ips": [s.ip] if s.ip else [], "users": users,
-            "since": s.start - widest, "until": s.start})
-    all_failures = pd.concat(list(failures_by_key.values())) if failures_by_key else pd.DataFrame()
+        f = all_failures
+        if not f.empty:
+            in_window = (f["ts"] >= pd.Timestamp(s.start - widest)) & (f["ts"] < pd.Timestamp(s.start))
+            mine = ((f["source_kind"] == "panel") & ((f["account"] == account) | (f["ip"] == s.ip))) | (
+                (f["source_kind"] == "ssh") & ((f["ip"] == s.ip) | f["user"].isin(users)))
+            f = f[in_window & mine]
+        failures_by_key[s.key] = f
 
     ips = set(panel["ip"].dropna())
     uas = set(panel["user_agent"].dropna())
@@ -171,13 +175,18 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     if not isp_available:
         notes.append("No ASN/ISP database was used: addresses are compared by prefix only.")
 
+    around = dt.timedelta(hours=float(cfg["timeline"]["hours_around_action"]))
+    ssh_around = _clustered(run, "ssh_events", [(t - around, t + around, None) for t in
+                                               (as_utc(x) for x in disputed["ts"])], lambda _group: {
+        "ips": sorted(set(panel["ip"].dropna())), "users": users, "hosts": sorted(set(panel["target"].dropna()))})
     findings = []
+    shared: dict = {}
     for row in disputed.to_dict("records"):
         action_ref = ref(row)
         session = by_key.get(mapping.get(int(row["event_id"])))
         findings.append(_finding(run, action_ref, session, sessions, disputed_keys, http,
                                  failures_by_key.get(session.key) if session else None, panel, facts, coverage,
-                                 isp_available, users))
+                                 isp_available, ssh_around, shared))
 
     claim_results = _claims(panel, claims, cfg, coverage, until_t, tzinfo)
     in_scope = [s for s in sessions if (since_t is None or (s.end or s.start) >= since_t)
@@ -193,6 +202,32 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         findings=findings, claims=claim_results, coverage=coverage.sources, geoip_databases=geoip,
         isp_data_available=isp_available, thresholds=cfg, queries_used=list(run.queries),
         sessions=in_scope, notes=notes)
+
+
+def _clustered(run: _Run, query: str, windows, params_of, merge=dt.timedelta(days=3)) -> pd.DataFrame:
+    """Run a windowed query once per cluster of overlapping/nearby windows.
+
+    `windows` are (since, until, item); `params_of(items)` gives the other
+    parameters for the items of one cluster.  Rows are de-duplicated."""
+    if not windows:
+        return pd.DataFrame()
+    windows = sorted(windows, key=lambda w: w[0])
+    clusters = [[windows[0]]]
+    for w in windows[1:]:
+        if w[0] - max(x[1] for x in clusters[-1]) <= merge:
+            clusters[-1].append(w)
+        else:
+            clusters.append([w])
+    frames = []
+    for c in clusters:
+        params = params_of([w[2] for w in c])
+        params.update(since=min(w[0] for w in c), until=max(w[1] for w in c))
+        frames.append(run.q(query, params))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return run.q(query, {**params_of([]), "since": windows[0][0], "until": windows[0][0]})
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return out.drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"]).reset_index(drop=True)
 
 
 def _claims(panel, claims, cfg, coverage: Coverage, until_t, tzinfo):
@@ -235,7 +270,7 @@ def _coverage_problems(action: EventRef, session: Session | None, coverage: Cove
 
 
 def _finding(run: _Run, action: EventRef, session: Session | None, sessions, disputed_keys, http, failures, panel,
-             facts, coverage, isp_available, users) -> ActionFinding:
+             facts, coverage, isp_available, ssh_around, shared) -> ActionFinding:
     cfg = run.cfg
     base = baseline(session, sessions, disputed_keys) if session else []
     history = [compare(session, b) for b in reversed(base)] if session else []
@@ -244,7 +279,7 @@ def _finding(run: _Run, action: EventRef, session: Session | None, sessions, dis
     ctx = ind.Context(action=action, session=session, sessions=sessions, baseline=base, history=history,
                       prior=prior, requests=requests, failures=failures if failures is not None else pd.DataFrame(),
                       panel=panel, facts=facts, coverage=coverage, config=cfg, isp_available=isp_available,
-                      disputed_keys=disputed_keys)
+                      disputed_keys=disputed_keys, shared=shared)
     indicators = [ind.credential(ctx)]
     failed_ind, failed = ind.failed_logins(ctx)
     changes_ind, changes = ind.account_changes(ctx)
@@ -262,23 +297,20 @@ def _finding(run: _Run, action: EventRef, session: Session | None, sessions, dis
         action=action, assessment=assessment, reason=reason, key_facts=key_facts, session=session,
         indicators=indicators, history=history[: int(cfg["baseline"]["history_rows"])], prior_activity=prior,
         failed_logins=failed, account_changes=changes, staff_activity=staff, clickstream=clicks,
-        clickstream_verdict=verdict, timeline=_around(run, action, session, panel, requests, users, cfg),
+        clickstream_verdict=verdict, timeline=_around(action, panel, requests, ssh_around, cfg),
         missing=missing)
 
 
-def _around(run: _Run, action: EventRef, session, panel, requests, users, cfg) -> list[EventRef]:
+def _around(action: EventRef, panel, requests, ssh, cfg) -> list[EventRef]:
     """The merged timeline (panel, the session's requests, attributed sshd) around an action."""
     hours = dt.timedelta(hours=float(cfg["timeline"]["hours_around_action"]))
     lo, hi = pd.Timestamp(action.ts - hours), pd.Timestamp(action.ts + hours)
-    parts = [panel[(panel["ts"] >= lo) & (panel["ts"] <= hi)]]
-    if requests is not None and not requests.empty:
-        parts.append(requests[(requests["ts"] >= lo) & (requests["ts"] <= hi)])
-    ssh = run.q("ssh_events", {"ips": sorted(set(panel["ip"].dropna())), "users": users,
-                               "hosts": sorted(set(panel["target"].dropna())), "since": lo.to_pydatetime(),
-                               "until": hi.to_pydatetime()})
-    parts.append(ssh)
-    merged = pd.concat([p for p in parts if not p.empty]) if any(not p.empty for p in parts) else panel.iloc[0:0]
-    merged = merged.drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"])
+    parts = [frame[(frame["ts"] >= lo) & (frame["ts"] <= hi)] for frame in (panel, requests, ssh)
+             if frame is not None and not frame.empty]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return []
+    merged = pd.concat(parts).drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"])
     return [ref(r) for r in merged.to_dict("records")]
 
 

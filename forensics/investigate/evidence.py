@@ -18,8 +18,8 @@ from forensics.timefmt import as_utc
 
 def _clean(value):
     """pandas NA/NaN/NaT -> None; numpy scalars -> Python."""
-    if value is None:
-        return None
+    if value is None or type(value) is str or type(value) is int:
+        return value
     try:
         if pd.isna(value):
             return None

@@ -43,6 +43,13 @@ class Context:
     config: dict
     isp_available: bool
     disputed_keys: set = field(default_factory=set)
+    shared: dict = field(default_factory=dict)   # per-run cache shared by the findings (filtered frames)
+
+
+def _cached(ctx: Context, key: str, make):
+    if key not in ctx.shared:
+        ctx.shared[key] = make()
+    return ctx.shared[key]
 
 
 def _ind(name, label, observed, baseline, result, direction, explanation, evidence=(), *,
@@ -168,9 +175,8 @@ def account_changes(ctx: Context) -> tuple[Indicator, list[EventRef]]:
     rules = ctx.config["account_changes"]
     t = ctx.action.ts
     since = t - dt.timedelta(hours=float(rules["lookback_hours"]))
-    p = ctx.panel
-    rows = p[p["event"].isin(rules["changes"]) & (p["ts"] >= pd.Timestamp(since)) & (p["ts"] < pd.Timestamp(t))
-             & (p["event_id"] != ctx.action.event_id)]
+    p = _cached(ctx, "changes", lambda: ctx.panel[ctx.panel["event"].isin(rules["changes"])])
+    rows = p[(p["ts"] >= pd.Timestamp(since)) & (p["ts"] < pd.Timestamp(t)) & (p["event_id"] != ctx.action.event_id)]
     changes = [ref(r) for r in rows.to_dict("records")]
     if not changes:
         return _ind("account_changes", "Account changes before the action", "none",
@@ -506,9 +512,9 @@ def session_consistency(ctx: Context) -> Indicator:
 def staff_activity(ctx: Context) -> tuple[Indicator, list[EventRef]]:
     hours = float(ctx.config["staff"]["window_hours"])
     t = pd.Timestamp(ctx.action.ts)
-    p = ctx.panel
-    mask = ((p["actor"] == "staff") | (p["auth"] == "impersonation") | p["event"].fillna("").str.startswith("impersonate"))
-    rows = p[mask & ((p["ts"] - t).abs() <= pd.Timedelta(hours=hours))]
+    p = _cached(ctx, "staff", lambda: ctx.panel[(ctx.panel["actor"] == "staff") | (ctx.panel["auth"] == "impersonation")
+                                                | ctx.panel["event"].fillna("").str.startswith("impersonate")])
+    rows = p[(p["ts"] - t).abs() <= pd.Timedelta(hours=hours)] if not p.empty else p
     staff = [ref(r) for r in rows.to_dict("records")]
     if not staff:
         return _ind("staff_activity", "Staff activity around the action", "none", f"±{hours:g} hours", "absent",

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from forensics.investigate.evidence import Facts, _clean, ref
@@ -110,29 +111,38 @@ def build_sessions(panel: pd.DataFrame, config: dict, panel_end: dt.datetime | N
 
 
 def session_requests(session: Session, http: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """The access-log requests that belong to a session (see module doc)."""
+    """The access-log requests that belong to a session (see module doc).
+
+    Vectorised on numpy arrays: called once per disputed session on the
+    requests fetched for all of them.
+    """
     if http is None or http.empty:
         return http.iloc[0:0] if http is not None else pd.DataFrame()
     slack = pd.Timedelta(seconds=float(config["sessions"]["http_join_slack_seconds"]))
-    start = pd.Timestamp(session.start) - slack
-    end = pd.Timestamp(session.end or session.start) + slack
-    in_span = (http["ts"] >= start) & (http["ts"] <= end)
-    by_id = pd.Series(False, index=http.index)
-    if session.session_id:
-        by_id = http["session"].astype("object").eq(session.session_id).fillna(False).astype(bool)
-    by_user = pd.Series(False, index=http.index)
-    if session.user:
-        by_user = in_span & http["user"].astype("object").eq(session.user).fillna(False).astype(bool)
-    by_addr = pd.Series(False, index=http.index)
+    ts = http["ts"]
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    ts = ts.to_numpy().astype("datetime64[us]")
+
+    def naive(value):
+        value = pd.Timestamp(value)
+        return np.datetime64((value.tz_convert("UTC").tz_localize(None) if value.tzinfo else value), "us")
+
+    start, end = naive(pd.Timestamp(session.start) - slack), naive(pd.Timestamp(session.end or session.start) + slack)
+    in_span = (ts >= start) & (ts <= end)
+    sess = http["session"].to_numpy(dtype=object)
+    by_id = (sess == session.session_id) if session.session_id else np.zeros(len(http), bool)
+    by_user = in_span & (http["user"].to_numpy(dtype=object) == session.user) if session.user else np.zeros(len(http), bool)
+    by_addr = np.zeros(len(http), bool)
     if session.ip:
-        same_ip = http["ip"].astype("object").eq(session.ip).fillna(False).astype(bool)
-        same_ua = (http["user_agent"].astype("object").eq(session.user_agent).fillna(False).astype(bool)
-                   if session.user_agent else pd.Series(True, index=http.index))
+        same_ip = http["ip"].to_numpy(dtype=object) == session.ip
+        same_ua = (http["user_agent"].to_numpy(dtype=object) == session.user_agent) if session.user_agent \
+            else np.ones(len(http), bool)
         # Requests that carry another session's id are not this session's.
-        other_id = http["session"].notna() & ~by_id
+        other_id = pd.notna(sess) & ~by_id
         by_addr = in_span & same_ip & same_ua & ~other_id
-    out = http[by_id | by_user | by_addr].copy()
-    out["joined_by"] = "address+browser"
-    out.loc[by_user[out.index], "joined_by"] = "user"
-    out.loc[by_id[out.index], "joined_by"] = "session id"
+    keep = by_id | by_user | by_addr
+    out = http[keep].copy()
+    how = np.where(by_id[keep], "session id", np.where(by_user[keep], "user", "address+browser"))
+    out["joined_by"] = how
     return out.sort_values(["ts", "source_id", "line_no"])
