@@ -52,6 +52,7 @@ def demo(directory, lang, seed):
             click.echo(f'  claim "{claim.text}": {detail}')
         if outcome.report_path:
             click.echo(f"  report: {outcome.report_path}")
+            click.echo(f"  SHA-256: {outcome.report_sha256}")
     click.echo(f"\ncase file: {result.case_path}  ({result.seconds:.1f} s in all)")
 
 
