@@ -36,7 +36,7 @@ from forensics.errors import ForensicsError, UnknownFormatError
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, LogFormat
 from forensics.ingest.detect import detect_format
 from forensics.ingest.formats.sqlformat import register_functions
-from forensics.ingest.reader import Chunk, SourceReader, describe_path_problem, head_lines
+from forensics.ingest.reader import Chunk, SourceReader, describe_path_problem, head_lines, prefetched
 from forensics.ingest.registry import all_formats, get_format
 from forensics.ingest.timestamps import apply_years, decide_zone, infer_years, localize
 from forensics.timefmt import UTC, iso, zone
@@ -187,6 +187,10 @@ def ingest_files(
         memory_limit = settings.get("duckdb_memory_limit")
         if memory_limit:
             case_obj.con.execute("SET memory_limit = $limit", {"limit": str(memory_limit)})
+        # Rows carry their line numbers, so DuckDB may write them in any order:
+        # that lets the insert run on all cores and keep less in memory.
+        case_obj.con.execute("SET preserve_insertion_order = false")
+        case_obj.con.execute("SET enable_progress_bar = false")
         register_functions(case_obj.con)
         results = []
         for path, fmt in plans:
@@ -251,12 +255,12 @@ class _FileLoader:
         self.con.begin()
         try:
             self.source_id = self.con.execute(
-                "SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchone()[0]
+                "SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchall()[0][0]
             self.event_base = self.con.execute(
-                "SELECT coalesce(max(event_id), 0) FROM events").fetchone()[0]
+                "SELECT coalesce(max(event_id), 0) FROM events").fetchall()[0][0]
             self.con.execute("CREATE OR REPLACE TEMP TABLE ingest_local "
                              "(line_no BIGINT, ts_local TIMESTAMP)")
-            for chunk in self.reader.chunks():
+            for chunk in prefetched(self.reader.chunks()):
                 if self.fmt is not None:
                     self._load_chunk(chunk)
                 else:
@@ -264,8 +268,8 @@ class _FileLoader:
                 if self.progress:
                     self.progress(self.path, self.reader.bytes_read, self.reader.size_bytes)
             sha = self.reader.sha256
-            existing = self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
-                                        {"sha": sha}).fetchone()
+            existing = _first_row(self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
+                                                   {"sha": sha}))
             if existing:
                 self.con.rollback()
                 return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=existing[0],
@@ -294,10 +298,10 @@ class _FileLoader:
 
         The hash decides; path/size/mtime only say when hashing first is worth it.
         """
-        row = self.con.execute(
+        row = _first_row(self.con.execute(
             "SELECT source_id, sha256 FROM sources WHERE abs_path = $p AND size_bytes = $s",
             {"p": str(Path(self.path).resolve()), "s": self.reader.size_bytes},
-        ).fetchone()
+        ))
         if row is None:
             return None
         import hashlib
@@ -307,8 +311,8 @@ class _FileLoader:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         sha = digest.hexdigest()
-        same = self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
-                                {"sha": sha}).fetchone()
+        same = _first_row(self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
+                                           {"sha": sha}))
         if same is None:
             return None
         return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=same[0], sha256=sha)
@@ -326,18 +330,43 @@ class _FileLoader:
             self._attach_raw_bytes(chunk)
 
     def _load_chunk_sql(self, chunk: Chunk) -> None:
-        """Vectorised path: the format's SELECT runs inside DuckDB."""
+        """Vectorised path: the format's SELECT runs inside DuckDB.
+
+        Parsed lines go straight into `events` (no intermediate table: it
+        would hold the whole chunk a second time until the commit); the few
+        lines that did not parse are parsed again to record their reasons.
+        """
         n = len(chunk.lines)
+        lo, hi = chunk.first_line_no, chunk.first_line_no + n - 1
         frame = pd.DataFrame({
-            "line_no": np.arange(chunk.first_line_no, chunk.first_line_no + n, dtype=np.int64),
+            "line_no": np.arange(lo, hi + 1, dtype=np.int64),
             "line": np.asarray(chunk.lines, dtype=object),
         })
         self.con.register("ingest_chunk", frame)
-        sql, params = self.fmt.select_sql(f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL})")
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE ingest_parsed AS {sql}", params)
-        self._insert_from("ingest_parsed", has_local=False)
-        self.con.execute("DROP TABLE ingest_parsed")
-        self.con.unregister("ingest_chunk")
+        try:
+            sql, params = self.fmt.select_sql(f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL})")
+            parsed = self._insert_events(f"({sql})", params, detail_is_json=True)
+            nonblank = self.con.execute(
+                f"SELECT count(*) FROM ingest_chunk WHERE {_NONBLANK_SQL}").fetchall()[0][0]
+            rejected = 0
+            if parsed < nonblank:
+                leftover = (f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL} AND line_no NOT IN "
+                            "(SELECT line_no FROM events WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi))")
+                sql, params = self.fmt.select_sql(leftover)
+                rejected = self._insert_rejects(f"({sql})", {**params, "lo": lo, "hi": hi})
+                if parsed + rejected < nonblank:  # nothing lost, even if a format misbehaves
+                    rejected += self.con.execute(
+                        f"INSERT INTO rejects SELECT $sid, line_no, $reason, line, NULL FROM ingest_chunk "
+                        f"WHERE {_NONBLANK_SQL} AND line_no NOT IN (SELECT line_no FROM events WHERE "
+                        "source_id = $sid AND line_no BETWEEN $lo AND $hi) AND line_no NOT IN "
+                        "(SELECT line_no FROM rejects WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi)",
+                        {"sid": self.source_id, "lo": lo, "hi": hi,
+                         "reason": f"format {self.fmt.name} returned no result for this line"},
+                    ).fetchall()[0][0]
+            self.parsed += parsed
+            self.rejected += rejected
+        finally:
+            self.con.unregister("ingest_chunk")
 
     def _load_chunk_python(self, chunk: Chunk) -> None:
         """Formats that parse in Python and hand back a DataFrame."""
@@ -371,7 +400,12 @@ class _FileLoader:
         frame = pd.concat([frame, self._reject_rows(reject_frame)], ignore_index=True) \
             if len(reject_frame) else frame
         self.con.register("ingest_frame", frame)
-        self._insert_from("ingest_frame", has_local=True)
+        self.parsed += self._insert_events("ingest_frame", {}, detail_is_json=False)
+        self.rejected += self._insert_rejects("ingest_frame", {})
+        n_local = self.con.execute(
+            "INSERT INTO ingest_local SELECT line_no, ts_local FROM ingest_frame "
+            "WHERE reject_reason IS NULL AND ts IS NULL AND ts_local IS NOT NULL").fetchall()[0][0]
+        self.has_local = self.has_local or n_local > 0
         self.con.unregister("ingest_frame")
 
     def _reject_rows(self, rejects: pd.DataFrame) -> pd.DataFrame:
@@ -380,7 +414,7 @@ class _FileLoader:
         return rows
 
     def _canonical_frame(self, events: pd.DataFrame, chunk: Chunk) -> pd.DataFrame:
-        """A format's events -> the columns `_insert_from` expects."""
+        """A format's events -> the columns `_insert_events` and `_insert_rejects` expect."""
         n = len(events)
         frame = pd.DataFrame({"line_no": events["line_no"].astype(np.int64).to_numpy()})
         frame["reject_reason"] = pd.Series([None] * n, dtype=object)
@@ -407,36 +441,27 @@ class _FileLoader:
         frame["raw"] = np.asarray([chunk.lines[no - first] for no in frame["line_no"]], dtype=object)
         return frame
 
-    def _insert_from(self, table: str, *, has_local: bool) -> None:
-        """Events and rejects of one chunk from a parsed table or frame."""
-        params = {"sid": self.source_id, "base": self.event_base, "host": self.host}
+    def _insert_events(self, source: str, params: dict, *, detail_is_json: bool) -> int:
+        """Insert the parsed rows (reject_reason NULL) of `source`; returns how many."""
         columns = ", ".join(_EVENT_COLUMNS)
-        self.con.execute(
+        detail = "detail" if detail_is_json else "detail::JSON"  # a cast re-parses the JSON
+        return self.con.execute(
             f"""INSERT INTO events ({columns})
             SELECT $base + line_no, $sid, line_no, ts, ts_raw, source_kind, event, result,
                    account, actor, "user", auth, session, {_IP_SQL}, port::INTEGER, user_agent,
                    method, path, status::INTEGER, bytes::BIGINT, referrer, target,
-                   coalesce(host, $host), detail::JSON, raw, NULL
-            FROM {table} WHERE reject_reason IS NULL""",
-            params,
-        )
-        self.con.execute(
+                   coalesce(host, $host), {detail}, raw, NULL
+            FROM {source} WHERE reject_reason IS NULL""",
+            {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
+        ).fetchall()[0][0]
+
+    def _insert_rejects(self, source: str, params: dict) -> int:
+        """Insert the rejected rows (reject_reason set) of `source`; returns how many."""
+        return self.con.execute(
             f"INSERT INTO rejects SELECT $sid, line_no, reject_reason, raw, NULL "
-            f"FROM {table} WHERE reject_reason IS NOT NULL",
-            {"sid": self.source_id},
-        )
-        parsed, rejected = self.con.execute(
-            f"SELECT count(*) FILTER (WHERE reject_reason IS NULL), "
-            f"count(*) FILTER (WHERE reject_reason IS NOT NULL) FROM {table}"
-        ).fetchone()
-        self.parsed += parsed
-        self.rejected += rejected
-        if has_local:
-            n_local = self.con.execute(
-                f"INSERT INTO ingest_local SELECT line_no, ts_local FROM {table} "
-                f"WHERE reject_reason IS NULL AND ts IS NULL AND ts_local IS NOT NULL"
-            ).fetchone()[0]
-            self.has_local = self.has_local or n_local > 0
+            f"FROM {source} WHERE reject_reason IS NOT NULL",
+            {**params, "sid": self.source_id},
+        ).fetchall()[0][0]
 
     def _reject_all(self, chunk: Chunk, reason: str) -> None:
         self.lines_read += len(chunk.lines)
@@ -521,7 +546,7 @@ class _FileLoader:
             "'no usable timestamp' || coalesce(' (' || ts_raw || ')', ''), raw, raw_bytes "
             "FROM events WHERE source_id = $sid AND ts IS NULL AND ts_raw IS NOT NULL",
             {"sid": self.source_id},
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if moved:
             self.con.execute("DELETE FROM events WHERE source_id = $sid AND ts IS NULL "
                              "AND ts_raw IS NOT NULL",
@@ -574,6 +599,12 @@ class _FileLoader:
             lines_blank=self.blank, invalid_utf8_lines=self.invalid,
             truncation_reason=reader.truncation_reason, assumptions=assumptions,
         )
+
+
+def _first_row(result):
+    """The first row of a result, or None (fetching all: DuckDB wants results finished)."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
 
 
 def _text(values, n: int) -> np.ndarray:

@@ -247,3 +247,48 @@ def describe_path_problem(path: str | Path) -> str | None:
     if not os.access(p, os.R_OK):
         return f"{path}: not readable (permission denied)"
     return None
+
+
+def prefetched(chunks: Iterator[Chunk], depth: int = 1) -> Iterator[Chunk]:
+    """Read (decompress, decode, split) the next chunk while the current one is parsed.
+
+    DuckDB releases the GIL while it parses and writes, so the reading
+    thread's work overlaps with it.  An error in the reader is raised here,
+    in the consumer; a consumer that stops early (an error, Ctrl-C) stops the
+    reader too.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(done)
+        except BaseException as exc:  # handed to the consumer
+            box.put(exc)
+
+    worker = threading.Thread(target=produce, name="forensics-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = box.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
