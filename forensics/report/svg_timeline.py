@@ -21,7 +21,7 @@ from forensics.report.i18n import N_
 from forensics.timefmt import as_utc
 
 WIDTH = 700
-LEFT = 118          # room for the lane labels
+LEFT = 172          # room for the lane labels ("Fehlgeschlagene Anmeldungen")
 RIGHT = 14
 LANE_H = 26
 TOP = 22
@@ -116,7 +116,7 @@ def render_timeline_svg(finding: ActionFinding, sessions: list[Session], *, gett
         y0 = TOP + i * LANE_H
         fill = "#f4f6f8" if i % 2 == 0 else "#ffffff"
         out.append(f'<rect x="{LEFT}" y="{y0}" width="{plot_w}" height="{LANE_H}" fill="{fill}"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y0 + LANE_H / 2 + 3.5:.1f}" text-anchor="end" fill="#333">'
+        out.append(f'<text x="{LEFT - 6}" y="{y0 + LANE_H / 2 + 3.5:.1f}" text-anchor="end" fill="#333" font-size="9.5">'
                    f'{escape(gettext(label))}</text>')
     bottom = TOP + LANE_H * len(LANES)
     # axis and grid
