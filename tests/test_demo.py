@@ -257,3 +257,16 @@ def test_demo_claims_are_reconciled_a_year_and_a_day_off(demo_run):
     assert finding.assessment == "account_holder"
     assert finding.clickstream_verdict == "human"
     assert finding.session.auth == "password" and finding.session.ip.startswith("217.235.87.")
+
+
+def test_demo_refuses_a_directory_with_a_foreign_case_file(tmp_path):
+    from click.testing import CliRunner
+
+    from forensics.cli import main
+
+    (tmp_path / "demo-case.duckdb").write_bytes(b"someone's case")
+    result = CliRunner().invoke(main, ["demo", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is not a demo directory; choose another DIR" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-case.duckdb"]   # nothing written
+    assert (tmp_path / "demo-case.duckdb").read_bytes() == b"someone's case"

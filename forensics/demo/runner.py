@@ -108,6 +108,7 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
         if on_step:
             on_step(step)
 
+    _clear_previous_run(directory)   # before writing anything: refuses a foreign case file
     started = time.perf_counter()
     manifest = generate_sample(directory, accounts=accounts, months=months, seed=seed)
     lines = sum(manifest.counts.values())
@@ -115,7 +116,6 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
          f"{lines:,} log lines for {accounts} accounts, "
          f"{manifest.period[0].date().isoformat()} to {manifest.period[1].date().isoformat()}")
 
-    _clear_previous_run(directory)
     case_path = directory / CASE_FILE
     result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
     with Case.open(case_path) as case:
