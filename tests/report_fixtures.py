@@ -100,7 +100,7 @@ def _http(lines, ts, method, path, *, ip=HOLDER_IP, ua=FIREFOX, status=200, sess
 
 
 def _login(lines, ts, *, ip=HOLDER_IP, session, result="success", user=HOLDER, ua=FIREFOX, auth="password") -> EventRef:
-    ref = _panel(lines, ts, "login" if result == "success" else "login_failed", ip=ip, session=session,
+    ref = _panel(lines, ts, "login", ip=ip, session=session,
                  result=result, auth=auth, user=user, target=None)
     ref.user_agent = ua
     return ref
@@ -161,19 +161,18 @@ def _indicators_holder(login: EventRef, clicks: list[EventRef]) -> list[Indicato
     return [
         Indicator("credential", "Credential used", "password (no MFA configured)", "password in 40 of 40 earlier logins",
                   "match", "holder", "The login used the account's own password, as in every earlier login.", [login]),
-        Indicator("failed_logins_before", "Failed logins before", "0 in the 24 h before the login", "0-1 per month",
+        Indicator("failed_logins", "Failed logins before the session", "0 in the 24 h before the login", "0-1 per month",
                   "match", "holder", "No failed login preceded the session: nobody was guessing the password.", []),
-        Indicator("ip_prefix", "Address range", f"{HOLDER_IP} in 203.0.113.0/24", "27 of 40 earlier sessions in 203.0.113.0/24",
-                  "match", "holder", "The address lies in the prefix the holder used all year.", [login]),
-        Indicator("isp_network", "ISP network", "AS64500 Example Telecom a.s., 203.0.112.0/22", "40 of 40 earlier sessions",
-                  "match", "holder", "The same ISP network as every earlier session.", [login]),
-        Indicator("country", "Country", "CZ Czechia", "CZ in 40 of 40", "match", "holder",
-                  "The same country as every earlier session.", []),
+        Indicator("network", "Address and network", f"{HOLDER_IP}, AS64500 Example Telecom a.s., 203.0.112.0/22",
+                  "27 of 40 earlier sessions in 203.0.113.0/24, 40 of 40 in AS64500",
+                  "match", "holder", "The address lies in the prefix and ISP network the holder used all year.", [login]),
+        Indicator("travel", "Travel speed since the previous login", "CZ Czechia, 0 km", "CZ in 40 of 40", "match",
+                  "holder", "The same country as every earlier session.", []),
         Indicator("browser_fingerprint", "Browser", "Firefox 136 on Windows 10, pc", "Firefox on Windows in 40 of 40",
                   "match", "holder", "The holder's usual browser family, operating system and device class.", clicks[:1]),
         Indicator("clickstream", "Click-stream", "14 requests, think times 3-41 s, assets loaded", "human navigation",
                   "match", "holder", "A person navigated the panel page by page before confirming the reinstall.", clicks[:3]),
-        Indicator("account_changes_before", "Account changes before", "none in the 30 days before", "-",
+        Indicator("account_changes", "Account changes before the action", "none in the 30 days before", "-",
                   "absent", "neutral", "No password, e-mail or key change preceded the action.", []),
         Indicator("staff_activity", "Staff activity", "1 read-only view, 2025-03-21", "-",
                   "absent", "neutral", "Staff only viewed the account; no staff action changed the server.", []),
@@ -294,11 +293,12 @@ def build_investigation(*, hostile: bool = False) -> Investigation:
         ],
         session=a_session,
         indicators=[
-            Indicator("failed_logins_before", "Failed logins before", "14 in 2 min", "0-1 per month", "mismatch",
+            Indicator("failed_logins", "Failed logins before the session", "14 in 2 min", "0-1 per month", "mismatch",
                       "other", "A burst of failed logins preceded the session: someone was guessing.", failed[:3]),
-            Indicator("ip_prefix", "Address range", f"{ATTACKER_IP} in 198.51.100.0/24", "203.0.113.0/24 in 40 of 40",
-                      "mismatch", "other", "The address was never used by this account.", [a_login]),
-            Indicator("isp_network", "ISP network", "AS64511 Cheap VPS Hosting B.V. (hosting)", "AS64500 in 40 of 40",
+            Indicator("network", "Address and network", f"{ATTACKER_IP}, AS64511 Cheap VPS Hosting B.V.",
+                      "203.0.113.0/24, AS64500 in 40 of 40", "mismatch", "other",
+                      "The address and network were never used by this account.", [a_login]),
+            Indicator("anonymiser", "Anonymiser or hosting address", "hosting network", "none in 40 of 40",
                       "mismatch", "other", "A hosting network, not a consumer ISP.", [a_login]),
             Indicator("browser_fingerprint", "Browser", "HeadlessChrome 122 on Linux", "Firefox on Windows in 40 of 40",
                       "mismatch", "other", "An automation tool, not the holder's browser.", [a_clicks[0].ref]),

@@ -39,13 +39,13 @@ LANES = [
     ("staff", N_("Staff")),
 ]
 LOGIN_EVENTS = {"login", "ssh_login"}
-FAILED_EVENTS = {"login_failed", "ssh_login_failed"}
+FAILED_EVENTS = {"ssh_auth_failure", "ssh_invalid_user", "ssh_denied"}
 
 
 def _lane(ref: EventRef) -> str:
     if ref.actor == "staff":
         return "staff"
-    if ref.event in FAILED_EVENTS or (ref.event in LOGIN_EVENTS and ref.result == "failure"):
+    if ref.event in FAILED_EVENTS or (ref.event in LOGIN_EVENTS and ref.result not in (None, "success")):
         return "failed"
     if ref.event in LOGIN_EVENTS:
         return "logins"
