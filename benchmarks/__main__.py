@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                     regenerate=args.regenerate, keep=args.keep, skip_peers=args.no_peers,
                     profile=args.profile,
                     only=set(args.only.split(",")) if args.only else None, case_path=args.case,
-                    merge_from=json.loads(Path(args.merge).read_text()) if args.merge else None)
+                    merge_from=json.loads(Path(args.merge).read_text()) if args.merge else None,
+                    out_path=args.out)
     data = runner.run()
     if args.out:
         Path(args.out).write_text(json.dumps(data, indent=1, default=str))

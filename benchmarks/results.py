@@ -179,8 +179,10 @@ def _header_line(results: dict) -> str:
     return (f"scale {results['scale']}: {_n(total)} input lines; {m['date_utc']}; {m['cpu_model']}, "
             f"{m['cpu_cores']} cores, {(m['memory_bytes'] or 0) / GIB:.0f} GiB; Python {m['python']}, "
             f"DuckDB {m['libraries'].get('duckdb')}; GoAccess {m['peers'].get('goaccess') or 'not installed'}, "
-            f"{m['peers'].get('lnav') or 'lnav not installed'}; median of {results['parameters']['repeat']} runs "
-            f"({results['parameters']['peer_repeat']} for peers)")
+            f"{m['peers'].get('lnav') or 'lnav not installed'}; ingest: median of {results['parameters']['repeat']} "
+            f"run(s), peers {results['parameters']['peer_repeat']}, enrich and report "
+            f"{results['parameters'].get('cheap_repeat', results['parameters']['repeat'])}; "
+            f"load average at start {', '.join(f'{x:.1f}' for x in m.get('load_average_1_5_15', []))}")
 
 
 def _notes(results: dict) -> list[str]:

@@ -41,7 +41,7 @@ class Runner:
     def __init__(self, scale: Scale, work_dir: Path, *, repeat: int | None = None, seed: int = inputs.SEED,
                  regenerate: bool = False, keep: bool = False, skip_peers: bool = False,
                  profile: bool = False, only: set[str] | None = None, case_path: str | None = None,
-                 merge_from: dict | None = None, log=None):
+                 merge_from: dict | None = None, out_path: str | None = None, log=None):
         self.scale = scale
         self.work_dir = work_dir
         self.repeat = repeat or scale.repeat
@@ -53,12 +53,16 @@ class Runner:
         self.profile = profile
         self.only = set(only or FIGURES)
         self.case_path = case_path
+        self.out_path = out_path
+        # Cheap figures (seconds each) always get at least three runs.
+        self.cheap_repeat = max(self.repeat, 3)
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         self.results: dict = {
             "scale": scale.name,
             "command": "python -m benchmarks " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
             "machine": machine.describe(),
             "parameters": {"repeat": self.repeat, "peer_repeat": self.peer_repeat, "seed": seed,
+                           "cheap_repeat": max(self.repeat, 3),
                            "scale": scale.__dict__},
             "missing": [],
             "errors": [],
@@ -82,6 +86,13 @@ class Runner:
         self.log(f"  missing: {figure}: {why}")
         self.results["missing"].append({"figure": figure, "why": why})
 
+    def checkpoint(self) -> None:
+        """Write what is measured so far (a long run that dies keeps its figures)."""
+        if self.out_path:
+            import json
+
+            Path(self.out_path).write_text(json.dumps(self.results, indent=1, default=str))
+
     def error(self, figure: str, what: str) -> None:
         self.log(f"  ERROR: {figure}: {what}")
         self.results["errors"].append({"figure": figure, "error": what})
@@ -104,19 +115,24 @@ class Runner:
             case = self.case_path
             if case is None and "ingest" in self.only:
                 case = self.measure_ingest(sample)
+                self.checkpoint()
             if "peers" in self.only:
                 if not self.skip_peers:
                     self.measure_peers(sample.access_log)
+                    self.checkpoint()
                 else:
                     self.results["peers"] = {"skipped": "--no-peers"}
             if case:
                 if "enrich" in self.only:
                     self.measure_enrich_case(case, sample)
                     self.measure_enrich_target(sample)
+                    self.checkpoint()
                 if "investigate" in self.only:
                     self.measure_investigate(case)
+                    self.checkpoint()
                 if "report" in self.only:
                     self.measure_report(case, sample)
+                    self.checkpoint()
                 if "ingest" in self.only or "enrich" in self.only:
                     self.measure_case_size(case, sample)
                 if self.profile:
@@ -266,7 +282,7 @@ class Runner:
             self.results["enrich_target"] = {**info, "error": run.error}
             return
         seconds, rss, last = [], [], None
-        for r in range(self.repeat):
+        for r in range(self.cheap_repeat):
             copy = str(self.work_dir / "case-enrich-run.duckdb")
             stages.remove_case(copy)
             stages.copy_case(base, copy)
@@ -339,8 +355,8 @@ class Runner:
         if args is None:
             self.missing("report", "no dispute and no account with a reinstall in the case")
             return
-        self.log(f"report ({' '.join(args)}) x{self.repeat} ...")
-        args = [case, *args, "--out", str(self.work_dir / "reports"), "--repeat", str(self.repeat)]
+        self.log(f"report ({' '.join(args)}) x{self.cheap_repeat} ...")
+        args = [case, *args, "--out", str(self.work_dir / "reports"), "--repeat", str(self.cheap_repeat)]
         res = stages.run_worker("report", args, self.scale.timeout_s)
         self.results["report"] = {**res.data, "error": res.error, "missing": res.missing,
                                   "process": _process_dict(res.process) if res.process else None}
