@@ -184,16 +184,47 @@ class Case:
         """Panel logins (successful and failed) with network and browser facts."""
         return self.query("account_logins", account=account, since=since, until=until)
 
-    def sessions(self, account: str, since=None, until=None, tz: str | None = None):
-        """The account's panel sessions, one row each (built by the investigation)."""
-        investigation = self.investigate(account, since=since, until=until, tz=tz)
-        return sessions_frame(investigation.sessions)
+    def sessions(self, account: str, since=None, until=None):
+        """The account's panel sessions, one row each, with network and browser facts.
+
+        Built by the investigation's own session rules
+        (`forensics.investigate.sessions.build_sessions`, thresholds in
+        `[sessions]`), without assessing any action.  `since`/`until` keep the
+        sessions that overlap the period.
+        """
+        from forensics.config import load_config
+        from forensics.investigate.coverage import Coverage
+        from forensics.investigate.evidence import Facts
+        from forensics.investigate.sessions import build_sessions
+        from forensics.timefmt import as_utc
+
+        config = load_config()
+        events = self.query("account_events", account=account)
+        panel = events[events["source_kind"] == "panel"].reset_index(drop=True)
+        span = Coverage(self, config).period("panel")
+        sessions, _ = build_sessions(panel, config, span[1] if span else None)
+        facts = Facts(self, set(panel["ip"].dropna()), set(panel["user_agent"].dropna()))
+        for s in sessions:
+            s.ip_facts, s.browser = facts.ip_facts(s.ip), facts.browser(s.user_agent)
+        lo = as_utc(_instant(since)) if since is not None else None
+        hi = as_utc(_instant(until)) if until is not None else None
+        return sessions_frame([s for s in sessions if (lo is None or (s.end or s.start) >= lo)
+                               and (hi is None or s.start < hi)])
 
     def timeline(self, account: str, since=None, until=None):
         """The merged timeline of every source for an account (`forensics timeline`)."""
         from forensics.investigate import timeline
 
         return timeline(self, account, since=since, until=until)
+
+
+def _instant(value):
+    """A datetime from an ISO string (date or date-time) or a datetime/Timestamp."""
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    elif isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        value = _dt.datetime(value.year, value.month, value.day)
+    return value
 
 
 def sessions_frame(sessions):
