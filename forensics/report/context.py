@@ -294,7 +294,7 @@ class Builder:
             rows.append({
                 "name": self.code(INDICATOR_NAMES, ind.name, ind.label),
                 "code": ind.name,
-                "observed": ind.observed, "baseline": ind.baseline,
+                "observed": _clip(ind.observed), "baseline": _clip(ind.baseline),
                 "result_code": ind.result, "result": self.code(RESULTS, ind.result),
                 "direction_code": ind.direction, "direction": self.code(DIRECTIONS, ind.direction),
                 "explanation": ind.explanation,
@@ -379,6 +379,15 @@ class Builder:
                 "lines_rejected": source.lines_rejected,
             })
         return rows
+
+
+def _clip(text: str | None, limit: int = 260) -> str:
+    """Long observed/baseline texts (lists of earlier sessions) are cut at a
+    word boundary; findings.json has them whole."""
+    if not text or len(text) <= limit:
+        return text or ""
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " … [findings.json]"
 
 
 def _detail_text(detail) -> str:
