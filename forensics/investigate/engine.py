@@ -204,29 +204,34 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         sessions=in_scope, notes=notes)
 
 
-def _clustered(run: _Run, query: str, windows, params_of, merge=dt.timedelta(days=3)) -> pd.DataFrame:
-    """Run a windowed query once per cluster of overlapping/nearby windows.
+def _clustered(run: _Run, query: str, windows, params_of, max_queries: int = 4) -> pd.DataFrame:
+    """Run a windowed query for many time windows in at most `max_queries` queries.
 
-    `windows` are (since, until, item); `params_of(items)` gives the other
-    parameters for the items of one cluster.  Rows are de-duplicated."""
+    `windows` are (since, until, item); they are merged into clusters by
+    splitting at the widest silences between them (each query then scans
+    only its cluster's period, pruned by the zone maps on `ts`).
+    `params_of(items)` gives the other parameters for one cluster's items.
+    Rows are de-duplicated and sorted.
+    """
     if not windows:
         return pd.DataFrame()
     windows = sorted(windows, key=lambda w: w[0])
-    clusters = [[windows[0]]]
-    for w in windows[1:]:
-        if w[0] - max(x[1] for x in clusters[-1]) <= merge:
-            clusters[-1].append(w)
-        else:
-            clusters.append([w])
+    silences = []
+    reach = windows[0][1]
+    for i in range(1, len(windows)):
+        silences.append((windows[i][0] - reach, i))
+        reach = max(reach, windows[i][1])
+    cuts = sorted(i for gap, i in sorted(silences, reverse=True)[: max_queries - 1] if gap > dt.timedelta(0))
     frames = []
-    for c in clusters:
-        params = params_of([w[2] for w in c])
-        params.update(since=min(w[0] for w in c), until=max(w[1] for w in c))
+    for lo, hi in zip([0, *cuts], [*cuts, len(windows)]):
+        group = windows[lo:hi]
+        params = params_of([w[2] for w in group])
+        params.update(since=min(w[0] for w in group), until=max(w[1] for w in group))
         frames.append(run.q(query, params))
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return run.q(query, {**params_of([]), "since": windows[0][0], "until": windows[0][0]})
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    non_empty = [f for f in frames if not f.empty]
+    if not non_empty:
+        return frames[0]
+    out = pd.concat(non_empty, ignore_index=True) if len(non_empty) > 1 else non_empty[0]
     return out.drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"]).reset_index(drop=True)
 
 
@@ -310,7 +315,12 @@ def _around(action: EventRef, panel, requests, ssh, cfg) -> list[EventRef]:
     parts = [p for p in parts if not p.empty]
     if not parts:
         return []
-    merged = pd.concat(parts).drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"])
+    merged = pd.concat(parts).drop_duplicates("event_id")
+    limit = int(cfg["timeline"]["max_events"])
+    if len(merged) > limit:   # a busy API client: keep the events nearest the action
+        distance = (merged["ts"] - pd.Timestamp(action.ts)).abs()
+        merged = merged.loc[distance.nsmallest(limit).index]
+    merged = merged.sort_values(["ts", "source_id", "line_no"])
     return [ref(r) for r in merged.to_dict("records")]
 
 

@@ -376,7 +376,7 @@ def prior_activity(ctx: Context) -> Indicator:
 
 # -- click-stream -----------------------------------------------------------------------
 def _path_only(url):
-    if not url or url == "-":
+    if not isinstance(url, str) or not url or url == "-":   # NaN from pandas when the log had none
         return None
     try:
         return urlsplit(url).path or "/"
@@ -399,11 +399,9 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
     suffixes = tuple(x.lower() for x in rules["asset_suffixes"])
     reqs = reqs.sort_values(["ts", "source_id", "line_no"]).reset_index(drop=True)
     paths = reqs["http_path"].fillna("").astype(str)
-    is_asset = paths.map(lambda p: urlsplit(p).path.lower().endswith(suffixes))
+    is_asset = paths.map(lambda p: p.split("?", 1)[0].lower().endswith(suffixes))
     ts = reqs["ts"]
     think_all = ts.diff().dt.total_seconds()
-    clicks = [Click(ref=ref(r), think_time_s=(None if pd.isna(think_all[i]) else float(think_all[i])),
-                    is_asset=bool(is_asset[i])) for i, r in enumerate(reqs.to_dict("records"))]
     pages = reqs[~is_asset]
     think = pages["ts"].diff().dt.total_seconds().dropna()
     n_pages, n_assets = len(pages), int(is_asset.sum())
@@ -439,7 +437,10 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
             f"automated: automation client, or faster/more regular than a person")
     # Excerpt: the requests leading up to the action and a few after it.
     cut = (reqs.index[reqs["event_id"] == data["action_request"]][0] + 3) if action_idx is not None else len(reqs)
-    excerpt = clicks[max(0, cut - int(rules["excerpt_requests"])):cut]
+    first = max(0, cut - int(rules["excerpt_requests"]))
+    rows = reqs.iloc[first:cut].to_dict("records")
+    excerpt = [Click(ref=ref(r), think_time_s=(None if pd.isna(think_all[first + i]) else float(think_all[first + i])),
+                     is_asset=bool(is_asset[first + i])) for i, r in enumerate(rows)]
     evidence = [c.ref for c in excerpt if not c.is_asset][-6:]
     automated_history = any(x.browser and x.browser.automation_class == automation for x in ctx.baseline) \
         if automation in ("headless", "library") else False
