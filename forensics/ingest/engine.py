@@ -283,12 +283,6 @@ class _FileLoader:
         except BaseException:
             self.con.rollback()
             raise
-        finally:
-            for name in ("ingest_chunk", "ingest_frame", "ingest_invalid", "ingest_times"):
-                try:
-                    self.con.unregister(name)
-                except Exception:
-                    pass
 
     def _format_name(self) -> str:
         return self.fmt.name if self.fmt is not None else "unreadable"
@@ -342,31 +336,31 @@ class _FileLoader:
             "line_no": np.arange(lo, hi + 1, dtype=np.int64),
             "line": np.asarray(chunk.lines, dtype=object),
         })
-        self.con.register("ingest_chunk", frame)
-        try:
-            sql, params = self.fmt.select_sql(f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL})")
-            parsed = self._insert_events(f"({sql})", params, detail_is_json=True)
-            nonblank = self.con.execute(
-                f"SELECT count(*) FROM ingest_chunk WHERE {_NONBLANK_SQL}").fetchall()[0][0]
-            rejected = 0
-            if parsed < nonblank:
-                leftover = (f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL} AND line_no NOT IN "
-                            "(SELECT line_no FROM events WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi))")
-                sql, params = self.fmt.select_sql(leftover)
-                rejected = self._insert_rejects(f"({sql})", {**params, "lo": lo, "hi": hi})
-                if parsed + rejected < nonblank:  # nothing lost, even if a format misbehaves
-                    rejected += self.con.execute(
-                        f"INSERT INTO rejects SELECT $sid, line_no, $reason, line, NULL FROM ingest_chunk "
-                        f"WHERE {_NONBLANK_SQL} AND line_no NOT IN (SELECT line_no FROM events WHERE "
-                        "source_id = $sid AND line_no BETWEEN $lo AND $hi) AND line_no NOT IN "
-                        "(SELECT line_no FROM rejects WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi)",
-                        {"sid": self.source_id, "lo": lo, "hi": hi,
-                         "reason": f"format {self.fmt.name} returned no result for this line"},
-                    ).fetchall()[0][0]
-            self.parsed += parsed
-            self.rejected += rejected
-        finally:
-            self.con.unregister("ingest_chunk")
+        # DuckDB finds `ingest_chunk` by name (replacement scan).  A registered
+        # view would keep the whole frame alive until the commit.
+        ingest_chunk = frame  # noqa: F841
+        sql, params = self.fmt.select_sql(f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL})")
+        parsed = self._insert_events(f"({sql})", params, detail_is_json=True, ingest_chunk=frame)
+        nonblank = self.con.execute(
+            f"SELECT count(*) FROM ingest_chunk WHERE {_NONBLANK_SQL}").fetchall()[0][0]
+        rejected = 0
+        if parsed < nonblank:
+            leftover = (f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL} AND line_no NOT IN "
+                        "(SELECT line_no FROM events WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi))")
+            sql, params = self.fmt.select_sql(leftover)
+            rejected = self._insert_rejects(f"({sql})", {**params, "lo": lo, "hi": hi},
+                                            ingest_chunk=frame)
+            if parsed + rejected < nonblank:  # nothing lost, even if a format misbehaves
+                rejected += self.con.execute(
+                    f"INSERT INTO rejects SELECT $sid, line_no, $reason, line, NULL FROM ingest_chunk "
+                    f"WHERE {_NONBLANK_SQL} AND line_no NOT IN (SELECT line_no FROM events WHERE "
+                    "source_id = $sid AND line_no BETWEEN $lo AND $hi) AND line_no NOT IN "
+                    "(SELECT line_no FROM rejects WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi)",
+                    {"sid": self.source_id, "lo": lo, "hi": hi,
+                     "reason": f"format {self.fmt.name} returned no result for this line"},
+                ).fetchall()[0][0]
+        self.parsed += parsed
+        self.rejected += rejected
 
     def _load_chunk_python(self, chunk: Chunk) -> None:
         """Formats that parse in Python and hand back a DataFrame."""
@@ -399,14 +393,13 @@ class _FileLoader:
                                          dtype=object)
         frame = pd.concat([frame, self._reject_rows(reject_frame)], ignore_index=True) \
             if len(reject_frame) else frame
-        self.con.register("ingest_frame", frame)
-        self.parsed += self._insert_events("ingest_frame", {}, detail_is_json=False)
-        self.rejected += self._insert_rejects("ingest_frame", {})
+        ingest_frame = frame  # found by name by DuckDB (replacement scan)
+        self.parsed += self._insert_events("ingest_frame", {}, detail_is_json=False, ingest_frame=frame)
+        self.rejected += self._insert_rejects("ingest_frame", {}, ingest_frame=frame)
         n_local = self.con.execute(
             "INSERT INTO ingest_local SELECT line_no, ts_local FROM ingest_frame "
             "WHERE reject_reason IS NULL AND ts IS NULL AND ts_local IS NOT NULL").fetchall()[0][0]
         self.has_local = self.has_local or n_local > 0
-        self.con.unregister("ingest_frame")
 
     def _reject_rows(self, rejects: pd.DataFrame) -> pd.DataFrame:
         rows = pd.DataFrame({"line_no": rejects["line_no"], "reject_reason": rejects["reason"],
@@ -441,8 +434,13 @@ class _FileLoader:
         frame["raw"] = np.asarray([chunk.lines[no - first] for no in frame["line_no"]], dtype=object)
         return frame
 
-    def _insert_events(self, source: str, params: dict, *, detail_is_json: bool) -> int:
-        """Insert the parsed rows (reject_reason NULL) of `source`; returns how many."""
+    def _insert_events(self, source: str, params: dict, *, detail_is_json: bool,
+                       ingest_chunk=None, ingest_frame=None) -> int:
+        """Insert the parsed rows (reject_reason NULL) of `source`; returns how many.
+
+        `ingest_chunk` / `ingest_frame` are the DataFrames `source` names; as
+        locals of this frame DuckDB's replacement scan finds them.
+        """
         columns = ", ".join(_EVENT_COLUMNS)
         detail = "detail" if detail_is_json else "detail::JSON"  # a cast re-parses the JSON
         return self.con.execute(
@@ -455,7 +453,7 @@ class _FileLoader:
             {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
         ).fetchall()[0][0]
 
-    def _insert_rejects(self, source: str, params: dict) -> int:
+    def _insert_rejects(self, source: str, params: dict, ingest_chunk=None, ingest_frame=None) -> int:
         """Insert the rejected rows (reject_reason set) of `source`; returns how many."""
         return self.con.execute(
             f"INSERT INTO rejects SELECT $sid, line_no, reject_reason, raw, NULL "
@@ -470,10 +468,9 @@ class _FileLoader:
         rows = [(first + i, line) for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
         frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),
                               "raw": np.asarray([r[1] for r in rows], dtype=object)})
-        self.con.register("ingest_frame", frame)
+        ingest_frame = frame  # noqa: F841 (found by name by DuckDB)
         self.con.execute("INSERT INTO rejects SELECT $sid, line_no, $reason, raw, NULL FROM ingest_frame",
                          {"sid": self.source_id, "reason": reason})
-        self.con.unregister("ingest_frame")
         self.rejected += len(rows)
         if chunk.invalid:
             self._attach_raw_bytes(chunk)
@@ -484,14 +481,13 @@ class _FileLoader:
             "line_no": np.asarray([chunk.first_line_no + i for i in chunk.invalid], dtype=np.int64),
             "raw_bytes": np.asarray(list(chunk.invalid.values()), dtype=object),
         })
-        self.con.register("ingest_invalid", frame)
+        ingest_invalid = frame  # noqa: F841 (found by name by DuckDB)
         for table in ("events", "rejects"):
             self.con.execute(
                 f"UPDATE {table} SET raw_bytes = i.raw_bytes FROM ingest_invalid i "
                 f"WHERE {table}.source_id = $sid AND {table}.line_no = i.line_no",
                 {"sid": self.source_id},
             )
-        self.con.unregister("ingest_invalid")
 
     # -- times -------------------------------------------------------------
     def _resolve_times(self) -> tuple[list[str], tuple, str | None]:
@@ -525,13 +521,12 @@ class _FileLoader:
         assumptions.extend(note[0].upper() + note[1:] + "." for note in localized.notes)
         frame = pd.DataFrame({"line_no": local["line_no"].to_numpy(), "ts": localized.utc.to_numpy()})
         frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
-        self.con.register("ingest_times", frame)
+        ingest_times = frame  # noqa: F841 (found by name by DuckDB)
         self.con.execute(
             "UPDATE events SET ts = t.ts FROM ingest_times t "
             "WHERE events.source_id = $sid AND events.line_no = t.line_no",
             {"sid": self.source_id},
         )
-        self.con.unregister("ingest_times")
         return assumptions, tz_fields, year_decision
 
     def _reject_untimed(self) -> None:

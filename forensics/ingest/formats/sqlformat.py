@@ -15,7 +15,6 @@ line parsed), `ts` (TIMESTAMPTZ), `ts_raw`, every canonical column and `raw`
 
 from __future__ import annotations
 
-import codecs
 import re
 
 import duckdb
