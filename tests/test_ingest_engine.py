@@ -292,3 +292,19 @@ def test_cli_truncated_archive_exits_nonzero_and_keeps_lines(realdata, case_path
     assert src.format[0] == "unreadable" and src.lines_read[0] == 0
     assert src.format[1] == "combined" and src.events_parsed[1] > 1000
     assert "ends before its end-of-stream marker" in src.truncation_reason[1]
+
+
+def test_ingest_runs_enrichment_when_geoip_is_given(realdata, case_path, tmp_path, monkeypatch):
+    monkeypatch.delenv("FORENSICS_GEOIP", raising=False)
+    log = tmp_path / "access.log"
+    log.write_text('1.128.0.1 - - [01/Feb/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" '
+                   '"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) '
+                   'Chrome/120.0.0.0 Safari/537.36"\n', encoding="utf-8")
+    asn_db = realdata / "maxmind" / "test-data" / "GeoLite2-ASN-Test.mmdb"
+    report = ingest_files(case_path, [log], geoip_paths=[asn_db])
+    assert report.enrichment is not None
+    with Case.open(case_path) as case:
+        info = case.sql_df("SELECT ip, asn FROM ip_info")
+        agents = case.sql_df("SELECT user_agent FROM user_agents")
+    assert list(info.ip) == ["1.128.0.1"] and int(info.asn[0]) == 1221
+    assert len(agents) == 1
