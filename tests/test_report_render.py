@@ -184,3 +184,12 @@ def test_bad_arguments_are_clear_errors(tmp_path):
     with pytest.raises(ForensicsError, match="directory does not exist"):
         render_report(inv, tmp_path / "missing" / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_an_investigation_without_findings_or_sources_still_renders(tmp_path):
+    inv = fx.build_investigation()
+    inv.findings, inv.coverage, inv.sessions = [], [], []
+    result = render_report(inv, tmp_path / "empty.pdf", lang="pl", report_date=REPORT_DATE)
+    text = pdf_text(result.path)
+    assert "W badanym okresie nie znaleziono żadnej spornej czynności." in text
+    assert "2024-03-19" in text                          # the claims are still reconciled
