@@ -908,6 +908,8 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
 
     if accounts < 1 or months < 1:
         raise ForensicsError("the sample needs at least one account and one month")
+    if end is not None and end.tzinfo is None:
+        raise ForensicsError("end must be an aware datetime (e.g. 2026-04-15T00:00:00+00:00)")
     end = (end or DEFAULT_END).astimezone(UTC)
     start = _months_before(end, months)
     out = Path(out_dir)
