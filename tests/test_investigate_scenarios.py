@@ -204,3 +204,16 @@ def test_thin_history_is_inconclusive_not_blamed(tmp_path):
     assert f.assessment == "inconclusive"
     assert any("only 1 earlier session" in m for m in f.missing)
     assert _ind(f, "baseline_size").result == "partial"
+
+
+def test_holders_own_password_reset_is_not_called_a_takeover(tmp_path):
+    b = cb.CaseBuilder(tmp_path / "case.duckdb")
+    cb.filler(b)
+    cb.holder_history(b)
+    b.panel("2026-03-22T18:01:10+00:00", cb.HOLDER, "password_reset", user=cb.HOLDER_USER, ip="84.132.10.7",
+            user_agent=cb.FIREFOX_124_WIN)
+    with b.build() as case:
+        f = _only(investigate(case, cb.HOLDER, since="2026-03-01"), "password_reset")
+    assert f.assessment == "inconclusive"
+    assert any("e-mailed link" in m and "84.132.10.7" in m for m in f.missing)
+    assert not [i for i in f.indicators if i.direction == "other"]

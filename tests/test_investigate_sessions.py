@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-import pytest
-
 import casebuilder as cb
 from forensics.config import load_config
 from forensics.investigate import investigate

@@ -7,8 +7,6 @@ import json
 
 import click
 
-from forensics.errors import ForensicsError
-
 
 def _open(path):
     from forensics.case import Case
@@ -145,4 +143,3 @@ def timeline_cmd(case, account, since, until, tz, as_csv):
 
 COMMANDS = [investigate_cmd, query_cmd, timeline_cmd]
 
-__all__ = ["COMMANDS", "ForensicsError"]

@@ -81,6 +81,9 @@ def assess(action: EventRef, session: Session | None, indicators: list[Indicator
     missing = []
     if session is None:
         missing.append("no session or login for this action in the panel log")
+    elif session.login is None and action.event in ("password_reset", "password_reset_request"):
+        missing.append("a password reset is done through an e-mailed link, without a login: the logs show from "
+                       f"where ({action.ip or 'no address logged'}), not who held the mailbox")
     elif session.login is None and not is_api(session):
         missing.append(f"the login that opened session {session.session_id or session.key} is not in the panel log")
     missing.extend(coverage_problems)

@@ -17,7 +17,6 @@ the account).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pandas as pd
 
@@ -34,8 +33,6 @@ from forensics.investigate.model import ActionFinding, EventRef, Investigation, 
 from forensics.investigate.sessions import build_sessions, session_requests
 from forensics.named_queries import run_query
 from forensics.timefmt import UTC, as_utc, iso, zone
-
-EMPTY_LIST: list[str] = []
 
 
 def _as_instant(value, tzinfo, *, end: bool = False) -> dt.datetime | None:
