@@ -193,3 +193,18 @@ def test_an_investigation_without_findings_or_sources_still_renders(tmp_path):
     text = pdf_text(result.path)
     assert "W badanym okresie nie znaleziono żadnej spornej czynności." in text
     assert "2024-03-19" in text                          # the claims are still reconciled
+
+
+def test_local_zone_from_option_investigation_or_the_holders_addresses():
+    from forensics.report.render import local_zone
+
+    inv = fx.build_investigation()
+    assert local_zone(inv, "Europe/Berlin") == ("Europe/Berlin", "option")
+    assert local_zone(inv, None) == ("Europe/Prague", "investigation")
+    inv.parameters = dict(inv.parameters, tz=None)
+    # the holder's 40 sessions are all in Europe/Prague; the attacker's Amsterdam address does not count
+    assert local_zone(inv, None) == ("Europe/Prague", "geoip")
+    assert local_zone(inv, "UTC") == (None, None)
+    for s in inv.sessions:
+        s.ip_facts = None
+    assert local_zone(inv, None) == (None, None)

@@ -189,10 +189,8 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
         raise ForensicsError(f"directory does not exist: {out_path.parent}")
     config = config if config is not None else load_config()
     date = _report_date(report_date)
-    tz_name = tz or (investigation.parameters or {}).get("tz") or None
+    tz_name, tz_source = local_zone(investigation, tz)
     tzinfo = zone(tz_name) if tz_name else None
-    if tz_name and tz_name.upper() == "UTC":
-        tz_name, tzinfo = None, None
 
     inv = investigation
     if redact:
@@ -207,7 +205,7 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
     reference = reference or inv.account
     case_label = str(getattr(case, "path", case)) if case is not None else None  # a Case or a path
     report_parameters = {
-        "account": inv.account, "case": case_label, "lang": lang, "tz": tz_name,
+        "account": inv.account, "case": case_label, "lang": lang, "tz": tz_name, "tz_source": tz_source,
         "redact": bool(redact), "reference": reference, "report_date": date.isoformat(), "provider": provider,
         "command_line": command_line,
     }
@@ -219,7 +217,7 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
     meta = {
         "provider": provider or "", "reference": reference, "case": case_label or "",
         "report_date": date.isoformat(), "created": created.isoformat(), "command_line": command_line or "",
-        "manifest_sha256": manifest.sha256, "redacted": bool(redact),
+        "manifest_sha256": manifest.sha256, "redacted": bool(redact), "tz_source": tz_source,
         "attachments": [{"name": f.name, "sha256": f.sha256, "bytes": len(f.data), "description": f.description}
                         for f in files],
     }
@@ -264,6 +262,37 @@ def _source_date_epoch(when: dt.datetime):
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def local_zone(inv: Investigation, tz: str | None) -> tuple[str | None, str | None]:
+    """The zone for local times and where it came from.
+
+    `tz` (the --tz option) wins, then the investigation's own `tz` parameter,
+    then the account's time zone: the GeoIP zone of the addresses of the
+    holder's own sessions, when one zone covers most of them (an assumption
+    the report states).  UTC or nothing known: (None, None), UTC only.
+    """
+    from collections import Counter
+
+    if tz:
+        name, source = tz, "option"
+    elif (inv.parameters or {}).get("tz"):
+        name, source = inv.parameters["tz"], "investigation"
+    else:
+        foreign = {f.session.session_id for f in inv.findings
+                   if f.session is not None and f.assessment == "compromise_suspected"}
+        zones = Counter(s.ip_facts.time_zone for s in inv.sessions
+                        if s.actor == "customer" and s.session_id not in foreign
+                        and s.ip_facts is not None and s.ip_facts.time_zone)
+        if not zones:
+            return None, None
+        name, count = zones.most_common(1)[0]
+        if count * 2 <= sum(zones.values()):
+            return None, None     # no zone for most of the sessions: do not guess
+        source = "geoip"
+    if name.upper() == "UTC":
+        return None, None
+    return name, source
 
 
 def _identifier(manifest_sha256: str, lang: str, redact: bool) -> bytes:
