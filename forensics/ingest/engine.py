@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -43,8 +44,6 @@ from forensics.timefmt import UTC, iso, zone
 
 # Whitespace that makes a line blank (the same set in SQL and in Python).
 BLANK_CHARS = " \t\r\f\v"
-
-_NONBLANK_SQL = "trim(line, ' ' || chr(9) || chr(13) || chr(12) || chr(11)) <> ''"
 
 Progress = Callable[[str, int, int], None]  # (path, stored bytes done, stored bytes total)
 
@@ -207,6 +206,8 @@ def ingest_files(
 
 def _enrich_after(case: Case, report: IngestReport, geoip_paths, config: dict) -> None:
     """Run enrichment when GeoIP databases are configured (`--geoip`, env, config)."""
+    if not (geoip_paths or os.environ.get("FORENSICS_GEOIP") or config.get("enrich", {}).get("geoip")):
+        return  # nothing configured: skip importing the enrichment stack (~1 s)
     try:
         from forensics.enrich import configured_geoip_paths, enrich_case
     except ImportError:
@@ -336,30 +337,31 @@ class _FileLoader:
             "line_no": np.arange(lo, hi + 1, dtype=np.int64),
             "line": np.asarray(chunk.lines, dtype=object),
         })
-        # DuckDB finds `ingest_chunk` by name (replacement scan).  A registered
-        # view would keep the whole frame alive until the commit.
-        ingest_chunk = frame  # noqa: F841
-        sql, params = self.fmt.select_sql(f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL})")
-        parsed = self._insert_events(f"({sql})", params, detail_is_json=True, ingest_chunk=frame)
-        nonblank = self.con.execute(
-            f"SELECT count(*) FROM ingest_chunk WHERE {_NONBLANK_SQL}").fetchall()[0][0]
+        if chunk.maybe_blank:
+            nonblank = np.fromiter((bool(line.strip(BLANK_CHARS)) for line in chunk.lines), dtype=bool, count=n)
+        else:
+            nonblank = np.ones(n, dtype=bool)
+        sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
+        parsed_nos = self._insert_events(f"({sql})", params, detail_is_json=True,
+                                         ingest_chunk=frame if nonblank.all() else frame[nonblank],
+                                         returning=True)
+        leftover = np.setdiff1d(frame["line_no"].to_numpy()[nonblank], parsed_nos, assume_unique=True)
         rejected = 0
-        if parsed < nonblank:
-            leftover = (f"(SELECT line_no, line FROM ingest_chunk WHERE {_NONBLANK_SQL} AND line_no NOT IN "
-                        "(SELECT line_no FROM events WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi))")
-            sql, params = self.fmt.select_sql(leftover)
-            rejected = self._insert_rejects(f"({sql})", {**params, "lo": lo, "hi": hi},
-                                            ingest_chunk=frame)
-            if parsed + rejected < nonblank:  # nothing lost, even if a format misbehaves
+        if len(leftover):
+            # Only the lines that did not parse are parsed again, for their reasons.
+            rest = frame[frame["line_no"].isin(leftover)]
+            sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
+            rejected = self._insert_rejects(f"({sql})", params, ingest_chunk=rest)
+            if rejected < len(leftover):  # nothing lost, even if a format misbehaves
+                ingest_chunk = rest  # noqa: F841 (found by name by DuckDB)
                 rejected += self.con.execute(
-                    f"INSERT INTO rejects SELECT $sid, line_no, $reason, line, NULL FROM ingest_chunk "
-                    f"WHERE {_NONBLANK_SQL} AND line_no NOT IN (SELECT line_no FROM events WHERE "
-                    "source_id = $sid AND line_no BETWEEN $lo AND $hi) AND line_no NOT IN "
-                    "(SELECT line_no FROM rejects WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi)",
+                    "INSERT INTO rejects SELECT $sid, line_no, $reason, line, NULL FROM ingest_chunk "
+                    "WHERE line_no NOT IN (SELECT line_no FROM rejects WHERE source_id = $sid "
+                    "AND line_no BETWEEN $lo AND $hi)",
                     {"sid": self.source_id, "lo": lo, "hi": hi,
                      "reason": f"format {self.fmt.name} returned no result for this line"},
                 ).fetchall()[0][0]
-        self.parsed += parsed
+        self.parsed += len(parsed_nos)
         self.rejected += rejected
 
     def _load_chunk_python(self, chunk: Chunk) -> None:
@@ -435,23 +437,29 @@ class _FileLoader:
         return frame
 
     def _insert_events(self, source: str, params: dict, *, detail_is_json: bool,
-                       ingest_chunk=None, ingest_frame=None) -> int:
-        """Insert the parsed rows (reject_reason NULL) of `source`; returns how many.
+                       ingest_chunk=None, ingest_frame=None, returning: bool = False):
+        """Insert the parsed rows (reject_reason NULL) of `source`.
 
+        Returns how many, or with `returning` their line numbers (an array).
         `ingest_chunk` / `ingest_frame` are the DataFrames `source` names; as
-        locals of this frame DuckDB's replacement scan finds them.
+        locals of this frame DuckDB's replacement scan finds them (a
+        registered view would keep them alive until the commit).
         """
         columns = ", ".join(_EVENT_COLUMNS)
         detail = "detail" if detail_is_json else "detail::JSON"  # a cast re-parses the JSON
-        return self.con.execute(
+        result = self.con.execute(
             f"""INSERT INTO events ({columns})
             SELECT $base + line_no, $sid, line_no, ts, ts_raw, source_kind, event, result,
                    account, actor, "user", auth, session, {_IP_SQL}, port::INTEGER, user_agent,
                    method, path, status::INTEGER, bytes::BIGINT, referrer, target,
                    coalesce(host, $host), {detail}, raw, NULL
-            FROM {source} WHERE reject_reason IS NULL""",
+            FROM {source} WHERE reject_reason IS NULL
+            {"RETURNING line_no" if returning else ""}""",
             {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
-        ).fetchall()[0][0]
+        )
+        if returning:
+            return result.fetchnumpy()["line_no"]
+        return result.fetchall()[0][0]
 
     def _insert_rejects(self, source: str, params: dict, ingest_chunk=None, ingest_frame=None) -> int:
         """Insert the rejected rows (reject_reason set) of `source`; returns how many."""

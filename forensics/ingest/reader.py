@@ -23,6 +23,7 @@ import bz2
 import hashlib
 import lzma
 import os
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,9 @@ from typing import Iterator
 # Compressed input is fed to the decompressor in blocks of this size, so that
 # damage costs at most the output of one block.
 _INPUT_BLOCK = 1 << 20
+
+# A line of nothing but white space (the engine's definition of blank).
+_BLANK_LINE = re.compile(r"^[ \t\r\f\v]*$", re.M)
 
 _MAGIC = (
     (b"\x1f\x8b", "gzip"),
@@ -58,11 +62,14 @@ class Chunk:
         lines: decoded lines without their terminators.
         invalid: index in `lines` -> original bytes, for lines that were not
             valid UTF-8.
+        maybe_blank: False when no line can be blank (found by one regex
+            search over the chunk's text), so the engine can skip looking.
     """
 
     first_line_no: int
     lines: list[str]
     invalid: dict[int, bytes] = field(default_factory=dict)
+    maybe_blank: bool = True   # False when the chunk surely has no blank line
 
 
 def _new_decompressor(kind: str):
@@ -196,7 +203,7 @@ def _decode_lines(data: bytes, first_line_no: int) -> Chunk:
         text = text.replace("\r\n", "\n")
         if text.endswith("\r"):
             text = text[:-1]
-    return Chunk(first_line_no, text.split("\n"))
+    return Chunk(first_line_no, text.split("\n"), maybe_blank=_BLANK_LINE.search(text) is not None)
 
 
 def _decode_lines_with_invalid(data: bytes, first_line_no: int) -> Chunk:
