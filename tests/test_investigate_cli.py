@@ -66,9 +66,15 @@ def test_json_output_validates_against_the_schema(story):
 def test_json_of_every_assessment_validates(tmp_path, builder, account):
     from forensics.investigate import investigate
 
+    from forensics.investigate.textout import render_text
+
     with builder(tmp_path / "case.duckdb") as case:
-        doc = json.loads(json.dumps(investigate(case, account, since="2026-03-01").to_dict()))
+        inv = investigate(case, account, since="2026-03-01", tz="Europe/Prague")
+    doc = json.loads(json.dumps(inv.to_dict()))
     jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(doc)
+    text = render_text(inv)
+    assert f"ASSESSMENT: {inv.findings[-1].assessment}" in text
+    assert "+01:00 Europe/Prague)" in text or "+02:00 Europe/Prague)" in text
 
 
 def test_schema_follows_the_model():

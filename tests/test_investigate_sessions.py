@@ -141,3 +141,15 @@ def test_without_isp_data_only_prefixes_are_compared(tmp_path):
     net = _ind(f, "network")
     assert net.result == "unknown" and "no ISP data" in net.explanation
     assert f.assessment == "inconclusive"     # browser alone does not make the holder
+
+
+def test_login_without_logged_method_still_counts_as_own_credentials(tmp_path):
+    b = cb.CaseBuilder(tmp_path / "case.duckdb")
+    _history(b)
+    cb.browse_session(b, "2026-03-22T09:00:00+01:00", session="q", ip="84.132.10.7", ua=cb.FIREFOX_124_WIN,
+                      auth=None, actions=[("reinstall", f"/servers/{cb.SERVER}/reinstall", {"os": "CentOS 7"})])
+    with b.build() as case:
+        f = investigate(case, cb.HOLDER, action="reinstall").findings[0]
+    assert _ind(f, "credential").result == "unknown"
+    assert f.assessment == "account_holder"
+    assert "method not logged" in f.key_facts[0]

@@ -103,10 +103,14 @@ def assess(action: EventRef, session: Session | None, indicators: list[Indicator
     baseline = by.get("baseline_size")
     enough_history = baseline is not None and baseline.result == "match"
     identity = [i for i in indicators if i.data.get("identity") and i.direction == "holder"]
-    own = session.auth in OWN_CREDENTIALS
+    # A successful login whose method the panel does not log (cPanel's login_log, ...) was still
+    # made with the account's own credentials; the credential indicator says the method is unknown.
+    own = session.auth in OWN_CREDENTIALS or (session.auth is None and session.login is not None
+                                              and session.actor in ("customer", None))
     need_id = int(config["assessment"]["min_holder_identity_indicators"])
     if own and enough_history and len(identity) >= need_id and len(weak) <= 1:
-        facts = [f"session opened with the account's own credentials ({session.auth}) at {iso(session.start)}"]
+        facts = [f"session opened with the account's own credentials ({session.auth or 'method not logged'}) "
+                 f"at {iso(session.start)}"]
         fl = by.get("failed_logins")
         if fl is not None and fl.result == "absent":
             facts.append("no failed login before it")

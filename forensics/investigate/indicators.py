@@ -279,10 +279,14 @@ def network(ctx: Context) -> Indicator:
                     f"The same ISP's range ({network_key(s.ip_facts)}, {s.ip_facts.isp or s.ip_facts.as_org}) as "
                     f"{_plural(len(same_net), 'earlier session')}.", ev + [_opener(same_net[0].session)],
                     identity=True, **counts)
-    if not ctx.isp_available or all(r.same_network == "unknown" for r in rows):
+    if not ctx.isp_available:
         return _ind("network", label, observed, base, "unknown", "neutral",
                     "A new address range; no ISP data was available, so only prefixes could be compared.", ev,
                     **counts)
+    if all(r.same_network == "unknown" for r in rows):
+        return _ind("network", label, observed, base, "unknown", "neutral",
+                    "A new address range; the GeoIP databases know no network for this address or the earlier "
+                    "ones, so only prefixes could be compared.", ev, **counts)
     if same_country:
         return _ind("network", label, observed, base, "partial", "neutral",
                     "A network the account never used, in a country it logged in from before.", ev, **counts)
