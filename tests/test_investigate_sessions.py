@@ -153,3 +153,14 @@ def test_login_without_logged_method_still_counts_as_own_credentials(tmp_path):
     assert _ind(f, "credential").result == "unknown"
     assert f.assessment == "account_holder"
     assert "method not logged" in f.key_facts[0]
+
+
+def test_events_without_actor_read_as_the_customer(tmp_path):
+    b = cb.CaseBuilder(tmp_path / "case.duckdb")
+    _history(b)
+    b.panel("2026-03-22T10:00:00+00:00", cb.HOLDER, "reboot", actor=None, user=cb.HOLDER_USER, session="h3",
+            ip="84.132.10.7", user_agent=cb.FIREFOX_124_WIN)
+    with b.build() as case:
+        inv = investigate(case, cb.HOLDER, action="reboot")
+    assert inv.findings[0].action.actor == "customer"
+    assert any("name no actor; read as the customer" in n for n in inv.notes)

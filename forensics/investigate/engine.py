@@ -119,7 +119,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     events = run.q("account_events", {"account": account})
     if events.empty:
         raise ForensicsError(f"the case has no events for account {account!r}")
-    panel = events[events["source_kind"] == "panel"].reset_index(drop=True)
+    panel, panel_notes = _panel_events(events)
     coverage = Coverage(case, cfg)
     run.queries.extend(q for q in COVERAGE_QUERIES if q not in run.queries)
     panel_span = coverage.period("panel")
@@ -168,7 +168,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     geoip = [{"type": _clean(r["database_type"]), "path": _clean(r["path"]),
               "build_date": iso(_clean(r["build_date"])) if _clean(r["build_date"]) is not None else None,
               "sha256": _clean(r["sha256"])} for r in dbs.to_dict("records")]
-    notes = [n for n in provenance.loc[provenance["kind"] == "run", "note"].dropna().unique()]
+    notes = panel_notes + [n for n in provenance.loc[provenance["kind"] == "run", "note"].dropna().unique()]
     if not isp_available:
         notes.append("No ASN/ISP database was used: addresses are compared by prefix only.")
 
@@ -199,6 +199,25 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         findings=findings, claims=claim_results, coverage=coverage.sources, geoip_databases=geoip,
         isp_data_available=isp_available, thresholds=cfg, queries_used=list(run.queries),
         sessions=in_scope, notes=notes)
+
+
+def _panel_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The account's panel events, with the native format's defaults where a
+    format left a field empty (actor: customer, result: success), and notes
+    saying so."""
+    panel = events[events["source_kind"] == "panel"]
+    notes = []
+    untimed = int(panel["ts"].isna().sum())
+    if untimed:
+        notes.append(f"{untimed} panel event(s) of the account carry no time and were left out.")
+        panel = panel[panel["ts"].notna()]
+    panel = panel.reset_index(drop=True).copy()
+    missing_actor = int(panel["actor"].isna().sum())
+    if missing_actor:
+        notes.append(f"{missing_actor} panel event(s) name no actor; read as the customer (the native format's default).")
+        panel["actor"] = panel["actor"].fillna("customer")
+    panel["result"] = panel["result"].fillna("success")
+    return panel, notes
 
 
 def _clustered(run: _Run, query: str, windows, params_of, max_queries: int = 4) -> pd.DataFrame:
@@ -249,7 +268,7 @@ def reconcile_claims(case, account: str, claims, *, until=None, tz: str | None =
     events = run_query(case, "account_events", {"account": account})
     if events.empty:
         raise ForensicsError(f"the case has no events for account {account!r}")
-    panel = events[events["source_kind"] == "panel"]
+    panel, _ = _panel_events(events)
     return _claims(panel, list(claims), cfg, Coverage(case, cfg), _as_instant(until, tzinfo, end=True), tzinfo)
 
 
@@ -342,7 +361,7 @@ def timeline(case, account: str, *, since=None, until=None, config=None) -> pd.D
     events = run.q("account_events", {"account": account})
     if events.empty:
         raise ForensicsError(f"the case has no events for account {account!r}")
-    panel = events[events["source_kind"] == "panel"]
+    panel, _ = _panel_events(events)
     lo = pd.Timestamp(since_t) if since_t else events["ts"].min() - pd.Timedelta(hours=1)
     hi = pd.Timestamp(until_t) if until_t else events["ts"].max() + pd.Timedelta(hours=1)
     sessions, _ = build_sessions(panel, cfg, None)
