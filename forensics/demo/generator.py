@@ -99,6 +99,7 @@ class Dispute:
     claims: tuple[str, ...] = ()
     expected_claims: tuple[ClaimExpectation, ...] = ()
     claims_language: str | None = None
+    tz: str | None = None          # the customer's zone: local times in the report, reading of claims
 
 
 @dataclass
@@ -728,6 +729,7 @@ def _founding_story_events(w: _Writer, acct: _Account) -> Dispute:
         claims=("19.03. Rettungssystem unbefugt benutzt", "20.03. SUSE neu installiert",
                 "23.03. CentOS installiert"),
         claims_language="de",
+        tz="Europe/Berlin",
         expected_claims=(
             ClaimExpectation("19.03. Rettungssystem unbefugt benutzt", "different_year", "rescue_enable",
                              dt.date(2025, 3, 19), year=2025),
@@ -813,6 +815,7 @@ def _takeover_story_events(w: _Writer, acct: _Account) -> Dispute:
         expected_assessment="compromise_suspected",
         claims=("On 2 April my server was reinstalled and I did not do it",),
         claims_language="en",
+        tz="Europe/Berlin",
         expected_claims=(
             ClaimExpectation("On 2 April my server was reinstalled and I did not do it", "exact", "reinstall",
                              dt.date(2026, 4, 2)),

@@ -133,7 +133,8 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
         for dispute in manifest.disputes:
             started = time.perf_counter()
             investigation = case.investigate(dispute.account, action=dispute.action, target=dispute.target,
-                                             since=dispute.since, until=dispute.until, claims=dispute.claims)
+                                             since=dispute.since, until=dispute.until, claims=dispute.claims,
+                                             tz=dispute.tz)
             finding = _finding_for(investigation, dispute)
             outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=finding)
             result.outcomes.append(outcome)
@@ -144,7 +145,8 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
         for outcome in result.outcomes:
             started = time.perf_counter()
             out = directory / f"report-{outcome.dispute.account}.pdf"
-            rendered = case.report(outcome.investigation, out, lang=lang, report_date=REPORT_DATE,
+            rendered = case.report(outcome.investigation, out, lang=lang, tz=outcome.dispute.tz,
+                                   report_date=REPORT_DATE,
                                    reference=f"DEMO-{outcome.dispute.account}", provider=PROVIDER,
                                    command_line=f"forensics demo {directory}")
             outcome.report_path = Path(getattr(rendered, "path", out))
