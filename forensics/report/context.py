@@ -261,7 +261,13 @@ class Builder:
         counts = {}
         for key in ("same_ip", "same_network", "same_browser", "same_country"):
             counts[key] = {v: sum(1 for r in rows if getattr(r, key) == v) for v in ("same", "partial", "new", "unknown")}
-        return {"rows": out, "total": len(rows), "omitted": len(rows) - len(shown), "counts": counts}
+        this = None
+        if finding.session is not None:
+            address = self.ip_text(finding.session)
+            this = {"start": self.when(finding.session.start), "ip": address["ip"],
+                    "network": address["isp"] or address["network"], "browser": self.browser_text(finding.session),
+                    "country": address["country"]}
+        return {"rows": out, "total": len(rows), "omitted": len(rows) - len(shown), "counts": counts, "this": this}
 
     def events_block(self, refs: list[EventRef], limit: int | None = None) -> dict[str, Any]:
         limit = self.limits.events if limit is None else limit
