@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import bisect
+import ipaddress
 import json
 import os
 import random
@@ -313,7 +314,6 @@ class _Account:
     servers: tuple[str, ...]
     api: tuple[str, str, str] | None   # (key id, client ip, client user agent)
     typo_rate: float
-    staff_days: frozenset = frozenset()
     backups: bool = False
     scripted: bool = False
     quiet_days: frozenset = frozenset()    # days without random sessions (scripted accounts)
@@ -338,8 +338,6 @@ def _random_ip(rng: random.Random, network_key: str) -> str:
     if block.version == 6:
         base = int(block.network_address)
         host = rng.getrandbits(128 - block.prefixlen) | 1
-        import ipaddress
-
         return str(ipaddress.IPv6Address(base | host))
     base = int(block.network_address)
     host = rng.randrange(1, block.num_addresses - 1)
