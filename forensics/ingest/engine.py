@@ -39,7 +39,7 @@ from forensics.ingest.detect import detect_format
 from forensics.ingest.formats.sqlformat import register_functions
 from forensics.ingest.reader import Chunk, SourceReader, describe_path_problem, head_lines, prefetched
 from forensics.ingest.registry import all_formats, get_format
-from forensics.ingest.timestamps import apply_years, decide_zone, infer_years, localize
+from forensics.ingest.timestamps import PLACEHOLDER_YEAR, apply_years, decide_zone, infer_years, localize
 from forensics.timefmt import UTC, iso, zone
 
 # Whitespace that makes a line blank (the same set in SQL and in Python).
@@ -515,11 +515,17 @@ class _FileLoader:
                                "the format names no zone).")
         local = self.con.execute("SELECT line_no, ts_local FROM ingest_local ORDER BY line_no").df()
         times = local["ts_local"]
-        if self.yearless:
-            years = infer_years(times, mtime_utc=self.ctx.mtime_utc, tz_name=decision.tz,
+        # Year-less values carry the placeholder year (base.py); a format may
+        # mix them with dated lines, which keep their own year.
+        yearless = (times.dt.year == PLACEHOLDER_YEAR).to_numpy() if self.yearless else None
+        if yearless is not None and yearless.any():
+            part = times[yearless].reset_index(drop=True)
+            years = infer_years(part, mtime_utc=self.ctx.mtime_utc, tz_name=decision.tz,
                                 cli_year=self.year,
                                 rollback_hours=float(self.settings.get("year_rollover_backstep_hours", 24)))
-            times, impossible = apply_years(times, years.years)
+            dated, impossible = apply_years(part, years.years)
+            times = pd.to_datetime(times).astype("datetime64[us]")
+            times[yearless] = dated.to_numpy()
             year_decision = years.decision
             assumptions.append(f"Year-less timestamps: {years.decision}.")
             if impossible:
