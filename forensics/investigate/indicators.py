@@ -459,7 +459,9 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
                     f"A program, not a person, made these requests: {why}.", evidence, **data), excerpt, "automated"
     if n_pages >= min_pages and n_assets > 0 and median is not None \
             and median >= float(rules["min_human_think_seconds"]) and chain_ok:
-        return _ind("clickstream", label, observed, base, "match", "holder",
+        # A person, not a program: that rules out a script, not another person (the identity
+        # indicators decide who), so the direction stays neutral.
+        return _ind("clickstream", label, observed, base, "match", "neutral",
                     f"A person clicked through the panel: pages with their images and styles, pauses of "
                     f"{median:.0f} s (median) to read, and the action confirmed from the confirmation page "
                     f"({confirm_path}).", evidence, **data), excerpt, "human"
