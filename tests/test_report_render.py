@@ -155,7 +155,10 @@ def test_pdfa_3b_identification(reports):
     assert re.search(r'pdfaid:part="3"|<pdfaid:part>3</pdfaid:part>', xmp)
     assert re.search(r'pdfaid:conformance="B"|<pdfaid:conformance>B</pdfaid:conformance>', xmp)
     assert "2025-04-02" in xmp                        # created/modified from --date, not the clock
-    assert "/AF" in reader.trailer["/Root"]           # PDF/A-3 associated files
+    associated = [ref.idnum for ref in reader.trailer["/Root"].raw_get("/AF")]   # PDF/A-3 associated files
+    assert len(associated) == len(set(associated)) == 3
+    assert {ref.get_object()["/AFRelationship"] for ref in reader.trailer["/Root"]["/AF"]} == {"/Data", "/Supplement"}
+    assert "/OutputIntents" in reader.trailer["/Root"]
 
 
 def test_same_inputs_and_date_give_the_same_bytes(reports, tmp_path):

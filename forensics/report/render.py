@@ -236,7 +236,8 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
     ]
     with _source_date_epoch(created):
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments,
-                                 pdf_identifier=_identifier(manifest.sha256, lang, redact))
+                                 pdf_identifier=_identifier(manifest.sha256, lang, redact),
+                                 finisher=_dedupe_associated_files)
     tmp = out_path.with_name(out_path.name + ".part")
     try:
         tmp.write_bytes(pdf)
@@ -262,6 +263,21 @@ def _source_date_epoch(when: dt.datetime):
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def _dedupe_associated_files(document, pdf) -> None:
+    """WeasyPrint 70 lists each PDF/A-3 associated file twice in the catalog's
+    /AF array (once from the name tree, once from the file specifications);
+    keep each reference once."""
+    import pydyf
+
+    associated = pdf.catalog.get("AF")
+    if associated:
+        unique = []
+        for reference in associated:
+            if reference not in unique:
+                unique.append(reference)
+        pdf.catalog["AF"] = pydyf.Array(unique)
 
 
 def local_zone(inv: Investigation, tz: str | None) -> tuple[str | None, str | None]:
