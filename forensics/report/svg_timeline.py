@@ -130,8 +130,10 @@ def render_timeline_svg(finding: ActionFinding, sessions: list[Session], *, gett
             label = date
         out.append(f'<text x="{tx:.1f}" y="{bottom + 12}" text-anchor="middle" fill="#333">{escape(label)}</text>')
         if date != previous_date and label != date:
+            # the date and the axis' UTC offset, so that "14:55" is a complete ISO time
+            offset = tick.isoformat()[19:] or "+00:00"
             out.append(f'<text x="{tx:.1f}" y="{bottom + 24}" text-anchor="middle" fill="#666" font-size="8.5">'
-                       f'{escape(date)}</text>')
+                       f'{escape(date + " (" + offset + ")")}</text>')
         previous_date = date
     out.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{LEFT + plot_w}" y2="{bottom}" stroke="#555" stroke-width="0.8"/>')
 
