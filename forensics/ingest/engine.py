@@ -387,26 +387,20 @@ class _FileLoader:
             if line_no not in parsed_nos and line_no not in rejects:
                 rejects[line_no] = f"format {self.fmt.name} returned no result for this line"
         frame = self._canonical_frame(events, chunk)
-        reject_frame = pd.DataFrame({
-            "line_no": np.asarray(list(rejects), dtype=np.int64),
-            "reason": np.asarray(list(rejects.values()), dtype=object),
-        })
-        reject_frame["raw"] = np.asarray([chunk.lines[no - first] for no in reject_frame["line_no"]],
-                                         dtype=object)
-        frame = pd.concat([frame, self._reject_rows(reject_frame)], ignore_index=True) \
-            if len(reject_frame) else frame
-        ingest_frame = frame  # found by name by DuckDB (replacement scan)
+        if rejects:
+            reject_rows = pd.DataFrame({
+                "line_no": np.asarray(list(rejects), dtype=np.int64),
+                "reject_reason": np.asarray(list(rejects.values()), dtype=object),
+                "raw": np.asarray([chunk.lines[no - first] for no in rejects], dtype=object),
+            })
+            frame = pd.concat([frame, reject_rows], ignore_index=True)
+        ingest_frame = frame  # noqa: F841 (found by name by DuckDB: replacement scan)
         self.parsed += self._insert_events("ingest_frame", {}, detail_is_json=False, ingest_frame=frame)
         self.rejected += self._insert_rejects("ingest_frame", {}, ingest_frame=frame)
         n_local = self.con.execute(
             "INSERT INTO ingest_local SELECT line_no, ts_local FROM ingest_frame "
             "WHERE reject_reason IS NULL AND ts IS NULL AND ts_local IS NOT NULL").fetchall()[0][0]
         self.has_local = self.has_local or n_local > 0
-
-    def _reject_rows(self, rejects: pd.DataFrame) -> pd.DataFrame:
-        rows = pd.DataFrame({"line_no": rejects["line_no"], "reject_reason": rejects["reason"],
-                             "raw": rejects["raw"]})
-        return rows
 
     def _canonical_frame(self, events: pd.DataFrame, chunk: Chunk) -> pd.DataFrame:
         """A format's events -> the columns `_insert_events` and `_insert_rejects` expect."""
