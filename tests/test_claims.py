@@ -35,6 +35,13 @@ def test_parse_claims_in_four_languages(text, language, action, dates):
     assert (parsed["language"], parsed["action"], parsed["dates"]) == (language, action, dates)
 
 
+def test_times_of_day_and_slashed_dates():
+    assert parse_claim("am 22.03. um 10.05 Uhr neu installiert")["dates"] == [(22, 3, None)]
+    assert parse_claim("22.03. o 10.05 godz. zainstalowano")["dates"] == [(22, 3, None)]
+    assert parse_claim("on 19/03/2025 the rescue system was used")["dates"] == [(19, 3, 2025)]
+    assert parse_claim("on 03/19/2025 the rescue system was used")["dates"] == [(19, 3, 2025)]
+
+
 def test_os_names_are_kept_as_details():
     assert parse_claim("20.03. SUSE neu installiert")["details"] == ["suse"]
     assert parse_claim("on 23 March CentOS was installed")["details"] == ["centos"]

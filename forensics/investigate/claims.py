@@ -2,7 +2,8 @@
 
 Parsing (`parse_claim`): the text is lower-cased and stripped of diacritics;
 dates are read in these forms, with or without a year: `YYYY-MM-DD`,
-`DD.MM.YYYY`, `DD.MM.`, `D.M.`, `D. Monat [YYYY]`, `D Month [YYYY]`,
+`DD.MM.YYYY`, `DD.MM.`, `D.M.`, `DD/MM/YYYY` (month/day only when the day is
+over 12), `D. Monat [YYYY]`, `D Month [YYYY]`,
 `Month D[, YYYY]`, `Dth of Month` (month names and their inflected forms in
 English, German, Czech and Polish); the action comes from the synonym table
 in `claim_vocabulary.toml` (longest matching term wins), the language from
@@ -80,7 +81,11 @@ def extract_dates(text: str, vocab: dict) -> list[tuple[int, int, int | None]]:
     patterns = [
         ("ymd", re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")),
         ("dmy", re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.(?:\s?(\d{4})(?!\d))?")),
-        ("dmy", re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?=[\s,;:]|$)")),
+        # "23.3 přeinstalace": no closing dot; not a time of day ("um 10.05 Uhr", "o 10.05 godz.")
+        ("dmy", re.compile(r"(?<![\d.])(?<!um )(?<!at )(?<!o )(?<!v )(?<!ve )(\d{1,2})\.(\d{1,2})"
+                           r"(?=[\s,;:]|$)(?!\s*(?:uhr|h\b|hod|godz|am\b|pm\b))")),
+        # "19/03/2025": day/month/year, as written in Europe (and the UK)
+        ("dmy", re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")),
         ("dMy", re.compile(rf"(?<![\d.])(\d{{1,2}})(?:st|nd|rd|th)?\.?\s*(?:of\s+)?\b({mon})\b\.?(?:\s*,?\s*(\d{{4}})(?!\d))?")),
         ("Mdy", re.compile(rf"\b({mon})\b\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:\s*,?\s*(\d{{4}})(?!\d))?")),
     ]
@@ -99,6 +104,8 @@ def extract_dates(text: str, vocab: dict) -> list[tuple[int, int, int | None]]:
                 d, mo, y = int(g[0]), vocab["months"][g[1]], (int(g[2]) if g[2] else None)
             else:
                 mo, d, y = vocab["months"][g[0]], int(g[1]), (int(g[2]) if g[2] else None)
+            if "/" in m.group(0) and mo > 12 >= d:
+                d, mo = mo, d          # "03/19/2025" can only be month/day
             if not (1 <= mo <= 12 and 1 <= d <= 31):
                 continue
             try:
