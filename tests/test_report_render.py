@@ -211,3 +211,32 @@ def test_local_zone_from_option_investigation_or_the_holders_addresses():
     for s in inv.sessions:
         s.ip_facts = None
     assert local_zone(inv, None) == (None, None)
+
+
+def test_report_from_real_cpanel_logs(realdata, tmp_path):
+    """Real cPanel login/session logs (wazuh, App-Spoor, cPanel docs) through ingest and
+    investigate: no state-changing action of `root` in them, so the report says so and
+    documents the real inputs (their SHA-256, periods and time-zone decisions)."""
+    import hashlib
+
+    from forensics.case import Case
+    from forensics.investigate import investigate
+
+    samples = realdata / "formats" / "samples" / "cpanel"
+    files = [samples / name for name in ("login_log.wazuh.log", "session_log.wazuh.log",
+                                         "login_log.cpan-App-Spoor.log", "session_log.docs.log")]
+    with Case.open(tmp_path / "cpanel.duckdb") as case:
+        for path in files:
+            case.ingest([str(path)])
+        inv = investigate(case, "root")
+    result = render_report(inv, tmp_path / "root.pdf", report_date="2026-04-15", tz="America/New_York")
+    text = pdf_text(result.path)
+    checked = flat(text)
+    for path in files:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in checked
+        assert flat(str(path)) in checked
+    # the first and last real events (the cPanel docs session line, the App-Spoor failed login), New York in DST
+    assert "2015-10-29T14:27:35+00:00" in text and "2015-10-29T10:27:35-04:00" in text
+    assert "2018-10-15T15:42:18+00:00" in text
+    assert "No disputed action was found in the period examined." in text
+    assert not DDMM.search(checked) and not MMDD.search(checked)
