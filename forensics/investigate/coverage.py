@@ -17,6 +17,11 @@ from forensics.timefmt import as_utc, iso
 
 QUERIES = ["source_coverage", "source_gaps"]
 
+# The gap search is the one pass over the whole case; its result only changes
+# when a file is ingested (every ingest adds a `sources` row), so it is kept
+# per process for each case state (path + the sources' ids, hashes, counts, times).
+_GAP_CACHE: dict[tuple, object] = {}
+
 
 class Coverage:
     """The coverage of every source in a case."""
@@ -24,7 +29,14 @@ class Coverage:
     def __init__(self, case, config: dict):
         self.max_gap_hours = float(config["coverage"]["max_gap_hours"])
         rows = run_query(case, "source_coverage")
-        gap_rows = run_query(case, "source_gaps", {"min_gap_hours": self.max_gap_hours})
+        state = (str(getattr(case, "path", id(case))), self.max_gap_hours,
+                 tuple((int(r["source_id"]), r["sha256"], _clean(r["events_parsed"]), str(_clean(r["last_ts"])))
+                       for _, r in rows.iterrows()))
+        gap_rows = _GAP_CACHE.get(state)
+        if gap_rows is None:
+            gap_rows = run_query(case, "source_gaps", {"min_gap_hours": self.max_gap_hours})
+            _GAP_CACHE.clear()   # one case state at a time is enough
+            _GAP_CACHE[state] = gap_rows
         self.sources: list[SourceCoverage] = []
         for _, r in rows.iterrows():
             self.sources.append(SourceCoverage(
