@@ -130,3 +130,18 @@ def test_timeline_library_function(story):
     assert frame["ts"].is_monotonic_increasing
     login = frame[(frame["event"] == "login")].iloc[0]
     assert (login["path"], login["line_no"], login["ip"]) == ("panel-audit.jsonl", 489, "84.132.10.99")
+
+
+def test_config_file_changes_the_rules(story, tmp_path):
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[baseline]\nmin_sessions = 50\n", encoding="utf-8")
+    r = _run("investigate", story, "--account", cb.HOLDER, "--since", "2026-03-01", "--json", "--config", strict)
+    doc = json.loads(r.output)
+    f = doc["findings"][0]
+    assert f["assessment"] == "inconclusive"
+    assert any("the rules need 50" in m for m in f["missing"])
+    assert doc["thresholds"]["baseline"]["min_sessions"] == 50
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[baseline]\nno_such_rule = 1\n", encoding="utf-8")
+    r = _run("investigate", story, "--account", cb.HOLDER, "--config", bad)
+    assert r.exit_code == 1 and "unknown setting 'no_such_rule'" in r.output

@@ -187,6 +187,9 @@ def test_login_in_a_coverage_gap_is_inconclusive(tmp_path_factory):
     assert f.assessment == "inconclusive"
     assert any("s-lost" in m for m in f.missing)
     assert any("gap" in m and "2026-03-16T03:00:00+00:00" in m for m in f.missing)
+    # "no failed logins" is not claimed for a week the panel log does not cover
+    fl = _ind(f, "failed_logins")
+    assert fl.result == "unknown" and "gap from 2026-03-16T03:00:00+00:00" in fl.explanation
     # the rotation boundary is a gap of the later file
     gaps = [g for s in inv.coverage for g in s.gaps]
     assert [(g.kind, g.path) for g in gaps] == [("between_files", "panel-audit.jsonl.1 -> panel-audit.jsonl")]
