@@ -894,7 +894,8 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
         months: length of the period, ending at `end`.
         seed: everything random derives from it: same arguments, same bytes.
         events_per_account_month: approximate log lines (all three files)
-            per account and month; None keeps the natural mix (about 40).
+            per account and month; None keeps the natural mix (about 55, plus
+            the bots, whose traffic does not grow with the accounts).
             The benchmark suite raises it to build large cases.
         end: end of the period (aware datetime); default 2026-04-15T00:00Z,
             which puts the scripted disputes in March/April 2026.
