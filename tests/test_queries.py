@@ -106,3 +106,21 @@ def test_cli_query_errors_are_sentences(brute):
     assert r.exit_code == 1 and "needs parameter(s): account" in r.output
     r = runner.invoke(main, ["query"])
     assert r.exit_code == 2
+
+
+def test_only_the_latest_enrich_runs_note_reaches_the_investigation(tmp_path):
+    """enrich_runs.note describes the whole case after its run, so an early
+    "no GeoIP database" note is superseded once a later run used databases."""
+    import datetime as dt
+
+    from casebuilder import HOLDER, founding_story
+    from forensics.investigate import investigate
+
+    case = founding_story(tmp_path / "case.duckdb")
+    early = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    case.con.execute(
+        "INSERT INTO enrich_runs (run_id, started_at, finished_at, new_user_agents, new_ips, invalid_ips, note) "
+        "VALUES (0, $t, $t, 0, 0, 0, 'No GeoIP database was given: ISP data unavailable')", {"t": early})
+    result = investigate(case, HOLDER)
+    assert not any("No GeoIP database was given" in n for n in result.notes)
+    assert result.isp_data_available
