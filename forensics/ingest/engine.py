@@ -65,7 +65,7 @@ class IngestResult:
     """What happened to one file."""
 
     path: str
-    status: str                      # ingested | duplicate | truncated | unreadable
+    status: str                      # ingested | duplicate | truncated | empty
     format: str | None = None
     source_id: int | None = None
     duplicate_of: int | None = None
@@ -80,7 +80,7 @@ class IngestResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("ingested", "duplicate")
+        return self.status in ("ingested", "duplicate", "empty")
 
     def summary(self) -> str:
         """One line for the terminal."""
@@ -593,9 +593,9 @@ class _FileLoader:
                 "version": __version__, "assumptions": json.dumps(assumptions, ensure_ascii=False),
             },
         )
-        status = "truncated" if reader.truncated else "ingested"
-        if self.fmt is None:
-            status = "unreadable" if not reader.truncated else "truncated"
+        # A compressed file with no line at all is recorded (its hash is
+        # custody too) without a format; only damage makes it a failure.
+        status = "truncated" if reader.truncated else ("ingested" if self.fmt is not None else "empty")
         return IngestResult(
             self.path, status, self._format_name(), source_id=self.source_id, sha256=sha,
             lines_read=self.lines_read, events_parsed=self.parsed, lines_rejected=self.rejected,
