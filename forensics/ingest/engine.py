@@ -94,6 +94,8 @@ class IngestResult:
             text += f", {self.invalid_utf8_lines:,} with invalid UTF-8 (original bytes kept)"
         if self.truncation_reason:
             text += f"; TRUNCATED: {self.truncation_reason}"
+        if self.events_parsed == 0 and self.lines_rejected:
+            text += f"; no line matched format {self.format} (is it the right one?)"
         return text
 
 
