@@ -91,6 +91,8 @@ def test_english_report_states_the_facts_with_iso_times(reports):
     for source in fx.build_investigation().coverage:
         assert source.sha256 in flat_text
     assert "GeoLite2-ASN" in text and "sessions.idle_timeout_minutes" in text
+    # the period at a glance: ISO months, from the holder's own 2024-03 actions to the dispute
+    assert "The whole period at a glance" in text and "2024-03" in text and "2025-03" in text
     # appendix quotes the raw line of the disputed action
     assert flat(reinstall.action.raw) in flat_text
 

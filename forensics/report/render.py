@@ -178,7 +178,7 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
     from forensics.report.context import Limits, build_context
     from forensics.report.i18n import LANGUAGES, translations
     from forensics.report.redact import redact_investigation
-    from forensics.report.svg_timeline import render_timeline_svg
+    from forensics.report.svg_timeline import render_overview_svg, render_timeline_svg
     from forensics.timefmt import zone
 
     started = time.perf_counter()
@@ -218,6 +218,7 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
         "provider": provider or "", "reference": reference, "case": case_label or "",
         "report_date": date.isoformat(), "created": created.isoformat(), "command_line": command_line or "",
         "manifest_sha256": manifest.sha256, "redacted": bool(redact), "tz_source": tz_source,
+        "overview_svg": render_overview_svg(inv, gettext=gettext),
         "attachments": [{"name": f.name, "sha256": f.sha256, "bytes": len(f.data), "description": f.description}
                         for f in files],
     }

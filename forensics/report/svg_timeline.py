@@ -204,3 +204,91 @@ def render_timeline_svg(finding: ActionFinding, sessions: list[Session], *, gett
                f'font-weight="bold">{escape(label)}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+OVERVIEW_LANES = [
+    ("sessions", N_("Sessions")),
+    ("actions", N_("Actions")),
+    ("failed", N_("Failed logins")),
+    ("claims", N_("Dates the customer named")),
+]
+
+
+def render_overview_svg(inv, *, gettext: Callable[[str], str]) -> str:
+    """The whole period at a glance: every session of the account as a tick,
+    its actions as marks (the disputed ones in red), failed logins, and the
+    dates the customer named (each candidate year).  Month labels are ISO
+    (`2025-03`).  Empty string when there is nothing to draw."""
+    sessions = list(inv.sessions)
+    disputed = {(f.action.path, f.action.line_no) for f in inv.findings}
+    foreign = {f.session.session_id for f in inv.findings
+               if f.session is not None and f.assessment == "compromise_suspected"}
+    actions = [a for s in sessions for a in s.actions]
+    actions += [f.action for f in inv.findings]
+    failed = [r for f in inv.findings for r in f.failed_logins]
+    claimed = [dt.datetime.combine(d, dt.time(12), tzinfo=dt.timezone.utc) for c in inv.claims for d in c.dates]
+    times = [as_utc(s.start) for s in sessions] + [as_utc(a.ts) for a in actions] + claimed
+    times += [as_utc(s.first_ts) for s in inv.coverage if s.first_ts] + [as_utc(s.last_ts) for s in inv.coverage if s.last_ts]
+    if not times:
+        return ""
+    start, end = min(times), max(times)
+    span = max((end - start).total_seconds(), 86400.0 * 7)
+    start -= dt.timedelta(seconds=span * 0.02)
+    end = start + dt.timedelta(seconds=span * 1.04)
+    span = (end - start).total_seconds()
+    plot_w = WIDTH - LEFT - RIGHT
+    lane_h = 22
+    height = TOP + lane_h * len(OVERVIEW_LANES) + 22
+    lane_y = {key: TOP + i * lane_h + lane_h / 2 for i, (key, _) in enumerate(OVERVIEW_LANES)}
+
+    def x(ts) -> float:
+        return LEFT + (as_utc(ts) - start).total_seconds() / span * plot_w
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="overview-figure" viewBox="0 0 {WIDTH} {height}" '
+           f'width="{WIDTH}" height="{height}" font-family="DejaVu Sans" font-size="10">']
+    for i, (key, label) in enumerate(OVERVIEW_LANES):
+        y0 = TOP + i * lane_h
+        out.append(f'<rect x="{LEFT}" y="{y0}" width="{plot_w}" height="{lane_h}" fill="{"#f4f6f8" if i % 2 == 0 else "#ffffff"}"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{y0 + lane_h / 2 + 3.5:.1f}" text-anchor="end" fill="#333" font-size="9.5">'
+                   f'{escape(gettext(label))}</text>')
+    bottom = TOP + lane_h * len(OVERVIEW_LANES)
+    # month grid, ISO labels
+    months = max(1, round(span / (86400 * 30.4)))
+    every = 1 if months <= 9 else (2 if months <= 18 else (3 if months <= 42 else 12))
+    month = dt.datetime(start.year, start.month, 1, tzinfo=dt.timezone.utc)
+    while month <= end:
+        if month >= start and (month.month - 1) % every == 0 and x(month) < LEFT + plot_w - 30:
+            mx = x(month)
+            out.append(f'<line x1="{mx:.1f}" y1="{TOP}" x2="{mx:.1f}" y2="{bottom}" stroke="#d5dbe1" stroke-width="0.6"/>')
+            out.append(f'<text x="{mx + 2:.1f}" y="{bottom + 12}" fill="#333" font-size="8.5">'
+                       f'{escape(month.strftime("%Y-%m"))}</text>')
+        month = dt.datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=dt.timezone.utc)
+    out.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{LEFT + plot_w}" y2="{bottom}" stroke="#555" stroke-width="0.8"/>')
+
+    y = lane_y["sessions"]
+    for s in sessions:
+        colour = HIGHLIGHT if s.session_id in foreign else (MUTED if s.actor != "staff" else "#c77d00")
+        sx = x(s.start)
+        out.append(f'<line x1="{sx:.1f}" y1="{y - 6}" x2="{sx:.1f}" y2="{y + 6}" stroke="{colour}" stroke-width="1.2"/>')
+    y = lane_y["failed"]
+    for r in failed:
+        fx = x(r.ts)
+        out.append(f'<path d="M{fx - 3:.1f},{y - 3:.1f} L{fx + 3:.1f},{y + 3:.1f} M{fx - 3:.1f},{y + 3:.1f} '
+                   f'L{fx + 3:.1f},{y - 3:.1f}" stroke="{HIGHLIGHT}" stroke-width="1.1"/>')
+    y = lane_y["claims"]
+    for c in claimed:
+        cx = x(c)
+        out.append(f'<path d="M{cx:.1f},{y + 5:.1f} L{cx + 5:.1f},{y - 4:.1f} L{cx - 5:.1f},{y - 4:.1f} Z" fill="#c77d00"/>')
+    y = lane_y["actions"]
+    seen = set()
+    for a in sorted(actions, key=lambda r: (r.path, r.line_no) in disputed):   # disputed drawn last, on top
+        key = (a.path, a.line_no)
+        if key in seen:
+            continue
+        seen.add(key)
+        ax = x(a.ts)
+        colour, size = (HIGHLIGHT, 6) if key in disputed else (HOLDER, 4.5)
+        out.append(f'<path d="M{ax:.1f},{y - size:.1f} L{ax + size:.1f},{y:.1f} L{ax:.1f},{y + size:.1f} '
+                   f'L{ax - size:.1f},{y:.1f} Z" fill="{colour}"/>')
+    out.append("</svg>")
+    return "".join(out)
