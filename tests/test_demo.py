@@ -219,7 +219,8 @@ def test_readme_shows_what_the_demo_prints(demo_run):
         text = re.sub(r"SHA-256: [0-9a-f]{64}", "SHA-256: ...", text)
         return [re.sub(r"\d+\.\d s", "N s", line) for line in text.splitlines()]
 
-    assert stable(block) == stable(output.rstrip("\n"))
+    assert stable(block) == stable(output.rstrip("\n")), (
+        "README.md's demo output is stale: refresh it with `python tools/demo_readme.py`")
     assert (ROOT / "docs" / "demo-report-summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
