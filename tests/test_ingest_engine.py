@@ -308,3 +308,16 @@ def test_ingest_runs_enrichment_when_geoip_is_given(realdata, case_path, tmp_pat
         agents = case.sql_df("SELECT user_agent FROM user_agents")
     assert list(info.ip) == ["1.128.0.1"] and int(info.asn[0]) == 1221
     assert len(agents) == 1
+
+
+def test_progress_is_reported_per_chunk_and_cli_is_quiet_off_a_terminal(realdata, case_path):
+    path = realdata / "access" / "elastic-examples" / "apache_logs"
+    calls = []
+    ingest_files(case_path, [path], progress=lambda p, done, total: calls.append((p, done, total)),
+                 chunk_bytes=256 * 1024)
+    assert len(calls) > 5
+    assert calls[-1] == (str(path), path.stat().st_size, path.stat().st_size)
+    assert [c[1] for c in calls] == sorted(c[1] for c in calls)
+    result = _run("ingest", case_path.with_name("other.duckdb"), path)
+    assert result.exit_code == 0
+    assert "\r" not in result.output and "━" not in result.output   # no progress bar in a pipe
