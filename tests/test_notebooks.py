@@ -55,7 +55,9 @@ def test_notebook_runs(path, tmp_path):
         # The investigation cell answers the founding story; the plot is drawn.
         finding = next(c for c in code if "finding = investigation.findings[0]" in c.source)
         assert _text(finding).startswith("account_holder - ")
-        assert "no failed login before it" in _text(finding)
+        indicators = next(c for c in code if '"indicator": i.name' in c.source and "other_finding" not in c.source)
+        row = next(line for line in _text(indicators).splitlines() if "failed_logins" in line)
+        assert "absent" in row and "holder" in row        # codes, not wording (the contract)
         assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
         claims = next(c for c in code if '"classification": c.classification' in c.source)
         assert "different_year" in _text(claims) and "off_by_days" in _text(claims)
