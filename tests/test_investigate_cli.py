@@ -92,9 +92,9 @@ def test_unknown_account_and_bad_options_are_sentences(story, tmp_path):
     r = _run("investigate", story, "--account", "K-99999")
     assert r.exit_code == 1 and "no events for account 'K-99999'" in r.output
     r = _run("investigate", story, "--account", cb.HOLDER, "--since", "22.03.2026")
-    assert r.exit_code == 1 and "not an ISO date" in r.output
+    assert r.exit_code == 2 and "not an ISO date" in r.output  # a usage error
     r = _run("investigate", story, "--account", cb.HOLDER, "--tz", "Mars/Olympus")
-    assert r.exit_code == 1 and "unknown time zone" in r.output
+    assert r.exit_code == 2 and "unknown time zone" in r.output
     r = _run("investigate", tmp_path / "missing.duckdb", "--account", cb.HOLDER)
     assert r.exit_code == 1 and "case file not found" in r.output
 

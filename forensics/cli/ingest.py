@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from forensics.cli.options import TIME_ZONE
+
 
 def _progress_bar():
     """A rich progress bar on a terminal; None (silent) otherwise."""
@@ -31,7 +33,7 @@ def _progress_bar():
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "format_name", metavar="NAME|FILE.toml",
               help="Log format (see `forensics formats list`) or a .toml definition; default: detected per file.")
-@click.option("--tz", metavar="ZONE",
+@click.option("--tz", metavar="ZONE", type=TIME_ZONE,
               help="Zone of timestamps written without one (IANA name, e.g. Europe/Berlin). "
                    "Default: the format's zone, else UTC (assumed, and recorded as an assumption).")
 @click.option("--year", type=int, metavar="YYYY",

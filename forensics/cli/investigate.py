@@ -7,6 +7,8 @@ import json
 
 import click
 
+from forensics.cli.options import ISO_WHEN, TIME_ZONE
+
 
 def _open(path):
     from forensics.case import Case
@@ -32,10 +34,10 @@ def _iso_frame(frame, tz=None):
 @click.option("--account", required=True, help="The customer account id.")
 @click.option("--action", help="One action (e.g. reinstall); default: every state-changing action in the period.")
 @click.option("--target", help="Only actions on this object (server id, domain).")
-@click.option("--since", help="Start of the period: YYYY-MM-DD or ISO date-time.")
-@click.option("--until", help="End of the period (a date includes that day).")
+@click.option("--since", type=ISO_WHEN, help="Start of the period: YYYY-MM-DD or ISO date-time.")
+@click.option("--until", type=ISO_WHEN, help="End of the period (a date includes that day).")
 @click.option("--claim", "claims", multiple=True, help="The customer's own sentence (en/de/cs/pl); repeatable.")
-@click.option("--tz", help="IANA zone for local times and the customer's dates, e.g. Europe/Berlin.")
+@click.option("--tz", type=TIME_ZONE, help="IANA zone for local times and the customer's dates, e.g. Europe/Berlin.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (schema: investigation.schema.json).")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True), help="TOML file overriding thresholds.")
 def investigate_cmd(case, account, action, target, since, until, claims, tz, as_json, config):
@@ -111,9 +113,9 @@ def query_cmd(case, name, params, as_csv, as_json, list_queries):
 @click.command("timeline")
 @click.argument("case", type=click.Path(dir_okay=False))
 @click.option("--account", required=True, help="The customer account id.")
-@click.option("--since", help="Start: YYYY-MM-DD or ISO date-time (UTC when no offset).")
-@click.option("--until", help="End (a date includes that day).")
-@click.option("--tz", help="Show times in this IANA zone (with offset) instead of UTC.")
+@click.option("--since", type=ISO_WHEN, help="Start: YYYY-MM-DD or ISO date-time (UTC when no offset).")
+@click.option("--until", type=ISO_WHEN, help="End (a date includes that day).")
+@click.option("--tz", type=TIME_ZONE, help="Show times in this IANA zone (with offset) instead of UTC.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV with every column.")
 def timeline_cmd(case, account, since, until, tz, as_csv):
     """The merged timeline of all sources (panel, web, sshd) for one account.

@@ -10,6 +10,8 @@ import shlex
 
 import click
 
+from forensics.cli.options import ISO_DATE, ISO_WHEN, TIME_ZONE
+
 LANGUAGES = ("en", "de", "cs", "pl")
 
 
@@ -36,16 +38,16 @@ def _command_line(case, out, options: list[tuple[str, object]]) -> str:
 @click.option("--account", required=True, help="The customer account id.")
 @click.option("--action", help="One action (e.g. reinstall); default: every state-changing action in the period.")
 @click.option("--target", help="Only actions on this object (server id, domain).")
-@click.option("--since", help="Start of the period: YYYY-MM-DD or ISO date-time.")
-@click.option("--until", help="End of the period (a date includes that day).")
+@click.option("--since", type=ISO_WHEN, help="Start of the period: YYYY-MM-DD or ISO date-time.")
+@click.option("--until", type=ISO_WHEN, help="End of the period (a date includes that day).")
 @click.option("--claim", "claims", multiple=True, help="The customer's own sentence (en/de/cs/pl); repeatable.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Report language.")
-@click.option("--tz", help="IANA zone for local times beside UTC, e.g. Europe/Berlin.")
+@click.option("--tz", type=TIME_ZONE, help="IANA zone for local times beside UTC, e.g. Europe/Berlin.")
 @click.option("--redact", is_flag=True,
               help="Customer-facing version: others' addresses shortened, staff names replaced, internal notes left out.")
 @click.option("--reference", help="Case reference for the running header (default: the account).")
-@click.option("--date", "report_date", help="Report date YYYY-MM-DD (fixes the PDF's dates: same inputs + date = same bytes).")
+@click.option("--date", "report_date", type=ISO_DATE, help="Report date YYYY-MM-DD (fixes the PDF's dates: same inputs + date = same bytes).")
 @click.option("--provider", help="The provider's name for the cover.")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True), help="TOML file overriding thresholds.")
 def report_cmd(case, account, action, target, since, until, claims, out, lang, tz, redact, reference, report_date,

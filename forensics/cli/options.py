@@ -1,0 +1,66 @@
+"""Option types shared by the commands.
+
+A malformed date or zone is a usage error (exit code 2, Click's convention),
+caught before any case file is opened.  The values stay strings: the library
+decides what a bare date means (`--until 2026-03-22` includes that day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from forensics.errors import ForensicsError
+from forensics.timefmt import zone
+
+
+class IsoWhen(click.ParamType):
+    """YYYY-MM-DD or an ISO 8601 date-time (with or without offset)."""
+
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                dt.date.fromisoformat(text)
+            else:
+                dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO date or date-time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", param, ctx)
+        return text
+
+
+class IsoDate(click.ParamType):
+    """YYYY-MM-DD only."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        try:
+            dt.date.fromisoformat(text)
+            if len(text) != 10:
+                raise ValueError
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO date (YYYY-MM-DD)", param, ctx)
+        return text
+
+
+class TimeZone(click.ParamType):
+    """An IANA zone name such as Europe/Berlin, or UTC."""
+
+    name = "ZONE"
+
+    def convert(self, value, param, ctx):
+        try:
+            zone(str(value))
+        except ForensicsError as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value)
+
+
+ISO_WHEN = IsoWhen()
+ISO_DATE = IsoDate()
+TIME_ZONE = TimeZone()
