@@ -20,6 +20,7 @@ def demo(directory, lang, seed):
     that really was taken over.  Prints each step with its timing, each
     disputed action's assessment and the PDF reports' paths.
 
+    \b
     Example:
         forensics demo /tmp/forensics-demo
     """

@@ -22,6 +22,7 @@ def formats():
 def list_formats(as_json):
     """Show every format, in the order auto-detection tries them.
 
+    \b
     Example:
         forensics formats list
     """
@@ -49,6 +50,7 @@ def check(files, verbose):
     Each sample line is parsed and compared with its expected values; the
     command prints pass/fail per sample and exits with 1 if any fails.
 
+    \b
     Example:
         forensics formats check my-panel.toml
     """

@@ -54,6 +54,7 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, config_fi
     and .xz are read as streams.  A file already in the case (same SHA-256)
     adds nothing.  Exits non-zero when a file is truncated or damaged.
 
+    \b
     Example:
         forensics ingest dispute.duckdb panel-audit.jsonl access.log auth.log.1 --tz Europe/Berlin
     """
@@ -97,6 +98,7 @@ def sources(case_file, as_json):
     rejected + blank), first/last event time (ISO 8601 with offset) and the
     time-zone/year decisions.
 
+    \b
     Example:
         forensics sources dispute.duckdb
     """

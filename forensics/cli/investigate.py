@@ -7,7 +7,7 @@ import json
 
 import click
 
-from forensics.cli.options import ISO_WHEN, TIME_ZONE
+from forensics.cli.options import ISO_WHEN, TIME_ZONE, dispute_options
 
 
 def _open(path):
@@ -30,19 +30,13 @@ def _iso_frame(frame, tz=None):
 
 
 @click.command("investigate")
-@click.argument("case", type=click.Path(dir_okay=False))
-@click.option("--account", required=True, help="The customer account id.")
-@click.option("--action", help="One action (e.g. reinstall); default: every state-changing action in the period.")
-@click.option("--target", help="Only actions on this object (server id, domain).")
-@click.option("--since", type=ISO_WHEN, help="Start of the period: YYYY-MM-DD or ISO date-time.")
-@click.option("--until", type=ISO_WHEN, help="End of the period (a date includes that day).")
-@click.option("--claim", "claims", multiple=True, help="The customer's own sentence (en/de/cs/pl); repeatable.")
+@dispute_options
 @click.option("--tz", type=TIME_ZONE, help="IANA zone for local times and the customer's dates, e.g. Europe/Berlin.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (schema: investigation.schema.json).")
-@click.option("--config", type=click.Path(dir_okay=False, exists=True), help="TOML file overriding thresholds.")
 def investigate_cmd(case, account, action, target, since, until, claims, tz, as_json, config):
     """Attribute an account's disputed actions and reconcile the customer's claims.
 
+    \b
     Example:
         forensics investigate dispute.duckdb --account K-10023 --since 2026-03-01
         --claim "23.03. CentOS installiert" --tz Europe/Berlin
@@ -84,6 +78,7 @@ def _parse_params(pairs, query):
 def query_cmd(case, name, params, as_csv, as_json, list_queries):
     """Run one of the named SQL queries of queries/ on a case.
 
+    \b
     Example:
         forensics query dispute.duckdb login_failures --param account=K-10023
         --param ips=84.132.10.99 --param since=2026-03-15 --param until=2026-03-23
@@ -120,6 +115,7 @@ def query_cmd(case, name, params, as_csv, as_json, list_queries):
 def timeline_cmd(case, account, since, until, tz, as_csv):
     """The merged timeline of all sources (panel, web, sshd) for one account.
 
+    \b
     Example:
         forensics timeline dispute.duckdb --account K-10023 --since 2026-03-22 --until 2026-03-22
     """

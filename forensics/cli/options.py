@@ -64,3 +64,24 @@ class TimeZone(click.ParamType):
 ISO_WHEN = IsoWhen()
 ISO_DATE = IsoDate()
 TIME_ZONE = TimeZone()
+
+
+def dispute_options(func):
+    """What to investigate: the options `investigate` and `report` share.
+
+    One decorator, so the two commands select disputes the same way and
+    cannot drift apart (the sqlite-utils `output_options` idea).
+    """
+    options = [
+        click.argument("case", type=click.Path(dir_okay=False)),
+        click.option("--account", required=True, help="The customer account id."),
+        click.option("--action", help="One action (e.g. reinstall); default: every state-changing action in the period."),
+        click.option("--target", help="Only actions on this object (server id, domain)."),
+        click.option("--since", type=ISO_WHEN, help="Start of the period: YYYY-MM-DD or ISO date-time."),
+        click.option("--until", type=ISO_WHEN, help="End of the period (a date includes that day)."),
+        click.option("--claim", "claims", multiple=True, help="The customer's own sentence (en/de/cs/pl); repeatable."),
+        click.option("--config", type=click.Path(dir_okay=False, exists=True), help="TOML file overriding thresholds."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func

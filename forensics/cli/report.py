@@ -10,7 +10,7 @@ import shlex
 
 import click
 
-from forensics.cli.options import ISO_DATE, ISO_WHEN, TIME_ZONE
+from forensics.cli.options import ISO_DATE, TIME_ZONE, dispute_options
 
 LANGUAGES = ("en", "de", "cs", "pl")
 
@@ -34,13 +34,7 @@ def _command_line(case, out, options: list[tuple[str, object]]) -> str:
 
 
 @click.command("report")
-@click.argument("case", type=click.Path(dir_okay=False))
-@click.option("--account", required=True, help="The customer account id.")
-@click.option("--action", help="One action (e.g. reinstall); default: every state-changing action in the period.")
-@click.option("--target", help="Only actions on this object (server id, domain).")
-@click.option("--since", type=ISO_WHEN, help="Start of the period: YYYY-MM-DD or ISO date-time.")
-@click.option("--until", type=ISO_WHEN, help="End of the period (a date includes that day).")
-@click.option("--claim", "claims", multiple=True, help="The customer's own sentence (en/de/cs/pl); repeatable.")
+@dispute_options
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The PDF file to write.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Report language.")
 @click.option("--tz", type=TIME_ZONE, help="IANA zone for local times beside UTC, e.g. Europe/Berlin.")
@@ -49,7 +43,6 @@ def _command_line(case, out, options: list[tuple[str, object]]) -> str:
 @click.option("--reference", help="Case reference for the running header (default: the account).")
 @click.option("--date", "report_date", type=ISO_DATE, help="Report date YYYY-MM-DD (fixes the PDF's dates: same inputs + date = same bytes).")
 @click.option("--provider", help="The provider's name for the cover.")
-@click.option("--config", type=click.Path(dir_okay=False, exists=True), help="TOML file overriding thresholds.")
 def report_cmd(case, account, action, target, since, until, claims, out, lang, tz, redact, reference, report_date,
                provider, config):
     """Investigate an account and render the ISO-dated PDF/A evidence report.
@@ -57,6 +50,7 @@ def report_cmd(case, account, action, target, since, until, claims, out, lang, t
     Prints the PDF's SHA-256, its size and page count.  The findings, the
     cited events and a manifest of the inputs are embedded in the PDF.
 
+    \b
     Example:
         forensics report dispute.duckdb --account K-10023 --since 2024-03-01
         --claim "19.03. Rescue-System benutzt" --lang de --tz Europe/Berlin
