@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--out", help="write the figures as JSON to this file")
     parser.add_argument("--repeat", type=int, help="runs per figure (default: the scale's)")
+    parser.add_argument("--peer-repeat", type=int, help="runs of each peer (default: the scale's)")
     parser.add_argument("--work-dir", default=os.environ.get("FORENSICS_BENCH_DIR", "/tmp/forensics-bench"),
                         help="generated samples (cached) and case files (default %(default)s)")
     parser.add_argument("--seed", type=int, default=None, help="generator seed (default: fixed)")
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                     profile=args.profile,
                     only=set(args.only.split(",")) if args.only else None, case_path=args.case,
                     merge_from=json.loads(Path(args.merge).read_text()) if args.merge else None,
-                    out_path=args.out)
+                    out_path=args.out, peer_repeat=args.peer_repeat)
     data = runner.run()
     if args.out:
         Path(args.out).write_text(json.dumps(data, indent=1, default=str))

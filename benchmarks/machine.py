@@ -48,6 +48,19 @@ def tool_version(argv: list[str]) -> str | None:
     return text.splitlines()[0].strip() if text else "unknown"
 
 
+def source_version() -> dict:
+    """The commit measured, and whether the product's files differed from it."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=20).stdout.strip() or None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "forensics", "queries", "report_templates"],
+                               cwd=root, capture_output=True, text=True, timeout=20).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return {"commit": None, "uncommitted_files": None}
+    return {"commit": commit, "uncommitted_files": len(dirty)}
+
+
 def describe() -> dict:
     """Everything a reader needs to compare a run with another one."""
     versions = {}
@@ -68,6 +81,7 @@ def describe() -> dict:
         "python": platform.python_version(),
         "python_implementation": platform.python_implementation(),
         "libraries": versions,
+        "source": source_version(),
         "peers": {
             "goaccess": tool_version(["goaccess", "--version"]),
             "lnav": tool_version(["lnav", "-V"]),

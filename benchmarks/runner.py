@@ -41,11 +41,12 @@ class Runner:
     def __init__(self, scale: Scale, work_dir: Path, *, repeat: int | None = None, seed: int = inputs.SEED,
                  regenerate: bool = False, keep: bool = False, skip_peers: bool = False,
                  profile: bool = False, only: set[str] | None = None, case_path: str | None = None,
-                 merge_from: dict | None = None, out_path: str | None = None, log=None):
+                 merge_from: dict | None = None, out_path: str | None = None,
+                 peer_repeat: int | None = None, log=None):
         self.scale = scale
         self.work_dir = work_dir
         self.repeat = repeat or scale.repeat
-        self.peer_repeat = min(self.repeat, scale.peer_repeat) if repeat else scale.peer_repeat
+        self.peer_repeat = peer_repeat or (min(self.repeat, scale.peer_repeat) if repeat else scale.peer_repeat)
         self.seed = seed
         self.regenerate = regenerate
         self.keep = keep
@@ -55,20 +56,22 @@ class Runner:
         self.case_path = case_path
         self.out_path = out_path
         # Cheap figures (seconds each) always get at least three runs.
-        self.cheap_repeat = max(self.repeat, 3)
+        self.cheap_repeat = max(self.repeat, scale.cheap_repeat)
         self.log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         self.results: dict = {
             "scale": scale.name,
             "command": "python -m benchmarks " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
             "machine": machine.describe(),
             "parameters": {"repeat": self.repeat, "peer_repeat": self.peer_repeat, "seed": seed,
-                           "cheap_repeat": max(self.repeat, 3),
+                           "cheap_repeat": max(self.repeat, scale.cheap_repeat),
                            "scale": scale.__dict__},
             "missing": [],
             "errors": [],
         }
         self.results["invocations"] = [{"date_utc": self.results["machine"]["date_utc"],
-                                        "command": self.results["command"], "figures": sorted(self.only)}]
+                                        "command": self.results["command"], "figures": sorted(self.only),
+                                        "load_average_at_start": self.results["machine"]["load_average_1_5_15"],
+                                        "source": self.results["machine"]["source"]}]
         if merge_from:
             # Figures of an earlier invocation on the same sample that this
             # one does not measure again (e.g. ingest + peers first, then
@@ -77,7 +80,10 @@ class Runner:
                 if key in ("missing", "errors"):
                     self.results[key] = [m for m in value if _figure_group(m["figure"]) not in self.only]
                 elif key == "invocations":
-                    self.results[key] = value + self.results[key]
+                    earlier = [dict(inv) for inv in value]
+                    if earlier and "load_average_at_start" not in earlier[-1]:
+                        earlier[-1]["load_average_at_start"] = merge_from.get("machine", {}).get("load_average_1_5_15")
+                    self.results[key] = earlier + self.results[key]
                 elif key not in self.results or (key in FIGURE_KEYS and FIGURE_KEYS[key] not in self.only):
                     self.results[key] = value
 
@@ -144,6 +150,8 @@ class Runner:
                     stages.remove_case(case)
         self.results["total_seconds"] = time.perf_counter() - started
         self.results["load_average_at_end"] = list(os.getloadavg())
+        self.results["invocations"][-1]["load_average_at_end"] = self.results["load_average_at_end"]
+        self.results["invocations"][-1]["seconds"] = self.results["total_seconds"]
         return self.results
 
     def _describe_sample(self, sample) -> dict:

@@ -23,6 +23,7 @@ class Scale:
     events_per_account_month: int | None   # generator density (None: its natural ~40)
     repeat: int                     # runs per figure (median shown)
     peer_repeat: int                # GoAccess/lnav/DuckDB runs (slow peers at large scale)
+    cheap_repeat: int               # enrichment and report runs (seconds each)
     investigate_accounts: int       # random accounts timed for investigate latency
     enrich_user_agents: int         # dedicated enrichment input: distinct UAs ...
     enrich_ips: int                 # ... and distinct IPs
@@ -33,12 +34,12 @@ class Scale:
 SCALES = {
     # 15 months even at small: the sample's scripted disputes need the period.
     "small": Scale("small", accounts=20, months=15, events_per_account_month=None, repeat=1, peer_repeat=1,
-                   investigate_accounts=3, enrich_user_agents=500, enrich_ips=2_000,
+                   cheap_repeat=1, investigate_accounts=3, enrich_user_agents=500, enrich_ips=2_000,
                    timeout_s=120, targets_apply=False),
     "medium": Scale("medium", accounts=1_000, months=15, events_per_account_month=100, repeat=3,
-                    peer_repeat=3, investigate_accounts=20, enrich_user_agents=20_000,
+                    peer_repeat=3, cheap_repeat=3, investigate_accounts=20, enrich_user_agents=20_000,
                     enrich_ips=100_000, timeout_s=1_800, targets_apply=False),
     "large": Scale("large", accounts=10_000, months=15, events_per_account_month=190, repeat=3,
-                   peer_repeat=2, investigate_accounts=20, enrich_user_agents=20_000,
+                   peer_repeat=2, cheap_repeat=3, investigate_accounts=20, enrich_user_agents=20_000,
                    enrich_ips=100_000, timeout_s=3_600, targets_apply=True),
 }

@@ -90,6 +90,9 @@ def test_table_shows_targets_as_pass_or_fail():
     }
     by_figure = {r.figure.split(" (")[0]: r for r in results.rows(data)}
     assert by_figure["ingest combined access log"].status == "pass"
+    data["ingest"]["access_combined"]["lines_per_s"] = 120_000.0
+    slow = {r.figure.split(" (")[0]: r for r in results.rows(data)}["ingest combined access log"]
+    assert slow.status == "FAIL: speed (memory pass)"
     assert by_figure["enrich 20,000 UAs + 100,000 IPs"].status == "FAIL"
     assert by_figure["investigate one account"].status == "pass"
     assert by_figure["report render"].status == "missing"
