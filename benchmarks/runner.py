@@ -84,7 +84,10 @@ class Runner:
                     if earlier and "load_average_at_start" not in earlier[-1]:
                         earlier[-1]["load_average_at_start"] = merge_from.get("machine", {}).get("load_average_1_5_15")
                     self.results[key] = earlier + self.results[key]
-                elif key not in self.results or (key in FIGURE_KEYS and FIGURE_KEYS[key] not in self.only):
+                elif key in FIGURE_KEYS:
+                    if FIGURE_KEYS[key] not in self.only:  # measured again: the old value must not linger
+                        self.results[key] = value
+                elif key not in self.results:
                     self.results[key] = value
 
     # -- helpers -----------------------------------------------------------

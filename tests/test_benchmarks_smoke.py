@@ -99,3 +99,26 @@ def test_table_shows_targets_as_pass_or_fail():
     text = results.text_table(data)
     assert "missing: peer lnav: lnav not installed" in text
     assert "| ingest combined access log" in results.markdown_table(data)
+
+
+def test_merge_keeps_earlier_figures_not_measured_again(tmp_path):
+    from benchmarks.runner import Runner
+    from benchmarks.scales import SCALES
+
+    earlier = {
+        "ingest": {"access_combined": {"lines_per_s": 116_809.0}},
+        "peers": {"goaccess": {"lines_per_s": 93_142.0}},
+        "investigate": {"median": 9.9},
+        "missing": [{"figure": "peer lnav", "why": "lnav not installed (Debian package lnav)"},
+                    {"figure": "investigate", "why": "not built"}],
+        "invocations": [{"date_utc": "2026-11-22T03:27:00+00:00", "figures": ["enrich", "ingest", "peers"]}],
+        "machine": {"load_average_1_5_15": [0.2, 2.2, 3.8]},
+    }
+    runner = Runner(SCALES["small"], tmp_path, only={"investigate", "report"}, merge_from=earlier)
+    merged = runner.results
+    # Ingest and peers come from the earlier invocation; investigate is measured anew.
+    assert merged["ingest"] == earlier["ingest"] and merged["peers"] == earlier["peers"]
+    assert "investigate" not in merged
+    assert merged["missing"] == [earlier["missing"][0]]
+    assert [inv["figures"] for inv in merged["invocations"]] == [["enrich", "ingest", "peers"], ["investigate", "report"]]
+    assert merged["invocations"][0]["load_average_at_start"] == [0.2, 2.2, 3.8]
