@@ -95,3 +95,19 @@ def test_last_line_without_newline_and_blank_lines(tmp_path):
     path.write_bytes(b"one\n\n  \nfour")
     assert _all_lines(SourceReader(path)) == ["one", "", "  ", "four"]
     assert head_lines(path) == ["one", "", "  ", "four"]
+
+
+def test_blank_line_check_agrees_with_the_plain_definition():
+    """The fast blank-line check (anchored on newlines) must say exactly what
+    "some line is empty or white space only" says, on many small texts."""
+    import random
+    import re
+
+    from forensics.ingest.reader import has_blank_line
+
+    plain = re.compile(r"^[ \t\r\f\v]*$", re.M)
+    rng = random.Random(20260322)
+    pieces = ["a", " ", "\t", "\n", "\r", "\v", "\f", "x", "\n\n", "GET /"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert has_blank_line(text) == (plain.search(text) is not None), repr(text)

