@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -191,7 +192,12 @@ def ingest_files(
         # Rows carry their line numbers, so DuckDB may write them in any order:
         # that lets the insert run on all cores and keep less in memory.
         case_obj.con.execute("SET preserve_insertion_order = false")
-        case_obj.con.execute("SET enable_progress_bar = false")
+        try:  # our own progress bar speaks for the ingest; DuckDB's would interleave with it
+            case_obj.con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:
+            # Inside Jupyter without ipywidgets DuckDB refuses any change of
+            # this setting, and it draws no bar there anyway.
+            pass
         register_functions(case_obj.con)
         results = []
         for path, fmt in plans:
