@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import bisect
+import contextlib
 import ipaddress
 import json
 import os
@@ -668,13 +669,21 @@ def _at(t: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(t, UTC)
 
 
-def _founding_story(w: _Writer, acct: _Account) -> Dispute:
-    """The customer's "19.03. / 20.03. / 23.03." dispute (see module docstring)."""
-    saved_rng, w.rng = w.rng, random.Random(f"founding-story-{acct.account}")
+@contextlib.contextmanager
+def _own_rng(w: _Writer, name: str):
+    """A scripted story draws from its own seeded generator, so that changing
+    the normal traffic around it never changes the story's events."""
+    saved_rng, w.rng = w.rng, random.Random(name)
     try:
-        return _founding_story_events(w, acct)
+        yield
     finally:
         w.rng = saved_rng
+
+
+def _founding_story(w: _Writer, acct: _Account) -> Dispute:
+    """The customer's "19.03. / 20.03. / 23.03." dispute (see module docstring)."""
+    with _own_rng(w, f"founding-story-{acct.account}"):
+        return _founding_story_events(w, acct)
 
 
 def _founding_story_events(w: _Writer, acct: _Account) -> Dispute:
@@ -741,11 +750,8 @@ def _founding_story_events(w: _Writer, acct: _Account) -> Dispute:
 
 def _takeover_story(w: _Writer, acct: _Account) -> Dispute:
     """An account really taken over: reset from abroad, new browser, reinstall."""
-    saved_rng, w.rng = w.rng, random.Random(f"takeover-story-{acct.account}")
-    try:
+    with _own_rng(w, f"takeover-story-{acct.account}"):
         return _takeover_story_events(w, acct)
-    finally:
-        w.rng = saved_rng
 
 
 def _takeover_story_events(w: _Writer, acct: _Account) -> Dispute:
