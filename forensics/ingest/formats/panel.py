@@ -117,20 +117,14 @@ class PanelJsonLines:
         return bool(lines) and hits * 2 >= len(lines)
 
     def parse(self, lines: list[str], line_nos: list[int], ctx: IngestContext) -> ParsedBatch:
-        rows, rejects = [], []
-        for line_no, line in zip(line_nos, lines):
-            try:
+        def records():
+            for line_no, line in zip(line_nos, lines):
                 try:
-                    record = json.loads(line)
+                    yield line_no, json.loads(line)
                 except ValueError as exc:
-                    raise RecordError(f"not valid JSON: {exc}") from None
-                row = record_to_row(record)
-            except RecordError as exc:
-                rejects.append((line_no, str(exc)))
-                continue
-            row["line_no"] = line_no
-            rows.append(row)
-        return ParsedBatch(events=_frame(rows), rejects=rejects)
+                    yield line_no, RecordError(f"not valid JSON: {exc}")
+
+        return _batch(records())
 
 
 class PanelCsv:
@@ -152,38 +146,49 @@ class PanelCsv:
         return bool(lines) and self._header(lines[0]) is not None
 
     def parse(self, lines: list[str], line_nos: list[int], ctx: IngestContext) -> ParsedBatch:
-        # The header is on the file's first non-blank line; later chunks of the
-        # same file reuse it through the per-file context.
-        header = getattr(ctx, "panel_csv_header", None)
-        rows, rejects = [], []
-        for line_no, line in zip(line_nos, lines):
-            if header is None:
-                header = self._header(line)
+        def records():
+            # The header is on the file's first non-blank line; later chunks of
+            # the same file reuse it through the per-file context.
+            header = getattr(ctx, "panel_csv_header", None)
+            for line_no, line in zip(line_nos, lines):
                 if header is None:
-                    rejects.append((line_no, "expected the CSV header line (ts,account,event,...)"))
+                    header = self._header(line)
+                    if header is None:
+                        yield line_no, RecordError("expected the CSV header line (ts,account,event,...)")
+                        continue
+                    if ctx is not None:
+                        ctx.panel_csv_header = header
+                    yield line_no, RecordError("CSV header (column names, not an event)")
                     continue
-                if ctx is not None:
-                    ctx.panel_csv_header = header
-                rejects.append((line_no, "CSV header (column names, not an event)"))
-                continue
-            values = next(csv.reader([line]), [])
-            if len(values) != len(header):
-                rejects.append((line_no, f"{len(values)} fields, the header has {len(header)}"))
-                continue
-            record = {k: v for k, v in zip(header, values) if v != ""}
-            if isinstance(record.get("detail"), str) and record["detail"].lstrip().startswith("{"):
-                try:
-                    record["detail"] = json.loads(record["detail"])
-                except ValueError:
-                    pass  # a string that happens to start with "{": kept as text
-            try:
-                row = record_to_row(record)
-            except RecordError as exc:
-                rejects.append((line_no, str(exc)))
-                continue
-            row["line_no"] = line_no
-            rows.append(row)
-        return ParsedBatch(events=_frame(rows), rejects=rejects)
+                values = next(csv.reader([line]), [])
+                if len(values) != len(header):
+                    yield line_no, RecordError(f"{len(values)} fields, the header has {len(header)}")
+                    continue
+                record = {k: v for k, v in zip(header, values) if v != ""}
+                if isinstance(record.get("detail"), str) and record["detail"].lstrip().startswith("{"):
+                    try:
+                        record["detail"] = json.loads(record["detail"])
+                    except ValueError:
+                        pass  # a string that happens to start with "{": kept as text
+                yield line_no, record
+
+        return _batch(records())
+
+
+def _batch(records) -> ParsedBatch:
+    """(line_no, record or RecordError) pairs -> the events and the rejects."""
+    rows, rejects = [], []
+    for line_no, record in records:
+        try:
+            if isinstance(record, RecordError):
+                raise record
+            row = record_to_row(record)
+        except RecordError as exc:
+            rejects.append((line_no, str(exc)))
+            continue
+        row["line_no"] = line_no
+        rows.append(row)
+    return ParsedBatch(events=_frame(rows), rejects=rejects)
 
 
 FORMATS = [PanelJsonLines(), PanelCsv()]
