@@ -321,3 +321,17 @@ def test_progress_is_reported_per_chunk_and_cli_is_quiet_off_a_terminal(realdata
     result = _run("ingest", case_path.with_name("other.duckdb"), path)
     assert result.exit_code == 0
     assert "\r" not in result.output and "━" not in result.output   # no progress bar in a pipe
+
+
+def test_source_kind_follows_what_the_lines_are(tmp_path, realdata):
+    """A syslog file without any sshd line is recorded as syslog, not as an sshd
+    log: investigation coverage must not read its silence as "no SSH logins"."""
+    from forensics.case import Case
+    from forensics.ingest.engine import ingest_files
+
+    with Case.open(tmp_path / "case.duckdb") as case:
+        ingest_files(case, [str(realdata / "plaso/syslog/syslog_cron.log"),
+                            str(realdata / "fail2ban/logs/sshd")], year=2016)
+        kinds = dict(case.con.execute(
+            "SELECT regexp_extract(path, '[^/]+$'), source_kind FROM sources").fetchall())
+    assert kinds == {"syslog_cron.log": "syslog", "sshd": "ssh"}

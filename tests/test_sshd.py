@@ -336,8 +336,9 @@ def test_ingest_journald_json(realdata, case_path):
     con = duckdb.connect(str(case_path), read_only=True)
     try:
         assert con.execute("SELECT format, source_kind, events_parsed, tz_assumed FROM sources").fetchone() == (
-            "journald-json", "ssh", 2, False)
-        # the file counts as an sshd log; its python entries are syslog events
+            "journald-json", "syslog", 2, False)
+        # its entries are a python service's, not sshd's: the source is no sshd
+        # log, so coverage must not read its silence as "no SSH logins"
         assert con.execute("SELECT DISTINCT source_kind, event FROM events").fetchall() == [("syslog", "syslog")]
         ts, host = con.execute("SELECT epoch_us(ts), host FROM events WHERE line_no = 1").fetchone()
         assert ts == utc_us(dt.datetime(2018, 8, 21, 14, 4, 21, 221373, tzinfo=UTC))

@@ -582,7 +582,14 @@ class _FileLoader:
                    lines_read, events_parsed, lines_rejected, lines_blank, invalid_utf8_lines,
                    truncated, truncation_reason, first_ts, last_ts, ingested_at, tool_version,
                    assumptions)
-            SELECT $sid, $path, $abs, $size, $sha, $mtime::TIMESTAMPTZ, $format, $kind, $host,
+            SELECT $sid, $path, $abs, $size, $sha, $mtime::TIMESTAMPTZ, $format,
+                   -- What the lines turned out to be: a syslog file without one
+                   -- sshd line is no sshd log, so coverage must not count it as one.
+                   coalesce((SELECT any_value(source_kind) FROM events
+                             WHERE source_id = $sid AND source_kind = $kind),
+                            (SELECT mode(source_kind) FROM events WHERE source_id = $sid),
+                            $kind),
+                   $host,
                    $compression, $tz, $tz_decision, $tz_assumed, $year_decision,
                    $read, $parsed, $rejected, $blank, $invalid, $truncated, $reason,
                    (SELECT min(ts) FROM events WHERE source_id = $sid),
