@@ -335,3 +335,26 @@ def test_source_kind_follows_what_the_lines_are(tmp_path, realdata):
         kinds = dict(case.con.execute(
             "SELECT regexp_extract(path, '[^/]+$'), source_kind FROM sources").fetchall())
     assert kinds == {"syslog_cron.log": "syslog", "sshd": "ssh"}
+
+
+def test_one_stray_line_does_not_choose_a_format(tmp_path, realdata):
+    """Detection refuses a file whose best format recognises too few lines, and
+    names that format so `--format` can insist; with it, nothing is lost."""
+    from click.testing import CliRunner
+
+    from forensics.case import Case
+    from forensics.cli import main
+
+    access_line = (realdata / "access/elastic-examples/apache_logs").read_text().splitlines()[0]
+    log = tmp_path / "mixed.log"
+    log.write_text(access_line + "\n" + "".join(f"checkout step {i} ok\n" for i in range(19)))
+    case = tmp_path / "case.duckdb"
+    result = CliRunner().invoke(main, ["ingest", str(case), str(log)])
+    assert result.exit_code == 1
+    assert "only 1 of its first 20 non-blank lines look like combined" in result.output
+    assert "give --format combined" in result.output
+    result = CliRunner().invoke(main, ["ingest", str(case), str(log), "--format", "combined"])
+    assert result.exit_code == 0, result.output
+    with Case.open(case, read_only=True) as c:
+        assert c.con.execute("SELECT events_parsed, lines_rejected FROM sources").fetchall() == [(1, 19)]
+        assert c.con.execute("SELECT ip FROM events").fetchall() == [("83.149.9.216",)]

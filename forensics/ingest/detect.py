@@ -4,7 +4,9 @@ Each format is asked about each of the first non-blank lines (its `sniff` on
 one line at a time); the format that recognises the most lines wins, ties
 going to the earlier (more specific) format in `registry.all_formats()`.  A
 file no format recognises is refused, naming the formats tried and the
-first line, because guessing would put wrong facts into evidence.
+first line, because guessing would put wrong facts into evidence; so is a
+file whose best format recognises too small a share of the lines (one stray
+line among garbage), naming that format so that `--format` can insist.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ def _shorten(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def detect_format(path: str, head: list[str], formats: list[LogFormat], sample_lines: int) -> LogFormat:
+def detect_format(path: str, head: list[str], formats: list[LogFormat], sample_lines: int,
+                  min_share: float = 0.0) -> LogFormat:
     """The best format for a file whose first lines are `head`.
 
     Args:
@@ -25,9 +28,11 @@ def detect_format(path: str, head: list[str], formats: list[LogFormat], sample_l
         head: its first lines, decoded.
         formats: candidates in detection order.
         sample_lines: how many non-blank lines to look at.
+        min_share: the smallest share of those lines the winner must recognise.
 
     Raises:
-        UnknownFormatError: no format recognises any of the lines.
+        UnknownFormatError: no format recognises any of the lines, or the best
+            one recognises less than `min_share` of them.
     """
     sample = [line for line in head if line.strip()][:sample_lines]
     if not sample:
@@ -48,5 +53,11 @@ def detect_format(path: str, head: list[str], formats: list[LogFormat], sample_l
         raise UnknownFormatError(
             f"{path}: no known format matches its first lines (tried: {names}); "
             f"first line: {_shorten(sample[0])!r}. Give --format NAME or a .toml definition."
+        )
+    if best_score < min_share * len(sample):
+        raise UnknownFormatError(
+            f"{path}: only {best_score} of its first {len(sample)} non-blank lines look like "
+            f"{best.name} (at least {min_share:.0%} needed to choose a format on its own); "
+            f"first line: {_shorten(sample[0])!r}. If {best.name} is right, give --format {best.name}."
         )
     return best

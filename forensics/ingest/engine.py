@@ -181,7 +181,8 @@ def ingest_files(
         if not any(line.strip() for line in head) and SourceReader(path).compression:
             plans.append((path, None))  # damaged before its first line: recorded as unreadable
             continue
-        plans.append((path, detect_format(path, head, candidates, int(settings.get("detect_sample_lines", 20)))))
+        plans.append((path, detect_format(path, head, candidates, int(settings["detect_sample_lines"]),
+                                          float(settings["detect_min_share"]))))
 
     own_case = not isinstance(case, Case)
     case_obj = Case.open(case) if own_case else case
