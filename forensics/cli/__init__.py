@@ -15,6 +15,7 @@ import sys
 import click
 
 from forensics import __version__
+from forensics.cli.output import terminal_safe
 from forensics.errors import ForensicsError
 
 
@@ -25,7 +26,8 @@ class ForensicsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ForensicsError as exc:
-            err = click.ClickException(str(exc))
+            # Messages may quote log content (a file's first line): hostile.
+            err = click.ClickException(terminal_safe(str(exc)))
             err.exit_code = exc.exit_code
             raise err from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):

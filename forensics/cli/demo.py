@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from forensics.cli.output import echo
+
 
 @click.command()
 @click.argument("directory", default="forensics-demo", type=click.Path(file_okay=False))
@@ -29,18 +31,18 @@ def demo(directory, lang, seed):
     from forensics.timefmt import iso
 
     def show(step):
-        click.echo(f"{step.name:<12} {step.seconds:6.1f} s  {step.summary}")
+        echo(f"{step.name:<12} {step.seconds:6.1f} s  {step.summary}")
 
     result = run_demo(directory, seed=DEFAULT_SEED if seed is None else seed, lang=lang, on_step=show)
-    click.echo("")
+    echo("")
     for outcome in result.outcomes:
         d = outcome.dispute
-        click.echo(f"{d.account} ({d.user}): {d.action} of {d.target} at {iso(d.action_time)}")
+        echo(f"{d.account} ({d.user}): {d.action} of {d.target} at {iso(d.action_time)}")
         if outcome.finding is None:
-            click.echo("  no finding for the disputed action")
+            echo("  no finding for the disputed action")
         else:
-            click.echo(f"  assessment: {outcome.assessment}  (expected: {d.expected_assessment})")
-            click.echo(f"  reason: {outcome.finding.reason}")
+            echo(f"  assessment: {outcome.assessment}  (expected: {d.expected_assessment})")
+            echo(f"  reason: {outcome.finding.reason}")
         for claim in outcome.investigation.claims:
             detail = claim.classification
             for match in claim.matches[:1]:
@@ -50,11 +52,11 @@ def demo(directory, lang, seed):
                     detail += f" ({match.days_off} day(s); logged {iso(match.event.ts)})"
                 elif match.classification == "exact":
                     detail += f" (logged {iso(match.event.ts)})"
-            click.echo(f'  claim "{claim.text}": {detail}')
+            echo(f'  claim "{claim.text}": {detail}')
         if outcome.report_path:
-            click.echo(f"  report: {outcome.report_path}")
-            click.echo(f"  SHA-256: {outcome.report_sha256}")
-    click.echo(f"\ncase file: {result.case_path}  ({result.seconds:.1f} s in all)")
+            echo(f"  report: {outcome.report_path}")
+            echo(f"  SHA-256: {outcome.report_sha256}")
+    echo(f"\ncase file: {result.case_path}  ({result.seconds:.1f} s in all)")
 
 
 COMMANDS = [demo]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from forensics.cli.output import echo
+
 
 @click.command()
 @click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
@@ -38,20 +40,20 @@ def enrich(case_file, geoip_paths, config_file):
     config = load_config(config_file)
     with Case(case_file, create=False) as case:
         result = enrich_case(case, list(geoip_paths), config=config)
-    click.echo(f"enriched {case_file} (run {result.run_id})")
-    click.echo(f"  user agents: {result.new_user_agents} new")
-    click.echo(
+    echo(f"enriched {case_file} (run {result.run_id})")
+    echo(f"  user agents: {result.new_user_agents} new")
+    echo(
         f"  addresses:   {result.new_ips} new ({result.invalid_ips} not valid IP addresses, left unenriched), "
         f"{result.updated_ips} looked up again in newly added databases"
     )
     if result.databases:
-        click.echo("  GeoIP databases:")
+        echo("  GeoIP databases:")
         for db in result.databases:
-            click.echo(f"    [{db.db_id}] {db.label()}  {db.path}  sha256 {db.sha256}")
+            echo(f"    [{db.db_id}] {db.label()}  {db.path}  sha256 {db.sha256}")
     else:
-        click.echo("  GeoIP databases: none")
+        echo("  GeoIP databases: none")
     if result.note:
-        click.echo(f"  note: {result.note}")
+        echo(f"  note: {result.note}")
 
 
 COMMANDS = [enrich]

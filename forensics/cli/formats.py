@@ -6,6 +6,8 @@ import json
 
 import click
 
+from forensics.cli.output import echo
+
 
 @click.group("formats")
 def formats():
@@ -34,9 +36,9 @@ def list_formats(as_json):
         return
     width = max(len(info.name) for info in catalog)
     kind_width = max(len(info.kind) for info in catalog)
-    click.echo(f"{'name':<{width}}  {'kind':<{kind_width}}  {'source':<7}  description")
+    echo(f"{'name':<{width}}  {'kind':<{kind_width}}  {'source':<7}  description")
     for info in catalog:
-        click.echo(f"{info.name:<{width}}  {info.kind:<{kind_width}}  {info.source_kind:<7}  {info.description}")
+        echo(f"{info.name:<{width}}  {info.kind:<{kind_width}}  {info.source_kind:<7}  {info.description}")
 
 
 @formats.command("check")
@@ -71,17 +73,17 @@ def check(files, verbose):
     for fmt in definitions:
         results = check_definition(fmt)
         bad = [r for r in results if not r.passed]
-        click.echo(f"{fmt.name} ({fmt.path}): {len(results) - len(bad)}/{len(results)} samples pass")
+        echo(f"{fmt.name} ({fmt.path}): {len(results) - len(bad)}/{len(results)} samples pass")
         for result in results:
             total += 1
             if result.passed:
                 if verbose:
-                    click.echo(f"  pass  sample {result.index}: {result.line[:100]}")
+                    echo(f"  pass  sample {result.index}: {result.line[:100]}")
                 continue
             failed += 1
-            click.echo(f"  FAIL  sample {result.index}: {result.line[:100]}")
+            echo(f"  FAIL  sample {result.index}: {result.line[:100]}")
             for problem in result.problems:
-                click.echo(f"          {problem}")
+                echo(f"          {problem}")
     if failed:
         raise click.ClickException(f"{failed} of {total} samples failed")
 

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from forensics.cli.output import echo
+
 from forensics.cli.options import TIME_ZONE
 
 
@@ -73,14 +75,14 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, config_fi
         if bar is not None:
             bar.stop()
     for result in report.results:
-        click.echo(result.summary())
+        echo(result.summary())
         for note in result.assumptions:
-            click.echo(f"  assumption: {note}")
+            echo(f"  assumption: {note}")
     if report.enrichment_note:
-        click.echo(f"note: {report.enrichment_note}")
+        echo(f"note: {report.enrichment_note}")
     elif report.enrichment is not None:
         enriched = report.enrichment
-        click.echo(f"enriched: {enriched.new_user_agents} new user agents, {enriched.new_ips} new addresses")
+        echo(f"enriched: {enriched.new_user_agents} new user agents, {enriched.new_ips} new addresses")
     failures = report.failures()
     if failures:
         names = ", ".join(r.path for r in failures)
@@ -115,23 +117,23 @@ def sources(case_file, as_json):
             click.echo(json.dumps(record, default=str, ensure_ascii=False))
         return
     if rows.empty:
-        click.echo(f"{case_file}: no sources yet (use `forensics ingest`)")
+        echo(f"{case_file}: no sources yet (use `forensics ingest`)")
         return
     for row in rows.itertuples():
-        click.echo(f"#{row.source_id}  {row.path}")
-        click.echo(f"    format {row.format}, {row.size_bytes:,} bytes"
+        echo(f"#{row.source_id}  {row.path}")
+        echo(f"    format {row.format}, {row.size_bytes:,} bytes"
                    + (f" ({row.compression})" if isinstance(row.compression, str) else "")
                    + f", sha256 {row.sha256}")
-        click.echo(f"    lines {row.lines_read:,} = {row.events_parsed:,} events + "
+        echo(f"    lines {row.lines_read:,} = {row.events_parsed:,} events + "
                    f"{row.lines_rejected:,} rejected + {row.lines_blank:,} blank"
                    + (f"; {row.invalid_utf8_lines:,} invalid UTF-8" if row.invalid_utf8_lines else ""))
-        click.echo(f"    events {row.first_ts or '-'} .. {row.last_ts or '-'}; file modified {row.mtime}")
-        click.echo(f"    time: {row.tz_decision}")
+        echo(f"    events {row.first_ts or '-'} .. {row.last_ts or '-'}; file modified {row.mtime}")
+        echo(f"    time: {row.tz_decision}")
         if isinstance(row.year_decision, str):
-            click.echo(f"    year: {row.year_decision}")
+            echo(f"    year: {row.year_decision}")
         if row.truncated:
-            click.echo(f"    TRUNCATED: {row.truncation_reason}")
-        click.echo(f"    ingested {row.ingested_at} by forensics {row.tool_version}")
+            echo(f"    TRUNCATED: {row.truncation_reason}")
+        echo(f"    ingested {row.ingested_at} by forensics {row.tool_version}")
 
 
 def _is_na(value) -> bool:

@@ -7,6 +7,8 @@ import json
 
 import click
 
+from forensics.cli.output import echo
+
 from forensics.cli.options import ISO_WHEN, TIME_ZONE, dispute_options
 
 
@@ -50,7 +52,7 @@ def investigate_cmd(case, account, action, target, since, until, claims, tz, as_
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(result, tz), nl=False)
+        echo(render_text(result, tz), nl=False)
 
 
 def _parse_params(pairs, query):
@@ -87,9 +89,9 @@ def query_cmd(case, name, params, as_csv, as_json, list_queries):
 
     if list_queries:
         for q in all_queries().values():
-            click.echo(f"{q.name}: {q.description}")
+            echo(f"{q.name}: {q.description}")
             for p, d in q.params.items():
-                click.echo(f"    --param {p}=...  {d}")
+                echo(f"    --param {p}=...  {d}")
         return
     if not case or not name:
         raise click.UsageError("give CASE and NAME, or --list")
@@ -102,7 +104,7 @@ def query_cmd(case, name, params, as_csv, as_json, list_queries):
     elif as_json:
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=2, default_handler=str))
     else:
-        click.echo(frame.to_string(index=False) if not frame.empty else "(no rows: not observed)")
+        echo(frame.to_string(index=False) if not frame.empty else "(no rows: not observed)")
 
 
 @click.command("timeline")
@@ -128,14 +130,14 @@ def timeline_cmd(case, account, since, until, tz, as_csv):
         click.echo(frame.to_csv(index=False), nl=False)
         return
     if frame.empty:
-        click.echo("(no events)")
+        echo("(no events)")
         return
     for r in frame.to_dict("records"):
         what = r.get("event") or ""
         if r.get("source_kind") == "http":
             what = f"{r.get('method') or ''} {r.get('http_path') or ''} {r.get('status') or ''}".strip()
         result = f" {r['result']}" if r.get("result") else ""
-        click.echo(f"{r['ts']}  {r['source_kind']:5}  {what}{result}  user={r.get('user') or '-'} "
+        echo(f"{r['ts']}  {r['source_kind']:5}  {what}{result}  user={r.get('user') or '-'} "
                    f"ip={r.get('ip') or '-'}  [{r['path']}:{r['line_no']}]  ({r['attributed_by']})")
 
 

@@ -10,6 +10,8 @@ import shlex
 
 import click
 
+from forensics.cli.output import echo
+
 from forensics.cli.options import ISO_DATE, TIME_ZONE, dispute_options
 
 LANGUAGES = ("en", "de", "cs", "pl")
@@ -73,8 +75,8 @@ def report_cmd(case, account, action, target, since, until, claims, out, lang, t
         rendered = render_report(result, out, case=case, lang=lang, tz=tz, redact=redact, reference=reference,
                                  report_date=report_date, provider=provider, command_line=command_line,
                                  config=settings)
-    click.echo(f"{rendered.sha256}  {rendered.path}")
-    click.echo(f"{rendered.pages} pages, {rendered.size} bytes, rendered in {rendered.seconds:.1f} s", err=True)
+    echo(f"{rendered.sha256}  {rendered.path}")
+    echo(f"{rendered.pages} pages, {rendered.size} bytes, rendered in {rendered.seconds:.1f} s", err=True)
 
 
 COMMANDS = [report_cmd]
