@@ -115,11 +115,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     cfg = _config(config)
     tzinfo = zone(tz)
     since_t, until_t = _as_instant(since, tzinfo), _as_instant(until, tzinfo, end=True)
-    run = _Run(case, account, cfg)
-    events = run.q("account_events", {"account": account})
-    if events.empty:
-        raise ForensicsError(f"the case has no events for account {account!r}")
-    panel, panel_notes = _panel_events(events)
+    run, events, panel, panel_notes = _account_events(case, account, cfg)
     coverage = Coverage(case, cfg)
     run.queries.extend(q for q in COVERAGE_QUERIES if q not in run.queries)
     panel_span = coverage.period("panel")
@@ -199,6 +195,17 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         findings=findings, claims=claim_results, coverage=coverage.sources, geoip_databases=geoip,
         isp_data_available=isp_available, thresholds=cfg, queries_used=list(run.queries),
         sessions=in_scope, notes=notes)
+
+
+def _account_events(case, account: str, cfg: dict):
+    """The account's events, once: the run that logs the queries used, all its
+    events, its panel events (defaults applied) and the notes on them."""
+    run = _Run(case, account, cfg)
+    events = run.q("account_events", {"account": account})
+    if events.empty:
+        raise ForensicsError(f"the case has no events for account {account!r}")
+    panel, notes = _panel_events(events)
+    return run, events, panel, notes
 
 
 def _panel_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -357,11 +364,7 @@ def timeline(case, account: str, *, since=None, until=None, config=None) -> pd.D
     """
     cfg = _config(config)
     since_t, until_t = _as_instant(since, None), _as_instant(until, None, end=True)
-    run = _Run(case, account, cfg)
-    events = run.q("account_events", {"account": account})
-    if events.empty:
-        raise ForensicsError(f"the case has no events for account {account!r}")
-    panel, _ = _panel_events(events)
+    run, events, panel, _ = _account_events(case, account, cfg)
     lo = pd.Timestamp(since_t) if since_t else events["ts"].min() - pd.Timedelta(hours=1)
     hi = pd.Timestamp(until_t) if until_t else events["ts"].max() + pd.Timedelta(hours=1)
     sessions, _ = build_sessions(panel, cfg, None)
