@@ -763,19 +763,7 @@ def _takeover_story_events(w: _Writer, acct: _Account) -> Dispute:
     # The reset: forgot-password form, the mailed link, a new password.
     w._page(t, attacker_ip, "-", "/login", 7480, "-", attacker_ua, _COMMON_ASSETS)
     t += rng.randrange(3, 8)
-    w._page(t, attacker_ip, "-", "/password/forgot", 6120, PANEL_URL + "/login", attacker_ua)
-    t += rng.randrange(8, 15)
-    w.access(t, attacker_ip, "-", "POST", "/password/forgot", 302, 154, PANEL_URL + "/password/forgot", attacker_ua)
-    w.panel(t, acct.account, "password_reset_request", user=acct.user, ip=attacker_ip, ua=attacker_ua,
-            detail={"email": "sent to the account's address"})
-    t += rng.randrange(40, 90)
-    token = f"{rng.getrandbits(96):024x}"
-    w._page(t, attacker_ip, "-", f"/password/reset?token={token}", 6533, "-", attacker_ua)
-    t += rng.randrange(15, 30)
-    w.access(t, attacker_ip, "-", "POST", "/password/reset", 302, 154,
-             f"{PANEL_URL}/password/reset?token={token}", attacker_ua)
-    w.panel(t, acct.account, "password_reset", user=acct.user, ip=attacker_ip, ua=attacker_ua,
-            detail={"via": "e-mail link"})
+    t = _password_reset(w, t, acct, attacker_ip, attacker_ua, waits=((8, 15), (40, 90), (15, 30)))
     # Straight in, straight to the server, reinstall.
     attacker = _Account(**{**asdict(acct), "auth": "password"})
     t = w.web_session(t + rng.randrange(5, 12), attacker, attacker_ip, attacker_ua, pages=0, logout=False,
@@ -792,17 +780,7 @@ def _takeover_story_events(w: _Writer, acct: _Account) -> Dispute:
         w.panel(t, acct.account, "login", result="failure", user=acct.user, auth="password", ip=home_ip,
                 ua=holder_ua, detail={"reason": "wrong password"})
     t += rng.randrange(20, 40)
-    w._page(t, home_ip, "-", "/password/forgot", 6120, PANEL_URL + "/login", holder_ua)
-    t += rng.randrange(10, 20)
-    w.access(t, home_ip, "-", "POST", "/password/forgot", 302, 154, PANEL_URL + "/password/forgot", holder_ua)
-    w.panel(t, acct.account, "password_reset_request", user=acct.user, ip=home_ip, ua=holder_ua,
-            detail={"email": "sent to the account's address"})
-    t += rng.randrange(60, 180)
-    token = f"{rng.getrandbits(96):024x}"
-    w._page(t, home_ip, "-", f"/password/reset?token={token}", 6533, "-", holder_ua)
-    t += rng.randrange(20, 40)
-    w.access(t, home_ip, "-", "POST", "/password/reset", 302, 154, f"{PANEL_URL}/password/reset?token={token}", holder_ua)
-    w.panel(t, acct.account, "password_reset", user=acct.user, ip=home_ip, ua=holder_ua, detail={"via": "e-mail link"})
+    t = _password_reset(w, t, acct, home_ip, holder_ua, waits=((10, 20), (60, 180), (20, 40)))
     w.web_session(t + rng.randrange(5, 15), acct, home_ip, holder_ua, pages=3, logout=True, from_reset=True)
     return Dispute(
         account=acct.account,
@@ -825,6 +803,26 @@ def _takeover_story_events(w: _Writer, acct: _Account) -> Dispute:
                              dt.date(2026, 4, 2)),
         ),
     )
+
+
+def _password_reset(w: _Writer, t: int, acct: _Account, ip: str, ua: str,
+                    waits: tuple[tuple[int, int], ...]) -> int:
+    """The forgot-password form, the mailed link, a new password: the access
+    log's requests and the panel's two events.  `waits` are the seconds
+    (ranges) before the form is sent, the link is opened and the new password
+    is sent.  Returns the time of the reset."""
+    w._page(t, ip, "-", "/password/forgot", 6120, PANEL_URL + "/login", ua)
+    t += w.rng.randrange(*waits[0])
+    w.access(t, ip, "-", "POST", "/password/forgot", 302, 154, PANEL_URL + "/password/forgot", ua)
+    w.panel(t, acct.account, "password_reset_request", user=acct.user, ip=ip, ua=ua,
+            detail={"email": "sent to the account's address"})
+    t += w.rng.randrange(*waits[1])
+    token = f"{w.rng.getrandbits(96):024x}"
+    w._page(t, ip, "-", f"/password/reset?token={token}", 6533, "-", ua)
+    t += w.rng.randrange(*waits[2])
+    w.access(t, ip, "-", "POST", "/password/reset", 302, 154, f"{PANEL_URL}/password/reset?token={token}", ua)
+    w.panel(t, acct.account, "password_reset", user=acct.user, ip=ip, ua=ua, detail={"via": "e-mail link"})
+    return t
 
 
 def _action_time(w: _Writer, account: str, event: str, after: int) -> dt.datetime:
