@@ -6,6 +6,7 @@ place.  Each stage owns its tables:
 * ingest:       sources, events, rejects
 * enrich:       user_agents, ip_info, geoip_databases, enrich_runs
 * (case-wide):  case_meta (key/value: created_at, tool version, notes)
+* (views):      evidence_events, the shape every finding's evidence rows share
 
 Columns are documented in README.md ("The case file"); tests/test_docs.py
 checks that every column here is documented there.
@@ -89,6 +90,19 @@ DDL = [
         raw       VARCHAR,
         raw_bytes BLOB
     )
+    """,
+    # An event as evidence: its columns plus the file it came from, so that
+    # every finding can cite `path:line_no` with the raw text.  The named
+    # queries that return evidence rows select from it (DuckDB inlines a
+    # view, so their filters still reach the events table).
+    """
+    CREATE OR REPLACE VIEW evidence_events AS
+    SELECT e.event_id, e.source_id, s.path, e.line_no, e.ts, e.ts_raw, e.source_kind,
+           e.event, e.result, e.account, e.actor, e."user", e.auth, e.session, e.ip,
+           e.user_agent, e.method, e.path AS http_path, e.status, e.referrer, e.target,
+           e.host, CAST(e.detail AS VARCHAR) AS detail, e.raw
+    FROM events e
+    JOIN sources s USING (source_id)
     """,
     # Enrichment: one row per distinct value.
     """

@@ -5,12 +5,8 @@
 -- param hosts: LIST of the account's servers (panel targets) as sshd host names
 -- param since: TIMESTAMPTZ, start of the window (inclusive)
 -- param until: TIMESTAMPTZ, end of the window (exclusive)
-SELECT e.event_id, e.source_id, s.path, e.line_no, e.ts, e.ts_raw, e.source_kind,
-       e.event, e.result, e.account, e.actor, e."user", e.auth, e.session, e.ip,
-       e.user_agent, e.method, e.path AS http_path, e.status, e.referrer, e.target,
-       e.host, CAST(e.detail AS VARCHAR) AS detail, e.raw
-FROM events e
-JOIN sources s USING (source_id)
+SELECT *
+FROM evidence_events e
 WHERE e.source_kind = 'ssh'
   AND e.ts >= CAST($since AS TIMESTAMPTZ) AND e.ts < CAST($until AS TIMESTAMPTZ)
   AND (   e.ip IN (SELECT unnest(CAST($ips AS VARCHAR[])))
