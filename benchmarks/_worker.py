@@ -10,6 +10,7 @@ Usage::
     python -m benchmarks._worker enrich CASE [--geoip DB]...
     python -m benchmarks._worker investigate CASE --accounts N --seed S [--account ID]...
     python -m benchmarks._worker report CASE --account ID --out DIR --repeat N [--claim TEXT]...
+        [--user-agent-bytes N]
 """
 
 from __future__ import annotations
@@ -134,6 +135,35 @@ def investigate_accounts(args) -> dict:
             "case_events": total_events, "accounts": rows}
 
 
+def investigate_notices_accounts(args) -> dict:
+    """`investigate_notices` for the sample's notices dispute and random
+    accounts with a panel notification (every account gets invoices)."""
+    from forensics.investigate.notices import investigate_notices
+
+    case = _case(args.case)
+    try:
+        accounts = [row[0] for row in case.con.execute(
+            "SELECT DISTINCT account FROM events WHERE account IS NOT NULL AND event = 'notification_sent' "
+            "ORDER BY account").fetchall()]
+        if not accounts:
+            return {"error": "no account with a notification in the case"}
+        picked = random.Random(args.seed).sample(accounts, min(args.accounts, len(accounts)))
+        picked = list(dict.fromkeys([*args.account, *picked]))
+        _, warm = _timed(investigate_notices, case, picked[-1])
+        rows = []
+        for account in picked:
+            kwargs = {"since": args.since, "until": args.until} if account in args.account and args.since else {}
+            result, seconds = _timed(investigate_notices, case, account, **kwargs)
+            rows.append({"account": account, "seconds": seconds, "contacts": len(result.contacts),
+                         "claims": len(result.claims), **{k: str(v) for k, v in kwargs.items()}})
+        total_events = case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        case.close()
+    times = [r["seconds"] for r in rows]
+    return {"warmup_seconds": warm, "median": statistics.median(times), "worst": max(times),
+            "case_events": total_events, "accounts": rows}
+
+
 def _investigate_kwargs(investigate, args) -> dict:
     """The dispute's parameters, as far as `investigate` takes them."""
     import datetime as dt
@@ -160,6 +190,13 @@ def report(args) -> dict:
     try:
         kwargs = _investigate_kwargs(investigate, args)
         investigation, investigate_s = _timed(investigate, case, args.account, **kwargs)
+        long_ua = None
+        if args.user_agent_bytes:
+            from benchmarks.inputs import with_long_user_agent
+
+            investigation, long_ua = with_long_user_agent(investigation, args.user_agent_bytes)
+            if long_ua is None:
+                return {"missing": "no disputed session with a User-Agent to lengthen"}
         runs = []
         result = None
         for i in range(args.repeat):
@@ -179,7 +216,50 @@ def report(args) -> dict:
         case.close()
     return {"account": args.account, "investigate_kwargs": sorted(kwargs), "investigate_seconds": investigate_s,
             "runs": runs, "median": statistics.median(runs), "pdf_bytes": pdf.stat().st_size, "pages": pages,
-            "findings": len(investigation.findings), "claims": len(investigation.claims)}
+            "findings": len(investigation.findings), "claims": len(investigation.claims),
+            "user_agent_chars": len(long_ua) if long_ua else None}
+
+
+def outage(args) -> dict:
+    """An outage investigation over `days` of one-minute checks of one service
+    (one probe), with the VM's syslog, its shop's access log and a panel log;
+    the case is built once per work directory and kept."""
+    import datetime as dt
+
+    from forensics.case import Case
+    from forensics.demo.story_outage import Outage, OutageScenario, ingest, write_logs
+    from forensics.investigate.outage import investigate_outage
+
+    utc = dt.timezone.utc
+    start = dt.datetime(2025, 1, 1, tzinfo=utc)
+    end = start + dt.timedelta(days=args.days)
+    outages = [Outage(start + dt.timedelta(days=d, hours=3), start + dt.timedelta(days=d, hours=3 + h),
+                      cause=c, notice=n) for d, h, c, n in ((args.days // 5, 26, "hardware", "during"),
+                                                         (args.days // 2, 2, "maintenance", "in_advance"),
+                                                         (args.days * 4 // 5, 1, "customer_reboot", None))]
+    scenario = OutageScenario(monitoring="checks", check_minutes=1, probes=("fra1",), start=start, end=end,
+                              outages=outages, visits_per_hour=6.0, seed=f"bench-outage-{args.days}")
+    work = Path(args.work_dir) / f"outage-{args.days}d"
+    case_path = work / "case.duckdb"
+    ingest_s = None
+    if not case_path.exists():
+        logs = write_logs(work, scenario, panel=True)
+        with Case.open(case_path) as case:
+            _, ingest_s = _timed(ingest, case, logs, scenario)
+    case = _case(str(case_path), read_only=True)
+    try:
+        checks = case.con.execute("SELECT count(*) FROM events WHERE event = 'monitor_check'").fetchone()[0]
+        total = case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+        kwargs = dict(target=f"{scenario.service},{scenario.domain}", since=start.date().isoformat(),
+                      until=(end - dt.timedelta(days=1)).date().isoformat(),
+                      claims=["the server was down for three days"])
+        result, warm = _timed(investigate_outage, case, scenario.account, **kwargs)   # warm-up
+        runs = [_timed(investigate_outage, case, scenario.account, **kwargs)[1] for _ in range(args.repeat)]
+    finally:
+        case.close()
+    return {"days": args.days, "checks": checks, "case_events": total, "ingest_seconds": ingest_s,
+            "warmup_seconds": warm, "runs": runs, "median": statistics.median(runs), "worst": max(runs),
+            "windows": len(result.outage.windows), "sla_periods": len(result.outage.sla)}
 
 
 def _timed(fn, *args, **kwargs):
@@ -207,6 +287,13 @@ def main(argv: list[str]) -> int:
     p.add_argument("--account", action="append", default=[])
     p.add_argument("--window-days", type=int, default=14,
                    help="disputed period: N days up to the account's last state-changing action (0: everything)")
+    p = sub.add_parser("notices")
+    p.add_argument("case")
+    p.add_argument("--accounts", type=int, default=10)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--account", action="append", default=[], help="the notices dispute's account (timed too)")
+    p.add_argument("--since")
+    p.add_argument("--until")
     p = sub.add_parser("report")
     p.add_argument("case")
     p.add_argument("--account", required=True)
@@ -217,8 +304,15 @@ def main(argv: list[str]) -> int:
     p.add_argument("--target")
     p.add_argument("--since")
     p.add_argument("--until")
+    p.add_argument("--user-agent-bytes", type=int, default=0,
+                   help="lengthen the disputed session's User-Agent to this many characters (hostile input)")
+    p = sub.add_parser("outage")
+    p.add_argument("work_dir")
+    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    handler = {"ingest": ingest, "enrich": enrich, "investigate": investigate_accounts, "report": report}[args.stage]
+    handler = {"ingest": ingest, "enrich": enrich, "investigate": investigate_accounts,
+               "notices": investigate_notices_accounts, "report": report, "outage": outage}[args.stage]
     try:
         result = handler(args)
     except ImportError as exc:

@@ -48,10 +48,17 @@ class Sample:
 
     def logs(self) -> dict[str, str]:
         """Format label -> path, in the order they are ingested."""
-        return {"panel_jsonl": self.panel_log, "access_combined": self.access_log, "sshd_syslog": self.auth_log}
+        logs = {"panel_jsonl": self.panel_log, "access_combined": self.access_log, "sshd_syslog": self.auth_log}
+        for label, key in (("mail_postfix", "mail_log"), ("contacts_jsonl", "tickets")):
+            path = self.extra.get(key)   # samples of generators before the notices story have none
+            if path and os.path.exists(path):
+                logs[label] = str(path)
+        return logs
 
     def ingest_args(self, label: str) -> list[str]:
         """Extra `forensics ingest` options the generator's manifest asks for."""
+        if label == "mail_postfix":
+            return ["--tz", str(self.extra.get("mail_log_tz") or "UTC")]
         if label != "sshd_syslog":
             return []
         args = []
@@ -60,6 +67,11 @@ class Sample:
         if self.extra.get("auth_log_host"):
             args += ["--host", str(self.extra["auth_log_host"])]
         return args
+
+    def notice_dispute(self) -> dict | None:
+        """The scripted notices dispute (story_notices), if the sample has one."""
+        disputes = self.extra.get("notice_disputes") or []
+        return disputes[0] if disputes else None
 
     def dispute(self, expected_assessment: str = "account_holder") -> dict | None:
         """The scripted dispute with this expected answer (the founding story)."""
@@ -278,3 +290,49 @@ def write_enrichment_log(path: Path, user_agents: list[str], ips: list[str]) -> 
             fh.write(f'{ips[i % len(ips)]} - - [{stamp}] "GET /login HTTP/1.1" 200 512 '
                      f'"-" "{user_agents[i % len(user_agents)]}"\n')
     return lines
+
+
+# -- the hostile report input ----------------------------------------------------
+
+def with_long_user_agent(investigation, size: int):
+    """A copy of `investigation` whose first disputed session sent a `size`-character
+    User-Agent: the session's own User-Agent padded with browser-extension
+    tokens, replaced everywhere it appears (fields and raw log lines).
+
+    Returns (the copy, the long User-Agent), or (investigation, None) when no
+    disputed session has a User-Agent.  It measures the report's cost of one
+    hostile value (a 1 MB User-Agent in the issue) on an otherwise typical case.
+    """
+    import copy
+
+    session = next((f.session for f in investigation.findings if f.session is not None and f.session.user_agent),
+                   None)
+    if session is None:
+        return investigation, None
+    old = session.user_agent
+    padding = " ".join(f"Ext{i}/1.{i % 10}" for i in range(size // 8 + 1))
+    new = f"{old} {padding}"[:size]
+    inv = copy.deepcopy(investigation)
+    seen: set[int] = set()
+
+    def walk(obj):
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            if getattr(obj, "user_agent", None) == old:
+                obj.user_agent = new
+            raw = getattr(obj, "raw", None)
+            if isinstance(raw, str) and old in raw:
+                obj.raw = raw.replace(old, new)
+            for f in dataclasses.fields(obj):
+                walk(getattr(obj, f.name))
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                walk(item)
+        elif isinstance(obj, dict):
+            for item in obj.values():
+                walk(item)
+
+    walk(inv)
+    return inv, new

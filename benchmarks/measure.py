@@ -4,15 +4,43 @@ Each measured program runs in a child process so that its peak resident set
 size is its own: ``os.wait4`` returns the rusage of exactly that child
 (``ru_maxrss``, KiB on Linux), unlike ``RUSAGE_CHILDREN`` which keeps the
 maximum over every child ever waited for.
+
+A child forked straight from a large parent (pytest after the lake tests
+holds 400 MB) inherits the parent's resident pages at fork time, and Linux
+keeps that high-water mark across ``exec``: the child's ``ru_maxrss`` would
+be the parent's size.  So the program is started by a small launcher (a bare
+``python -S``, about 10 MB), which forks it and reports the rusage of its own
+child, whose high-water mark starts at the launcher's size.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import subprocess
 import time
+import sys
 from dataclasses import dataclass, field
+
+# argv: launcher, rusage-file, program...  Exits as the program did.
+_LAUNCHER = """\
+import os, signal, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as e:
+        sys.stderr.write("cannot run %s: %s\\n" % (sys.argv[2], e.strerror))
+    os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write("%d %r %r" % (ru.ru_maxrss, ru.ru_utime, ru.ru_stime))
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+os._exit(os.waitstatus_to_exitcode(status))
+"""
 
 
 @dataclass
@@ -43,32 +71,30 @@ def run_process(argv: list[str], *, timeout_s: float | None = None, env: dict | 
     """
     import tempfile
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rusage") as usage_file:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                env=env, cwd=cwd)
+        proc = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, usage_file.name, *argv],
+                                stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                env=env, cwd=cwd, start_new_session=True)
         timed_out = False
-        deadline = None if timeout_s is None else start + timeout_s
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if deadline is not None and time.perf_counter() > deadline:
-                proc.kill()
-                timed_out = True
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            timed_out = True
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        fields = usage_file.read().split()
+        maxrss_kib, user_s, sys_s = (int(fields[0]), float(fields[1]), float(fields[2])) if fields else (0, 0.0, 0.0)
         out.seek(0)
         err.seek(0)
         return ProcessRun(
             argv=list(argv),
             wall_s=wall,
-            peak_rss_bytes=usage.ru_maxrss * 1024,
-            user_s=usage.ru_utime,
-            sys_s=usage.ru_stime,
+            peak_rss_bytes=maxrss_kib * 1024,
+            user_s=user_s,
+            sys_s=sys_s,
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),

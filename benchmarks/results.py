@@ -14,11 +14,14 @@ ENRICH_SECONDS = 10.0              # 20,000 UAs + 100,000 IPs
 ENRICH_UAS, ENRICH_IPS = 20_000, 100_000
 INVESTIGATE_SECONDS = 1.0          # median, 20 M events
 REPORT_SECONDS = 3.0
+OUTAGE_SECONDS = 1.0               # a year of one-minute checks of one service (#16)
 
 FORMAT_LABELS = {
     "access_combined": "combined access log",
     "sshd_syslog": "sshd syslog",
     "panel_jsonl": "panel JSON Lines",
+    "mail_postfix": "Postfix mail log",
+    "contacts_jsonl": "contact export JSON Lines",
 }
 
 
@@ -91,7 +94,13 @@ def rows(results: dict) -> list[Row]:
         out.append(Row(f"enrich the generated case ({_n(enrich_case['distinct_user_agents'])} UAs + "
                        f"{_n(enrich_case['distinct_ips'])} IPs)", f"{enrich_case['seconds']:.2f} s"))
     out.append(_investigate_row(results))
+    if results.get("investigate_notices"):
+        out.append(_notices_row(results))
     out.append(_report_row(results))
+    long_ua = _report_long_user_agent_row(results)
+    if long_ua is not None:
+        out.append(long_ua)
+    out.append(_outage_row(results))
     size = results.get("case_size")
     if size:
         out.append(Row("case file vs input", f"{size['case_bytes'] / MIB:,.0f} MiB vs "
@@ -135,6 +144,37 @@ def _investigate_row(results) -> Row:
     return Row(name, measured, target, _check(fig["median"] < INVESTIGATE_SECONDS) if big else "")
 
 
+def _notices_row(results) -> Row:
+    fig = results["investigate_notices"]
+    target = f"median < {INVESTIGATE_SECONDS:.0f} s on 20 M events"
+    if fig.get("missing"):
+        return Row("investigate notices", "stage not built", target, "missing")
+    if fig.get("error") or fig.get("median") is None:
+        return Row("investigate notices", (fig.get("error") or "no result")[:80], target, "error")
+    runs = fig.get("accounts", [])
+    contacts = [a.get("contacts", 0) for a in runs]
+    name = f"investigate notices ({len(runs)} accounts, {_n(fig['case_events'])} events in case)"
+    measured = f"median {fig['median']:.3f} s, worst {fig['worst']:.3f} s"
+    if contacts:
+        measured += f" ({min(contacts)}–{max(contacts)} contact attempts)"
+    big = fig["case_events"] >= 15_000_000
+    return Row(name, measured, target, _check(fig["median"] < INVESTIGATE_SECONDS) if big else "")
+
+def _outage_row(results) -> Row:
+    fig = results.get("outage")
+    target = f"< {OUTAGE_SECONDS:.0f} s for a year of one-minute checks"
+    if not fig:
+        return Row("outage investigation", "not measured", target, "missing")
+    if fig.get("missing"):
+        return Row("outage investigation", "stage not built", target, "missing")
+    if fig.get("error") or fig.get("median") is None:
+        return Row("outage investigation", (fig.get("error") or "no result")[:80], target, "error")
+    name = f"outage investigation ({fig['days']} days, {_n(fig['checks'])} one-minute checks, one service)"
+    measured = (f"median {fig['median']:.3f} s, worst {fig['worst']:.3f} s ({fig['windows']} outages, "
+                f"{fig['sla_periods']} SLA periods)")
+    return Row(name, measured, target, _check(fig["median"] < OUTAGE_SECONDS) if fig["days"] >= 365 else "")
+
+
 def _report_row(results) -> Row:
     fig = results.get("report")
     target = f"< {REPORT_SECONDS:.0f} s"
@@ -147,6 +187,24 @@ def _report_row(results) -> Row:
     name = f"report render ({fig['findings']} disputed actions, {fig.get('pages') or '?'} pages)"
     return Row(name, f"median {fig['median']:.2f} s, {fig['pdf_bytes'] / 1024:,.0f} KiB PDF", target,
                _check(fig["median"] < REPORT_SECONDS))
+
+
+def _report_long_user_agent_row(results) -> Row | None:
+    """The report with a 1 MB User-Agent: as many pages as the typical one
+    (+1 for the notes), its time reported beside the typical one's."""
+    fig, typical = results.get("report_long_user_agent"), results.get("report") or {}
+    if not fig:
+        return None
+    chars = fig.get("user_agent_chars")
+    name = f"report render, {chars / MIB:,.0f} MiB User-Agent" if chars else "report render, long User-Agent"
+    target = "pages ≤ typical + 1"
+    if fig.get("missing") or fig.get("error") or fig.get("median") is None:
+        return Row(name, (fig.get("missing") or fig.get("error") or "no result")[:80], target,
+                   "missing" if fig.get("missing") else "error")
+    measured = f"median {fig['median']:.2f} s, {fig.get('pages') or '?'} pages, {fig['pdf_bytes'] / 1024:,.0f} KiB PDF"
+    if not typical.get("pages") or not fig.get("pages"):
+        return Row(name, measured, target, "")
+    return Row(name, measured, target, _check(fig["pages"] <= typical["pages"] + 1))
 
 
 def text_table(results: dict) -> str:

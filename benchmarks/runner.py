@@ -15,9 +15,11 @@ from benchmarks.scales import Scale
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 
 # Figure groups a run can be limited to (--only), and the JSON keys they fill.
-FIGURES = ("ingest", "peers", "enrich", "investigate", "report")
+FIGURES = ("ingest", "peers", "enrich", "investigate", "report", "outage")
 FIGURE_KEYS = {"ingest": "ingest", "peers": "peers", "enrich_case": "enrich", "enrich_target": "enrich",
-               "investigate": "investigate", "report": "report", "case_size": "ingest", "profiles": "profile"}
+               "investigate": "investigate", "report": "report", "report_long_user_agent": "report",
+               "case_size": "ingest", "profiles": "profile", "outage": "outage"}
+LONG_USER_AGENT_BYTES = 1024 * 1024   # the issue's hostile value
 
 
 def _figure_group(figure: str) -> str:
@@ -119,6 +121,10 @@ class Runner:
         except Exception as exc:  # the generator failed: a defect to report
             self.error("sample", f"generate_sample failed: {type(exc).__name__}: {exc}")
             sample = None
+        self.sample = sample
+        if "outage" in self.only:   # its own input: one service's checks, not the sample
+            self.measure_outage()
+            self.checkpoint()
         if sample is not None:
             self.results["sample"] = self._describe_sample(sample)
             case = self.case_path
@@ -335,6 +341,41 @@ class Runner:
         else:
             self.log(f"  median {res.data['median']:.3f} s, worst {res.data['worst']:.3f} s "
                      f"on {res.data['case_events']:,} events")
+        self.measure_notices(case)
+
+    def measure_notices(self, case: str) -> None:
+        """The notices investigation: the sample's notices dispute and random
+        accounts with notifications (needs the mail log and ticket export)."""
+        sample = getattr(self, "sample", None)
+        dispute = sample.notice_dispute() if sample is not None else None
+        args = [case, "--accounts", str(self.scale.investigate_accounts), "--seed", str(self.seed)]
+        if dispute:
+            args += ["--account", str(dispute["account"]), "--since", str(dispute["since"]),
+                     "--until", str(dispute["until"])]
+        self.log("investigate notices ...")
+        res = stages.run_worker("notices", args, self.scale.timeout_s)
+        self.results["investigate_notices"] = {**res.data, "error": res.error, "missing": res.missing,
+                                               "process": _process_dict(res.process) if res.process else None}
+        if res.missing:
+            self.missing("investigate notices", res.missing)
+        elif res.error:
+            self.error("investigate notices", res.error)
+        else:
+            self.log(f"  median {res.data['median']:.3f} s, worst {res.data['worst']:.3f} s")
+
+    def measure_outage(self) -> None:
+        days = self.scale.outage_days
+        self.log(f"outage investigation over {days} days of one-minute checks ...")
+        res = stages.run_worker("outage", [str(self.work_dir), "--days", str(days),
+                                           "--repeat", str(self.scale.cheap_repeat)], self.scale.timeout_s)
+        self.results["outage"] = {**res.data, "error": res.error, "missing": res.missing,
+                                  "process": _process_dict(res.process) if res.process else None}
+        if res.missing:
+            self.missing("outage", res.missing)
+        elif res.error:
+            self.error("outage", res.error)
+        else:
+            self.log(f"  median {res.data['median']:.3f} s over {res.data['checks']:,} checks")
 
     def _report_args(self, sample, case: str) -> list[str] | None:
         """A typical report: the sample's founding dispute (one account, a year
@@ -375,6 +416,25 @@ class Runner:
             self.missing("report", res.missing)
         elif res.error:
             self.error("report", res.error)
+        else:
+            self.log(f"  median {res.data['median']:.2f} s, {res.data.get('pages')} pages")
+        self.measure_report_long_user_agent(case, args)
+
+    def measure_report_long_user_agent(self, case: str, args: list[str]) -> None:
+        """The same report, its disputed session's User-Agent 1 MB long (hostile
+        input): the report must stay as long as the typical one, its time linear."""
+        size = LONG_USER_AGENT_BYTES
+        self.log(f"report with a {size:,}-character User-Agent x{self.cheap_repeat} ...")
+        args = [*args[: args.index("--out")], "--out", str(self.work_dir / "reports-long-ua"),
+                "--repeat", str(self.cheap_repeat), "--user-agent-bytes", str(size)]
+        res = stages.run_worker("report", args, self.scale.timeout_s)
+        self.results["report_long_user_agent"] = {
+            **res.data, "error": res.error, "missing": res.missing,
+            "process": _process_dict(res.process) if res.process else None}
+        if res.missing:
+            self.missing("report_long_user_agent", res.missing)
+        elif res.error:
+            self.error("report_long_user_agent", res.error)
         else:
             self.log(f"  median {res.data['median']:.2f} s, {res.data.get('pages')} pages")
 

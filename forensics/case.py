@@ -169,6 +169,33 @@ class Case:
         return investigate(self, account, action=action, target=target, since=since, until=until,
                            claims=tuple(claims or ()), tz=tz, **options)
 
+    def investigate_notices(self, account: str, *, since=None, until=None, claims=(), tz: str | None = None,
+                            **options):
+        """Was the customer told, and answered? (`forensics.investigate.notices.investigate_notices`).
+
+        Returns:
+            A `NoticesInvestigation`: contact attempts with their delivery,
+            provider actions, the customer's waits, claims, coverage.
+        """
+        from forensics.investigate.notices import investigate_notices
+
+        return investigate_notices(self, account, since=since, until=until, claims=tuple(claims or ()), tz=tz,
+                                   **options)
+
+    def investigate_outage(self, account: str | None, *, target: str, since=None, until=None, claims=(),
+                           tz: str | None = None, **options):
+        """Investigate a claimed outage of a service (`forensics.investigate.outage.investigate_outage`).
+
+        Returns:
+            An `OutageInvestigation` (forensics/investigate/outage/model.py):
+            down windows with corroboration, causes and announcements,
+            availability per SLA period, claim reconciliation, coverage.
+        """
+        from forensics.investigate.outage import investigate_outage
+
+        return investigate_outage(self, account, target=target, since=since, until=until,
+                                  claims=tuple(claims or ()), tz=tz, **options)
+
     def report(self, investigation, out_path: str | Path, **options):
         """Render an investigation as the PDF evidence report (`forensics.report.render_report`).
 
@@ -188,14 +215,14 @@ class Case:
         """The account's panel sessions, one row each, with network and browser facts.
 
         Built by the investigation's own session rules
-        (`forensics.investigate.sessions.build_sessions`, thresholds in
+        (`forensics.investigate.action.sessions.build_sessions`, thresholds in
         `[sessions]`), without assessing any action.  `since`/`until` keep the
         sessions that overlap the period.
         """
         from forensics.config import load_config
         from forensics.investigate.coverage import Coverage
         from forensics.investigate.evidence import Facts
-        from forensics.investigate.sessions import build_sessions
+        from forensics.investigate.action.sessions import build_sessions
         from forensics.timefmt import as_utc
 
         config = load_config()

@@ -1,7 +1,9 @@
 """Settings: packaged defaults (`thresholds.toml`) merged with a user file.
 
 Order (later wins): packaged defaults → the file named by FORENSICS_CONFIG →
-the file given with `--config`.  `load_config()` returns a plain dict so the
+the file given with `--config`.  Every value must have the type of its
+default (a number where a number is expected), else the file is refused with
+a sentence naming the key, the file and the expected type.  `load_config()` returns a plain dict so the
 report can print the rules in force.
 """
 
@@ -23,14 +25,46 @@ def _defaults() -> dict:
         return tomllib.load(fh)
 
 
-def _merge(base: dict, override: dict, where: str) -> dict:
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string",
+               list: "a list", dict: "a table"}
+
+
+def _type_name(value) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _fits(default, value) -> bool:
+    """Whether `value` has the type of the packaged `default` (an integer
+    where a number is expected fits; a boolean is no number)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, list):
+        return isinstance(value, list) and (not default or all(_fits(default[0], item) for item in value))
+    return isinstance(value, type(default))
+
+
+def _expected(default) -> str:
+    if isinstance(default, list) and default:
+        return f"a list of {_type_name(default[0]).removeprefix('an ').removeprefix('a ')}s"
+    return _type_name(default)
+
+
+def _merge(base: dict, override: dict, where: str, section: str = "") -> dict:
     for key, value in override.items():
+        name = f"[{section}] {key}" if section else key
         if key not in base:
-            raise ForensicsError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(base))})")
+            in_section = f" [{section}]" if section else ""
+            raise ForensicsError(f"{where}{in_section}: unknown setting {key!r} (known: {', '.join(sorted(base))})")
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
-                raise ForensicsError(f"{where}: {key!r} must be a table")
-            _merge(base[key], value, f"{where} [{key}]")
+                raise ForensicsError(f"{where}: {key!r} must be a table ([{key}])")
+            _merge(base[key], value, where, f"{section}.{key}" if section else key)
+        elif not _fits(base[key], value):
+            raise ForensicsError(
+                f"{where}: {name} must be {_expected(base[key])} like its default {base[key]!r} "
+                f"(forensics/thresholds.toml), not {_type_name(value)} {value!r}")
         else:
             base[key] = value
     return base

@@ -1,4 +1,5 @@
-"""Named SQL queries: one file per query in `queries/`, metadata in its header.
+"""Named SQL queries: one file per query in `queries/` (shared) or
+`queries/<kind>/` (one dispute kind's), metadata in its header.
 
 A query file starts with a header of `--` comment lines::
 
@@ -67,8 +68,14 @@ def parse_query_file(path: Path) -> NamedQuery:
 
 @lru_cache(maxsize=None)
 def all_queries() -> dict[str, NamedQuery]:
-    """Every packaged query, by name."""
-    return {p.stem: parse_query_file(p) for p in sorted(queries_dir().glob("*.sql"))}
+    """Every packaged query, by name: the shared ones in `queries/`, each
+    dispute kind's in `queries/<kind>/` (names are unique across kinds)."""
+    out: dict[str, NamedQuery] = {}
+    for p in sorted(queries_dir().rglob("*.sql")):
+        if p.stem in out:
+            raise ForensicsError(f"{p}: a query named {p.stem!r} exists already ({out[p.stem].path})")
+        out[p.stem] = parse_query_file(p)
+    return out
 
 
 def get_query(name: str) -> NamedQuery:

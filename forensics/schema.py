@@ -3,7 +3,7 @@
 Every table is created here, so a reader finds the whole data model in one
 place.  Each stage owns its tables:
 
-* ingest:       sources, events, rejects
+* ingest:       sources, events, rejects, account_maps, account_map_entries
 * enrich:       user_agents, ip_info, geoip_databases, enrich_runs
 * (case-wide):  case_meta (key/value: created_at, tool version, notes)
 * (views):      evidence_events, the shape every finding's evidence rows share
@@ -89,6 +89,29 @@ DDL = [
         reason    VARCHAR NOT NULL,
         raw       VARCHAR,
         raw_bytes BLOB
+    )
+    """,
+    # Account maps (`forensics ingest --accounts`): kept like sources, each
+    # entry with its line, so that every account they set can be cited.
+    """
+    CREATE TABLE IF NOT EXISTS account_maps (
+        map_id       INTEGER PRIMARY KEY,
+        path         VARCHAR NOT NULL,
+        abs_path     VARCHAR,
+        size_bytes   BIGINT,
+        sha256       VARCHAR NOT NULL,
+        entries      BIGINT,
+        loaded_at    TIMESTAMPTZ,
+        tool_version VARCHAR
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS account_map_entries (
+        map_id  INTEGER NOT NULL,
+        line_no BIGINT NOT NULL,
+        field   VARCHAR NOT NULL,              -- account | user | target
+        value   VARCHAR NOT NULL,
+        account VARCHAR NOT NULL
     )
     """,
     # An event as evidence: its columns plus the file it came from, so that

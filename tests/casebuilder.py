@@ -125,8 +125,9 @@ class CaseBuilder:
             user_agent=user_agent, detail=detail))
 
     def ssh(self, when: str, event: str, *, ip: str, user: str, result=None, auth=None,
-            port=50000, file=None, pid=4242) -> int:
-        """One sshd line in RFC 3339 syslog (Debian 12+ rsyslog)."""
+            port=50000, file=None, pid=4242, repeated: int | None = None) -> int:
+        """One sshd line in RFC 3339 syslog (Debian 12+ rsyslog); `repeated`: rsyslog's
+        "message repeated N times: [ ... ]" (ingest records N as `detail.repeat_count`)."""
         t = ts(when)
         local = dt.datetime.fromisoformat(when)
         stamp = local.isoformat(timespec="microseconds")
@@ -139,10 +140,14 @@ class CaseBuilder:
             result = "failure"
         else:
             msg = f"Disconnected from user {user} {ip} port {port}"
+        detail = None
+        if repeated:
+            msg, detail = f"message repeated {repeated} times: [ {msg}]", {"repeat_count": repeated}
         raw = f"{stamp} {self.host} sshd[{pid}]: {msg}"
         return self._add(self._source("ssh", file), raw, dict(
             ts=t, ts_raw=stamp, source_kind="ssh", event=event, result=result, user=user,
-            auth=auth, ip=ip, port=port, host=self.host))
+            auth=auth, ip=ip, port=port, host=self.host,
+            detail=json.dumps(detail) if detail is not None else None))
 
     # -- enrichment ---------------------------------------------------------
     def ip(self, address: str, *, asn=None, as_org=None, network=None, isp=None, country=None,

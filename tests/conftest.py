@@ -1,4 +1,13 @@
-"""Shared fixtures.  Tests read the real sample logs in ../shared/realdata."""
+"""Shared fixtures.
+
+Tests read real public logs.  The openly licensed ones the tests need are
+vendored in `tests/data/<source>/` (each directory's SOURCE.md names the
+repository, path, commit and licence of every file), laid out as in the
+project's shared sample set `../shared/realdata/`: fixture `realdata`.  Files
+without an open licence (vendor documentation, pastebin posts, issue text)
+are not redistributed: tests of them take `shared_realdata`, which is
+`../shared/realdata` where it exists and otherwise skips the test, saying why.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +22,15 @@ TESTDATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="session")
 def realdata() -> Path:
+    """The vendored real samples (`tests/data`, same layout as ../shared/realdata)."""
+    return TESTDATA
+
+
+@pytest.fixture(scope="session")
+def shared_realdata() -> Path:
+    """../shared/realdata, for samples without an open licence; skips the test where it is absent."""
     if not REALDATA.is_dir():
-        pytest.fail(f"real sample data not found at {REALDATA} (shared/ must sit beside the project)")
+        pytest.skip(f"needs samples without an open licence, which are not vendored: {REALDATA} is absent")
     return REALDATA
 
 

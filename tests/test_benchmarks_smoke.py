@@ -55,14 +55,14 @@ def test_goaccess_counts_the_elastic_apache_log(realdata):
     assert result.error is None and result.lines_counted == 10_000
 
 
-def test_enrichment_input_uses_real_user_agents_and_geoip_networks(realdata, tmp_path):
-    real = inputs.real_user_agents(realdata)
+def test_enrichment_input_uses_real_user_agents_and_geoip_networks(shared_realdata, tmp_path):
+    real = inputs.real_user_agents(shared_realdata)
     # uap-core's corpus, quotes/backslashes left out: ~17,800 distinct strings.
     assert len(real) > 17_000
     assert "atc/1.0 watchOS/5.1.3 model/Watch3,4 hwp/t8004 build/16S535 (6; dt:156)" in real
     uas = inputs.top_up_user_agents(real, ["Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"], 20_000)
     assert len(uas) == len(set(uas)) == 20_000
-    networks = inputs.geoip_networks(str(realdata / "maxmind" / "test-data" / "GeoLite2-ASN-Test.mmdb"))
+    networks = inputs.geoip_networks(str(shared_realdata / "maxmind" / "test-data" / "GeoLite2-ASN-Test.mmdb"))
     ips = inputs.distinct_ips(networks, 5_000)
     assert len(set(ips)) == 5_000
     assert "1.128.0.1" in ips          # AS1221 Telstra in GeoLite2-ASN-Test
@@ -122,3 +122,40 @@ def test_merge_keeps_earlier_figures_not_measured_again(tmp_path):
     assert merged["missing"] == [earlier["missing"][0]]
     assert [inv["figures"] for inv in merged["invocations"]] == [["enrich", "ingest", "peers"], ["investigate", "report"]]
     assert merged["invocations"][0]["load_average_at_start"] == [0.2, 2.2, 3.8]
+
+
+def test_long_user_agent_input_replaces_the_session_browser_everywhere():
+    import dataclasses
+
+    import report_fixtures as fx
+
+    inv = fx.build_investigation()
+    old = next(f.session for f in inv.findings if f.session is not None and f.session.user_agent).user_agent
+    long_inv, ua = inputs.with_long_user_agent(inv, 1024 * 1024)
+    assert len(ua) == 1024 * 1024 and ua.startswith(old + " Ext0/1.0 Ext1/1.1")
+    texts = []
+
+    def walk(obj):
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            texts.extend(v for v in (getattr(obj, "user_agent", None), getattr(obj, "raw", None)) if v)
+            for f in dataclasses.fields(obj):
+                walk(getattr(obj, f.name))
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                walk(item)
+
+    walk(long_inv)
+    assert any(ua in t for t in texts)
+    assert not any(old in t and ua not in t for t in texts)     # no place kept the short one
+    assert inv.findings[0].session.user_agent == old or inv.findings[0].session is None   # the original untouched
+
+
+def test_table_checks_the_long_user_agent_report_against_the_typical_pages():
+    typical = {"median": 2.0, "pages": 15, "pdf_bytes": 120_000, "findings": 1}
+    long_ua = {"median": 6.0, "pages": 16, "pdf_bytes": 540_000, "findings": 1, "user_agent_chars": 1024 * 1024}
+    row = next(r for r in results.rows({"report": typical, "report_long_user_agent": long_ua})
+               if "User-Agent" in r.figure)
+    assert (row.figure, row.status) == ("report render, 1 MiB User-Agent", "pass")
+    row = next(r for r in results.rows({"report": typical, "report_long_user_agent": {**long_ua, "pages": 60}})
+               if "User-Agent" in r.figure)
+    assert row.status == "FAIL"

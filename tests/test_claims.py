@@ -132,3 +132,58 @@ def test_local_zone_decides_the_calendar_day(tmp_path):
         assert investigate(case, cb.HOLDER, claims=["23.03. neu gestartet"]).claims[0].classification == "off_by_days"
     assert utc.classification == "off_by_days"      # 22 March in UTC
     assert berlin.classification == "exact"         # 23 March 00:30 in Berlin
+
+
+FOUNDING_SENTENCE = "am 19.03. Rettungssystem unbefugt benutzt, am 2o. Suse neuinstalliert, am 23 Cent OS installiert"
+
+
+def test_the_founding_sentence_in_full_typos_included(story):
+    """One sentence, three actions: split per action; "2o." is 20 (a letter o for the zero);
+    "am 23" takes the month of the date before it; "Cent OS" is CentOS."""
+    rescue, suse, centos = reconcile_claims(story, cb.HOLDER, [FOUNDING_SENTENCE])
+    assert [c.text for c in (rescue, suse, centos)] == [
+        "am 19.03. Rettungssystem unbefugt benutzt", "am 2o. Suse neuinstalliert", "am 23 Cent OS installiert"]
+    assert {c.sentence for c in (rescue, suse, centos)} == {FOUNDING_SENTENCE}
+    assert (rescue.action, rescue.classification, rescue.matches[0].year) == ("rescue_enable", "different_year", 2025)
+    assert (suse.action, suse.classification, suse.details) == ("reinstall", "different_year", ["suse"])
+    assert suse.dates == [dt.date(2026, 3, 20)] and suse.matches[0].event.ts.date() == dt.date(2025, 3, 20)
+    assert "takes the month of the date before it" in suse.explanation
+    assert (centos.classification, centos.details, centos.dates) == ("off_by_days", ["centos"], [dt.date(2026, 3, 23)])
+    [m] = centos.matches
+    assert (m.event.ts.date(), m.signed_days) == (dt.date(2026, 3, 22), -1)
+    assert "1 day earlier" in centos.explanation and "1 days" not in centos.explanation
+
+
+def test_one_action_with_two_dates_stays_one_claim(story):
+    [c] = reconcile_claims(story, cb.HOLDER, ["Rettungssystem am 19.03. und am 20.03. benutzt"])
+    assert c.dates == [dt.date(2026, 3, 19), dt.date(2026, 3, 20)] and c.sentence is None
+
+
+@pytest.mark.parametrize("text", ["yesterday my server was reinstalled", "gestern wurde mein Server neu installiert",
+                                  "včera byl server přeinstalován", "wczoraj serwer został przeinstalowany"])
+def test_relative_days_count_from_the_letter(story, text):
+    c = _claim(story, text, claim_date="2026-03-23")
+    assert c.classification == "exact" and c.dates == [dt.date(2026, 3, 22)]
+    assert "counted from the date of the customer's letter, 2026-03-23" in c.explanation
+    # the customer's own word is quoted, with its diacritics
+    assert text.split()[0].lower() in c.explanation
+
+
+def test_ordinal_day_without_month_takes_the_letters_month(story):
+    c = _claim(story, "on the 23rd my server was reinstalled", claim_date="2026-03-25")
+    assert c.classification == "off_by_days" and c.dates == [dt.date(2026, 3, 23)]
+    # a year-less date lies on or before the letter, and the report says where that date comes from
+    c = _claim(story, "20.03. SUSE neu installiert", claim_date="2026-03-25")
+    assert "on or before 2026-03-25 (the date of the customer's letter, given with --claim-date)" in c.explanation
+    c = _claim(story, "20.03. SUSE neu installiert", until="2026-03-29")
+    assert "on or before 2026-03-29 (the end of the period examined, given with --until)" in c.explanation
+
+
+def test_a_claim_without_a_readable_date_is_unreadable_not_not_found(story):
+    c = _claim(story, "Server neu installiert, ich weiß nicht wann")
+    assert c.classification == "unreadable" and c.matches == [] and c.dates == []
+    assert c.explanation.startswith("date not readable")
+    assert "logs show" not in c.explanation
+    # a relative day without the letter's date cannot be read either, and says why
+    c = _claim(story, "gestern neu installiert")
+    assert c.classification == "unreadable" and "--claim-date" in c.explanation

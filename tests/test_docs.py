@@ -3,7 +3,10 @@
 * every command and subcommand has help text and answers `--help`;
 * every command is mentioned in README.md;
 * every column of the case schema is documented in README.md;
-* .ci/run runs the README's test command verbatim.
+* .ci/run runs the README's test command verbatim;
+* README and .ci/run name the system packages the PDF check asks for;
+* every vendored sample in tests/data is described, with its SHA-256, in
+  its directory's SOURCE.md.
 """
 
 import re
@@ -12,7 +15,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, TESTDATA
 from forensics.cli import main
 from forensics.schema import DDL
 
@@ -87,3 +90,26 @@ def test_every_view_is_documented():
     assert views, "the schema defines the evidence_events view"
     for view in views:
         assert f"`{view}`" in README, f"view {view} is not documented in README.md"
+
+
+def test_readme_and_ci_name_the_packages_the_pdf_check_asks_for():
+    from forensics.report.render import SYSTEM_LIBRARIES
+
+    assert f"apt-get install {SYSTEM_LIBRARIES}" in README
+    assert f"install -y -qq {SYSTEM_LIBRARIES}" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("directory", sorted(d for d in TESTDATA.iterdir() if d.is_dir()), ids=lambda p: p.name)
+def test_every_vendored_sample_is_described_in_its_source_md(directory):
+    """Origin and licence of each file; where SOURCE.md lists SHA-256s, the bytes match."""
+    import hashlib
+
+    source_md = directory / "SOURCE.md"
+    assert source_md.is_file(), f"{directory.relative_to(ROOT)} has no SOURCE.md (origin and licence)"
+    text = source_md.read_text(encoding="utf-8")
+    assert "licen" in text.lower()
+    hashes = set(re.findall(r"\b[0-9a-f]{64}\b", text))
+    for f in sorted(x for x in directory.rglob("*") if x.is_file() and x.name != "SOURCE.md"):
+        assert f.name in text, f"{f.relative_to(TESTDATA)} is not described in {source_md.relative_to(ROOT)}"
+        if hashes:
+            assert hashlib.sha256(f.read_bytes()).hexdigest() in hashes, f"{f.relative_to(TESTDATA)}: SHA-256 differs"

@@ -68,8 +68,8 @@ def test_cpanel_login_log_wazuh(realdata):
     assert na(rows[1]["actor"])  # WHM root: provider staff or a dedicated-server customer; not guessed
 
 
-def test_cpanel_login_log_app_spoor(realdata):
-    rows, rejects = parse_file(realdata / SAMPLES / "cpanel/login_log.cpan-App-Spoor.log", "cpanel-login-log")
+def test_cpanel_login_log_app_spoor(shared_realdata):
+    rows, rejects = parse_file(shared_realdata / SAMPLES / "cpanel/login_log.cpan-App-Spoor.log", "cpanel-login-log")
     assert len(rows) == 5 and not rejects
     row = rows[4]  # DEFERRED LOGIN whostmgrd: security token missing
     assert (row["result"], detail(row)["login_result"], detail(row)["reason"]) == (
@@ -78,8 +78,8 @@ def test_cpanel_login_log_app_spoor(realdata):
     assert rows[5]["user"] == "cpresellercapefo"
 
 
-def test_cpanel_login_log_legacy_layout_is_month_first(realdata):
-    rows, rejects = parse_file(realdata / SAMPLES / "cpanel/login_log.docs-legacy.log", "cpanel-login-log")
+def test_cpanel_login_log_legacy_layout_is_month_first(shared_realdata):
+    rows, rejects = parse_file(shared_realdata / SAMPLES / "cpanel/login_log.docs-legacy.log", "cpanel-login-log")
     assert len(rows) == 3 and not rejects
     row = rows[3]  # 192.168.0.22 - user [07/15/2013:16:21:50 -0000] ... FAILED LOGIN whostmgrd: user password incorrect
     assert aware(row) == dt.datetime(2013, 7, 15, 16, 21, 50, tzinfo=UTC)
@@ -90,8 +90,8 @@ def test_cpanel_login_log_legacy_layout_is_month_first(realdata):
 # --- cPanel session_log --------------------------------------------------------
 
 
-def test_cpanel_session_log(realdata):
-    rows, rejects = parse_file(realdata / SAMPLES / "cpanel/session_log.docs.log", "cpanel-session-log")
+def test_cpanel_session_log(shared_realdata):
+    rows, rejects = parse_file(shared_realdata / SAMPLES / "cpanel/session_log.docs.log", "cpanel-session-log")
     assert len(rows) == 2 and not rejects
     row = rows[2]
     assert aware(row) == dt.datetime(2015, 10, 30, 17, 24, 6, tzinfo=UTC)
@@ -102,7 +102,7 @@ def test_cpanel_session_log(realdata):
     assert (d["app"], d["creator"], d["cpanel_method"], d["cpanel_path"], d["possessed"], d["address"]) == (
         "cpaneld", "user", "handle_form_login", "form", "0", "14.2.19.78")
     assert na(row["method"]) and na(row["path"])  # not HTTP fields
-    rows, _ = parse_file(realdata / SAMPLES / "cpanel/session_log.wazuh.log", "cpanel-session-log")
+    rows, _ = parse_file(shared_realdata / SAMPLES / "cpanel/session_log.wazuh.log", "cpanel-session-log")
     row = rows[1]
     assert (row["event"], row["user"], row["session"]) == ("logout", "root", "Nmm4xzhSpA2Sddv3")
     assert aware(row) == dt.datetime(2017, 1, 25, 11, 15, 38, tzinfo=UTC)
@@ -130,8 +130,8 @@ def tblactivitylog_rows(sql: str) -> list[list[str]]:
 
 
 @pytest.fixture
-def whmcs_csv(realdata, tmp_path):
-    sql = (realdata / SAMPLES / "whmcs/tblactivitylog.public-dump.sql").read_text(encoding="utf-8")
+def whmcs_csv(shared_realdata, tmp_path):
+    sql = (shared_realdata / SAMPLES / "whmcs/tblactivitylog.public-dump.sql").read_text(encoding="utf-8")
     rows = tblactivitylog_rows(sql)
     path = tmp_path / "tblactivitylog.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -162,9 +162,9 @@ def test_whmcs_activity_csv(whmcs_csv):
     assert sum(r["event"] == "cron" for r in rows.values()) == 28
 
 
-def test_whmcs_quoted_export(realdata):
+def test_whmcs_quoted_export(shared_realdata):
     """phpMyAdmin quotes every field: the same rows parse."""
-    rows = tblactivitylog_rows((realdata / SAMPLES / "whmcs/tblactivitylog.public-dump.sql").read_text(encoding="utf-8"))
+    rows = tblactivitylog_rows((shared_realdata / SAMPLES / "whmcs/tblactivitylog.public-dump.sql").read_text(encoding="utf-8"))
     lines = ['"id","date","description","user","userid","ipaddr"']
     lines += [",".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in rows]
     whmcs = fmt("whmcs-activity-csv")
@@ -199,8 +199,8 @@ def test_ingest_whmcs_with_zone(whmcs_csv, case_path):
 # --- Proxmox pveproxy ------------------------------------------------------------
 
 
-def test_pveproxy_access_log(realdata):
-    rows, rejects = parse_file(realdata / SAMPLES / "proxmox/pveproxy_access.github-md-67403928542.log", "proxmox-pveproxy")
+def test_pveproxy_access_log(shared_realdata):
+    rows, rejects = parse_file(shared_realdata / SAMPLES / "proxmox/pveproxy_access.github-md-67403928542.log", "proxmox-pveproxy")
     assert len(rows) == 3 and not rejects
     row = rows[2]  # ::ffff:192.168.1.164 - root@pam [10/09/2026:11:13:43 -0700] "GET /api2/json/nodes/proxmox/status HTTP/1.1" 200 1144
     assert aware(row) == dt.datetime(2026, 9, 10, 18, 13, 43, tzinfo=UTC)  # 10/09 = 10 September (day first)
@@ -234,14 +234,14 @@ def test_ingest_cpanel_login_log(realdata, case_path):
 # --- detection: each definition refuses the others' lines (plaso style) -----------
 
 
-def test_panel_definitions_do_not_claim_other_logs(realdata):
-    access = (realdata / "access/elastic-examples/apache_logs").read_text().splitlines()[:20]
-    cpanel_access = (realdata / SAMPLES / "cpanel/access_log.docs.log").read_text().splitlines()
-    syslog = (realdata / "plaso/syslog/syslog_ssh.log").read_text().splitlines()
-    login = (realdata / SAMPLES / "cpanel/login_log.wazuh.log").read_text().splitlines()
-    session = (realdata / SAMPLES / "cpanel/session_log.docs.log").read_text().splitlines()
-    pve = (realdata / SAMPLES / "proxmox/pveproxy_access.github-md-67403928542.log").read_text().splitlines()
-    journal = (realdata / "lnav/test/logfile_journald.json").read_text().splitlines()
+def test_panel_definitions_do_not_claim_other_logs(shared_realdata):
+    access = (shared_realdata / "access/elastic-examples/apache_logs").read_text().splitlines()[:20]
+    cpanel_access = (shared_realdata / SAMPLES / "cpanel/access_log.docs.log").read_text().splitlines()
+    syslog = (shared_realdata / "plaso/syslog/syslog_ssh.log").read_text().splitlines()
+    login = (shared_realdata / SAMPLES / "cpanel/login_log.wazuh.log").read_text().splitlines()
+    session = (shared_realdata / SAMPLES / "cpanel/session_log.docs.log").read_text().splitlines()
+    pve = (shared_realdata / SAMPLES / "proxmox/pveproxy_access.github-md-67403928542.log").read_text().splitlines()
+    journal = (shared_realdata / "lnav/test/logfile_journald.json").read_text().splitlines()
     own = {"cpanel-login-log": login, "cpanel-session-log": session, "proxmox-pveproxy": pve,
            "syslog": syslog, "journald-json": journal}
     for name, own_lines in own.items():

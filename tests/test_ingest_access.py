@@ -162,15 +162,15 @@ def test_fail2ban_botsearch_mixed_file(realdata, case_path):
     ("access_log.pastebin-6ESpSk2j.log", 4),
     ("access_log.2015-legacy.pastebin-kRuwrYFV.log", 2),
 ])
-def test_cpanel_access_log_samples(realdata, case_path, name, count):
-    result = _one(case_path, realdata / "formats" / "samples" / "cpanel" / name)
+def test_cpanel_access_log_samples(shared_realdata, case_path, name, count):
+    result = _one(case_path, shared_realdata / "formats" / "samples" / "cpanel" / name)
     assert result.format == "cpanel-access"
     assert (result.events_parsed, result.lines_rejected) == (count, 0)
     _accounting(case_path, 1)
 
 
-def test_cpanel_access_log_values(realdata, case_path):
-    _one(case_path, realdata / "formats" / "samples" / "cpanel" / "access_log.docs.log")
+def test_cpanel_access_log_values(shared_realdata, case_path):
+    _one(case_path, shared_realdata / "formats" / "samples" / "cpanel" / "access_log.docs.log")
     row = _event(case_path, 1, 1)
     assert row["ts_text"] == "2016-10-08 13:37:32+00"           # 10/08/2016 is MM/DD: October 8th
     assert row["ip"] == "192.168.0.20" and row["user"] == "example"
@@ -179,7 +179,7 @@ def test_cpanel_access_log_values(realdata, case_path):
     assert row["detail"]["auth_method"] == "s"
     assert row["detail"]["server_port"] == 2083
     assert row["referrer"] is None
-    _one(case_path, realdata / "formats" / "samples" / "cpanel" / "access_log.pastebin-6ESpSk2j.log")
+    _one(case_path, shared_realdata / "formats" / "samples" / "cpanel" / "access_log.pastebin-6ESpSk2j.log")
     api = _event(case_path, 2, 1)
     assert api["user"] == "root" and api["auth"] == "api_token"
     assert api["detail"]["server_port"] == 2087

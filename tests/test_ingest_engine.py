@@ -254,9 +254,11 @@ def test_cli_ingest_and_sources(realdata, case_path):
     assert "lines 1,000 = 1,000 events + 0 rejected + 0 blank" in listing.output
     assert "events 2019-01-22T00:26:14+00:00 .. 2019-01-22T00:29:11+00:00" in listing.output
     as_json = _run("sources", case_path, "--json")
-    record = json.loads(as_json.output.splitlines()[0])
+    record = json.loads(as_json.output)[0]
     assert record["first_ts"] == "2019-01-22T00:26:14+00:00"
     assert record["events_parsed"] == 1000
+    as_lines = _run("sources", case_path, "--nl")
+    assert json.loads(as_lines.output.splitlines()[0]) == record
 
 
 @pytest.mark.parametrize("make_args, expected", [
@@ -278,7 +280,7 @@ def test_cli_errors_are_one_sentence(realdata, case_path, tmp_path, make_args, e
 def test_cli_truncated_archive_exits_nonzero_and_keeps_lines(realdata, case_path, tmp_path):
     broken = _run("ingest", case_path, realdata / "lnav" / "test" / "textfile_broken_gz.txt.gz")
     assert broken.exit_code != 0
-    assert "TRUNCATED" in broken.output and "could not be read completely" in broken.output
+    assert "TRUNCATED" in broken.output and "not ingested completely" in broken.output and "damaged" in broken.output
     assert "Traceback" not in broken.output
     source = (realdata / "access" / "elastic-examples" / "apache_logs").read_bytes()
     packed = gzip.compress(source)

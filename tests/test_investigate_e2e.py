@@ -2,7 +2,7 @@
 log) → enrich (MaxMind's test databases) → investigate.
 
 The panel log is written here (no public panel audit log exists); the access
-log is the real semicomplete.com traffic in ../shared/realdata, whose visitor
+log is the real semicomplete.com traffic (tests/data/access), whose visitor
 2.241.35.167 (Firefox 27 on Ubuntu) read the xdotool documentation on
 2015-05-20 around 07:05 UTC.  The panel log says that visitor was our
 customer, logged in and reinstalled a server at 07:05:59; the investigation

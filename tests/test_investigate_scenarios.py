@@ -220,3 +220,96 @@ def test_holders_own_password_reset_is_not_called_a_takeover(tmp_path):
     assert f.assessment == "inconclusive"
     assert any("e-mailed link" in m and "84.132.10.7" in m for m in f.missing)
     assert not [i for i in f.indicators if i.direction == "other"]
+
+
+def test_sshd_repeated_messages_count_as_many_failures(tmp_path):
+    """rsyslog folds identical lines into "message repeated N times": N failures, not one."""
+    b = cb.CaseBuilder(tmp_path / "case.duckdb")
+    cb.filler(b)
+    cb.holder_history(b)
+    b.ip("45.95.147.30", asn=49870, as_org="Alsycon B.V.", network="45.95.147.0/24", country="NL",
+         country_name="Netherlands", city="Amsterdam", lat=52.37, lon=4.90, hosting=True)
+    b.ssh("2026-03-22T01:10:00+00:00", "ssh_login", result="failure", ip="45.95.147.30", user="root")
+    b.ssh("2026-03-22T01:10:05+00:00", "ssh_login", result="failure", ip="45.95.147.30", user="root", repeated=14)
+    cb.browse_session(b, "2026-03-22T01:30:00+00:00", session="s-rep", ip="45.95.147.30", ua=cb.CHROME_122_MAC,
+                      actions=[("reinstall", f"/servers/{cb.SERVER}/reinstall", {"os": "Debian 12"})])
+    with b.build() as case:
+        f = _only(investigate(case, cb.HOLDER, action="reinstall", since="2026-03-01"))
+    fl = _ind(f, "failed_logins")
+    assert fl.data["counts"]["1h"]["ssh"] == 15 and fl.data["failures"] == 15
+    assert any("message repeated 14 times" in e.raw for e in f.failed_logins)
+    assert (fl.conclusion, fl.weight) == ("guessed", "strong")
+    assert f.assessment == "compromise_suspected"
+
+
+def _two_logins(tmp_path, radius):
+    """Two logins ~420 km apart within 0.4 h, from mobile carrier addresses with `radius` km accuracy."""
+    tmp_path.mkdir()
+    b = cb.CaseBuilder(tmp_path / "case.duckdb")
+    cb.filler(b)
+    cb.holder_history(b)
+    for ip, lat, lon in (("80.187.10.1", 52.52, 13.40), ("80.187.99.7", 50.11, 8.68)):
+        b.ip(ip, asn=3320, as_org="Deutsche Telekom AG", network="80.187.0.0/16", country="DE",
+             country_name="Germany", lat=lat, lon=lon, radius=radius)
+    cb.browse_session(b, "2026-03-22T09:00:00+00:00", session="m1", ip="80.187.10.1", ua=cb.FIREFOX_124_WIN)
+    cb.browse_session(b, "2026-03-22T09:24:00+00:00", session="m2", ip="80.187.99.7", ua=cb.FIREFOX_124_WIN,
+                      actions=[("reboot", f"/servers/{cb.SERVER}/power", None)])
+    with b.build() as case:
+        return _only(investigate(case, cb.HOLDER, action="reboot", since="2026-03-01"), "reboot")
+
+
+def test_travel_respects_the_accuracy_radius(tmp_path):
+    wide = _ind(_two_logins(tmp_path / "wide", 500), "travel")
+    assert wide.conclusion == "possible" and 400 < wide.data["km"] < 430
+    assert wide.data["accuracy_radii_km"] == 1000 and wide.data["km_beyond_accuracy"] == 0
+    narrow = _ind(_two_logins(tmp_path / "narrow", 5), "travel")
+    assert narrow.conclusion == "impossible" and narrow.direction == "other"
+
+
+def test_holder_facts_only_copyable_is_inconclusive(tmp_path):
+    """His exact browser string and login name from an ISP he never used: nothing hard to copy."""
+    b = cb.CaseBuilder(tmp_path / "case.duckdb")
+    cb.filler(b)
+    cb.holder_history(b)
+    b.ip("95.90.1.20", asn=3209, as_org="Vodafone GmbH", network="95.88.0.0/14", country="DE",
+         country_name="Germany", city="Berlin", lat=52.52, lon=13.40)
+    cb.browse_session(b, "2026-03-22T19:14:03+01:00", session="s-cp", ip="95.90.1.20", ua=cb.FIREFOX_124_WIN,
+                      actions=[("reinstall", f"/servers/{cb.SERVER}/reinstall", {"os": "CentOS 7"})])
+    with b.build() as case:
+        f = _only(investigate(case, cb.HOLDER, action="reinstall", since="2026-03-01"))
+    assert f.assessment == "inconclusive" and f.holder_evidence == []
+    assert _ind(f, "browser_fingerprint").producible == "copyable"
+    assert any("only facts another party can copy" in m for m in f.missing)
+
+
+def _scripted_session(b, when: str, session: str, ip: str):
+    """The holder's own script driving the panel with his browser's string: login, reboot in 2 s."""
+    t = dt.datetime.fromisoformat(when)
+
+    def at(sec):
+        return (t + dt.timedelta(seconds=sec)).isoformat()
+
+    ua = cb.FIREFOX_124_WIN
+    b.http(at(0), ip, "POST", "/login", status=302, user_agent=ua, session=session)
+    b.panel(at(0), cb.HOLDER, "login", user=cb.HOLDER_USER, auth="password", session=session, ip=ip, user_agent=ua)
+    b.http(at(1), ip, "POST", f"/servers/{cb.SERVER}/power", status=302, user_agent=ua, session=session)
+    b.http(at(1), ip, "POST", f"/servers/{cb.SERVER}/power/confirm", status=302, user_agent=ua, session=session)
+    b.panel(at(2), cb.HOLDER, "reboot", user=cb.HOLDER_USER, session=session, ip=ip, user_agent=ua, target=cb.SERVER)
+    b.http(at(2), ip, "GET", f"/servers/{cb.SERVER}", user_agent=ua, session=session)
+    b.http(at(2), ip, "GET", "/logout", status=302, user_agent=ua, session=session)
+    b.panel(at(2), cb.HOLDER, "logout", user=cb.HOLDER_USER, session=session, ip=ip, user_agent=ua)
+
+
+def test_a_holder_whose_own_history_is_scripted_is_not_blamed_for_his_script(tmp_path):
+    b = cb.CaseBuilder(tmp_path / "case.duckdb")
+    cb.filler(b)
+    cb.holder_networks(b)
+    for n, day in enumerate(("2025-10-01", "2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01")):
+        _scripted_session(b, f"{day}T04:00:00+00:00", f"cron-{n}", "84.132.10.7")
+    _scripted_session(b, "2026-03-22T04:00:00+00:00", "cron-x", "84.132.10.99")
+    with b.build() as case:
+        f = _only(investigate(case, cb.HOLDER, action="reboot", since="2026-03-15"), "reboot")
+    cs = _ind(f, "clickstream")
+    assert f.clickstream_verdict == "automated"
+    assert (cs.conclusion, cs.direction) == ("automated_as_usual", "neutral") and cs.data["holder_scripted"]
+    assert f.assessment == "account_holder" and f.holder_evidence == ["network_continuity"]

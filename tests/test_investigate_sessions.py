@@ -5,7 +5,7 @@ import datetime as dt
 import casebuilder as cb
 from forensics.config import load_config
 from forensics.investigate import investigate
-from forensics.investigate.sessions import build_sessions
+from forensics.investigate.action.sessions import build_sessions
 
 UTC = dt.timezone.utc
 
@@ -137,7 +137,7 @@ def test_without_isp_data_only_prefixes_are_compared(tmp_path):
         inv = investigate(case, cb.HOLDER, action="reinstall")
     f = inv.findings[0]
     assert not inv.isp_data_available
-    assert any("prefix only" in n for n in inv.notes)
+    assert any("address range only" in n for n in inv.notes)
     net = _ind(f, "network")
     assert net.result == "unknown" and "no ISP data" in net.explanation
     assert f.assessment == "inconclusive"     # browser alone does not make the holder

@@ -57,7 +57,11 @@ def test_notebook_runs(path, tmp_path):
         assert _text(finding).startswith("account_holder - ")
         indicators = next(c for c in code if '"indicator": i.name' in c.source and "other_finding" not in c.source)
         row = next(line for line in _text(indicators).splitlines() if "failed_logins" in line)
-        assert "absent" in row and "holder" in row        # codes, not wording (the contract)
+        # codes, not wording (the contract); no failed login rules out guessing, not a stolen
+        # password: it points nowhere (issue 10's evidence model)
+        assert "absent" in row and "neutral" in row
+        carried = next(line for line in _text(indicators).splitlines() if "network_continuity" in line)
+        assert "match" in carried and "holder" in carried
         assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs)
         claims = next(c for c in code if '"classification": c.classification' in c.source)
         assert "different_year" in _text(claims) and "off_by_days" in _text(claims)

@@ -27,14 +27,14 @@ def test_plain_install_ships_queries_and_templates(tmp_path):
     code = (
         "import sys; sys.path.insert(0, %r)\n"
         "from forensics.resources import queries_dir, templates_dir\n"
-        "q = sorted(p.name for p in queries_dir().glob('*.sql'))\n"
+        "q = sorted(p.name for p in queries_dir().rglob('*.sql'))\n"
         "t = sorted(p.name for p in templates_dir().rglob('*') if p.is_file())\n"
         "assert str(queries_dir()).startswith(%r), queries_dir()\n"
         "print(len(q), len(t))\n"
     ) % (str(tmp_path / "site"), str(tmp_path / "site"))
     out = subprocess.run([str(py), "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path)
     n_queries, n_templates = map(int, out.stdout.split())
-    expected_queries = len(list((ROOT / "queries").glob("*.sql")))
+    expected_queries = len(list((ROOT / "queries").rglob("*.sql")))
     expected_templates = len([p for p in (ROOT / "report_templates").rglob("*") if p.is_file() and "__pycache__" not in p.parts])
     assert n_queries == expected_queries
     assert n_templates >= expected_templates

@@ -1,32 +1,63 @@
-"""The report's message catalogs: every message in every language."""
+"""The report's message catalogs: every message in every language, both domains.
+
+`report`: the templates and forensics/report (`%(name)s`); `investigation`:
+every `msg(...)` in forensics/ (`{name}`).  A failure lists the message ids to
+translate: run `python tools/update_catalogs.py`, then fill them in
+report_templates/locale/<lang>/LC_MESSAGES/<domain>.po.
+"""
 
 import re
 
 import pytest
 
-from forensics.report.i18n import LANGUAGES, extract_messages, read_catalog, translations
+from forensics.messages import msg
+from forensics.report.i18n import (DOMAIN, INVESTIGATION, LANGUAGES, all_messages, country_name, number,
+                                   read_catalog, translations)
 
-MESSAGES = extract_messages()
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+MESSAGES = all_messages()
+PLACEHOLDER = {DOMAIN: re.compile(r"%\((\w+)\)s"), INVESTIGATION: re.compile(r"\{(\w+)\}")}
+OTHER_LANGUAGES = [lang for lang in LANGUAGES if lang != "en"]
 
 
 def test_messages_are_extracted_from_templates_and_code():
-    where = {loc.split(":")[0] for locs in MESSAGES.values() for loc in locs}
+    report = MESSAGES[DOMAIN]
+    where = {loc.split(":")[0] for m in report.values() for loc in m.locations}
     assert {"_cover.html", "_summary.html", "_action.html", "context.py", "svg_timeline.py"} <= where
-    assert "The account holder" in MESSAGES and "Disputed action %(n)s" in MESSAGES
+    assert "The account holder" in report and "Disputed action %(n)s" in report
+    assert report["%(num)s day off"].plural == "%(num)s days off"
+    investigation = MESSAGES[INVESTIGATION]
+    where = {loc.split(":")[0] for m in investigation.values() for loc in m.locations}
+    assert {"forensics/investigate/claims.py", "forensics/investigate/coverage.py",
+            "forensics/investigate/action/engine.py"} <= where
+    late = investigation["{date}: no {action} that day; one on {found}, {n} day earlier"]
+    assert late.plural == "{date}: no {action} that day; one on {found}, {n} days earlier"
 
 
-@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
-def test_every_message_is_translated_in_every_catalog(lang):
-    catalog = {m.id: m for m in read_catalog(lang) if m.id}
-    missing = sorted(msgid for msgid in MESSAGES if not (catalog.get(msgid) and catalog[msgid].string))
-    assert not missing, f"{lang}: untranslated (run tools/update_catalogs.py and translate): {missing}"
-    fuzzy = sorted(msgid for msgid in MESSAGES if catalog[msgid].fuzzy)
+@pytest.mark.parametrize("domain", [DOMAIN, INVESTIGATION])
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_every_message_is_translated_in_every_catalog(lang, domain):
+    catalog = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in read_catalog(lang, domain) if m.id}
+    messages = MESSAGES[domain]
+
+    def filled(m):
+        return m is not None and (all(m.string) if isinstance(m.string, tuple) else bool(m.string))
+
+    missing = sorted(msgid for msgid in messages if not filled(catalog.get(msgid)))
+    assert not missing, (f"{lang}/{domain}.po: {len(missing)} untranslated message ids (run "
+                         f"tools/update_catalogs.py, then translate):\n  " + "\n  ".join(map(repr, missing)))
+    fuzzy = sorted(msgid for msgid in messages if catalog[msgid].fuzzy)
     assert not fuzzy, f"{lang}: fuzzy translations are not used: {fuzzy}"
-    unused = sorted(set(catalog) - set(MESSAGES))
-    assert not unused, f"{lang}: messages no longer used (run tools/update_catalogs.py): {unused}"
-    for msgid in MESSAGES:
-        assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(catalog[msgid].string)), (lang, msgid)
+    unused = sorted(set(catalog) - set(messages))
+    assert not unused, f"{lang}/{domain}.po: messages no longer used (run tools/update_catalogs.py): {unused}"
+    rx = PLACEHOLDER[domain]
+    for msgid, message in messages.items():
+        strings = catalog[msgid].string if isinstance(catalog[msgid].string, tuple) else (catalog[msgid].string,)
+        wanted = set(rx.findall(msgid)) | (set(rx.findall(message.plural)) if message.plural else set())
+        for string in strings:
+            assert set(rx.findall(string)) <= wanted and set(rx.findall(string)) >= set(rx.findall(msgid)) - {"n", "num"}, \
+                (lang, msgid, string)
+        if message.plural:
+            assert isinstance(catalog[msgid].string, tuple), (lang, msgid, "needs its plural forms")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -36,3 +67,84 @@ def test_catalogs_load_and_translate(lang):
     assert text == {"en": "Summary", "de": "Zusammenfassung", "cs": "Shrnutí", "pl": "Podsumowanie"}[lang]
     # formatting works with the translated placeholders
     assert "3" in gettext("Disputed action %(n)s") % {"n": 3}
+
+
+@pytest.mark.parametrize("lang,one,two,five", [
+    ("en", "1 day off", "2 days off", "5 days off"),
+    ("de", "1 Tag Abstand", "2 Tage Abstand", "5 Tage Abstand"),
+    ("cs", "rozdíl 1 den", "rozdíl 2 dny", "rozdíl 5 dnů"),
+    ("pl", "różnica 1 dzień", "różnica 2 dni", "różnica 5 dni"),
+])
+def test_plural_forms_follow_each_language(lang, one, two, five):
+    t = translations(lang)
+    assert [t.ngettext("%(num)s day off", "%(num)s days off", n) % {"num": n} for n in (1, 2, 5)] == [one, two, five]
+
+
+@pytest.mark.parametrize("lang,expected", [
+    ("en", "2026-03-23: no reinstall that day; one on 2026-03-22, 1 day earlier"),
+    ("de", "2026-03-23: an diesem Tag keine Aktion „Neuinstallation“; eine am 2026-03-22, 1 Tag früher"),
+    ("cs", "2026-03-23: ten den žádná akce „reinstalace“; jedna 2026-03-22, o 1 den dříve"),
+    ("pl", "2026-03-23: tego dnia brak akcji „ponowna instalacja”; jedna 2026-03-22, 1 dzień wcześniej"),
+])
+def test_an_investigation_message_renders_with_its_nested_message_and_plural(lang, expected):
+    sentence = msg("{date}: no {action} that day; one on {found}, {n} day earlier",
+                   "{date}: no {action} that day; one on {found}, {n} days earlier",
+                   date="2026-03-22".replace("22", "23"), action=msg("reinstall"), found="2026-03-22", n=1)
+    assert str(sentence) == "2026-03-23: no reinstall that day; one on 2026-03-22, 1 day earlier"
+    rendered = sentence.render(translations(lang, INVESTIGATION) if lang != "en" else None, lang)
+    assert rendered == expected
+
+
+def test_numbers_and_country_names_follow_the_language():
+    assert [number(10.0, lang, 1) for lang in LANGUAGES] == ["10.0", "10,0", "10,0", "10,0"]
+    assert number(147570, "de") == "147.570" and number(147570, "en") == "147,570"
+    assert [country_name("DE", lang) for lang in LANGUAGES] == ["Germany", "Deutschland", "Německo", "Niemcy"]
+    assert country_name("SG", "cs") == "Singapur" and country_name(None, "de", "") == ""
+
+
+def test_redaction_keeps_messages_translatable():
+    """The customer-facing version redacts the values inside a message and keeps
+    the message, so that a redacted German report is still German."""
+    import report_fixtures as fx
+
+    from forensics.messages import Msg
+    from forensics.report.redact import redact_investigation
+
+    inv = fx.build_investigation()
+    attacker = fx.ATTACKER_IP
+    inv.notes = [msg("the action falls in a gap of the {log}: {start} to {end} ({path})", log=msg("sshd log"),
+                     start="2025-03-22T14:00:00+00:00", end=attacker, path="auth.log")]
+    [note] = redact_investigation(inv).notes
+    assert isinstance(note, Msg) and attacker not in str(note) and attacker not in note.params["end"]
+    german = note.render(translations("de", INVESTIGATION), "de")
+    assert german.startswith("die Aktion fällt in eine Lücke im SSH-Server-Protokoll")
+
+
+@pytest.mark.parametrize("lang,ssh,panel,unknown_user", [
+    ("en", "SSH login failed", "login failed", "SSH login refused: unknown user"),
+    ("de", "SSH-Anmeldung fehlgeschlagen", "Anmeldung fehlgeschlagen", "SSH-Anmeldung abgewiesen: unbekannter Benutzer"),
+    ("cs", "Přihlášení SSH se nezdařilo", "přihlášení se nezdařilo", "Přihlášení SSH odmítnuto: neznámý uživatel"),
+    ("pl", "Nieudane logowanie SSH", "nieudane logowanie", "Logowanie SSH odrzucone: nieznany użytkownik"),
+])
+def test_a_failed_event_is_never_named_like_its_success(lang, ssh, panel, unknown_user):
+    import report_fixtures as fx
+
+    from forensics.report.context import Builder, Limits
+
+    b = Builder(fx.build_investigation(), translations(lang).gettext, None, None, Limits(), lang)
+    assert b.event_name("ssh_login", "failure") == ssh
+    assert b.event_name("login", "failure") == panel
+    assert b.event_name("ssh_invalid_user", None) == unknown_user
+    assert b.event_name("ssh_login", "success") != ssh and b.event_name("reboot", "failure").endswith(
+        {"en": "failed", "de": "fehlgeschlagen", "cs": "neúspěšné", "pl": "nieudane"}[lang])
+
+
+@pytest.mark.parametrize("lang", OTHER_LANGUAGES)
+def test_one_word_for_one_thing_across_the_two_catalogs(lang):
+    """An English id in both domains (an event name) is translated the same way,
+    so that the report does not call one action by two names."""
+    report = {m.id: m.string for m in read_catalog(lang) if isinstance(m.id, str)}
+    investigation = {m.id: m.string for m in read_catalog(lang, INVESTIGATION) if isinstance(m.id, str)}
+    differ = {k: (report[k], investigation[k]) for k in set(report) & set(investigation) if k
+              and report[k] != investigation[k]}
+    assert not differ, differ

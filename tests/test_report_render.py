@@ -215,7 +215,7 @@ def test_local_zone_from_option_investigation_or_the_holders_addresses():
     assert local_zone(inv, None) == (None, None)
 
 
-def test_report_from_real_cpanel_logs(realdata, tmp_path):
+def test_report_from_real_cpanel_logs(shared_realdata, tmp_path):
     """Real cPanel login/session logs (wazuh, App-Spoor, cPanel docs) through ingest and
     investigate: no state-changing action of `root` in them, so the report says so and
     documents the real inputs (their SHA-256, periods and time-zone decisions)."""
@@ -224,7 +224,7 @@ def test_report_from_real_cpanel_logs(realdata, tmp_path):
     from forensics.case import Case
     from forensics.investigate import investigate
 
-    samples = realdata / "formats" / "samples" / "cpanel"
+    samples = shared_realdata / "formats" / "samples" / "cpanel"
     files = [samples / name for name in ("login_log.wazuh.log", "session_log.wazuh.log",
                                          "login_log.cpan-App-Spoor.log", "session_log.docs.log")]
     with Case.open(tmp_path / "cpanel.duckdb") as case:

@@ -2,11 +2,13 @@
 
     python tools/update_catalogs.py
 
-Extracts every message (forensics.report.i18n.extract_messages), adds the
-new ones to report_templates/locale/<lang>/LC_MESSAGES/report.po with an
-empty translation, drops the ones no longer used, and keeps every existing
-translation.  tests/test_report_i18n.py fails until the empty ones are
-translated.
+Two domains (see forensics/report/i18n.py): `report` (the templates and
+forensics/report/*.py) and `investigation` (every `msg(...)` in forensics/).
+For each language the messages are extracted, new ones are added to
+report_templates/locale/<lang>/LC_MESSAGES/<domain>.po with an empty
+translation, the ones no longer used are dropped, and every existing
+translation is kept.  It prints, per language and domain, the message ids
+still untranslated; tests/test_report_i18n.py fails until they are.
 """
 
 from __future__ import annotations
@@ -16,29 +18,59 @@ import datetime
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from forensics.report.i18n import LANGUAGES, SOURCE_LANGUAGE, catalog_path, extract_messages, read_catalog
+from forensics.report.i18n import (DOMAIN, DOMAINS, LANGUAGES, SOURCE_LANGUAGE, Message, all_messages, catalog_path,
+                                   read_catalog)
+
+HEADERS = {
+    DOMAIN: "# Messages of the forensics evidence report.\n# Dates are never translated: they stay ISO 8601.",
+    "investigation": "# Sentences the investigation states (forensics.messages.msg), {name} placeholders.\n"
+                     "# Log values are parameters and stay verbatim; dates stay ISO 8601.",
+}
 
 
-def update(lang: str, messages: dict[str, list[str]], translations: dict[str, str] | None = None) -> int:
-    path = catalog_path(lang)
+def _filled(string) -> bool:
+    if isinstance(string, (tuple, list)):
+        return bool(string) and all(string)
+    return bool(string)
+
+
+def update(lang: str, messages: dict[str, Message], translations: dict | None = None,
+           domain: str = DOMAIN) -> list[str]:
+    """Rewrite one catalog; returns the ids still untranslated.
+
+    `translations` ({msgid: text, or a tuple of plural forms}) are merged
+    over the existing ones (tools and one-off scripts add translations so).
+    """
+    path = catalog_path(lang, domain)
     old = {}
     if path.exists():
-        old = {m.id: m.string for m in read_catalog(lang) if m.id}
+        old = {(m.id[0] if isinstance(m.id, tuple) else m.id): m.string for m in read_catalog(lang, domain) if m.id}
     if translations:
         old.update(translations)
     # fixed dates and fuzzy=False: the files change only when messages do
     stamp = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
-    catalog = Catalog(locale=lang, domain="report", project="forensics", version="1", charset="utf-8",
+    catalog = Catalog(locale=lang, domain=domain, project="forensics", version="1", charset="utf-8",
                       fuzzy=False, creation_date=stamp, revision_date=stamp,
                       last_translator="forensics maintainers", language_team=lang,
-                      header_comment="# Messages of the forensics evidence report.\n"
-                                     "# Dates are never translated: they stay ISO 8601.")
-    missing = 0
+                      header_comment=HEADERS[domain])
+    missing = []
+    forms = catalog.num_plurals
     for msgid in sorted(messages):
+        message = messages[msgid]
         string = old.get(msgid, "")
-        missing += not string
-        catalog.add(msgid, string, locations=[tuple(loc.rsplit(":", 1)) for loc in messages[msgid]],
-                    flags=("python-format",) if "%(" in msgid else ())
+        if message.plural:
+            if isinstance(string, str):
+                string = (string,) * forms if string else ("",) * forms
+            string = tuple(string)[:forms] + ("",) * max(0, forms - len(string))
+            key = (msgid, message.plural)
+        else:
+            if isinstance(string, (tuple, list)):
+                string = string[0]
+            key = msgid
+        if not _filled(string):
+            missing.append(msgid)
+        flags = ("python-format",) if "%(" in msgid else (("python-brace-format",) if "{" in msgid else ())
+        catalog.add(key, string, flags=flags)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
         write_po(fh, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
@@ -46,12 +78,15 @@ def update(lang: str, messages: dict[str, list[str]], translations: dict[str, st
 
 
 def main() -> None:
-    messages = extract_messages()
+    messages = all_messages()
     for lang in LANGUAGES:
         if lang == SOURCE_LANGUAGE:
             continue
-        missing = update(lang, messages)
-        print(f"{lang}: {len(messages)} messages, {missing} untranslated")
+        for domain in DOMAINS:
+            missing = update(lang, messages[domain], domain=domain)
+            print(f"{lang} {domain}: {len(messages[domain])} messages, {len(missing)} untranslated")
+            for msgid in missing:
+                print(f"    {msgid!r}  ({', '.join(messages[domain][msgid].locations[:2])})")
 
 
 if __name__ == "__main__":

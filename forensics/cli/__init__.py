@@ -3,12 +3,14 @@
 Each pipeline stage has its command module beside it (`cli/ingest.py` calls
 `forensics.ingest`, ...).  A command parses options, calls one library
 function and prints; no logic lives only here.  Library errors
-(`ForensicsError`) become one sentence on stderr and a non-zero exit code;
-usage errors exit with 2 (Click's convention).
+(`ForensicsError`), a full disk, Ctrl-C and a closed output pipe become one
+sentence on stderr and a non-zero exit code (`ForensicsGroup`); usage
+errors exit with 2 (Click's convention).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -19,27 +21,78 @@ from forensics.cli.output import terminal_safe
 from forensics.errors import ForensicsError
 
 
+NO_SPACE = ("no space left on the device{where}: free some space and run the command again; "
+            "what earlier steps committed to the case file is kept, the interrupted step wrote nothing to it")
+INTERRUPTED = ("interrupted (Ctrl-C): what earlier steps committed to the case file is kept, "
+               "the interrupted step wrote nothing to it")
+BROKEN_PIPE = "stopped: the program reading the output closed it (as `| head` does)"
+OUT_OF_MEMORY = "out of memory{where}: the input needs more memory than this machine has free"
+
+
+def _no_space(exc: BaseException) -> bool:
+    """Disk full, as Python (OSError ENOSPC) or DuckDB (IOException) reports it."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return type(exc).__name__ == "IOException" and "No space left on device" in str(exc)
+
+
+def _where(exc: BaseException) -> str:
+    filename = getattr(exc, "filename", None)
+    return f" ({filename})" if filename else ""
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so that Python's final
+    flush does not fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _fail(message: str, exit_code: int) -> click.ClickException:
+    err = click.ClickException(message)
+    err.exit_code = exit_code
+    return err
+
+
 class ForensicsGroup(click.Group):
-    """Turns library errors into messages, never tracebacks."""
+    """Turns every failure into one true sentence and an exit code, never a traceback.
+
+    Library errors keep their message and code; a full disk, Ctrl-C (exit
+    130, as shells report SIGINT), a closed output pipe (exit 141, as shells
+    report SIGPIPE) and memory exhaustion get a sentence each; only an
+    unexpected exception is called a bug.
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except ForensicsError as exc:
             # Messages may quote log content (a file's first line): hostile.
-            err = click.ClickException(terminal_safe(str(exc)))
-            err.exit_code = exc.exit_code
-            raise err from None
+            raise _fail(terminal_safe(str(exc)), exc.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            raise click.ClickException("interrupted; the case file is unchanged by the unfinished step") from None
-        except Exception as exc:  # a bug: say so plainly, keep the traceback for debugging on request
+            raise _fail(INTERRUPTED, 130) from None
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise _fail(BROKEN_PIPE, 141) from None
+        except MemoryError:
+            raise _fail(OUT_OF_MEMORY.format(where=""), 1) from None
+        except Exception as exc:
+            if _no_space(exc):
+                raise _fail(terminal_safe(NO_SPACE.format(where=_where(exc))), 1) from None
+            if type(exc).__name__ == "OutOfMemoryException":      # DuckDB's
+                raise _fail(OUT_OF_MEMORY.format(where=" (DuckDB)"), 1) from None
+            if isinstance(exc, OSError) and exc.strerror:
+                raise _fail(terminal_safe(f"{exc.strerror.lower()}{_where(exc)}"), 1) from None
             if os.environ.get("FORENSICS_DEBUG"):
                 raise
-            raise click.ClickException(
-                f"internal error ({type(exc).__name__}: {exc}). "
-                "This is a bug in forensics; set FORENSICS_DEBUG=1 to see the traceback."
+            # a bug: say so plainly, keep the traceback for debugging on request
+            raise _fail(
+                f"internal error ({type(exc).__name__}: {terminal_safe(str(exc))}). "
+                "This is a bug in forensics; set FORENSICS_DEBUG=1 to see the traceback.", 1
             ) from None
 
 
@@ -61,7 +114,7 @@ def _register() -> None:
     # the modules import their heavy dependencies inside the commands.
     from importlib import import_module
 
-    for module in ("ingest", "formats", "enrich", "investigate", "report", "demo"):
+    for module in ("ingest", "formats", "enrich", "investigate", "report", "sign", "demo", "sql", "export", "lake"):
         try:
             mod = import_module(f"forensics.cli.{module}")
         except ModuleNotFoundError as exc:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from forensics.cli.output import echo
+from forensics.cli.output import echo, output_options, print_rows
 
 
 @click.group("formats")
@@ -20,8 +18,8 @@ def formats():
 
 
 @formats.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_formats(as_json):
+@output_options
+def list_formats(output):
     """Show every format, in the order auto-detection tries them.
 
     \b
@@ -30,15 +28,18 @@ def list_formats(as_json):
     """
     from forensics.ingest.declarative import format_catalog
 
-    catalog = format_catalog()
-    if as_json:
-        click.echo(json.dumps([vars(info) for info in catalog], indent=2))
-        return
-    width = max(len(info.name) for info in catalog)
-    kind_width = max(len(info.kind) for info in catalog)
+    import pandas as pd
+
+    frame = pd.DataFrame([vars(info) for info in format_catalog()])
+    print_rows(frame, output, table=_format_table)
+
+
+def _format_table(records) -> None:
+    width = max(len(r["name"]) for r in records)
+    kind_width = max(len(r["kind"]) for r in records)
     echo(f"{'name':<{width}}  {'kind':<{kind_width}}  {'source':<7}  description")
-    for info in catalog:
-        echo(f"{info.name:<{width}}  {info.kind:<{kind_width}}  {info.source_kind:<7}  {info.description}")
+    for r in records:
+        echo(f"{r['name']:<{width}}  {r['kind']:<{kind_width}}  {r['source_kind']:<7}  {r['description']}")
 
 
 @formats.command("check")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from forensics.cli.output import echo
+from forensics.cli.output import echo, output_options, print_rows
 
 from forensics.cli.options import TIME_ZONE
 
@@ -45,16 +45,22 @@ def _progress_bar():
 @click.option("--geoip", "geoip_paths", multiple=True, type=click.Path(), metavar="PATH",
               help="MaxMind DB file for enrichment after the ingest; repeatable. "
                    "Default: FORENSICS_GEOIP, then [enrich] geoip in the config.")
+@click.option("--accounts", "account_map", type=click.Path(dir_okay=False), metavar="MAP.csv",
+              help="CSV map (field,value,account) of panel logins, users or server ids to customer "
+                   "accounts; recorded in the case with its SHA-256 and applied to these files' events.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Settings file (TOML) over the defaults.")
-def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, config_file):
+def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, account_map, config_file):
     """Load log files into a case (created when missing).
 
     Each file becomes one source with its SHA-256, counts and time
     decisions; every line becomes an event or a recorded reject.  A rotated
     set (auth.log auth.log.1 auth.log.2.gz) can be given at once; .gz, .bz2
     and .xz are read as streams.  A file already in the case (same SHA-256)
-    adds nothing.  Exits non-zero when a file is truncated or damaged.
+    adds nothing.  Of several files, one that is missing or unrecognised is
+    reported (an unrecognised one recorded with its SHA-256) and the others
+    are ingested.  Exits non-zero when a file is truncated, damaged, missing
+    or unrecognised.
 
     \b
     Example:
@@ -70,7 +76,7 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, config_fi
             bar.start()
         report = ingest_files(case_file, paths, format_name=format_name, tz=tz, year=year,
                               host=host, geoip_paths=geoip_paths, progress=update,
-                              config=load_config(config_file))
+                              config=load_config(config_file), account_map=account_map)
     finally:
         if bar is not None:
             bar.stop()
@@ -85,15 +91,22 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, config_fi
         echo(f"enriched: {enriched.new_user_agents} new user agents, {enriched.new_ips} new addresses")
     failures = report.failures()
     if failures:
-        names = ", ".join(r.path for r in failures)
-        raise ForensicsError(f"{len(failures)} file(s) could not be read completely ({names}); "
-                             "the lines before the damage are in the case, marked truncated")
+        parts = []
+        for status, sentence in (("truncated", "damaged (the lines before the damage are in the case, "
+                                               "marked truncated)"),
+                                 ("unrecognised", "not recognised (recorded with format unrecognised)"),
+                                 ("missing", "missing or not a file")):
+            names = [r.path for r in failures if r.status == status]
+            if names:
+                parts.append(f"{', '.join(names)}: {sentence}")
+        raise ForensicsError(f"{len(failures)} of {len(report.results)} file(s) not ingested completely; "
+                             + "; ".join(parts))
 
 
 @click.command()
 @click.argument("case_file", metavar="CASE", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source instead of text.")
-def sources(case_file, as_json):
+@output_options
+def sources(case_file, output):
     """List the case's sources: the chain of custody.
 
     Per file: path, format, SHA-256, size, line accounting (read = events +
@@ -109,17 +122,17 @@ def sources(case_file, as_json):
 
     with Case(case_file, read_only=True) as case:
         rows = source_rows(case)
-    if as_json:
-        for record in rows.to_dict(orient="records"):
-            record = {k: (None if _is_na(v) else v) for k, v in record.items()}
-            if isinstance(record.get("assumptions"), str):
-                record["assumptions"] = json.loads(record["assumptions"])
-            click.echo(json.dumps(record, default=str, ensure_ascii=False))
-        return
-    if rows.empty:
-        echo(f"{case_file}: no sources yet (use `forensics ingest`)")
-        return
-    for row in rows.itertuples():
+    if output in ("json", "nl"):   # the assumptions as a list, not JSON text inside JSON
+        rows["assumptions"] = [json.loads(v) if isinstance(v, str) else v for v in rows["assumptions"]]
+    print_rows(rows, output, empty=f"{case_file}: no sources yet (use `forensics ingest`)", table=_custody_text)
+
+
+def _custody_text(records) -> None:
+    """The chain of custody for a person, one block per file."""
+    from types import SimpleNamespace
+
+    for record in records:
+        row = SimpleNamespace(**record)
         echo(f"#{row.source_id}  {row.path}")
         echo(f"    format {row.format}, {row.size_bytes:,} bytes"
                    + (f" ({row.compression})" if isinstance(row.compression, str) else "")
@@ -134,15 +147,6 @@ def sources(case_file, as_json):
         if row.truncated:
             echo(f"    TRUNCATED: {row.truncation_reason}")
         echo(f"    ingested {row.ingested_at} by forensics {row.tool_version}")
-
-
-def _is_na(value) -> bool:
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 COMMANDS = [ingest, sources]

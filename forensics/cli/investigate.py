@@ -7,7 +7,8 @@ import json
 
 import click
 
-from forensics.cli.output import echo
+from forensics.cli.output import echo, output_options, print_rows
+from forensics.visible import visible
 
 from forensics.cli.options import ISO_WHEN, TIME_ZONE, dispute_options
 
@@ -18,41 +19,69 @@ def _open(path):
     return Case.open(path, read_only=True)
 
 
-def _iso_frame(frame, tz=None):
-    """Datetime columns as ISO 8601 strings with offset (never DD.MM)."""
-    import pandas as pd
-
-    from forensics.timefmt import iso
-
-    frame = frame.copy()
-    for col in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[col]):
-            frame[col] = frame[col].map(lambda v: iso(v, tz) if pd.notna(v) else "")
-    return frame
-
-
 @click.command("investigate")
 @dispute_options
 @click.option("--tz", type=TIME_ZONE, help="IANA zone for local times and the customer's dates, e.g. Europe/Berlin.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (schema: investigation.schema.json).")
-def investigate_cmd(case, account, action, target, since, until, claims, tz, as_json, config):
-    """Attribute an account's disputed actions and reconcile the customer's claims.
+def investigate_cmd(case, account, dispute, action, target, since, until, claims, claim_date, tz, as_json, config):
+    """Investigate a dispute of an account and reconcile the customer's claims.
+
+    --dispute action (default) attributes the account's disputed actions;
+    --dispute notices lists every contact attempt with its delivery, the
+    provider's actions and the customer's waits for an answer;
+    --dispute outage measures a service's down windows and availability
+    (--target: the service).
 
     \b
     Example:
         forensics investigate dispute.duckdb --account K-10023 --since 2026-03-01
         --claim "23.03. CentOS installiert" --tz Europe/Berlin
+        forensics investigate dispute.duckdb --account K-10078 --dispute notices
+        --claim "Niemand hat mich informiert"
+        forensics investigate dispute.duckdb --dispute outage --account K-10131
+        --target vps-31337,shop.example.de --since 2026-03-01 --until 2026-03-12
+        --claim "seit Montag nicht erreichbar"
     """
-    from forensics.investigate import investigate
-    from forensics.investigate.textout import render_text
-
     with _open(case) as c:
-        result = investigate(c, account, action=action, target=target, since=since, until=until,
-                             claims=claims, tz=tz, config=config)
+        result, render_text = run_dispute(c, dispute, account, action=action, target=target, since=since,
+                                          until=until, claims=claims, claim_date=claim_date, tz=tz, config=config)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         echo(render_text(result, tz), nl=False)
+
+
+def run_dispute(case, dispute, account, *, action, target, since, until, claims, claim_date, tz, config):
+    """Run the investigation of one dispute kind: (result, its text renderer).
+
+    Shared by `investigate` and `report`; each kind is its own package under
+    `forensics.investigate`.
+    """
+    if dispute == "notices":
+        if action or target:
+            raise click.UsageError("--action and --target belong to --dispute action")
+        from forensics.investigate.notices import investigate_notices
+        from forensics.investigate.notices.textout import render_text
+
+        return investigate_notices(case, account, since=since, until=until, claims=claims, tz=tz,
+                                   config=config), render_text
+    if dispute == "outage":
+        if action:
+            raise click.UsageError("--action belongs to the action dispute; an outage needs --target")
+        from forensics.investigate.outage import investigate_outage
+        from forensics.investigate.outage.textout import render_text
+
+        return investigate_outage(case, account, target=target, since=since, until=until, claims=claims, tz=tz,
+                                  config=config), render_text
+    from forensics.investigate import investigate
+    from forensics.investigate.action.engine import UnknownAction
+    from forensics.investigate.textout import render_text
+
+    try:
+        return investigate(case, account, action=action, target=target, since=since, until=until, claims=claims,
+                           tz=tz, config=config, claim_date=claim_date), render_text
+    except UnknownAction as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _parse_params(pairs, query):
@@ -74,10 +103,9 @@ def _parse_params(pairs, query):
 @click.argument("name", required=False)
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A query parameter; LIST parameters take comma-separated values.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per row).")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries with their parameters.")
-def query_cmd(case, name, params, as_csv, as_json, list_queries):
+@output_options
+def query_cmd(case, name, params, list_queries, output):
     """Run one of the named SQL queries of queries/ on a case.
 
     \b
@@ -98,13 +126,7 @@ def query_cmd(case, name, params, as_csv, as_json, list_queries):
     query = get_query(name)
     with _open(case) as c:
         frame = run_query(c, name, _parse_params(params, query))
-    frame = _iso_frame(frame)
-    if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
-    elif as_json:
-        click.echo(frame.to_json(orient="records", force_ascii=False, indent=2, default_handler=str))
-    else:
-        echo(frame.to_string(index=False) if not frame.empty else "(no rows: not observed)")
+    print_rows(frame, output, empty="(no rows: not observed)")
 
 
 @click.command("timeline")
@@ -113,8 +135,8 @@ def query_cmd(case, name, params, as_csv, as_json, list_queries):
 @click.option("--since", type=ISO_WHEN, help="Start: YYYY-MM-DD or ISO date-time (UTC when no offset).")
 @click.option("--until", type=ISO_WHEN, help="End (a date includes that day).")
 @click.option("--tz", type=TIME_ZONE, help="Show times in this IANA zone (with offset) instead of UTC.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV with every column.")
-def timeline_cmd(case, account, since, until, tz, as_csv):
+@output_options
+def timeline_cmd(case, account, since, until, tz, output):
     """The merged timeline of all sources (panel, web, sshd) for one account.
 
     \b
@@ -125,20 +147,19 @@ def timeline_cmd(case, account, since, until, tz, as_csv):
 
     with _open(case) as c:
         frame = timeline(c, account, since=since, until=until)
-    frame = _iso_frame(frame, tz)
-    if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
-        return
-    if frame.empty:
-        echo("(no events)")
-        return
-    for r in frame.to_dict("records"):
+    print_rows(frame, output, tz=tz, empty="(no events)", table=_timeline_lines)
+
+
+def _timeline_lines(records) -> None:
+    """The timeline for a person: one line per event with its `file:line`."""
+    for r in records:
         what = r.get("event") or ""
         if r.get("source_kind") == "http":
             what = f"{r.get('method') or ''} {r.get('http_path') or ''} {r.get('status') or ''}".strip()
         result = f" {r['result']}" if r.get("result") else ""
-        echo(f"{r['ts']}  {r['source_kind']:5}  {what}{result}  user={r.get('user') or '-'} "
-                   f"ip={r.get('ip') or '-'}  [{r['path']}:{r['line_no']}]  ({r['attributed_by']})")
+        # one event, one line: a newline inside a logged value is shown, not obeyed
+        echo(visible(f"{r['ts']}  {r['source_kind'] or '':5}  {what}{result}  user={r.get('user') or '-'} "
+                     f"ip={r.get('ip') or '-'}  [{r['path']}:{r['line_no']}]  ({r['attributed_by']})"))
 
 
 COMMANDS = [investigate_cmd, query_cmd, timeline_cmd]

@@ -61,6 +61,10 @@ class TimeZone(click.ParamType):
         return str(value)
 
 
+# The dispute kinds `investigate` and `report` know: one package each under
+# forensics/investigate/ (action: who did it; notices: was the customer told
+# and answered; outage: was the service down, and how long).
+DISPUTES = ("action", "notices", "outage")
 ISO_WHEN = IsoWhen()
 ISO_DATE = IsoDate()
 TIME_ZONE = TimeZone()
@@ -75,11 +79,17 @@ def dispute_options(func):
     options = [
         click.argument("case", type=click.Path(dir_okay=False)),
         click.option("--account", required=True, help="The customer account id."),
+        click.option("--dispute", type=click.Choice(DISPUTES), default="action", show_default=True,
+                     help="What is disputed: action (who did it), notices (was the customer told and "
+                          "answered: notices, deliveries, contacts, response times) or outage (was the "
+                          "service down; --target: the service, comma-separated names)."),
         click.option("--action", help="One action (e.g. reinstall); default: every state-changing action in the period."),
         click.option("--target", help="Only actions on this object (server id, domain)."),
         click.option("--since", type=ISO_WHEN, help="Start of the period: YYYY-MM-DD or ISO date-time."),
         click.option("--until", type=ISO_WHEN, help="End of the period (a date includes that day)."),
         click.option("--claim", "claims", multiple=True, help="The customer's own sentence (en/de/cs/pl); repeatable."),
+        click.option("--claim-date", "claim_date", type=ISO_DATE,
+                     help="Date of the customer's letter (YYYY-MM-DD): \"yesterday\" and \"on the 23rd\" count from it."),
         click.option("--config", type=click.Path(dir_okay=False, exists=True), help="TOML file overriding thresholds."),
     ]
     for option in reversed(options):

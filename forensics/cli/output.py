@@ -4,31 +4,165 @@ Log lines are hostile input: a User-Agent can carry escape sequences that
 clear the screen, retitle the window or hide text, and bidi overrides can
 make a line read differently from what it says ("Trojan Source").  Every
 text-mode line the CLI prints goes through `echo`, which shows such
-characters as visible escapes (`\\x1b`, `\\u202e`).  Machine formats keep
+characters as visible escapes (`\\x1b`, `\\u202e`; `forensics.visible`,
+the same escaper as the PDF's).  A line built from log values goes through
+`visible()` itself first, so that a newline inside a value (a user name) is
+shown as `\\x0a` and cannot forge a line.  Machine formats keep
 values as logged: `--json` escapes control characters itself, `--csv` is data.
+
+Rows go out through `print_rows` in the format the shared `output_options`
+flags chose (`--table`, `--csv`, `--tsv`, `--json`, `--nl`), the same on
+every command that prints rows.
 """
 
 from __future__ import annotations
 
-import re
-
 import click
 
-# C0 controls except tab and newline, DEL, C1 controls, and the Unicode
-# direction marks/overrides/isolates.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escape(match: re.Match) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+from forensics.visible import visible
 
 
 def terminal_safe(text: str) -> str:
-    """`text` with control and direction characters shown as escapes."""
-    return _UNSAFE.sub(_escape, text)
+    """A message for the terminal: its own line breaks and tabs kept, every
+    other control or direction character shown as an escape (`visible`)."""
+    return visible(text, keep_line_breaks=True)
 
 
 def echo(message: str = "", **kwargs) -> None:
     """click.echo for text meant for a person (see the module docstring)."""
     click.echo(terminal_safe(str(message)), **kwargs)
+
+
+# -- rows: one set of output options for every command that prints rows -----
+OUTPUT_FORMATS = ("table", "csv", "tsv", "json", "nl")
+
+
+def output_options(func):
+    """`--table` (default), `--csv`, `--tsv`, `--json`, `--nl` as one `output` parameter.
+
+    One decorator, so that every command printing rows (query, timeline,
+    sources, sql, formats list, lake sources) offers the same formats with
+    the same meaning (the sqlite-utils `output_options` idea).  Print with
+    `print_rows(frame, output)`.
+    """
+    options = [
+        click.option("--table", "output", flag_value="table", default=True,
+                     help="Text for a person (default): control characters shown as escapes."),
+        click.option("--csv", "output", flag_value="csv", help="CSV (RFC 4180) with a header row."),
+        click.option("--tsv", "output", flag_value="tsv",
+                     help="Tab-separated values with a header row; a tab, newline, carriage return or "
+                          "backslash inside a value is written as \\t, \\n, \\r, \\\\."),
+        click.option("--json", "output", flag_value="json", help="One JSON array of objects."),
+        click.option("--nl", "output", flag_value="nl",
+                     help="Newline-delimited JSON (JSON Lines): one object per row."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def plain_value(value, tz=None):
+    """A cell as a JSON-able value: times as ISO 8601 with offset, NULL/NaN as None,
+    bytes as text with `\\xHH` escapes for what is not printable ASCII."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    from forensics.timefmt import iso
+
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "".join(chr(b) if 0x20 <= b < 0x7f and b != 0x5c else f"\\x{b:02x}" for b in bytes(value))
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return None if pd.isna(value) else iso(value, tz)
+    if isinstance(value, (dt.date, dt.time, dt.timedelta, pd.Timedelta)):
+        return None if pd.isna(value) else str(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, np.ndarray):
+        return [plain_value(v, tz) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v, tz) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain_value(v, tz) for k, v in value.items()}
+    if value is pd.NaT or value is pd.NA:
+        return None
+    return value
+
+
+def _records(frame, tz=None):
+    columns = [str(c) for c in frame.columns]
+    for row in frame.itertuples(index=False, name=None):
+        yield dict(zip(columns, (plain_value(v, tz) for v in row)))
+
+
+def _cell_text(value) -> str:
+    import json
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def print_rows(frame, output: str = "table", *, tz=None, empty: str = "(no rows)", table=None) -> None:
+    """Print a DataFrame in one of `OUTPUT_FORMATS`.
+
+    Args:
+        frame: the rows.
+        output: table | csv | tsv | json | nl.
+        tz: show times in this zone (with offset); default UTC.
+        empty: what `--table` prints for no rows.
+        table: a function printing the rows for a person in a command's own
+            layout (`records` -> None); default an aligned table.
+    """
+    import csv
+    import io
+    import json
+
+    # color=True: Click would otherwise strip escape sequences when stdout is
+    # not a terminal, and machine formats keep values exactly as logged.
+    if output == "json":
+        click.echo(json.dumps(list(_records(frame, tz)), ensure_ascii=False, indent=2, default=str), color=True)
+        return
+    if output == "nl":
+        for record in _records(frame, tz):
+            click.echo(json.dumps(record, ensure_ascii=False, default=str), color=True)
+        return
+    if output in ("csv", "tsv"):
+        buffer = io.StringIO()
+        columns = [str(c) for c in frame.columns]
+        if output == "csv":
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(columns)
+            for record in _records(frame, tz):
+                writer.writerow([_cell_text(v) for v in record.values()])
+        else:
+            buffer.write("\t".join(c.translate(_TSV_ESCAPES) for c in columns) + "\n")
+            for record in _records(frame, tz):
+                buffer.write("\t".join(_cell_text(v).translate(_TSV_ESCAPES) for v in record.values()) + "\n")
+        click.echo(buffer.getvalue(), nl=False, color=True)
+        return
+    if frame.empty:
+        echo(empty)
+        return
+    records = list(_records(frame, tz))
+    if table is not None:
+        table(records)
+        return
+    import pandas as pd
+
+    # one row, one line: a newline inside a logged value is shown, not obeyed
+    shown = pd.DataFrame([{k: visible(_cell_text(v)) for k, v in r.items()} for r in records],
+                         columns=list(frame.columns))
+    echo(shown.to_string(index=False))

@@ -45,12 +45,15 @@ def _command_line(case, out, options: list[tuple[str, object]]) -> str:
 @click.option("--reference", help="Case reference for the running header (default: the account).")
 @click.option("--date", "report_date", type=ISO_DATE, help="Report date YYYY-MM-DD (fixes the PDF's dates: same inputs + date = same bytes).")
 @click.option("--provider", help="The provider's name for the cover.")
-def report_cmd(case, account, action, target, since, until, claims, out, lang, tz, redact, reference, report_date,
-               provider, config):
+@click.option("--format", "output_format", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
+              help="pdf: PDF/A-3b with the evidence attached; html: one self-contained HTML file (attachments as downloads).")
+def report_cmd(case, account, dispute, action, target, since, until, claims, claim_date, out, lang, tz, redact, reference,
+               report_date, provider, output_format, config):
     """Investigate an account and render the ISO-dated PDF/A evidence report.
 
-    Prints the PDF's SHA-256, its size and page count.  The findings, the
-    cited events and a manifest of the inputs are embedded in the PDF.
+    Prints the file's SHA-256, its size and page count.  The findings, the
+    cited events and a manifest of the inputs are embedded in the PDF (in
+    the HTML version: links that download them).
 
     \b
     Example:
@@ -59,24 +62,34 @@ def report_cmd(case, account, action, target, since, until, claims, out, lang, t
         --date 2025-04-02 --out dispute-4711.pdf
     """
     from forensics.case import Case
+    from forensics.cli.investigate import run_dispute
     from forensics.config import load_config
-    from forensics.investigate import investigate
     from forensics.report import render_report
+    from forensics.report.render import require_weasyprint
+
+    require_weasyprint()   # before any work: a bare machine learns which packages it lacks
 
     command_line = _command_line(case, out, [
-        ("--account", account), ("--action", action), ("--target", target), ("--since", since),
-        ("--until", until), ("--claim", claims), ("--lang", lang), ("--tz", tz), ("--redact", redact),
-        ("--reference", reference), ("--date", report_date), ("--provider", provider), ("--config", config),
+        ("--account", account), ("--dispute", None if dispute == "action" else dispute), ("--action", action),
+        ("--target", target), ("--since", since), ("--until", until), ("--claim", claims),
+        ("--claim-date", claim_date), ("--lang", lang), ("--tz", tz), ("--redact", redact),
+        ("--reference", reference), ("--date", report_date), ("--provider", provider),
+        ("--format", output_format if output_format != "pdf" else None), ("--config", config),
     ])
     settings = load_config(config)
     with Case.open(case, read_only=True) as c:
-        result = investigate(c, account, action=action, target=target, since=since, until=until,
-                             claims=claims, tz=tz, config=settings)
+        result, _ = run_dispute(c, dispute, account, action=action, target=target, since=since, until=until,
+                                claims=claims, claim_date=claim_date, tz=tz, config=settings)
         rendered = render_report(result, out, case=case, lang=lang, tz=tz, redact=redact, reference=reference,
                                  report_date=report_date, provider=provider, command_line=command_line,
-                                 config=settings)
+                                 config=settings, output_format=output_format)
     echo(f"{rendered.sha256}  {rendered.path}")
-    echo(f"{rendered.pages} pages, {rendered.size} bytes, rendered in {rendered.seconds:.1f} s", err=True)
+    pages = f"{rendered.pages} pages, " if rendered.pages else ""
+    echo(f"{pages}{rendered.size} bytes, rendered in {rendered.seconds:.1f} s", err=True)
+    if rendered.over_budget:
+        echo(f"note: {rendered.pages} pages exceed the page budget of {rendered.page_budget} ([report] max_pages) "
+             "even with every list cut to an eighth; consider one report per disputed action (--action, --target)",
+             err=True)
 
 
 COMMANDS = [report_cmd]

@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from forensics.demo import story_notices
 from forensics.demo.geoip_sample import NETWORKS_BY_KEY, blocks, build_geoip_databases
 
 UTC = dt.timezone.utc
@@ -102,6 +103,8 @@ class Dispute:
     expected_claims: tuple[ClaimExpectation, ...] = ()
     claims_language: str | None = None
     tz: str | None = None          # the customer's zone: local times in the report, reading of claims
+    kind: str = "action"           # the dispute kind: action | outage (expected_assessment: the claim's class)
+    aliases: tuple[str, ...] = ()  # outage: the service's other names (its domain)
 
 
 @dataclass
@@ -130,13 +133,24 @@ class SampleManifest:
     counts: dict[str, int]
     period: tuple[dt.datetime, dt.datetime]
     disputes: list[Dispute] = field(default_factory=list)
+    # more logs of the scripted stories: (path, --host to ingest it with or None)
+    story_logs: list[tuple[Path, str | None]] = field(default_factory=list)
     seed: int = DEFAULT_SEED
     accounts: int = 0
     months: int = 0
+    mail_log: Path | None = None               # the mail server's log (Postfix), see story_notices
+    tickets: Path | None = None                # the ticket system's export (native contact export)
+    mail_log_tz: str = AUTH_LOG_TZ
+    notice_disputes: list = field(default_factory=list)   # story_notices.NoticeDispute
 
     @property
     def log_files(self) -> list[Path]:
         return [self.panel_log, self.access_log, self.auth_log]
+
+    @property
+    def contact_files(self) -> list[Path]:
+        """The mail log and the ticket export (the notices dispute's sources)."""
+        return [p for p in (self.mail_log, self.tickets) if p is not None]
 
     def dispute(self, expected_assessment: str) -> Dispute:
         """The scripted dispute with this expected assessment."""
@@ -171,11 +185,16 @@ class SampleManifest:
                 "access_log": rel(self.access_log),
                 "auth_log": rel(self.auth_log),
                 "geoip_db": [rel(p) for p in self.geoip_db],
+                **({"mail_log": rel(self.mail_log)} if self.mail_log else {}),
+                **({"tickets": rel(self.tickets)} if self.tickets else {}),
             },
             "auth_log_host": self.auth_log_host,
             "auth_log_tz": self.auth_log_tz,
             "counts": self.counts,
             "disputes": [jsonable(asdict(d)) for d in self.disputes],
+            **({"notice_disputes": [jsonable(asdict(d)) for d in self.notice_disputes]}
+               if self.notice_disputes else {}),
+            "story_logs": [[rel(p), host] for p, host in self.story_logs],
         }
 
 
@@ -933,7 +952,7 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
 
     with_disputes = (accounts >= 2 and start <= dt.datetime(2025, 3, 12, tzinfo=UTC)
                      and end >= dt.datetime(2026, 4, 9, tzinfo=UTC))
-    founding = takeover = None
+    founding = takeover = outage = None
     auth_host = people[0].servers[0]
     if with_disputes:
         founding = people[min(22, accounts - 2)]
@@ -955,16 +974,32 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
                               "quiet_days": frozenset(_days_around((2026, 4, 2),))})
         people[people.index(takeover)] = takeover = rebuilt
         auth_host = founding.servers[0]
+        # The outage story's customer keeps his ordinary traffic (no draw of the
+        # shared generator changes): only his server's incident is scripted.
+        candidate = people[min(131, accounts - 1)]
+        outage = candidate if not candidate.scripted else None
+    # The notices story (story_notices): an ordinary account, its panel
+    # lines written from the story's own RNG.
+    notice_acct = people[min(77, accounts - 3)] if with_disputes and accounts >= 3 else None
 
     start_ts, end_ts = int(start.timestamp()), int(end.timestamp())
     writer = _Writer(out, rng, start_ts, end_ts, auth_host)
     try:
-        disputes = _run_days(writer, people, start_ts, end_ts, founding, takeover)
+        disputes, stories = _run_days(writer, people, start_ts, end_ts, founding, takeover, notice_acct, outage)
     finally:
         writer.close()
+    notice_dispute = getattr(writer, "notice_dispute", None)
+    contact_counts = story_notices.write_mail_and_tickets(out, people, notice_dispute, start_ts, end_ts, seed)
+    story_logs = []
+    for scenario in stories:
+        from forensics.demo.story_outage import write_logs
+
+        logs = write_logs(out, scenario)
+        story_logs += [(logs.monitoring, None), (logs.syslog, scenario.service), (logs.access, scenario.domain)]
 
     asn_db, city_db = build_geoip_databases(out, build_epoch=end_ts)
-    for path in (out / PANEL_LOG, out / ACCESS_LOG, out / AUTH_LOG):
+    for path in (out / PANEL_LOG, out / ACCESS_LOG, out / AUTH_LOG, out / story_notices.MAIL_LOG,
+                 out / story_notices.TICKETS):
         # The auth log is year-less syslog: ingest infers the year from the
         # file's modification time, so it must be the end of the period.
         os.utime(path, (end_ts, end_ts))
@@ -977,12 +1012,17 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
         auth_log_host=auth_host,
         auth_log_tz=AUTH_LOG_TZ,
         counts={PANEL_LOG: writer.counts["panel"], ACCESS_LOG: writer.counts["access"],
-                AUTH_LOG: writer.counts["auth"]},
+                AUTH_LOG: writer.counts["auth"], **contact_counts,
+                **{p.name: sum(1 for _ in open(p, "rb")) for p, _host in story_logs}},
         period=(start, end),
         disputes=disputes,
+        story_logs=story_logs,
         seed=seed,
         accounts=accounts,
         months=months,
+        mail_log=out / story_notices.MAIL_LOG,
+        tickets=out / story_notices.TICKETS,
+        notice_disputes=[notice_dispute] if notice_dispute is not None else [],
     )
     (out / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n",
                                 encoding="utf-8")
@@ -998,7 +1038,8 @@ def _days_around(*dates, spread: int = 2) -> list[int]:
 
 
 def _run_days(w: _Writer, people: list[_Account], start_ts: int, end_ts: int,
-              founding: _Account | None, takeover: _Account | None) -> list[Dispute]:
+              founding: _Account | None, takeover: _Account | None,
+              notice_acct: _Account | None = None, outage: _Account | None = None):
     rng = w.rng
     ua_for = w.ua_for
     first_day, last_day = start_ts // _DAY, (end_ts - 1) // _DAY
@@ -1017,7 +1058,12 @@ def _run_days(w: _Writer, people: list[_Account], start_ts: int, end_ts: int,
     if founding is not None:
         scripted_days[_epoch_day(2025, 3, 19)] = "founding"
         scripted_days[_epoch_day(2026, 4, 2)] = "takeover"
+    if notice_acct is not None:
+        scripted_days[_epoch_day(2025, 11, 4)] = "notices"
+    if outage is not None:
+        scripted_days[_epoch_day(2026, 3, 9)] = "outage"
     disputes: list[Dispute] = []
+    stories = []
     ssh_key = f"{rng.getrandbits(256):064x}"[:43]
     # Hours (UTC) people use the panel: mostly evenings, some office hours.
     hours = [h for h, weight in enumerate((1, 0, 0, 0, 1, 2, 4, 6, 7, 7, 6, 6, 6, 6, 6, 7, 8, 10, 12, 13, 11, 8, 5, 2))
@@ -1029,6 +1075,14 @@ def _run_days(w: _Writer, people: list[_Account], start_ts: int, end_ts: int,
             disputes.append(_founding_story(w, founding))
         elif story == "takeover":
             disputes.append(_takeover_story(w, takeover))
+        elif story == "notices":
+            w.notice_dispute = story_notices.panel_story(w, notice_acct)
+        elif story == "outage":
+            from forensics.demo.story_outage import outage_story
+
+            dispute, scenario = outage_story(w, outage, _at(start_ts), _at(end_ts))
+            disputes.append(dispute)
+            stories.append(scenario)
         # Customers.
         for acct in people:
             p = acct.rate_per_day
@@ -1101,4 +1155,4 @@ def _run_days(w: _Writer, people: list[_Account], start_ts: int, end_ts: int,
         for _ in range(rng.randrange(2, 7)):
             w.panel_bots(day_ts + rng.randrange(_DAY), stuffing_victims)
         w.flush(day_ts + _DAY)
-    return disputes
+    return disputes, stories

@@ -44,11 +44,36 @@ class DisputeOutcome:
 
     @property
     def assessment(self) -> str | None:
+        """The action dispute's assessment; for an outage, its claim's classification."""
+        if self.dispute.kind == "outage":
+            claims = getattr(self.investigation, "outage_claims", [])
+            return claims[0].classification if claims else None
         return getattr(self.finding, "assessment", None)
 
     @property
     def as_expected(self) -> bool:
         return self.assessment == self.dispute.expected_assessment
+
+
+@dataclass
+class NoticeOutcome:
+    """The notices dispute: what the pipeline said and what was expected."""
+
+    dispute: object                              # forensics.demo.story_notices.NoticeDispute
+    investigation: object                        # forensics.investigate.notices.model.NoticesInvestigation
+    report_path: Path | None = None
+    report_sha256: str | None = None
+
+    @property
+    def outcomes(self) -> list[tuple[str, str]]:
+        """(channel, outcome) of each contact attempt that is not routine mail."""
+        return [(c.channel, c.outcome) for c in self.investigation.contacts if not c.routine]
+
+    @property
+    def as_expected(self) -> bool:
+        classes = tuple((c.text, c.classification) for c in self.investigation.claims)
+        return classes == tuple(self.dispute.expected_claims) and \
+            tuple(self.outcomes) == tuple(self.dispute.expected_outcomes)
 
 
 @dataclass
@@ -58,6 +83,7 @@ class DemoResult:
     manifest: SampleManifest
     steps: list[Step] = field(default_factory=list)
     outcomes: list[DisputeOutcome] = field(default_factory=list)
+    notice_outcomes: list[NoticeOutcome] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -122,9 +148,15 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
         started = time.perf_counter()
         case.ingest([manifest.panel_log, manifest.access_log])
         case.ingest([manifest.auth_log], tz=manifest.auth_log_tz, host=manifest.auth_log_host)
-        events, rejected = case.con.execute(
-            "SELECT count(*), (SELECT coalesce(sum(lines_rejected), 0) FROM sources) FROM events").fetchone()
-        done("ingest", started, f"{events:,} events from 3 files ({rejected:,} lines rejected)")
+        if manifest.contact_files:
+            # the mail server's year-less syslog is in UTC, like the auth log
+            case.ingest(manifest.contact_files, tz=manifest.mail_log_tz)
+        for path, host in manifest.story_logs:    # the outage story: monitoring, the VM's syslog, its shop's access log
+            case.ingest([path], host=host)
+        events, rejected, files = case.con.execute(
+            "SELECT count(*), (SELECT coalesce(sum(lines_rejected), 0) FROM sources), "
+            "(SELECT count(*) FROM sources) FROM events").fetchone()
+        done("ingest", started, f"{events:,} events from {files} files ({rejected:,} lines rejected)")
 
         started = time.perf_counter()
         enriched = case.enrich(geoip_paths=list(manifest.geoip_db))
@@ -132,6 +164,17 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
 
         for dispute in manifest.disputes:
             started = time.perf_counter()
+            if dispute.kind == "outage":
+                from forensics.investigate.outage import investigate_outage
+
+                investigation = investigate_outage(case, dispute.account, target=dispute.target,
+                                                   aliases=dispute.aliases, since=dispute.since.date().isoformat(),
+                                                   until=dispute.until.date().isoformat(), claims=dispute.claims,
+                                                   tz=dispute.tz)
+                result.outcomes.append(DisputeOutcome(dispute=dispute, investigation=investigation, finding=None))
+                done("investigate", started, f"{dispute.account}: {len(investigation.outage.windows)} outage(s), "
+                                             f"{len(investigation.outage_claims)} claim(s)")
+                continue
             investigation = case.investigate(dispute.account, action=dispute.action, target=dispute.target,
                                              since=dispute.since, until=dispute.until, claims=dispute.claims,
                                              tz=dispute.tz)
@@ -142,7 +185,16 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
                  f"{dispute.account}: {len(investigation.findings)} disputed action(s), "
                  f"{len(investigation.claims)} claim(s)")
 
-        for outcome in result.outcomes:
+        for dispute in manifest.notice_disputes:
+            started = time.perf_counter()
+            investigation = case.investigate_notices(dispute.account, since=dispute.since, until=dispute.until,
+                                                     claims=dispute.claims, tz=dispute.tz)
+            result.notice_outcomes.append(NoticeOutcome(dispute=dispute, investigation=investigation))
+            done("investigate", started,
+                 f"{dispute.account}: {sum(1 for c in investigation.contacts if not c.routine)} contact "
+                 f"attempt(s), {len(investigation.claims)} claim(s)")
+
+        for outcome in [*result.outcomes, *result.notice_outcomes]:
             started = time.perf_counter()
             out = directory / f"report-{outcome.dispute.account}.pdf"
             rendered = case.report(outcome.investigation, out, lang=lang, tz=outcome.dispute.tz,

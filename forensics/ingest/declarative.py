@@ -40,9 +40,30 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 BUILTIN_ORDER = (
     "cpanel-login-log",
     "cpanel-session-log",
+    "cpanel-api-log",
+    "cpanel-accounting",
     "proxmox-pveproxy",
+    "proxmox-tasks",
     "whmcs-activity-csv",
+    "whmcs-activity-sql",
+    "whmcs-admin-log-csv",
+    "whmcs-admin-log-sql",
+    "virtualizor-logs-jsonl",
+    "solusvm-server-log",
+    "hestia-auth-log",
+    "plesk-panel-log",
+    "http-error-log",
     "journald-json",
+    "whmcs-tickets-csv",
+    "whmcs-ticketreplies-csv",
+    "contacts-jsonl",
+    "contacts-csv",
+    "postfix",
+    "exim",
+    "nagios",
+    "icinga2-log",
+    "check-jsonl",
+    "check-csv",
     "syslog",
     "syslog-notime",
 )
@@ -119,7 +140,7 @@ class TimestampFormat:
     """One way a timestamp may be written.
 
     `spec` is `iso8601`, `syslog` (year-less `%b %d %H:%M:%S[.f]`), `epoch`,
-    `epoch_ms`, `epoch_us`, or a strptime pattern (with `%z` for an offset;
+    `epoch_ms`, `epoch_us`, `epoch_hex` (seconds as hex digits), or a strptime pattern (with `%z` for an offset;
     a pattern without `%Y`/`%y` is year-less).
     """
 
@@ -140,6 +161,11 @@ class TimestampFormat:
             return _iso_ts(text)
         if spec == "syslog":
             return _syslog_ts(text)
+        if spec == "epoch_hex":  # Proxmox UPIDs: seconds since 1970 as hex digits
+            value = text.strip()
+            if not value or len(value) > 16 or any(c not in "0123456789abcdefABCDEF" for c in value):
+                return None
+            return _EPOCH + dt.timedelta(seconds=int(value, 16))
         if spec.startswith("epoch"):
             divisor = {"epoch": 1, "epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[spec]
             value = text.strip()
@@ -162,7 +188,7 @@ class TimestampFormat:
         return parsed
 
 
-_KNOWN_TS_SPECS = ("iso8601", "syslog", "epoch", "epoch_s", "epoch_ms", "epoch_us")
+_KNOWN_TS_SPECS = ("iso8601", "syslog", "epoch", "epoch_s", "epoch_ms", "epoch_us", "epoch_hex")
 
 
 @dataclass
@@ -172,6 +198,10 @@ class Rule:
     match: dict[str, re.Pattern]
     set: dict[str, Any]
     cont: bool = False
+    # Per field, the outcome for values seen before (a syslog file has a few
+    # dozen programs and millions of lines: `program` conditions are answered
+    # from here).  Bounded: once full, new values are matched, not stored.
+    _seen: dict[str, dict[str, dict | None]] = field(default_factory=dict, repr=False, compare=False)
 
     def apply(self, record: dict[str, Any]) -> bool:
         """Set values on `record` when every condition matches."""
@@ -180,16 +210,30 @@ class Rule:
             value = record.get(name)
             if value is None:
                 return False
-            m = pattern.search(value if isinstance(value, str) else str(value))
-            if m is None:
+            text = value if isinstance(value, str) else str(value)
+            short = len(text) <= _RULE_MEMO_TEXT
+            seen = self._seen.get(name) if short else None
+            groups = _UNSEEN if seen is None else seen.get(text, _UNSEEN)
+            if groups is _UNSEEN:
+                m = pattern.search(text)
+                groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
+                if short:
+                    if seen is None:
+                        seen = self._seen[name] = {}
+                    if len(seen) < _RULE_MEMO_SIZE:
+                        seen[text] = groups
+            if groups is None:
                 return False
-            found.append(m)
+            found.append(groups)
         record.update(self.set)
-        for m in found:
-            for k, v in m.groupdict().items():
-                if v is not None:
-                    record[k] = v
+        for groups in found:
+            record.update(groups)
         return True
+
+
+_UNSEEN = object()
+_RULE_MEMO_SIZE = 512      # distinct values remembered per rule and field
+_RULE_MEMO_TEXT = 64       # only short values (program names, codes), never whole messages
 
 
 @dataclass
@@ -220,22 +264,23 @@ class DefinitionFormat:
 
     def __init__(self, *, name: str, description: str, source_kind: str, default_tz: str | None,
                  kind: str, path: str, variants: list[tuple[str, re.Pattern]] | None = None,
-                 csv_spec: dict | None = None, jsonl_spec: dict | None = None,
+                 csv_spec: dict | None = None, jsonl_spec: dict | None = None, sql_spec: dict | None = None,
                  fields: dict[str, list[str]] | None = None, timestamp: dict | None = None,
                  defaults: dict[str, Any] | None = None, rules: list[Rule] | None = None,
                  value_maps: dict[str, dict[str, Any]] | None = None, null_values: list[str] | None = None,
                  comment_prefix: str | None = None, samples: list[Sample] | None = None,
                  sniff_min_ratio: float = 0.6, split: dict[str, dict] | None = None,
-                 auto_detect: bool = True):
+                 auto_detect: bool = True, integer_fields: list[str] | None = None):
         self.name = name
         self.description = description
         self.source_kind = source_kind
         self.default_tz = default_tz
-        self.kind = kind                      # regex | csv | jsonl
+        self.kind = kind                      # regex | csv | jsonl | sql
         self.path = path
         self.variants = variants or []
         self.csv_spec = csv_spec or {}
         self.jsonl_spec = jsonl_spec or {}
+        self.sql_spec = sql_spec or {}
         self.fields = fields or {}
         self.timestamp = timestamp or {}
         self.ts_formats: list[TimestampFormat] = [TimestampFormat(s) for s in self.timestamp.get("formats", [])]
@@ -250,6 +295,7 @@ class DefinitionFormat:
         self.sniff_min_ratio = sniff_min_ratio
         self.split = split or {}
         self.auto_detect = auto_detect      # False: only used when named with --format
+        self.integer_fields = tuple(integer_fields or ())  # detail fields kept as JSON numbers
         self._csv_dialect = {"delimiter": self.csv_spec.get("delimiter", ","),
                              "escapechar": self.csv_spec.get("escape"),
                              "doublequote": "escape" not in self.csv_spec}
@@ -283,6 +329,8 @@ class DefinitionFormat:
             if line[:1] in (" ", "\t"):
                 return None, "continuation line (starts with white space; part of the message above, which is kept as an event)"
             return None, f"not a {self.name} line (no pattern matched)"
+        if self.kind == "sql":
+            return self._sql_row(line)
         if self.kind == "csv":
             columns = self.csv_spec["columns"]
             try:
@@ -299,6 +347,29 @@ class DefinitionFormat:
             return None, f"not a JSON object ({exc.args[0] if exc.args else exc})"
         return self._json_fields(obj)
 
+    def _sql_row(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
+        """One row of an `INSERT INTO` line of a MySQL dump (`[sql]`)."""
+        from forensics.ingest.formats.sqldump import SqlSyntaxError, parse_insert
+
+        table = self.sql_spec["table"]
+        try:
+            parsed = parse_insert(line)
+        except SqlSyntaxError as exc:
+            return None, f"INSERT statement that cannot be read: {exc}"
+        if parsed is None:
+            return None, f"SQL dump line that is not a row of {table} (schema, settings or comment)"
+        name, columns, rows = parsed
+        if name.split(".")[-1] != table:
+            return None, f"a row of table {name}, not {table}"
+        if len(rows) != 1:
+            return None, (f"an extended INSERT with {len(rows)} rows on one line: each row needs a line "
+                          "of its own to be cited as file:line; export with mysqldump "
+                          "--skip-extended-insert (the line is kept here as it is)")
+        columns = columns or self.sql_spec["columns"]
+        if len(rows[0]) != len(columns):
+            return None, f"expected {len(columns)} values ({', '.join(columns)}), found {len(rows[0])}"
+        return {k: v for k, v in zip(columns, rows[0]) if v is not None}, None
+
     def _json_fields(self, obj: Any) -> tuple[dict[str, Any] | None, str | None]:
         if not isinstance(obj, dict):
             return None, "JSON value is not an object"
@@ -310,7 +381,11 @@ class DefinitionFormat:
         if self.jsonl_spec.get("keep_unmapped"):
             for key, value in obj.items():
                 if key not in values and value is not None:
-                    values[key] = value if isinstance(value, (dict, list)) and not _is_byte_array(value) else _json_scalar(value)
+                    # a key named like a canonical column (a JSON "status" that is
+                    # no HTTP status) is kept as json_<key>: log content never
+                    # fills a column that [fields] did not map
+                    name = f"json_{key}" if key in CANONICAL_COLUMNS else key
+                    values[name] = value if isinstance(value, (dict, list)) and not _is_byte_array(value) else _json_scalar(value)
         return values, None
 
     # -- from raw fields to a canonical row --------------------------------
@@ -406,6 +481,10 @@ class DefinitionFormat:
                     row[key] = int(text)
                 else:  # not a number: keep the text, but not in an integer column
                     detail[f"{key}_text"] = row.pop(key)
+        for key in self.integer_fields:
+            value = detail.get(key)
+            if isinstance(value, str) and value.isdigit() and len(value) < 19:
+                detail[key] = int(value)
         for key, value in row.items():
             if key not in _INT_COLUMNS and not isinstance(value, str):
                 row[key] = str(value).lower() if isinstance(value, bool) else str(value)
@@ -490,6 +569,40 @@ class DefinitionFormat:
             row, _ = self.parse_line(line)
             matched += row is not None
         return matched > 0 and matched >= self.sniff_min_ratio * considered
+
+    def sniff_score(self, lines: list[str]) -> int:
+        """How many of a file's first non-blank lines this format recognises, read as a whole.
+
+        Line by line (`sniff` on each), except for pretty-printed JSON records
+        (`jsonl.multiline`): there a record's lines count together when the
+        record they make up is one this format claims (a lone `{` means
+        nothing on its own).
+        """
+        if not self.auto_detect:
+            return 0
+        if self.kind == "sql":
+            # a dump is judged as a whole: with a row of the table among the
+            # first lines, every line of SQL (schema, settings, comments) counts
+            if not any(_sql_table_insert(line, self.sql_spec["table"]) for line in lines):
+                return 0
+            return sum(bool(_SQL_DUMP_LINE.match(line)) for line in lines)
+        if not (self.kind == "jsonl" and self.jsonl_spec.get("multiline")):
+            return sum(bool(self.sniff([line])) for line in lines)
+        score, pending = 0, []
+        for line in lines:
+            if pending or line.strip() == "{":
+                pending.append(line)
+                try:
+                    obj = json.loads("\n".join(pending))
+                except ValueError:
+                    continue
+                score += len(pending) if self._sniff_json(obj) else 0
+                pending = []
+                continue
+            score += bool(self.sniff([line]))
+        if pending:  # a record cut off by the sample's end: its member lines speak for it
+            score += sum(bool(self._pretty_json_member(line)) for line in pending)
+        return score
 
     def _pretty_json_member(self, line: str) -> bool:
         m = _JSON_MEMBER.match(line)
@@ -596,6 +709,16 @@ class DefinitionFormat:
         return ParsedBatch(events=frame, rejects=rejects, yearless=self.yearless and any(t is not None for t in ts_local))
 
 
+_SQL_DUMP_LINE = re.compile(
+    r"^\s*(?:--|/\*|#|\)|`|INSERT\b|CREATE\b|DROP\b|ALTER\b|LOCK\b|UNLOCK\b|SET\b|USE\b|"
+    r"PRIMARY\b|KEY\b|UNIQUE\b|CONSTRAINT\b|START\b|COMMIT\b|BEGIN\b)", re.IGNORECASE)
+
+
+def _sql_table_insert(line: str, table: str) -> bool:
+    m = re.match(r"^\s*INSERT\s+(?:IGNORE\s+)?INTO\s+[`\"]?([\w$.]+?)[`\"]?[\s(]", line, re.IGNORECASE)
+    return bool(m) and m.group(1).split(".")[-1] == table
+
+
 def _is_byte_array(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(x, int) and 0 <= x < 256 for x in value)
 
@@ -628,9 +751,9 @@ def _json_path(obj: dict, path: str) -> Any:
 # Loading and validating definition files
 
 _TOP_KEYS = {
-    "name", "description", "source_kind", "default_tz", "regex", "csv", "jsonl", "fields",
+    "name", "description", "source_kind", "default_tz", "regex", "csv", "jsonl", "sql", "fields",
     "timestamp", "defaults", "rules", "value_maps", "null_values", "comment_prefix",
-    "include_rules", "samples", "sniff_min_ratio", "split", "auto_detect",
+    "include_rules", "samples", "sniff_min_ratio", "split", "auto_detect", "integer_fields",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _FIELD_RE = re.compile(r"^(?:detail\.)?[A-Za-z_][A-Za-z0-9_.]*$")
@@ -755,14 +878,15 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
         except ForensicsError as exc:
             chk.fail("default_tz", str(exc))
 
-    kinds = [k for k in ("regex", "csv", "jsonl") if k in data]
+    kinds = [k for k in ("regex", "csv", "jsonl", "sql") if k in data]
     if len(kinds) != 1:
-        chk.fail("regex|csv|jsonl", f"exactly one of [[regex]], [csv] or [jsonl] is required (found {len(kinds) or 'none'})")
+        chk.fail("regex|csv|jsonl|sql", f"exactly one of [[regex]], [csv], [jsonl] or [sql] is required (found {len(kinds) or 'none'})")
     kind = kinds[0] if kinds else "regex"
 
     variants: list[tuple[str, re.Pattern]] = []
     csv_spec: dict = {}
     jsonl_spec: dict = {}
+    sql_spec: dict = {}
     if kind == "regex" and "regex" in data:
         items = data["regex"]
         if not isinstance(items, list) or not items:
@@ -800,6 +924,17 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
         if "header" in spec and not isinstance(spec["header"], bool):
             chk.fail("csv.header", "must be true or false")
         csv_spec = dict(spec)
+    elif kind == "sql":
+        spec = chk.typed(data, "sql", dict, label="sql") or {}
+        bad = set(spec) - {"table", "columns"}
+        if bad:
+            chk.fail("sql", f"unknown key(s) {', '.join(sorted(bad))} (known: table, columns)")
+        if not (isinstance(spec.get("table"), str) and re.match(r"^[\w$]+$", spec["table"])):
+            chk.fail("sql.table", "must be the table's name (e.g. tblactivitylog)")
+        columns = spec.get("columns")
+        if not (isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns)):
+            chk.fail("sql.columns", "must be a non-empty list of the table's column names, in order")
+        sql_spec = dict(spec)
     elif kind == "jsonl":
         spec = chk.typed(data, "jsonl", dict, label="jsonl") or {}
         bad = set(spec) - {"multiline", "keep_unmapped", "sniff_keys"}
@@ -888,6 +1023,9 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
         chk.fail("null_values", "must be a list of strings")
     comment_prefix = chk.typed(data, "comment_prefix", str)
     auto_detect = chk.typed(data, "auto_detect", bool)
+    integer_fields = chk.typed(data, "integer_fields", list) or []
+    if not all(isinstance(v, str) and _FIELD_RE.match(v) for v in integer_fields):
+        chk.fail("integer_fields", "must be a list of field names")
     ratio = chk.typed(data, "sniff_min_ratio", (float, int))
     if ratio is not None and not 0 < ratio <= 1:
         chk.fail("sniff_min_ratio", "must be between 0 and 1")
@@ -914,13 +1052,13 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
     chk.raise_if_any()
     return DefinitionFormat(
         name=name, description=description, source_kind=source_kind, default_tz=default_tz,
-        kind=kind, path=where, variants=variants, csv_spec=csv_spec, jsonl_spec=jsonl_spec,
+        kind=kind, path=where, variants=variants, csv_spec=csv_spec, jsonl_spec=jsonl_spec, sql_spec=sql_spec,
         fields=fields, timestamp=timestamp, defaults=defaults, rules=rules,
         value_maps={k: {str(a): b for a, b in v.items()} for k, v in value_maps.items()},
         null_values=null_values, comment_prefix=comment_prefix, samples=samples,
         sniff_min_ratio=float(ratio) if ratio is not None else 0.6,
         split={k: v for k, v in split.items() if isinstance(v, dict)},
-        auto_detect=auto_detect is not False,
+        auto_detect=auto_detect is not False, integer_fields=integer_fields,
     )
 
 

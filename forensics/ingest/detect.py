@@ -1,8 +1,12 @@
 """Auto-detection: which format do a file's first lines speak?
 
-Each format is asked about each of the first non-blank lines (its `sniff` on
-one line at a time); the format that recognises the most lines wins, ties
-going to the earlier (more specific) format in `registry.all_formats()`.  A
+Each format scores the first non-blank lines: a format that can judge a line
+only in the company of others (a CSV export whose data rows mean nothing
+without the header line above them) implements `sniff_score(lines)` and is
+given the sample as a whole; every other format is asked about each line on
+its own (its `sniff` on one line at a time).  The format that recognises the
+most lines wins, ties going to the earlier (more specific) format in
+`registry.all_formats()`.  A
 file no format recognises is refused, naming the formats tried and the
 first line, because guessing would put wrong facts into evidence; so is a
 file whose best format recognises too small a share of the lines (one stray
@@ -17,6 +21,23 @@ from forensics.ingest.base import LogFormat
 
 def _shorten(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _score(fmt: LogFormat, sample: list[str]) -> int:
+    """How many of the sample's lines `fmt` recognises (0 when its sniff fails)."""
+    whole = getattr(fmt, "sniff_score", None)
+    if whole is not None:
+        try:
+            return min(int(whole(sample)), len(sample))
+        except Exception:  # a format's sniff must not take detection down
+            return 0
+    score = 0
+    for line in sample:
+        try:
+            score += bool(fmt.sniff([line]))
+        except Exception:
+            continue
+    return score
 
 
 def detect_format(path: str, head: list[str], formats: list[LogFormat], sample_lines: int,
@@ -40,12 +61,7 @@ def detect_format(path: str, head: list[str], formats: list[LogFormat], sample_l
                                  f"{len(head)} lines; nothing to detect its format from")
     best, best_score = None, 0
     for fmt in formats:
-        score = 0
-        for line in sample:
-            try:
-                score += bool(fmt.sniff([line]))
-            except Exception:  # a format's sniff must not take detection down
-                continue
+        score = _score(fmt, sample)
         if score > best_score:
             best, best_score = fmt, score
     if best is None:

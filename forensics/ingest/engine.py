@@ -66,7 +66,7 @@ class IngestResult:
     """What happened to one file."""
 
     path: str
-    status: str                      # ingested | duplicate | truncated | empty
+    status: str                      # ingested | duplicate | truncated | empty | unrecognised | missing
     format: str | None = None
     source_id: int | None = None
     duplicate_of: int | None = None
@@ -78,6 +78,8 @@ class IngestResult:
     invalid_utf8_lines: int = 0
     truncation_reason: str | None = None
     assumptions: list[str] = field(default_factory=list)
+    problem: str | None = None       # why an unrecognised or missing file was not ingested
+    accounts_mapped: int = 0         # events whose account the --accounts map set
 
     @property
     def ok(self) -> bool:
@@ -88,6 +90,12 @@ class IngestResult:
         if self.status == "duplicate":
             return (f"{self.path}: already in the case as source #{self.duplicate_of} "
                     f"(same SHA-256 {self.sha256[:16]}...); nothing added")
+        if self.status == "missing":
+            return f"{self.path}: NOT INGESTED: {self.problem}"
+        if self.status == "unrecognised":
+            return (f"{self.path}: NOT INGESTED, no format recognised it; recorded as source "
+                    f"#{self.source_id} (format unrecognised, SHA-256 {self.sha256}, "
+                    f"{self.lines_read:,} lines kept as rejects): {self.problem}")
         text = (f"{self.path}: source #{self.source_id}, format {self.format}: "
                 f"{self.lines_read:,} lines read, {self.events_parsed:,} events, "
                 f"{self.lines_rejected:,} rejected, {self.lines_blank:,} blank")
@@ -97,6 +105,8 @@ class IngestResult:
             text += f"; TRUNCATED: {self.truncation_reason}"
         if self.events_parsed == 0 and self.lines_rejected:
             text += f"; no line matched format {self.format} (is it the right one?)"
+        if self.accounts_mapped:
+            text += f"; account set from --accounts on {self.accounts_mapped:,} event(s)"
         return text
 
 
@@ -128,6 +138,7 @@ def ingest_files(
     progress: Progress | None = None,
     config: dict | None = None,
     chunk_bytes: int | None = None,
+    account_map: str | Path | None = None,
 ) -> IngestReport:
     """Ingest log files into a case.
 
@@ -147,14 +158,23 @@ def ingest_files(
         progress: called with (path, stored bytes read, file size).
         config: settings (`forensics.config.load_config()` when None).
         chunk_bytes: override of `[ingest] chunk_mib` (tests use small chunks).
+        account_map: a CSV map of logins / server ids to accounts
+            (`forensics.ingest.accounts`), recorded in the case and applied to
+            the events of these files.
 
     Returns:
         An `IngestReport` (one `IngestResult` per file, in order).
 
+    With several files, one that is missing or that no format recognises
+    does not stop the others: it is reported in its `IngestResult` (status
+    `missing`, or `unrecognised` with its SHA-256 and lines recorded as a
+    source of format `unrecognised`, so that the chain of custody shows it
+    was handed over).
+
     Raises:
-        ForensicsError: a file cannot be ingested at all (missing, a
-            directory, no known format) or an option is invalid; nothing has
-            been written then.
+        ForensicsError: the single file given cannot be ingested at all
+            (missing, a directory, no known format), or an option or the
+            account map is invalid; nothing has been written then.
     """
     paths = [str(p) for p in paths]
     if not paths:
@@ -166,23 +186,36 @@ def ingest_files(
         zone(tz)
     if year is not None and not 1970 <= int(year) <= 2100:
         raise ForensicsError(f"--year {year} is not a plausible year (1970-2100)")
-    problems = [p for p in (describe_path_problem(path) for path in paths) if p]
-    if problems:
-        raise ForensicsError("; ".join(problems))
+    problems = {path: problem for path in paths if (problem := describe_path_problem(path))}
+    if problems and len(paths) == 1:
+        raise ForensicsError("; ".join(problems.values()))
+    amap = None
+    if account_map is not None:
+        from forensics.ingest.accounts import load_account_map
+
+        amap = load_account_map(account_map)
 
     chosen = get_format(format_name) if format_name else None
     candidates = all_formats()
-    plans: list[tuple[str, LogFormat | None]] = []
+    # (path, format, why it was not recognised); a missing path has no plan
+    plans: list[tuple[str, LogFormat | None, str | None]] = []
     for path in paths:
+        if path in problems:
+            continue
         if chosen is not None:
-            plans.append((path, chosen))
+            plans.append((path, chosen, None))
             continue
         head = head_lines(path, max_lines=int(settings.get("detect_head_lines", 50)))
         if not any(line.strip() for line in head) and SourceReader(path).compression:
-            plans.append((path, None))  # damaged before its first line: recorded as unreadable
+            plans.append((path, None, None))  # damaged before its first line: recorded as unreadable
             continue
-        plans.append((path, detect_format(path, head, candidates, int(settings["detect_sample_lines"]),
-                                          float(settings["detect_min_share"]))))
+        try:
+            plans.append((path, detect_format(path, head, candidates, int(settings["detect_sample_lines"]),
+                                              float(settings["detect_min_share"])), None))
+        except UnknownFormatError as exc:
+            if len(paths) == 1:
+                raise
+            plans.append((path, None, str(exc)))
 
     own_case = not isinstance(case, Case)
     case_obj = Case.open(case) if own_case else case
@@ -200,10 +233,20 @@ def ingest_files(
             # this setting, and it draws no bar there anyway.
             pass
         register_functions(case_obj.con)
+        if amap is not None:
+            from forensics.ingest.accounts import record_account_map
+
+            record_account_map(case_obj.con, amap)
+        planned = {plan[0]: plan for plan in plans}
         results = []
-        for path, fmt in plans:
+        for path in paths:
+            if path in problems:
+                results.append(IngestResult(path, "missing", problem=problems[path]))
+                continue
+            _, fmt, unrecognised = planned[path]
             loader = _FileLoader(case_obj, path, fmt, tz=tz, year=year, host=host,
-                                 chunk_bytes=chunk, settings=settings, progress=progress)
+                                 chunk_bytes=chunk, settings=settings, progress=progress,
+                                 unrecognised=unrecognised, account_map=amap)
             results.append(loader.run())
         report = IngestReport(results)
         _enrich_after(case_obj, report, geoip_paths, config)
@@ -236,8 +279,11 @@ class _FileLoader:
     """Loads one file inside one transaction."""
 
     def __init__(self, case: Case, path: str, fmt: LogFormat | None, *, tz, year, host,
-                 chunk_bytes: int, settings: dict, progress: Progress | None):
+                 chunk_bytes: int, settings: dict, progress: Progress | None,
+                 unrecognised: str | None = None, account_map=None):
         self.case = case
+        self.unrecognised = unrecognised   # detection's sentence when no format fits
+        self.account_map = account_map
         self.con = case.con
         self.path = path
         self.fmt = fmt
@@ -273,20 +319,29 @@ class _FileLoader:
             for chunk in prefetched(self.reader.chunks()):
                 if self.fmt is not None:
                     self._load_chunk(chunk)
+                elif self.unrecognised:
+                    self._reject_all(chunk, "not ingested: no known format recognises this file")
                 else:
                     self._reject_all(chunk, "no format could be detected")
                 if self.progress:
                     self.progress(self.path, self.reader.bytes_read, self.reader.size_bytes)
             sha = self.reader.sha256
-            existing = _first_row(self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
-                                                   {"sha": sha}))
+            existing = _first_row(self.con.execute(_SAME_FILE_SQL, {"sha": sha, "unrec": bool(self.unrecognised)}))
             if existing:
                 self.con.rollback()
                 return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=existing[0],
                                     sha256=sha)
             assumptions, tz_fields, year_decision = self._resolve_times()
             self._reject_untimed()
+            if self.unrecognised:
+                assumptions.append(f"Not ingested: {self.unrecognised}")
+            mapped = 0
+            if self.account_map is not None:
+                from forensics.ingest.accounts import apply_account_map
+
+                mapped = apply_account_map(self.con, self.account_map, self.source_id)
             result = self._write_source(sha, assumptions, tz_fields, year_decision)
+            result.accounts_mapped = mapped
             self.con.execute("DROP TABLE IF EXISTS ingest_local")
             self.con.commit()
             return result
@@ -295,7 +350,9 @@ class _FileLoader:
             raise
 
     def _format_name(self) -> str:
-        return self.fmt.name if self.fmt is not None else "unreadable"
+        if self.fmt is not None:
+            return self.fmt.name
+        return "unrecognised" if self.unrecognised else "unreadable"
 
     def _known_duplicate(self) -> IngestResult | None:
         """Fast refusal of a file seen before at the same place, size and time.
@@ -315,8 +372,7 @@ class _FileLoader:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         sha = digest.hexdigest()
-        same = _first_row(self.con.execute("SELECT source_id FROM sources WHERE sha256 = $sha",
-                                           {"sha": sha}))
+        same = _first_row(self.con.execute(_SAME_FILE_SQL, {"sha": sha, "unrec": bool(self.unrecognised)}))
         if same is None:
             return None
         return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=same[0], sha256=sha)
@@ -612,12 +668,22 @@ class _FileLoader:
         # A compressed file with no line at all is recorded (its hash is
         # custody too) without a format; only damage makes it a failure.
         status = "truncated" if reader.truncated else ("ingested" if self.fmt is not None else "empty")
+        if self.unrecognised:
+            status = "unrecognised"
         return IngestResult(
             self.path, status, self._format_name(), source_id=self.source_id, sha256=sha,
+            problem=self.unrecognised,
             lines_read=self.lines_read, events_parsed=self.parsed, lines_rejected=self.rejected,
             lines_blank=self.blank, invalid_utf8_lines=self.invalid,
             truncation_reason=reader.truncation_reason, assumptions=assumptions,
         )
+
+
+# A file already in the case: the same bytes ingested before.  A file once
+# recorded only as `unrecognised` does not block ingesting it with --format
+# later (it is only a duplicate of itself while still unrecognised).
+_SAME_FILE_SQL = ("SELECT source_id FROM sources WHERE sha256 = $sha "
+                  "AND (format <> 'unrecognised' OR $unrec)")
 
 
 def _first_row(result):

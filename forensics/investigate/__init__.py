@@ -1,11 +1,23 @@
 """Stage package: investigate.
 
-`investigate()` attributes an account's disputed actions (sessions,
-indicators, assessment) and reconciles the customer's claims with the logs;
-`timeline()` merges all sources for an account.  The result objects are in
-`model.py`; the rules in `assess.py` and `forensics/thresholds.toml`.
+One package per dispute kind, over shared machinery:
+
+- `action/`: who did a disputed action (sessions, indicators, assessment);
+- `notices/`: was the customer told, and answered (contact attempts traced
+  through the mail log, provider actions, waits against the promise);
+- `outage/`: was a service down, when, why, was the customer told, and the
+  availability per SLA period (`investigate_outage`);
+- shared: `run.py` (period, settings, the account's events, queries run),
+  `evidence.py` (event references and enrichment facts), `claims.py` (the
+  customer's own dates and words), `coverage.py` (what the logs cover, gaps),
+  `model.py` (the result objects the report renders), `timeline.py` (all
+  sources merged for an account).
+
+Thresholds are in `forensics/thresholds.toml`.
 """
 
-from forensics.investigate.engine import investigate, reconcile_claims, timeline
+from forensics.investigate.action import investigate, reconcile_claims
+from forensics.investigate.notices import investigate_notices
+from forensics.investigate.timeline import timeline
 
-__all__ = ["investigate", "reconcile_claims", "timeline"]
+__all__ = ["investigate", "investigate_notices", "reconcile_claims", "timeline"]

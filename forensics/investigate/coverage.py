@@ -9,13 +9,16 @@ in a period the logs do not cover is "not covered", not "did not happen".
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from forensics.investigate.evidence import _clean
 from forensics.investigate.model import Gap, SourceCoverage
+from forensics.messages import Msg, join, msg
 from forensics.named_queries import run_query
 from forensics.timefmt import as_utc, iso
 
 QUERIES = ["source_coverage", "source_gaps"]
+LOG_LABELS = {"panel": msg("panel audit log"), "http": msg("web access log"), "ssh": msg("sshd log")}
 
 # The gap search is the one pass over the whole case; its result only changes
 # when a file is ingested (every ingest adds a `sources` row), so it is kept
@@ -97,23 +100,25 @@ class Coverage:
                     out.append(g)
         return sorted(out, key=lambda g: g.start)
 
-    def problems(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[str]:
+    def problems(self, kind: str, start: dt.datetime, end: dt.datetime) -> list[Msg]:
         """Why the `kind` logs are not complete over [start, end]; empty = complete."""
-        label = {"panel": "panel audit log", "http": "web access log", "ssh": "sshd log"}.get(kind, f"{kind} log")
+        label = LOG_LABELS.get(kind) or msg("{kind} log", kind=kind)
         span = self.period(kind)
         if span is None:
-            return [f"no {label} in the case"]
+            return [msg("no {log} in the case", log=label)]
         first, last = span
         out = []
         if end < first or start > last:
-            return [f"the {label} covers {iso(first)} to {iso(last)}, not {iso(start)} to {iso(end)}"]
+            return [msg("the {log} covers {first} to {last}, not {start} to {end}", log=label, first=iso(first),
+                        last=iso(last), start=iso(start), end=iso(end))]
         if start < first:
-            out.append(f"the {label} begins only at {iso(first)}")
+            out.append(msg("the {log} begins only at {first}", log=label, first=iso(first)))
         if end > last:
-            out.append(f"the {label} ends at {iso(last)}")
+            out.append(msg("the {log} ends at {last}", log=label, last=iso(last)))
         for g in self.gaps(kind):
             if g.start < end and g.end > start:
-                out.append(f"the {label} has a gap from {iso(g.start)} to {iso(g.end)} ({g.hours} h, {g.path})")
+                out.append(msg("the {log} has a gap from {start} to {end} ({hours} h, {path})", log=label,
+                               start=iso(g.start), end=iso(g.end), hours=g.hours, path=g.path))
         return out
 
     def gap_at(self, kind: str, when: dt.datetime) -> Gap | None:
@@ -141,3 +146,62 @@ class Coverage:
     def end(self) -> dt.datetime | None:
         ends = [s.last_ts for s in self.sources if s.last_ts]
         return max(ends) if ends else None
+
+
+# The time decisions ingest records on each source (forensics/ingest/timestamps.py
+# and engine.py), as messages: the report states them in its own language.  The
+# recorded text itself stays in the manifest.
+_DECISIONS = [
+    (re.compile(r"every timestamp carries its own UTC offset \(or epoch\); no zone applied$"),
+     lambda m: msg("every time in the file states its offset from UTC: nothing had to be assumed")),
+    (re.compile(r"no line could be read$"), lambda m: msg("no line could be read")),
+    (re.compile(r"naive timestamps read as (?P<tz>\S+) \(given with --tz\)$"),
+     lambda m: msg("the lines give no time zone; read as {zone}, as stated when the file was loaded (--tz)",
+                   zone=m["tz"])),
+    (re.compile(r"naive timestamps read as (?P<tz>\S+) \(the format's zone\)$"),
+     lambda m: msg("the lines give no time zone; read as {zone}, the zone this log format always uses",
+                   zone=m["tz"])),
+    (re.compile(r"naive timestamps read as UTC: ASSUMED, no --tz was given and the format names no zone$"),
+     lambda m: msg("the lines give no time zone and none was stated: read as UTC (an assumption)")),
+]
+_YEAR_PARTS = [
+    (re.compile(r"year inferred from the file's modification time (?P<mtime>\S+): last line in (?P<year>\d{4})$"),
+     lambda m: msg("the lines give no year: the last line is read in {year}, the year of the file's modification "
+                   "time {mtime}", year=m["year"], mtime=m["mtime"])),
+    (re.compile(r"year (?P<year>\d{4}) for the first line, given with --year$"),
+     lambda m: msg("the lines give no year: the first line is read in {year}, as stated when the file was loaded "
+                   "(--year)", year=m["year"])),
+    (re.compile(r"(?P<n>\d+) year roll-over\(s\) detected \(time jumping back, e\.g\. Dec -> Jan\)$"),
+     lambda m: msg("{n} turn of the year found (the time jumps back, as from December to January)",
+                   "{n} turns of the year found (the time jumps back, as from December to January)",
+                   n=int(m["n"]))),
+    (re.compile(r"lines span (?P<first>\d{4})-(?P<last>\d{4})$"),
+     lambda m: msg("the lines run from {first} to {last}", first=m["first"], last=m["last"])),
+    (re.compile(r"no year-less lines$"), lambda m: msg("no line without a year")),
+]
+
+
+def decision_message(text: str | None, kind: str = "tz") -> Msg | str | None:
+    """A recorded time-zone (`kind="tz"`) or year decision as a message.
+
+    Year decisions are "; "-joined parts, each read on its own.  A text this
+    module does not know is returned as recorded (it is still true, only
+    not translated)."""
+    if not text:
+        return text
+    if kind == "tz":
+        for rx, make in _DECISIONS:
+            m = rx.match(text)
+            if m:
+                return make(m)
+        return text
+    parts = []
+    for part in text.split("; "):
+        for rx, make in _YEAR_PARTS:
+            m = rx.match(part)
+            if m:
+                parts.append(make(m))
+                break
+        else:
+            return text
+    return join(parts)

@@ -27,7 +27,7 @@ Assessment = Literal[
 ]
 IndicatorResult = Literal["match", "partial", "mismatch", "absent", "unknown"]
 Direction = Literal["holder", "other", "neutral"]
-ClaimClass = Literal["exact", "off_by_days", "different_year", "not_found"]
+ClaimClass = Literal["exact", "off_by_days", "different_year", "not_found", "unreadable"]
 
 
 @dataclass
@@ -148,6 +148,12 @@ class Indicator:
     explanation: str                 # one plain-English sentence
     evidence: list[EventRef] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)  # machine-readable details (counts, ids)
+    # The evidence model's row this indicator concluded (action/evidence_model.py):
+    conclusion: str | None = None    # e.g. "holder_network", "outdated", "automated_browser"
+    weight: str = "none"             # strong | weak | hint (other); hard | supporting (holder); none
+    producible: str | None = None    # copyable | hard | ambiguous: how hard for another party to produce
+    fact: str | None = None          # the independent fact it rests on (each fact counts once per side)
+    about: str = "session"           # session | before (what happened to the account before this session)
 
 
 @dataclass
@@ -181,6 +187,7 @@ class ActionFinding:
     clickstream_verdict: Literal["human", "automated", "unknown"] = "unknown"
     timeline: list[EventRef] = field(default_factory=list)   # merged events around the action
     missing: list[str] = field(default_factory=list)           # for inconclusive: what the logs lack
+    holder_evidence: list[str] = field(default_factory=list)   # names of the hard indicators that carried a holder conclusion
 
 
 @dataclass
@@ -206,7 +213,8 @@ class ClaimResult:
     details: list[str] = field(default_factory=list)     # other words that identify the event, e.g. an OS name ("centos")
     assumed_year: int | None = None                      # for dates written without a year: the year read into them
     covered: bool | None = None                  # do the logs cover the claimed period at all?
-    explanation: str = ""
+    explanation: str = ""                        # a forensics.messages.Msg (English as str)
+    sentence: str | None = None                  # the whole sentence, when this claim is one clause of it
 
 
 @dataclass
@@ -254,6 +262,7 @@ class Investigation:
     queries_used: list[str]
     sessions: list[Session] = field(default_factory=list)  # every session of the account in scope
     notes: list[str] = field(default_factory=list)
+    evidence_model: list[dict[str, Any]] = field(default_factory=list)  # the rows the assessment weighed (evidence_model.py)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (datetimes as ISO 8601 strings with offset)."""

@@ -1,7 +1,9 @@
 """The investigation as text for a person (the CLI's default output).
 
 Times are ISO 8601 with offset in UTC, followed by the local time when a zone
-was given; no other date form appears.
+was given; no other date form appears.  Each line passes through
+`forensics.visible.visible`, so a newline or a direction override inside a
+logged value is shown as an escape and never forges or reorders a line.
 """
 
 from __future__ import annotations
@@ -9,15 +11,20 @@ from __future__ import annotations
 from forensics.investigate.evidence import network_label
 from forensics.investigate.model import Investigation, Session
 from forensics.timefmt import iso
+from forensics.visible import visible
 
 
-def _t(value, tz) -> str:
+def when_text(value, tz) -> str:
+    """An instant for text output: ISO 8601 UTC, and in `tz` beside it when given (every kind's text output)."""
     if value is None:
         return "-"
     text = iso(value)
     if tz:
         text += f" ({iso(value, tz)} {tz})"
     return text
+
+
+_t = when_text
 
 
 def _session_line(s: Session, tz) -> str:
@@ -33,8 +40,11 @@ def _session_line(s: Session, tz) -> str:
 def render_text(inv: Investigation, tz: str | None = None) -> str:
     """A plain-text report of an investigation."""
     tz = tz or inv.parameters.get("tz")
-    out = []
-    w = out.append
+    out: list[str] = []
+
+    def w(line: str) -> None:
+        out.append(visible(line))
+
     w(f"Investigation of account {inv.account}")
     w(f"generated {iso(inv.generated_at)} by forensics {inv.tool_version}")
     p = inv.parameters
@@ -52,6 +62,8 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
         w(f"{n}. {what} at {_t(a.ts, tz)}  [{a.path}:{a.line_no}]")
         w(f"   ASSESSMENT: {f.assessment}")
         w(f"   {f.reason}")
+        if f.holder_evidence:
+            w(f"   carried by (hard to copy): {', '.join(f.holder_evidence)}")
         for fact in f.key_facts:
             w(f"   - {fact}")
         if f.missing:

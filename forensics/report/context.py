@@ -9,6 +9,13 @@ numbers it for the appendix of raw lines.
 
 Values from the logs stay plain `str`: the Jinja2 environment autoescapes
 them, so hostile log content is printed, never interpreted.
+
+Language: the report's own words come from the `report` catalog (`N_()`
+here, `_()` in the templates); the investigation's sentences are
+`forensics.messages.Msg` and are rendered through the `investigation`
+catalog (`Builder.say`), numbers in the locale's format, country names
+from CLDR.  Log values, the customer's quotations and raw lines are never
+translated.
 """
 
 from __future__ import annotations
@@ -17,9 +24,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from forensics.investigate.coverage import decision_message
 from forensics.investigate.model import ActionFinding, EventRef, Investigation, Session
-from forensics.report.i18n import N_
-from forensics.timefmt import as_utc, iso, zone
+from forensics.messages import Msg
+from forensics.report.i18n import INVESTIGATION, N_, country_name, number, translations
+from forensics.report.kinds import dispute_kind
+from forensics.timefmt import as_utc, iso, iso_date, zone
 
 ASSESSMENTS = {
     "account_holder": N_("The account holder"),
@@ -49,9 +59,10 @@ CLAIM_CLASSES = {
     "off_by_days": N_("different day"),
     "different_year": N_("different year"),
     "not_found": N_("not found in the logs"),
+    "unreadable": N_("date not readable"),
 }
-SAMENESS = {"same": N_("same"), "partial": N_("partial"), "new": N_("new"), "unknown": N_("unknown")}
-INDICATOR_NAMES = {   # the codes of forensics/investigate/indicators.py
+SAMENESS = {"same": N_("same"), "partial": N_("similar"), "new": N_("new"), "unknown": N_("unknown")}
+INDICATOR_NAMES = {   # the codes of forensics/investigate/action/indicators.py
     "credential": N_("Credential used"),
     "failed_logins": N_("Failed logins before the session"),
     "account_changes": N_("Account changes before the action"),
@@ -65,6 +76,10 @@ INDICATOR_NAMES = {   # the codes of forensics/investigate/indicators.py
     "staff_activity": N_("Staff activity"),
     "baseline_size": N_("Size of the history"),
     "api_key_usage": N_("API key usage"),
+    "fleet_failures": N_("Failed logins against other accounts"),
+    "version_timeline": N_("Browser version against the holder's updates"),
+    "network_continuity": N_("Network continuity with the holder's history"),
+    "hour_of_day": N_("Hour of day against the holder's activity"),
 }
 EVENTS = {   # the canonical event vocabulary (README, "The case file")
     "login": N_("login"), "logout": N_("logout"),
@@ -76,7 +91,7 @@ EVENTS = {   # the canonical event vocabulary (README, "The case file")
     "impersonate_end": N_("staff impersonation ended"), "rescue_enable": N_("rescue system enabled"),
     "rescue_disable": N_("rescue system disabled"), "reinstall": N_("reinstall"), "reboot": N_("reboot"),
     "power_off": N_("power off"), "power_on": N_("power on"), "notification_sent": N_("notification sent"),
-    "http_request": N_("web request"), "ssh_login": N_("SSH login"), "ssh_invalid_user": N_("SSH: unknown user"),
+    "http_request": N_("web request"), "ssh_login": N_("SSH login"), "ssh_invalid_user": N_("SSH login refused: unknown user"),
     "ssh_auth_failure": N_("failed SSH login"), "ssh_denied": N_("SSH login refused"),
     "ssh_connect": N_("SSH connection"), "ssh_connection_closed": N_("SSH connection closed"),
     "ssh_disconnect": N_("SSH disconnect"), "ssh_session_open": N_("SSH session opened"),
@@ -99,7 +114,85 @@ AUTH_STRENGTH = {
 END_REASONS = {"logout": N_("logout"), "idle_timeout": N_("idle timeout"), "open": N_("still open at the end of the log")}
 ACTORS = {"customer": N_("customer"), "staff": N_("staff"), "api": N_("API"), "system": N_("system")}
 CLICK_VERDICTS = {"human": N_("human navigation"), "automated": N_("automated requests"), "unknown": N_("undetermined")}
+# The note after a value cut to [report] max_cell_chars (render.clip).
+CLIP_NOTE = N_("[… %(n)s more characters: complete in the attached files]")
 SOURCE_KINDS = {"panel": N_("control panel"), "http": N_("web access"), "ssh": N_("SSH server"), "syslog": N_("system log")}
+# An event that failed is named as failed, never like its success.
+FAILED = {
+    "login": N_("login failed"), "ssh_login": N_("SSH login failed"), "password_reset": N_("password reset failed"),
+    "password_change": N_("password change failed"), "reinstall": N_("reinstall failed"),
+}
+FAILED_OTHER = N_("%(event)s: failed")
+FAILURE_RESULTS = {"failure", "failed", "denied", "refused", "error", "invalid"}
+BROWSER_ON = N_("%(browser)s on %(os)s")
+UNKNOWN_BROWSER = N_("unknown browser")
+DEVICES = {"pc": N_("computer"), "mobile": N_("mobile phone"), "tablet": N_("tablet"), "bot": N_("bot"),
+           "other": N_("other device")}
+# The opening sentence of the summary: the answer, per assessment.
+ANSWERS = {
+    "account_holder": N_("The %(action)s of %(date)s was done in a session opened with the account's own "
+                         "credentials and consistent with the holder's earlier sessions."),
+    "account_holder_automation": N_("The %(action)s of %(date)s was done by the account holder's own automation "
+                                    "(API key), as it was used before."),
+    "staff": N_("The %(action)s of %(date)s was done by the provider's staff."),
+    "system": N_("The %(action)s of %(date)s was done automatically by the provider's system."),
+    "compromise_suspected": N_("The %(action)s of %(date)s was most likely done by someone other than the account "
+                               "holder, who had taken over the account."),
+    "inconclusive": N_("Who did the %(action)s of %(date)s cannot be decided from the logs available."),
+}
+CLAIM_ANSWERS = {
+    "different_year": N_("The %(action)s the customer names for %(claimed)s took place on %(found)s: in %(year)s, "
+                         "not in %(claimed_year)s."),
+    "off_by_days": N_("The %(action)s the customer names for %(claimed)s took place on %(found)s."),
+    "exact": N_("The %(action)s the customer names for %(claimed)s is logged on that day (%(found)s)."),
+    "not_found": N_("For the %(action)s the customer names for %(claimed)s the logs show no matching action."),
+    "unreadable": N_("No date could be read in the customer's words “%(words)s”."),
+}
+ACTION_WORD = N_("action")
+OUTWEIGHED = N_("Why this does not outweigh the rest: someone who has the account's password can show the same; "
+                "it does not explain what points to someone else (%(names)s).")
+# ngettext pairs, written as calls so that the extractor finds their plural forms
+def _plural(singular: str, plural: str) -> tuple[str, str]:
+    return singular, plural
+
+
+AFTER_MINUTES = _plural("%(num)s minute later", "%(num)s minutes later")
+AFTER_HOURS = _plural("%(num)s hour later", "%(num)s hours later")
+AFTER_DAYS = _plural("%(num)s day later", "%(num)s days later")
+OWN_USER = N_("logged as done by the account's own user %(user)s")
+SAME_AS = {"same_ip": N_("same address as the disputed session"),
+           "same_network": N_("same network as the disputed session"),
+           "history_network": N_("another network, used in the account's earlier sessions"),
+           "other": N_("another network")}
+
+
+def account_addresses(inv: Investigation, finding: ActionFinding) -> set[str]:
+    """Addresses the account itself used (its sessions, its history, the disputed session)."""
+    ips = {s.ip for s in inv.sessions if s.ip}
+    ips |= {h.session.ip for h in finding.history if h.session.ip}
+    if finding.session is not None and finding.session.ip:
+        ips.add(finding.session.ip)
+    return ips
+
+
+def is_bot_noise(ref: EventRef, own_ips: set[str]) -> bool:
+    """An sshd event from an address the account never used that is not a
+    successful login: the bots that knock on every server all day.  Left out
+    of the timeline table and figure (counted in a note), kept in the
+    attachments."""
+    if ref.source_kind != "ssh" or (ref.ip and ref.ip in own_ips):
+        return False
+    failed = (ref.result is not None and str(ref.result).lower() in FAILURE_RESULTS) or ref.event in (
+        "ssh_auth_failure", "ssh_invalid_user", "ssh_denied")
+    return not (ref.event in ("ssh_login", "ssh_session_open") and not failed)
+
+
+def without_noise(inv: Investigation, finding: ActionFinding) -> ActionFinding:
+    """The finding with the bot noise left out of its timeline (for the figure)."""
+    import dataclasses
+
+    own = account_addresses(inv, finding)
+    return dataclasses.replace(finding, timeline=[r for r in finding.timeline if not is_bot_noise(r, own)])
 
 
 @dataclass
@@ -111,6 +204,16 @@ class Limits:
     timeline: int = 24
     events: int = 12
     appendix: int = 120
+    cell_chars: int = 500
+    pages: int = 40
+
+    def halved(self) -> "Limits":
+        """Half of every list and cell (at least 1 row, 80 characters): the
+        next try when a report exceeds its page budget."""
+        return Limits(history=max(1, self.history // 2), clickstream=max(1, self.clickstream // 2),
+                      timeline=max(1, self.timeline // 2), events=max(1, self.events // 2),
+                      appendix=max(1, self.appendix // 2), cell_chars=max(80, self.cell_chars // 2),
+                      pages=self.pages)
 
     @classmethod
     def from_config(cls, config: dict) -> "Limits":
@@ -121,6 +224,8 @@ class Limits:
             timeline=int(section.get("max_timeline_rows", cls.timeline)),
             events=int(section.get("max_event_rows", cls.events)),
             appendix=int(section.get("max_appendix_lines", cls.appendix)),
+            cell_chars=int(section.get("max_cell_chars", cls.cell_chars)),
+            pages=int(section.get("max_pages", cls.pages)),
         )
 
 
@@ -144,13 +249,32 @@ class Builder:
     """Builds the context of one report (one language, one zone)."""
 
     def __init__(self, inv: Investigation, gettext: Callable[[str], str], tz: dt.tzinfo | None,
-                 tz_name: str | None, limits: Limits):
+                 tz_name: str | None, limits: Limits, lang: str = "en"):
         self.inv = inv
         self._ = gettext
         self.tz = tz
         self.tz_name = tz_name
         self.limits = limits
+        self.lang = lang
+        self.ngettext = translations(lang).ngettext
+        self.messages = translations(lang, INVESTIGATION)
         self.citations = Citations()
+        self.hours_around = float((inv.thresholds or {}).get("timeline", {}).get("hours_around_action", 2))
+
+    def say(self, value):
+        """An investigation sentence in the report's language (a `Msg`), or the value as it is."""
+        if isinstance(value, Msg):
+            return value.render(self.messages, self.lang)
+        return value if value is not None else ""
+
+    def num(self, value, digits: int | None = None) -> str:
+        return number(value, self.lang, digits)
+
+    def country(self, facts) -> str:
+        if facts is None or not (facts.country_iso or facts.country_name):
+            return ""
+        name = country_name(facts.country_iso, self.lang, facts.country_name)
+        return f"{name} ({facts.country_iso})" if facts.country_iso and name != facts.country_iso else name
 
     # -- small formatters ------------------------------------------------------
     def when(self, ts) -> dict[str, str] | None:
@@ -168,14 +292,27 @@ class Builder:
             return self._(table[value])
         return fallback or value
 
-    def event_name(self, value: str | None) -> str:
+    def event_name(self, value: str | None, result: str | None = None) -> str:
+        """The event in words; a failed one says so ("SSH login failed", never "SSH login")."""
+        if result is not None and str(result).lower() in FAILURE_RESULTS:
+            if value in FAILED:
+                return self._(FAILED[value])
+            if value in ("ssh_auth_failure", "ssh_invalid_user", "ssh_denied"):
+                return self.code(EVENTS, value)
+            return self._(FAILED_OTHER) % {"event": self.code(EVENTS, value)}
         return self.code(EVENTS, value)
 
+    def failed(self, ref: EventRef) -> bool:
+        return (ref.result is not None and str(ref.result).lower() in FAILURE_RESULTS) or ref.event in (
+            "ssh_auth_failure", "ssh_invalid_user", "ssh_denied")
+
     def event_row(self, ref: EventRef) -> dict[str, Any]:
+        known = ref.result is None or str(ref.result).lower() in FAILURE_RESULTS | {"success", "ok"}
         return {
             "when": self.when(ref.ts),
-            "event": self.event_name(ref.event),
-            "result": ref.result or "",
+            "event": self.event_name(ref.event, ref.result),
+            "failed": self.failed(ref),
+            "result": "" if known else ref.result,
             "user": ref.user or "",
             "actor": self.code(ACTORS, ref.actor) if ref.actor else "",
             "ip": ref.ip or "",
@@ -196,14 +333,20 @@ class Builder:
         asn = f"AS{facts.asn}" if facts.asn is not None else ""
         out["isp"] = ", ".join(p for p in (asn, facts.as_org or facts.isp) if p)
         out["network"] = facts.network or facts.prefix or ""
-        out["country"] = " ".join(p for p in (facts.country_iso, facts.country_name) if p)
+        out["country"] = self.country(facts)
         out["anonymiser"] = ", ".join(facts.anonymiser)
         return out
 
     def browser_text(self, session: Session | None) -> str:
         if session is None or session.browser is None:
             return (session.user_agent if session else None) or "–"
-        return session.browser.label
+        b = session.browser
+        name = " ".join(p for p in (b.browser_family, b.browser_major) if p) or self._(UNKNOWN_BROWSER)
+        os_part = " ".join(p for p in (b.os_family, b.os_version) if p)
+        text = self._(BROWSER_ON) % {"browser": name, "os": os_part} if os_part else name
+        if b.device_class:
+            text += ", " + self.code(DEVICES, b.device_class)
+        return text
 
     # -- sections ------------------------------------------------------------
     def summary(self, finding: ActionFinding) -> dict[str, Any]:
@@ -215,10 +358,13 @@ class Builder:
             "assessment_code": finding.assessment,
             "assessment": self.code(ASSESSMENTS, finding.assessment),
             "meaning": self.code(ASSESSMENT_MEANING, finding.assessment, ""),
-            "reason": finding.reason,
-            "key_facts": list(finding.key_facts),
-            "missing": list(finding.missing),
+            "reason": self.say(finding.reason),
+            "key_facts": [self.say(f) for f in finding.key_facts],
+            "missing": [self.say(m) for m in finding.missing],
+            "holder_evidence": [self.code(INDICATOR_NAMES, n, n) for n in finding.holder_evidence],
             "citation": self.citations.add(action),
+            "answer": self._(ANSWERS.get(finding.assessment, ANSWERS["inconclusive"])) % {
+                "action": self.event_name(action.event), "date": iso_date(action.ts)},
         }
 
     def session_block(self, session: Session | None) -> dict[str, Any] | None:
@@ -242,6 +388,11 @@ class Builder:
         }
 
     def history_block(self, finding: ActionFinding) -> dict[str, Any]:
+        """The earlier sessions: the most recent as rows, the counts over all of them.
+
+        Every count comes from the investigation's own numbers (the size of
+        the baseline and the indicators' counts), so the table, its note and
+        the indicators cannot disagree."""
         rows = sorted(finding.history, key=lambda r: r.session.start, reverse=True)
         shown = rows[: self.limits.history]
         out = []
@@ -258,16 +409,34 @@ class Builder:
                 "same_country_text": self.code(SAMENESS, row.same_country),
                 "citation": self.citations.add(s.login),
             })
-        counts = {}
-        for key in ("same_ip", "same_network", "same_browser", "same_country"):
-            counts[key] = {v: sum(1 for r in rows if getattr(r, key) == v) for v in ("same", "partial", "new", "unknown")}
+        by = {i.name: i for i in finding.indicators}
+        baseline = by.get("baseline_size")
+        total = int(baseline.data.get("sessions", len(rows))) if baseline is not None else len(rows)
+        net = by.get("network").data if by.get("network") is not None else {}
+        browser = by.get("browser_fingerprint").data if by.get("browser_fingerprint") is not None else {}
+
+        def count(data, key, fallback):
+            value = data.get(key)
+            return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else fallback
+
+        counts = {
+            "same_ip": count(net, "same_ip", sum(r.same_ip == "same" for r in rows)),
+            "same_prefix": count(net, "same_prefix", sum(r.same_ip == "partial" for r in rows)),
+            "same_network": count(net, "same_network", sum(r.same_network == "same" for r in rows)),
+            "same_country": count(net, "same_country", sum(r.same_country == "same" for r in rows)),
+            "same_browser": count(browser, "exact", sum(r.same_browser == "same" for r in rows)),
+            "browser_family": count(browser, "family", sum(r.same_browser in ("same", "partial") for r in rows)),
+        }
         this = None
         if finding.session is not None:
             address = self.ip_text(finding.session)
             this = {"start": self.when(finding.session.start), "ip": address["ip"],
                     "network": address["isp"] or address["network"], "browser": self.browser_text(finding.session),
                     "country": address["country"]}
-        return {"rows": out, "total": len(rows), "omitted": len(rows) - len(shown), "counts": counts, "this": this}
+        first = min((r.session.start for r in finding.history), default=None)
+        return {"rows": out, "total": total, "listed": len(rows), "shown": len(out),
+                "omitted": len(rows) - len(out), "counts": counts, "this": this,
+                "first": self.when(first) if first else None}
 
     def events_block(self, refs: list[EventRef], limit: int | None = None) -> dict[str, Any]:
         limit = self.limits.events if limit is None else limit
@@ -281,7 +450,7 @@ class Builder:
         rows = []
         for click in shown:
             row = self.event_row(click.ref)
-            row["think"] = "" if click.think_time_s is None else f"{click.think_time_s:.1f} s"
+            row["think"] = "" if click.think_time_s is None else f"{self.num(click.think_time_s, 1)} s"
             row["asset"] = click.is_asset
             rows.append(row)
         pages = [c for c in clicks if not c.is_asset and c.think_time_s is not None]
@@ -290,28 +459,45 @@ class Builder:
         return {
             "rows": rows, "total": len(clicks), "omitted": len(clicks) - len(shown),
             "verdict": self.code(CLICK_VERDICTS, finding.clickstream_verdict), "verdict_code": finding.clickstream_verdict,
-            "median_think": f"{median:.1f} s" if median is not None else "–",
+            "median_think": f"{self.num(median, 1)} s" if median is not None else "–",
             "assets": sum(1 for c in clicks if c.is_asset),
         }
 
     def indicator_rows(self, finding: ActionFinding) -> list[dict[str, Any]]:
         rows = []
+        others = [i for i in finding.indicators if i.direction == "other"]
         for ind in finding.indicators:
+            outweighed = ""
+            if finding.assessment == "compromise_suspected" and ind.direction == "holder" and others:
+                # a takeover report never lists a holder-pointing fact without saying why it does not carry
+                outweighed = self._(OUTWEIGHED) % {
+                    "names": ", ".join(self.code(INDICATOR_NAMES, o.name, o.label) for o in others)}
             rows.append({
                 "name": self.code(INDICATOR_NAMES, ind.name, ind.label),
                 "code": ind.name,
-                "observed": _clip(ind.observed), "baseline": _clip(ind.baseline),
+                "observed": _clip(self.say(ind.observed)), "baseline": _clip(self.say(ind.baseline)),
                 "result_code": ind.result, "result": self.code(RESULTS, ind.result),
                 "direction_code": ind.direction, "direction": self.code(DIRECTIONS, ind.direction),
-                "explanation": ind.explanation,
+                "explanation": self.say(ind.explanation),
+                "outweighed": outweighed,
                 "citations": [self.citations.add(ref) for ref in ind.evidence[:3]],
                 "more_evidence": max(0, len(ind.evidence) - 3),
             })
         return rows
 
+    def account_addresses(self, finding: ActionFinding) -> set[str]:
+        return account_addresses(self.inv, finding)
+
+    def is_noise(self, ref: EventRef, own_ips: set[str]) -> bool:
+        return is_bot_noise(ref, own_ips)
+
     def timeline_block(self, finding: ActionFinding, skip: set[tuple[str, int]] = frozenset()) -> dict[str, Any]:
-        """The merged timeline; `skip`: rows already printed in the click-stream."""
-        refs = sorted((r for r in finding.timeline if (r.path, r.line_no) not in skip),
+        """The merged timeline; `skip`: rows already printed in the click-stream.
+        Bot noise on the server's sshd stays in the attachments only."""
+        own_ips = self.account_addresses(finding)
+        every = [r for r in finding.timeline if (r.path, r.line_no) not in skip]
+        noise = [r for r in every if self.is_noise(r, own_ips)]
+        refs = sorted((r for r in every if not self.is_noise(r, own_ips)),
                       key=lambda r: (as_utc(r.ts), r.path, r.line_no))
         limit = self.limits.timeline
         if len(refs) > limit:
@@ -327,7 +513,58 @@ class Builder:
             row = self.event_row(ref)
             row["is_action"] = (ref.path, ref.line_no) == (finding.action.path, finding.action.line_no)
             rows.append(row)
-        return {"rows": rows, "total": len(refs), "omitted": len(refs) - len(shown)}
+        return {"rows": rows, "total": len(refs), "omitted": len(refs) - len(shown), "noise": len(noise),
+                "noise_addresses": len({r.ip for r in noise if r.ip})}
+
+    def after_block(self, finding: ActionFinding) -> dict[str, Any]:
+        """What the account did after the action, and from where: the holder's
+        own later logins (panel sessions in the period examined, SSH to the
+        server in the hours after the action) tie an action to him; after a
+        takeover they show him coming back from his usual network."""
+        action_ts = as_utc(finding.action.ts)
+        session = finding.session
+        own_ips = self.account_addresses(finding)
+        later = {(r.path, r.line_no): r for r in finding.timeline if as_utc(r.ts) > action_ts
+                 and ((r.source_kind == "panel" and r.event == "login")
+                      or (r.source_kind == "ssh" and r.event in ("ssh_login", "ssh_auth_failure", "ssh_denied",
+                                                                  "ssh_invalid_user")
+                          and not self.is_noise(r, own_ips)))}
+        for s in sorted(self.inv.sessions, key=lambda s: as_utc(s.start)):
+            if s.login is not None and as_utc(s.start) > action_ts and s.actor in ("customer", None) \
+                    and (session is None or s.key != session.key):
+                later.setdefault((s.login.path, s.login.line_no), s.login)
+        ordered = sorted(later.values(), key=lambda r: (as_utc(r.ts), r.path, r.line_no))
+        networks = {s.ip: s.ip_facts.network for s in self.inv.sessions if s.ip and s.ip_facts is not None}
+        own_network = session.ip_facts.network if session is not None and session.ip_facts is not None else None
+        history_networks = {h.session.ip_facts.network for h in finding.history
+                            if h.session.ip_facts is not None and h.session.ip_facts.network}
+        rows = []
+        for r in ordered[: self.limits.events]:
+            row = self.event_row(r)
+            row["after"] = self.after_text((as_utc(r.ts) - action_ts).total_seconds())
+            if session is not None and r.ip and r.ip == session.ip:
+                row["same"] = "same_ip"
+            elif r.ip and own_network and networks.get(r.ip) == own_network:
+                row["same"] = "same_network"
+            elif r.ip and networks.get(r.ip) and networks.get(r.ip) in history_networks:
+                row["same"] = "history_network"
+            else:
+                row["same"] = "other"
+            row["same_text"] = self._(SAME_AS[row["same"]])
+            rows.append(row)
+        return {"rows": rows, "total": len(ordered), "omitted": max(0, len(ordered) - len(rows)),
+                "hours": self.num(self.hours_around)}
+
+    def after_text(self, seconds: float) -> str:
+        minutes = seconds / 60
+        if minutes < 120:
+            n = max(1, round(minutes))
+            return self.ngettext(AFTER_MINUTES[0], AFTER_MINUTES[1], n) % {"num": self.num(n)}
+        if minutes < 48 * 60:
+            n = round(minutes / 60)
+            return self.ngettext(AFTER_HOURS[0], AFTER_HOURS[1], n) % {"num": self.num(n)}
+        n = round(minutes / 1440)
+        return self.ngettext(AFTER_DAYS[0], AFTER_DAYS[1], n) % {"num": self.num(n)}
 
     def finding(self, index: int, finding: ActionFinding, svg: str) -> dict[str, Any]:
         return {
@@ -344,6 +581,7 @@ class Builder:
             "indicators": self.indicator_rows(finding),
             "timeline": self.timeline_block(finding, skip={
                 (c.ref.path, c.ref.line_no) for c in finding.clickstream[: self.limits.clickstream]}),
+            "after": self.after_block(finding),
             "svg": svg,
             "missing": list(finding.missing),
         }
@@ -360,6 +598,7 @@ class Builder:
             })
         return {
             "text": claim.text,
+            "sentence": getattr(claim, "sentence", None) or "",
             "dates": [d.isoformat() for d in claim.dates],
             "year_given": claim.year_given,
             "action": self.event_name(claim.action) if claim.action else "",
@@ -367,8 +606,26 @@ class Builder:
             "classification": self.code(CLAIM_CLASSES, claim.classification),
             "matches": matches,
             "covered": claim.covered,
-            "explanation": claim.explanation,
+            "explanation": self.say(claim.explanation),
         }
+
+    def claim_answer(self, claim) -> str:
+        """One sentence per claim for the summary's opening."""
+        template = CLAIM_ANSWERS.get(claim.classification, CLAIM_ANSWERS["not_found"])
+        found = sorted({iso_date(m.event.ts) for m in claim.matches})
+        years = sorted({str(m.year or as_utc(m.event.ts).year) for m in claim.matches})
+        text = self._(template) % {
+            "words": claim.text, "found": ", ".join(found),
+            "action": self.event_name(claim.action) if claim.action else self._(ACTION_WORD), "year": ", ".join(years),
+            "claimed_year": ", ".join(sorted({str(d.year) for d in claim.dates})),
+            "claimed": ", ".join(d.isoformat() for d in claim.dates)}
+        disputed = {(f.action.path, f.action.line_no) for f in self.inv.findings}
+        # the disputed action itself is answered by its finding, not by the user name it was logged with
+        users = sorted({m.event.user for m in claim.matches if m.event.actor in ("customer", None) and m.event.user
+                        and (m.event.path, m.event.line_no) not in disputed})
+        if users and claim.classification in ("different_year", "off_by_days", "exact"):
+            text = text.rstrip(".") + ", " + self._(OWN_USER) % {"user": ", ".join(users)} + "."
+        return text
 
     def coverage(self) -> list[dict[str, Any]]:
         rows = []
@@ -378,11 +635,13 @@ class Builder:
                 "format": source.format, "sha256": source.sha256,
                 "first": self.when(source.first_ts), "last": self.when(source.last_ts),
                 "gaps": [{"start": self.when(g.start), "end": self.when(g.end),
-                          "hours": round((as_utc(g.end) - as_utc(g.start)).total_seconds() / 3600, 1)}
+                          "hours": self.num(round((as_utc(g.end) - as_utc(g.start)).total_seconds() / 3600, 1))}
                          for g in source.gaps],
-                "tz_decision": source.tz_decision or "", "year_decision": source.year_decision or "",
-                "lines_read": source.lines_read, "events_parsed": source.events_parsed,
-                "lines_rejected": source.lines_rejected,
+                "tz_decision": self.say(decision_message(source.tz_decision, "tz")) or "",
+                "year_decision": self.say(decision_message(source.year_decision, "year")) or "",
+                "lines_read": self.num(source.lines_read) if source.lines_read is not None else None,
+                "events_parsed": self.num(source.events_parsed) if source.events_parsed is not None else None,
+                "lines_rejected": self.num(source.lines_rejected) if source.lines_rejected is not None else None,
             })
         return rows
 
@@ -417,7 +676,8 @@ def flatten_thresholds(thresholds: dict[str, Any], prefix: str = "") -> list[tup
 
 
 def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: str, tz_name: str | None,
-                  limits: Limits, svgs: list[str], meta: dict[str, Any]) -> dict[str, Any]:
+                  limits: Limits, svgs: list[str], meta: dict[str, Any],
+                  extra: Callable[["Builder"], dict[str, Any]] | None = None) -> dict[str, Any]:
     """The whole template context (see module docstring).
 
     Args:
@@ -429,9 +689,12 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         svgs: one timeline figure (SVG markup) per finding.
         meta: cover and provenance values (provider, reference, report date,
             command line, manifest hash, case path, redacted flag).
+        extra: a dispute kind's own section: called with the `Builder` (so
+            its citations join the appendix); its dict is merged into the
+            context (e.g. `{"notices": ...}`; see `forensics.report.kinds`).
     """
     tz = zone(tz_name) if tz_name else None
-    b = Builder(inv, gettext, tz, tz_name, limits)
+    b = Builder(inv, gettext, tz, tz_name, limits, lang)
     findings = []
     seen_sessions: dict[str, int] = {}
     for i, f in enumerate(inv.findings):
@@ -444,11 +707,18 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
             seen_sessions[key] = i + 1
         findings.append(block)
     claims = [b.claim(c) for c in inv.claims]
+    seen_sentences = set()
+    for c in claims:   # a sentence split into clauses is quoted whole once, at its first clause
+        c["sentence_first"] = bool(c["sentence"]) and c["sentence"] not in seen_sentences
+        seen_sentences.add(c["sentence"])
+    answers = [f["summary"]["answer"] for f in findings] + [b.claim_answer(c) for c in inv.claims]
+    kind_values = extra(b) if extra is not None else {}
     periods = [(s.first_ts, s.last_ts) for s in inv.coverage if s.first_ts and s.last_ts]
     cited = b.citations.ordered()
     appendix = cited[: limits.appendix]
     params = inv.parameters or {}
     return {
+        "dispute": dispute_kind(inv),
         "lang": lang,
         "tz_name": tz_name or "",
         "meta": meta,
@@ -456,8 +726,12 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         "tool_version": inv.tool_version,
         "findings": findings,
         "claims": claims,
+        "answers": answers,
+        "cover_answers": [f["summary"]["answer"] for f in findings],
         "coverage": b.coverage(),
         "period": {"start": b.when(min(p[0] for p in periods)), "end": b.when(max(p[1] for p in periods))} if periods else None,
+        "examined": _examined(params, periods),
+        "baseline": _baseline_window(inv, b),
         "geoip": [
             {"type": g.get("type") or g.get("database_type") or "", "build_date": _iso_or_text(g.get("build_date")),
              "sha256": g.get("sha256") or "", "path": g.get("path") or ""}
@@ -466,13 +740,45 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         "isp_data_available": inv.isp_data_available,
         "thresholds": flatten_thresholds(inv.thresholds or {}),
         "queries": list(inv.queries_used),
+        "evidence_model": list(getattr(inv, "evidence_model", ())),
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
-        "notes": list(inv.notes),
+        "notes": [b.say(n) for n in inv.notes],
         "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw} for r in appendix],
         "appendix_total": len(cited),
         "appendix_omitted": len(cited) - len(appendix),
+        "cell_chars": limits.cell_chars,
         "sessions_total": len(inv.sessions),
+        "notices": None,
+        "outage": None,
+        **kind_values,
     }
+
+
+def _examined(params: dict, periods) -> dict[str, Any] | None:
+    """The window the disputed actions were looked for in, and where each end comes from."""
+    since, until = params.get("since"), params.get("until")
+    if not periods and not (since and until):
+        return None
+    first = min(p[0] for p in periods) if periods else None
+    last = max(p[1] for p in periods) if periods else None
+    start = dt.datetime.fromisoformat(since) if since else first
+    # --until is the first instant after the period (stated as such on the cover)
+    end = dt.datetime.fromisoformat(until) if until else last
+    return {"start": iso(start) if start else "–", "end": iso(end) if end else "–",
+            "since_given": bool(since), "until_given": bool(until)}
+
+
+def _baseline_window(inv: Investigation, b: Builder) -> dict[str, Any] | None:
+    """The account's history the disputed sessions were compared with."""
+    rows = [h for f in inv.findings for h in f.history]
+    totals = [int(i.data.get("sessions", 0)) for f in inv.findings for i in f.indicators if i.name == "baseline_size"]
+    if not rows and not totals:
+        return None
+    firsts = [f.session.start for f in inv.findings if f.session is not None]
+    panel = [s.first_ts for s in inv.coverage if s.source_kind == "panel" and s.first_ts]
+    return {"sessions": b.num(max(totals) if totals else len(rows)),
+            "start": iso_date(min(panel)) if panel else (iso_date(min(h.session.start for h in rows)) if rows else "–"),
+            "end": iso_date(min(firsts)) if firsts else "–"}
 
 
 def _iso_or_text(value) -> str:

@@ -2,7 +2,13 @@
 
 Safety: log content is hostile.  The Jinja2 environment autoescapes every
 value, so a User-Agent such as `<img src="file:///etc/passwd">` is printed
-as text and never becomes an element; and WeasyPrint gets a URL fetcher
+as text and never becomes an element; before that, its `finalize` hook
+(`shown`) passes every value that is not the templates' own markup through
+`forensics.visible.visible`, so control and direction characters are printed
+as escapes (`RED\u202eevil`, not "REDlive"), and cuts it to
+`[report] max_cell_chars` with a note saying how much is left out (the
+attachments hold it whole): a 1 MB User-Agent costs one cell, not a hundred
+pages.  WeasyPrint gets a URL fetcher
 (`AssetFetcher`) that serves only files inside the packaged
 `report_templates/` directory and refuses everything else: no other file,
 no network, no `data:` URL.
@@ -19,15 +25,18 @@ import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from forensics.errors import ForensicsError
+from forensics.files import write_atomically
 from forensics.investigate.model import Investigation
 from forensics.resources import templates_dir
 
 PDF_VARIANT = "pdf/a-3b"
+PAGE_BUDGET_STEPS = 3    # halvings of the lists before a report may exceed [report] max_pages
 MIME_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".ttf": "font/ttf",
               ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
@@ -42,10 +51,37 @@ class ReportResult:
     size: int
     manifest_sha256: str = ""
     seconds: float = 0.0
+    page_budget: int | None = None   # [report] max_pages
+
+    @property
+    def over_budget(self) -> bool:
+        """More pages than the budget even with every list cut (many disputed actions)."""
+        return self.page_budget is not None and self.pages > self.page_budget
+
+
+SYSTEM_LIBRARIES = "libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
+
+
+def require_weasyprint():
+    """WeasyPrint, or one sentence naming the system packages it needs.
+
+    WeasyPrint loads Pango through cffi when imported; on a machine without
+    it the import fails with `OSError: cannot load library ...`.  `report`
+    and `demo` call this first, so they stop before any work.
+
+    Raises:
+        ForensicsError: the libraries cannot be loaded.
+    """
+    try:
+        return import_module("weasyprint")
+    except OSError as exc:
+        raise ForensicsError(
+            f"the PDF renderer (WeasyPrint) cannot load its system libraries ({exc}); on Debian/Ubuntu "
+            f"install them with: apt-get install {SYSTEM_LIBRARIES}") from None
 
 
 def _asset_fetcher_class():
-    import weasyprint
+    weasyprint = require_weasyprint()
 
     class AssetFetcher(weasyprint.URLFetcher):
         """Serves the packaged report assets, refuses every other URL.
@@ -100,15 +136,49 @@ def css_string(value: Any):
     return Markup(f'"{escaped}"')
 
 
-def make_environment(lang: str):
-    """The Jinja2 environment: packaged templates, autoescape on, gettext installed."""
+def clip(text: str, limit: int, gettext) -> str:
+    """`text` cut to `limit` characters, with a note of how many are left out."""
+    if len(text) <= limit:
+        return text
+    from forensics.report.context import CLIP_NOTE
+
+    note = gettext(CLIP_NOTE) % {"n": len(text) - limit}
+    return f"{text[:limit]} {note}"
+
+
+def shown(value: Any, *, max_chars: int, gettext) -> Any:
+    """What a `{{ value }}` of the templates prints (the environment's finalize hook).
+
+    Markup (the templates' own translated text, SVG figures, CSS strings) is
+    printed as it is; so the templates print lists item by item, never with
+    `|join` (whose result is Markup).  Any other text may come from a log: cut to `max_chars`
+    (`clip`), its control and direction characters shown as escapes
+    (`visible`); autoescaping then makes it text, never markup.
+    """
+    from markupsafe import Markup
+
+    from forensics.visible import visible
+
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return visible(clip(value, max_chars, gettext))
+
+
+def make_environment(lang: str, *, max_chars: int = 500):
+    """The Jinja2 environment: packaged templates, autoescape on, every value
+    shown as its bytes and cut to `max_chars` (`shown`), gettext installed,
+    `num` formats a number for the language."""
+    import functools
+
     import jinja2
 
-    from forensics.report.i18n import translations
+    from forensics.report.i18n import number, translations
 
+    gettext = translations(lang).gettext
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         autoescape=True,  # every template, whatever its name: log content is hostile
+        finalize=functools.partial(shown, max_chars=max_chars, gettext=gettext),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -116,6 +186,7 @@ def make_environment(lang: str):
     )
     env.install_gettext_translations(translations(lang), newstyle=True)
     env.filters["css_string"] = css_string
+    env.filters["num"] = lambda value, digits=None: value if isinstance(value, str) else number(value, lang, digits)
     return env
 
 
@@ -136,8 +207,8 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
                   lang: str = "en", tz: str | None = None, redact: bool = False, reference: str | None = None,
                   report_date: str | dt.date | None = None, provider: str | None = None,
                   command_line: str | None = None, config: dict | None = None,
-                  fetcher=None) -> ReportResult:
-    """Render an investigation as the PDF/A-3b evidence report.
+                  fetcher=None, output_format: str = "pdf") -> ReportResult:
+    """Render an investigation as the PDF/A-3b evidence report (or as one HTML file).
 
     Args:
         investigation: the result of `forensics.investigate.investigate()`.
@@ -156,14 +227,19 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
         provider: the provider's name on the cover.
         command_line: the command that produced the report (provenance).
         config: the settings in force (default: `load_config()`), for the
-            row limits and the redaction prefix lengths.
+            row and cell limits, the page budget and the redaction prefix
+            lengths.
         fetcher: a URL fetcher from `make_fetcher()` (tests inspect it).
+        output_format: "pdf" (PDF/A-3b, the evidence attached) or "html"
+            (one self-contained file: the stylesheet inlined, the same
+            attachments as `data:` downloads; for ticket systems and e-mail).
 
     Returns:
         ReportResult with the path, the PDF's SHA-256, page count and size.
 
     Raises:
-        ForensicsError: unknown language or zone, bad date, unwritable path.
+        ForensicsError: unknown language or zone, bad date, unwritable path,
+            WeasyPrint's system libraries missing (`require_weasyprint`).
 
     Example:
         >>> result = render_report(inv, "dispute-4711.pdf", lang="de", report_date="2025-04-02")
@@ -171,17 +247,19 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
     """
     import time
 
-    import weasyprint
-
     from forensics.config import load_config
     from forensics.report.attachments import build_attachments
-    from forensics.report.context import Limits, build_context
+    from forensics.report.context import Limits, build_context, without_noise
     from forensics.report.i18n import LANGUAGES, translations
+    from forensics.report.kinds import dispute_kind, kind_section
     from forensics.report.redact import redact_investigation
     from forensics.report.svg_timeline import render_overview_svg, render_timeline_svg
     from forensics.timefmt import zone
 
     started = time.perf_counter()
+    if output_format not in ("pdf", "html"):
+        raise ForensicsError(f"unknown report format {output_format!r} (choose pdf or html)")
+    weasyprint = require_weasyprint() if output_format == "pdf" else None
     if lang not in LANGUAGES:
         raise ForensicsError(f"unsupported report language {lang!r} (choose one of: {', '.join(LANGUAGES)})")
     out_path = Path(out_path)
@@ -213,22 +291,44 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
     manifest = files[-1]
 
     gettext = translations(lang).gettext
-    svgs = [render_timeline_svg(f, inv.sessions, gettext=gettext, tz=tzinfo) for f in inv.findings]
+    svgs = [render_timeline_svg(without_noise(inv, f), inv.sessions, gettext=gettext, tz=tzinfo) for f in inv.findings]
+    # A dispute kind other than `action` renders its own section
+    # (forensics.report.kinds); the shared parts (cover, coverage, method,
+    # appendix) see the investigation without that kind's claims.
+    extra, shared_inv = kind_section(inv, lang=lang, gettext=gettext, config=config)
     meta = {
         "provider": provider or "", "reference": reference, "case": case_label or "",
         "report_date": date.isoformat(), "created": created.isoformat(), "command_line": command_line or "",
         "manifest_sha256": manifest.sha256, "redacted": bool(redact), "tz_source": tz_source,
-        "overview_svg": render_overview_svg(inv, gettext=gettext),
-        "attachments": [{"name": f.name, "sha256": f.sha256, "bytes": len(f.data), "description": f.description}
+        "overview_svg": render_overview_svg(inv, gettext=gettext) if dispute_kind(inv) == "action" else "",
+        "attachments": [{"name": f.name, "sha256": f.sha256, "bytes": len(f.data), "description": f.description,
+                         "href": _data_uri(f) if output_format == "html" else ""}
                         for f in files],
+        "html": output_format == "html",
+        "css": (templates_dir() / "report.css").read_text(encoding="utf-8") if output_format == "html" else "",
     }
-    context = build_context(inv, gettext=gettext, lang=lang, tz_name=tz_name, limits=Limits.from_config(config),
-                            svgs=svgs, meta=meta)
-    html = make_environment(lang).get_template("report.html").render(**context)
-
     fetcher = fetcher or make_fetcher()
     base_url = templates_dir().resolve().as_uri() + "/"
-    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+    # The page budget: over [report] max_pages, the lists and cells are cut
+    # to half (the text says how many rows it shows; the attachments hold
+    # all) and the report laid out again, at most PAGE_BUDGET_STEPS times.
+    limits = Limits.from_config(config)
+    if output_format == "html":   # no pages: the whole report, cells cut as in the PDF
+        context = build_context(shared_inv, gettext=gettext, lang=lang, tz_name=tz_name, limits=limits, svgs=svgs,
+                                meta=meta, extra=extra)
+        html = make_environment(lang, max_chars=limits.cell_chars).get_template("report.html").render(**context)
+        data = html.encode("utf-8")
+        write_atomically(out_path, data)
+        return ReportResult(path=out_path, sha256=hashlib.sha256(data).hexdigest(), pages=0, size=len(data),
+                            manifest_sha256=manifest.sha256, seconds=time.perf_counter() - started)
+    for step in range(PAGE_BUDGET_STEPS + 1):
+        context = build_context(shared_inv, gettext=gettext, lang=lang, tz_name=tz_name, limits=limits, svgs=svgs,
+                                meta=meta, extra=extra)
+        html = make_environment(lang, max_chars=limits.cell_chars).get_template("report.html").render(**context)
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+        if len(document.pages) <= limits.pages or step == PAGE_BUDGET_STEPS:
+            break
+        limits = limits.halved()
     attachments = [
         weasyprint.Attachment(string=f.data, name=f.name, description=f.description, created=created,
                               modified=created, relationship="Supplement" if f.name == "manifest.json" else "Data",
@@ -239,15 +339,17 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments,
                                  pdf_identifier=_identifier(manifest.sha256, lang, redact),
                                  finisher=_dedupe_associated_files)
-    tmp = out_path.with_name(out_path.name + ".part")
-    try:
-        tmp.write_bytes(pdf)
-        tmp.replace(out_path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ForensicsError(f"cannot write {out_path}: {exc.strerror}") from None
+    write_atomically(out_path, pdf)
     return ReportResult(path=out_path, sha256=hashlib.sha256(pdf).hexdigest(), pages=len(document.pages),
-                        size=len(pdf), manifest_sha256=manifest.sha256, seconds=time.perf_counter() - started)
+                        size=len(pdf), manifest_sha256=manifest.sha256, seconds=time.perf_counter() - started,
+                        page_budget=limits.pages)
+
+
+def _data_uri(file) -> str:
+    """An attachment as a `data:` URI (the HTML version's download link)."""
+    import base64
+
+    return f"data:{file.mime_type};base64,{base64.b64encode(file.data).decode('ascii')}"
 
 
 @contextlib.contextmanager

@@ -217,18 +217,38 @@ OVERVIEW_LANES = [
 def render_overview_svg(inv, *, gettext: Callable[[str], str]) -> str:
     """The whole period at a glance: every session of the account as a tick,
     its actions as marks (the disputed ones in red), failed logins, and the
-    dates the customer named (each candidate year).  Month labels are ISO
-    (`2025-03`).  Empty string when there is nothing to draw."""
+    dates the customer named in every year the logs cover (the year read
+    into a year-less date filled, the others outlined), with the events
+    they match drawn and dated even outside the period examined.  The
+    period examined is a shaded band.  Month labels are ISO (`2025-03`).
+    Empty string when there is nothing to draw."""
     sessions = list(inv.sessions)
     disputed = {(f.action.path, f.action.line_no) for f in inv.findings}
     foreign = {f.session.session_id for f in inv.findings
                if f.session is not None and f.assessment == "compromise_suspected"}
     actions = [a for s in sessions for a in s.actions]
     actions += [f.action for f in inv.findings]
+    matched = {(m.event.path, m.event.line_no): m.event for c in inv.claims for m in c.matches}
+    actions += list(matched.values())
     failed = [r for f in inv.findings for r in f.failed_logins]
-    claimed = [dt.datetime.combine(d, dt.time(12), tzinfo=dt.timezone.utc) for c in inv.claims for d in c.dates]
-    times = [as_utc(s.start) for s in sessions] + [as_utc(a.ts) for a in actions] + claimed
-    times += [as_utc(s.first_ts) for s in inv.coverage if s.first_ts] + [as_utc(s.last_ts) for s in inv.coverage if s.last_ts]
+    years = sorted({y for s in inv.coverage if s.first_ts and s.last_ts
+                    for y in range(as_utc(s.first_ts).year, as_utc(s.last_ts).year + 1)})
+    claimed = []      # (noon UTC, read in this year?)
+    for c in inv.claims:
+        for d in c.dates:
+            claimed.append((dt.datetime.combine(d, dt.time(12), tzinfo=dt.timezone.utc), True))
+            if not c.year_given:
+                for y in years:
+                    if y != d.year:
+                        try:
+                            claimed.append((dt.datetime(y, d.month, d.day, 12, tzinfo=dt.timezone.utc), False))
+                        except ValueError:
+                            pass
+    span_times = [as_utc(s.first_ts) for s in inv.coverage if s.first_ts] + [
+        as_utc(s.last_ts) for s in inv.coverage if s.last_ts]
+    claimed = [c for c in claimed if not span_times or min(span_times) <= c[0] <= max(span_times)] or claimed
+    times = [as_utc(s.start) for s in sessions] + [as_utc(a.ts) for a in actions] + [c for c, _ in claimed]
+    times += span_times
     if not times:
         return ""
     start, end = min(times), max(times)
@@ -252,6 +272,14 @@ def render_overview_svg(inv, *, gettext: Callable[[str], str]) -> str:
         out.append(f'<text x="{LEFT - 6}" y="{y0 + lane_h / 2 + 3.5:.1f}" text-anchor="end" fill="#333" font-size="9.5">'
                    f'{escape(gettext(label))}</text>')
     bottom = TOP + lane_h * len(OVERVIEW_LANES)
+    params = getattr(inv, "parameters", None) or {}
+    if params.get("since") or params.get("until"):
+        lo = dt.datetime.fromisoformat(params["since"]) if params.get("since") else start
+        hi = dt.datetime.fromisoformat(params["until"]) if params.get("until") else end
+        bx0, bx1 = max(x(lo), LEFT), min(x(hi), LEFT + plot_w)
+        if bx1 > bx0:
+            out.append(f'<rect x="{bx0:.1f}" y="{TOP}" width="{max(bx1 - bx0, 1.5):.1f}" height="{bottom - TOP}" '
+                       f'fill="#dbe8f4" fill-opacity="0.7"/>')
     # month grid, ISO labels
     months = max(1, round(span / (86400 * 30.4)))
     every = 1 if months <= 9 else (2 if months <= 18 else (3 if months <= 42 else 12))
@@ -276,9 +304,10 @@ def render_overview_svg(inv, *, gettext: Callable[[str], str]) -> str:
         out.append(f'<path d="M{fx - 3:.1f},{y - 3:.1f} L{fx + 3:.1f},{y + 3:.1f} M{fx - 3:.1f},{y + 3:.1f} '
                    f'L{fx + 3:.1f},{y - 3:.1f}" stroke="{HIGHLIGHT}" stroke-width="1.1"/>')
     y = lane_y["claims"]
-    for c in claimed:
+    for c, read in claimed:
         cx = x(c)
-        out.append(f'<path d="M{cx:.1f},{y + 5:.1f} L{cx + 5:.1f},{y - 4:.1f} L{cx - 5:.1f},{y - 4:.1f} Z" fill="#c77d00"/>')
+        fill = 'fill="#c77d00"' if read else 'fill="none" stroke="#c77d00" stroke-width="1"'
+        out.append(f'<path d="M{cx:.1f},{y + 5:.1f} L{cx + 5:.1f},{y - 4:.1f} L{cx - 5:.1f},{y - 4:.1f} Z" {fill}/>')
     y = lane_y["actions"]
     seen = set()
     for a in sorted(actions, key=lambda r: (r.path, r.line_no) in disputed):   # disputed drawn last, on top
@@ -290,5 +319,19 @@ def render_overview_svg(inv, *, gettext: Callable[[str], str]) -> str:
         colour, size = (HIGHLIGHT, 6) if key in disputed else (HOLDER, 4.5)
         out.append(f'<path d="M{ax:.1f},{y - size:.1f} L{ax + size:.1f},{y:.1f} L{ax:.1f},{y + size:.1f} '
                    f'L{ax - size:.1f},{y:.1f} Z" fill="{colour}"/>')
+    # the events a claim matches, dated (a claim about "19.03." answered in 2025 must be visible)
+    placed: list[float] = []
+    for key, a in sorted(matched.items(), key=lambda kv: as_utc(kv[1].ts)):
+        if key in disputed:
+            continue
+        ax = x(a.ts)
+        row = sum(1 for p in placed if abs(p - ax) < 62)
+        placed.append(ax)
+        ty = lane_y["actions"] - 8 - 9 * (row % 2)
+        anchor = "start" if ax < LEFT + plot_w * 0.75 else "end"
+        out.append(f'<line x1="{ax:.1f}" y1="{lane_y["actions"] - 5:.1f}" x2="{ax:.1f}" y2="{lane_y["claims"] - 5:.1f}" '
+                   f'stroke="#c77d00" stroke-width="0.7" stroke-dasharray="2,1.5"/>')
+        out.append(f'<text x="{ax + (3 if anchor == "start" else -3):.1f}" y="{ty:.1f}" text-anchor="{anchor}" '
+                   f'fill="{HOLDER}" font-size="7.5">{escape(as_utc(a.ts).date().isoformat())}</text>')
     out.append("</svg>")
     return "".join(out)

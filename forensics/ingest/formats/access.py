@@ -4,7 +4,9 @@
     `%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"` (= nginx's
     `combined`), with the variations real servers write:
 
-    * a `vhost:port ` prefix (Debian's `vhost_combined`, other_vhosts_access.log);
+    * a `vhost:port ` prefix (Debian's `vhost_combined`, other_vhosts_access.log)
+      or a host name without port (Apache `%v %h ...`, nginx `$host $remote_addr ...`);
+    * no `$remote_user` field (nginx formats written `$remote_addr - [$time_local] ...`);
     * the common log format (no referrer and User-Agent);
     * a trailing `"$http_x_forwarded_for"` (nginx `main`) and/or a trailing
       request time (nginx `$request_time` in seconds, Apache `%D` in µs);
@@ -16,7 +18,11 @@
     `/usr/local/cpanel/logs/access_log`: dates MM/DD/YYYY, then after the
     User-Agent the auth method (`a` API token, `b` Basic, `s` session cookie,
     `o` OpenID), X-Forwarded-For and the server port (2083 cPanel, 2087 WHM,
-    2096 webmail); 2015-era lines stop before the port.
+    2096 webmail); 2015-era lines stop before the port.  The logged user is
+    also the `account` (cPanel names customers by login); a WHM/cPanel API
+    call keeps its function (`detail.api_function`, e.g. `cpanel`,
+    `suspendacct`, `Email/list_pops`) and the account it names
+    (`detail.api_user`, from `cpanel_jsonapi_user=` or `user=`).
 
 Both give `event = 'http_request'`.  Extra fields go into `detail`:
 `protocol`, `ident`, `vhost`, `x_forwarded_for`, `request_time` (as logged),
@@ -35,7 +41,10 @@ _CLF_TIME = r"\d{1,2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}"
 _CPANEL_TIME = r"\d{2}/\d{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}"
 
 COMBINED_PATTERN = (
-    r"^(?:(?P<vhost>\S+:\d+) )?(?P<ip>\S+) (?P<ident>\S+) (?P<user>\S+) "
+    # The virtual host is optional and tried last (`??`): three fields before
+    # the time are `%h %l %u`; four are `%v %h %l %u` (with or without `:port`);
+    # two are `$remote_addr -` of an nginx format without `$remote_user`.
+    r"^(?:(?P<vhost>\S+) )??(?P<ip>\S+) (?P<ident>\S+) (?:(?P<user>\S+) )?"
     rf"\[(?P<ts>{_CLF_TIME})\] "
     r'"(?P<request>.*?)" (?P<status>\d{3}|-) (?P<bytes>\d+|-)'
     rf'(?: "(?P<referrer>{Q})" "(?P<ua>{Q})")?'
@@ -168,7 +177,8 @@ class CpanelAccessLog(SqlLineFormat):
                     WHEN ts IS NULL THEN 'unreadable timestamp: ' || ts_raw END AS reject_reason,
                ts, CASE WHEN ok THEN ts_raw END AS ts_raw,
                'http' AS source_kind, 'http_request' AS event,
-               NULL::VARCHAR AS result, NULL::VARCHAR AS account, NULL::VARCHAR AS actor,
+               -- cPanel names the customer by its login: the user is the account
+               NULL::VARCHAR AS result, dash_user AS account, NULL::VARCHAR AS actor,
                dash_user AS "user",
                CASE auth_method WHEN 'a' THEN 'api_token' WHEN 'b' THEN 'basic'
                                 WHEN 's' THEN 'session' WHEN 'o' THEN 'openid' END AS auth,
@@ -181,7 +191,9 @@ class CpanelAccessLog(SqlLineFormat):
                    'protocol', protocol, 'ident', {dash_null('ident')},
                    'auth_method', {dash_null('auth_method')},
                    'x_forwarded_for', {dash_null('xff')},
-                   'server_port', TRY_CAST(nullif(server_port, '') AS INTEGER)) END AS detail,
+                   'server_port', TRY_CAST(nullif(server_port, '') AS INTEGER),
+                   'api_function', nullif(regexp_extract(path, '/(?:json-api|xml-api|execute)/([A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)?)', 1), ''),
+                   'api_user', nullif(regexp_extract(path, '[?&](?:cpanel_jsonapi_user|user)=([^&]+)', 1), '')) END AS detail,
                line AS raw
         FROM request_parts
         """

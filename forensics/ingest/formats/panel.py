@@ -145,6 +145,28 @@ class PanelCsv:
     def sniff(self, lines: list[str]) -> bool:
         return bool(lines) and self._header(lines[0]) is not None
 
+    def sniff_score(self, lines: list[str]) -> int:
+        """Lines recognised among the file's first non-blank ones, read as a whole.
+
+        A data row means nothing without the header above it: with the header
+        on the first line, the header and every row that makes a valid record
+        count; without it, nothing does.
+        """
+        header = self._header(lines[0]) if lines else None
+        if header is None:
+            return 0
+        score = 1
+        for line in lines[1:]:
+            values = next(csv.reader([line]), [])
+            if len(values) != len(header):
+                continue
+            try:
+                record_to_row({k: v for k, v in zip(header, values) if v != ""})
+            except RecordError:
+                continue
+            score += 1
+        return score
+
     def parse(self, lines: list[str], line_nos: list[int], ctx: IngestContext) -> ParsedBatch:
         def records():
             # The header is on the file's first non-blank line; later chunks of

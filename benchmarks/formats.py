@@ -1,0 +1,110 @@
+"""``python -m benchmarks.formats [--lines N] [--repeat N] [--markdown]``: ingest speed per format.
+
+The main suite measures the three logs of the generated sample (panel JSON
+lines, combined access log, sshd syslog).  The shipped declarative
+definitions are measured here, each on a file of N lines made by repeating
+its own sample lines (the ones it must parse, from its `[[samples]]`), through
+the whole `forensics ingest` path into a fresh case (reading, parsing, time
+resolution, writing: wall time, which a shared machine's load changes) and
+through the format's own parsing alone (CPU time).  The `syslog` row is the
+sshd syslog path every new definition is compared with (`parse vs sshd`).
+
+Repeated sample lines are not a real log's mix, so the figures say how fast
+a format's rules are, not how fast a provider's file will be; they are
+measured on the same machine in one run, so they compare with each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASELINE = "syslog"
+
+
+def _sample_file(fmt, directory: Path, lines: int) -> Path | None:
+    sample_lines = [s.line for s in fmt.samples if not s.reject]
+    if not sample_lines:
+        return None
+    header = []
+    if fmt.kind == "csv" and fmt.csv_spec.get("header"):
+        header = [",".join(fmt.csv_spec["columns"])]
+    body = (sample_lines * (lines // len(sample_lines) + 1))[:lines - len(header)]
+    path = directory / f"{fmt.name}.log"
+    path.write_text("\n".join(header + body) + "\n", encoding="utf-8")
+    return path
+
+
+def measure(lines: int = 20_000, repeat: int = 3) -> list[dict]:
+    """Lines per second of `forensics ingest` for every auto-detected shipped definition."""
+    from forensics.case import Case
+    from forensics.ingest.declarative import builtin_definitions
+    from forensics.ingest.engine import ingest_files
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="forensics-formats-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        for fmt in builtin_definitions():
+            path = _sample_file(fmt, tmp_dir, lines)
+            if path is None:
+                continue
+            seconds = []
+            for run in range(repeat):
+                case_path = tmp_dir / f"{fmt.name}-{run}.duckdb"
+                with Case.open(case_path) as case:
+                    start = time.perf_counter()
+                    report = ingest_files(case, [str(path)], format_name=fmt.name, tz="UTC", year=2026)
+                    seconds.append(time.perf_counter() - start)
+                case_path.unlink()
+            result = report.results[0]
+            median = statistics.median(seconds)
+            # the format's own work (cutting, rules, mapping), CPU time: what a
+            # shared machine's load does not change much
+            text = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            cpu = []
+            for _ in range(repeat):
+                start = time.process_time()
+                fmt.parse(text, list(range(1, len(text) + 1)))
+                cpu.append(time.process_time() - start)
+            parse_cpu = statistics.median(cpu)
+            rows.append({"format": fmt.name, "lines": result.lines_read, "events": result.events_parsed,
+                         "rejected": result.lines_rejected, "seconds": median,
+                         "lines_per_s": result.lines_read / median if median else None,
+                         "parse_lines_per_cpu_s": len(text) / parse_cpu if parse_cpu else None})
+    base = next((r for r in rows if r["format"] == BASELINE), None)
+    for row in rows:
+        row["vs_sshd"] = (row["parse_lines_per_cpu_s"] / base["parse_lines_per_cpu_s"]
+                          if base and row["parse_lines_per_cpu_s"] else None)
+    return rows
+
+
+def table(rows: list[dict], markdown: bool = False) -> str:
+    head = ("format", "lines", "events", "rejected", "ingest s (median)", "ingest lines/s",
+            "parse lines/CPU s", "parse vs sshd")
+    body = [(r["format"], f"{r['lines']:,}", f"{r['events']:,}", f"{r['rejected']:,}", f"{r['seconds']:.2f}",
+             f"{r['lines_per_s']:,.0f}", f"{r['parse_lines_per_cpu_s']:,.0f}",
+             f"{r['vs_sshd']:.2f}" if r["vs_sshd"] else "-") for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(row) + " |" for row in body]
+        return "\n".join(lines)
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    return "\n".join("  ".join(str(x).ljust(w) for x, w in zip(row, widths)) for row in (head, *body))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.formats", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=20_000, help="lines per format file (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per format, median shown (default %(default)s)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = parser.parse_args(argv)
+    print(table(measure(args.lines, args.repeat), args.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

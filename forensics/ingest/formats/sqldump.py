@@ -1,0 +1,100 @@
+"""Rows of a MySQL dump: `INSERT INTO `table` [(columns)] VALUES (...);`.
+
+A panel that keeps its audit trail in MySQL (WHMCS `tblactivitylog`,
+`tbladminlog`) is often handed over as a `mysqldump` file.  This module reads
+one INSERT statement into its table name, column list (if written) and rows;
+the declarative `[sql]` kind (`forensics.ingest.declarative`) turns each row
+into a record for its definition's fields and rules.
+
+Values follow MySQL's literal syntax: single-quoted strings with backslash
+escapes (`\\'`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0`, `\\Z`) or doubled quotes
+(`''`), numbers, `NULL`, and hex/bit literals kept as written.  Nothing is
+evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+
+_INSERT = re.compile(
+    r"^\s*INSERT\s+(?:IGNORE\s+)?INTO\s+[`\"]?(?P<table>[\w$.]+?)[`\"]?\s*"
+    r"(?:\((?P<columns>[^)]*)\)\s*)?VALUES\s*(?P<values>\(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+
+
+class SqlSyntaxError(ValueError):
+    """An INSERT statement whose VALUES cannot be read; the message says where."""
+
+
+def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None]]] | None:
+    """The table, the column list (None when not written) and the rows of one INSERT.
+
+    Returns None when the line is not an INSERT statement.
+
+    Raises:
+        SqlSyntaxError: the VALUES part is not a list of complete tuples.
+    """
+    m = _INSERT.match(line)
+    if m is None:
+        return None
+    columns = None
+    if m.group("columns") is not None:
+        columns = [c.strip().strip("`\"") for c in m.group("columns").split(",")]
+    return m.group("table"), columns, _rows(m.group("values"))
+
+
+def _rows(text: str) -> list[list[str | None]]:
+    rows: list[list[str | None]] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i >= n or text[i] != "(":
+            raise SqlSyntaxError(f"expected '(' at character {i + 1} of the VALUES list")
+        row, i = _tuple(text, i + 1)
+        rows.append(row)
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i < n and text[i] == ",":
+            i += 1
+            continue
+        rest = text[i:].strip()
+        if rest not in ("", ";"):
+            raise SqlSyntaxError(f"unexpected text after the last row: {rest[:40]!r}")
+        return rows
+
+
+_VALUE = re.compile(r"\s*(?:'((?:[^'\\]|\\.|'')*)'|([^,()\s']+))\s*([,)])", re.DOTALL)
+
+
+def _tuple(text: str, i: int) -> tuple[list[str | None], int]:
+    """The values of one row from `i` (just after its '('); (values, index after ')')."""
+    values: list[str | None] = []
+    while True:
+        m = _VALUE.match(text, i)
+        if m is None:
+            rest = text[i:].lstrip()
+            if rest.startswith("'"):
+                raise SqlSyntaxError("a quoted string is not closed on this line")
+            if not rest:
+                raise SqlSyntaxError("the row is cut off (no closing ')')")
+            raise SqlSyntaxError(f"unexpected {rest[0]!r} at character {len(text) - len(rest) + 1}")
+        quoted, bare, end = m.groups()
+        if quoted is not None:
+            if "\\" in quoted or "''" in quoted:
+                quoted = _ESCAPE.sub(_unescape, quoted)
+            values.append(quoted)
+        else:
+            values.append(None if bare.upper() == "NULL" else bare)
+        i = m.end()
+        if end == ")":
+            return values, i
+
+
+def _unescape(m: re.Match) -> str:
+    return "'" if m.group(1) is None else _ESCAPES.get(m.group(1), m.group(1))
+
+
+_ESCAPE = re.compile(r"\\(.)|''", re.DOTALL)
