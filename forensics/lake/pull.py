@@ -1,6 +1,6 @@
 """`forensics lake pull`: one account's slice of the lake as an ordinary case file.
 
-The slice is what the investigation reads (see `forensics.investigate.engine`):
+The slice is what the investigation reads (see `forensics.investigate.run`):
 
 1. the account's panel events (`account_events`);
 2. the web requests from its addresses, with its user names or sessions
@@ -122,7 +122,7 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
         A `PullResult` (counts, the Parquet files read, the window).
     """
     from forensics.config import load_config
-    from forensics.investigate.engine import _as_instant
+    from forensics.investigate.run import as_instant
     from forensics.timefmt import UTC
 
     started = time.perf_counter()
@@ -132,7 +132,7 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
         raise ForensicsError(f"{case_path} exists; pull into a new case file")
     if case_path.parent and not case_path.parent.exists():
         raise ForensicsError(f"directory does not exist: {case_path.parent}")
-    since_t, until_t = _as_instant(since, UTC), _as_instant(until, UTC, end=True)
+    since_t, until_t = as_instant(since, UTC), as_instant(until, UTC, end=True)
     lo = since_t - _history(history) - _MARGIN if since_t else None
     hi = until_t + _MARGIN if until_t else None
     lake = Lake(str(lake_url), storage_options or {})
