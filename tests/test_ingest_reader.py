@@ -61,9 +61,12 @@ def test_invalid_utf8_is_replaced_counted_and_kept(realdata):
 
 def test_broken_gzip_is_marked_truncated(realdata):
     reader = SourceReader(realdata / "lnav" / "test" / "textfile_broken_gz.txt.gz")
-    assert _all_lines(reader) == []
+    # The one byte inflated before the error is kept, marked as never verified.
+    assert _all_lines(reader) == ["\ufffd"]
+    assert reader.unverified_from_line == 1
     assert reader.truncated
-    assert "gzip stream is corrupt" in reader.truncation_reason
+    assert reader.truncation_reason.startswith("gzip member starting at stored byte 0 is damaged")
+    assert "detected at stored byte 14 of 17" in reader.truncation_reason
     assert "invalid distance too far back" in reader.truncation_reason
 
 

@@ -4,22 +4,42 @@ The reader is the engine's only contact with the file's bytes.  It
 
 * recognises gzip, bzip2 and xz by their magic bytes (not by the file name)
   and decompresses them as streams, concatenated members included;
-* hashes the file's stored bytes (SHA-256) while reading them, so that a large
-  file is read once;
-* cuts the decompressed stream into chunks of whole lines (the tail of a chunk
-  is carried into the next one) and numbers the lines from 1;
+* hashes the file's stored bytes (SHA-256) and counts them in the same read,
+  so that size and hash describe the same bytes; it also hashes the
+  decompressed content, so that one log given plain and compressed is
+  recognised as the same;
+* feeds the decompressor in small steps with a cap on the output of each step
+  (`max_length`), so that no input, a decompression bomb included, needs
+  more memory than one step and one chunk;
+* cuts the decompressed stream into chunks of whole lines (at most
+  `chunk_bytes` of text or `chunk_lines` lines) and numbers the lines from 1;
 * strips the line terminator (`\\n` or `\\r\\n`) and nothing else;
+* removes a UTF-8 byte-order mark at the start (and says so in `bom`),
+  decodes UTF-16 with a byte-order mark (`encoding`);
 * decodes UTF-8 one chunk at a time; a line that is not valid UTF-8 is decoded
   with U+FFFD replacement characters and its original bytes are kept, so the
   case can always show what the file really said;
-* stops at a damaged or truncated compressed stream, keeping every line that
-  was decompressed before the damage, and records why (`truncated`,
-  `truncation_reason`).
+* cuts a line longer than `max_line_bytes`: the chunk holds its first MiB and
+  `Chunk.overlong` its full length and the SHA-256 of all its bytes (the
+  engine makes it a reject);
+* on a damaged or truncated compressed stream keeps every byte the
+  decompressor produced before the damage, stops there, names the stored
+  offset of the damage (`truncation_reason`), and says from which line on
+  the lines are not verified by a checksum (`unverified_from_line`).
+
+Verification: bzip2 checks each block (up to 900 kB) and xz each block with
+its own checksum, gzip only each member as a whole, at its end.  The reader
+feeds the decompressor up to each block boundary (found by the bzip2 block
+magic, by the xz index) and notes how many lines were complete when the
+decompressor had verified everything before it.  When the stream later fails
+its check or ends early, the lines from there on were never verified: they
+may hold bytes that the damage invented, and are marked so.
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import hashlib
 import lzma
 import os
@@ -29,9 +49,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-# Compressed input is fed to the decompressor in blocks of this size, so that
-# damage costs at most the output of one block.
+# Stored bytes read from the file at once.
 _INPUT_BLOCK = 1 << 20
+# Stored bytes handed to the decompressor at once (zlib copies what it did not
+# consume, so the pieces stay small).
+_FEED = 64 << 10
+# Decompressed bytes one decompressor call may return (`max_length`).
+_STEP = 256 << 10
+# Of an overlong line, this much is kept (the rest only counted and hashed).
+OVERLONG_KEEP = 1 << 20
 
 # A line of nothing but white space (the engine's definition of blank).
 _BLANK_CHARS = " \t\r\f\v"
@@ -54,6 +80,7 @@ _MAGIC = (
     (b"BZh", "bz2"),
     (b"\xfd7zXZ\x00", "xz"),
 )
+_KIND_NAMES = {"gzip": "gzip", "bz2": "bzip2", "xz": "xz"}
 
 
 def sniff_compression(path: str | Path) -> str | None:
@@ -67,6 +94,14 @@ def sniff_compression(path: str | Path) -> str | None:
 
 
 @dataclass
+class Overlong:
+    """A line longer than the limit: what is known of all its bytes."""
+
+    length: int
+    sha256: str
+
+
+@dataclass
 class Chunk:
     """Consecutive lines of the file.
 
@@ -77,12 +112,26 @@ class Chunk:
             valid UTF-8.
         maybe_blank: False when no line can be blank (found by one regex
             search over the chunk's text), so the engine can skip looking.
+        overlong: index in `lines` -> length and SHA-256 of a line longer than
+            the limit; `lines` holds its first MiB only.
     """
 
     first_line_no: int
     lines: list[str]
     invalid: dict[int, bytes] = field(default_factory=dict)
     maybe_blank: bool = True   # False when the chunk surely has no blank line
+    overlong: dict[int, Overlong] = field(default_factory=dict)
+
+
+class _Verified:
+    """In-band marker of the decompressed stream: everything before it passed its check."""
+
+
+VERIFIED = _Verified()
+
+
+class _Damage(Exception):
+    """The compressed stream cannot be read on; the message names where and why."""
 
 
 def _new_decompressor(kind: str):
@@ -90,7 +139,141 @@ def _new_decompressor(kind: str):
         return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     if kind == "bz2":
         return bz2.BZ2Decompressor()
-    return lzma.LZMADecompressor()
+    return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+
+
+_DECOMPRESS_ERRORS = (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError)
+
+
+class _Stepper:
+    """One decompressor, called with a cap on its output per call."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.d = _new_decompressor(kind)
+        self._tail = b""          # zlib: input it has not consumed yet
+        self._full = False        # the last call returned as much as it was allowed
+        self._gave = False        # the last call returned something
+
+    def call(self, data: bytes, max_length: int) -> bytes:
+        if self.kind == "gzip":
+            out = self.d.decompress(self._tail + data if self._tail else data, max_length)
+            self._tail = self.d.unconsumed_tail
+        else:
+            out = self.d.decompress(data, max_length)
+        self._full = len(out) >= max_length
+        self._gave = bool(out)
+        return out
+
+    @property
+    def eof(self) -> bool:
+        return self.d.eof
+
+    @property
+    def more(self) -> bool:
+        """Whether a call without new input may still give output."""
+        if self.d.eof:
+            return False
+        if self.kind == "gzip":
+            return bool(self._tail) or self._full
+        # CPython's bz2 sets needs_input once all input is taken in, and may
+        # return (32 KiB) before the output is complete: ask until it gives nothing.
+        return not self.d.needs_input or self._gave
+
+    @property
+    def unused_data(self) -> bytes:
+        return self.d.unused_data
+
+
+def _bz2_magic_patterns(magic: int) -> list[tuple[int, bytes, int, int, int, int]]:
+    """For each bit shift s of a 48-bit magic: (s, whole bytes, first-byte mask and
+    value, last-byte mask and value), to find it with bytes.find."""
+    patterns = []
+    for s in range(8):
+        if s == 0:
+            patterns.append((0, magic.to_bytes(6, "big"), 0, 0, 0, 0))
+            continue
+        window = (magic << (8 - s)).to_bytes(7, "big")
+        first_mask = (1 << (8 - s)) - 1
+        last_mask = (0xFF << (8 - s)) & 0xFF
+        patterns.append((s, window[1:6], first_mask, window[0] & first_mask, last_mask, window[6] & last_mask))
+    return patterns
+
+
+_BZ2_BLOCK = _bz2_magic_patterns(0x314159265359)
+_BZ2_END = _bz2_magic_patterns(0x177245385090)
+
+
+def _bz2_magic_bits(data: bytes, base: int, patterns) -> list[int]:
+    """Bit positions (absolute: `base` is the stored offset of data[0]) of a bzip2 magic."""
+    found = []
+    for s, whole, fmask, fval, lmask, lval in patterns:
+        start = 0 if s == 0 else 1
+        pos = data.find(whole, start)
+        while pos >= 0:
+            if s == 0:
+                found.append((base + pos) * 8)
+            elif pos + 5 < len(data) and (data[pos - 1] & fmask) == fval and (data[pos + 5] & lmask) == lval:
+                found.append((base + pos - 1) * 8 + s)
+            pos = data.find(whole, pos + 1)
+    return found
+
+
+def _xz_block_ends(path: Path, size: int) -> list[int] | None:
+    """Stored offsets where the blocks of a single-stream .xz end, from its index.
+
+    None when the footer or index cannot be read (a cut file): then only the
+    end of the stream verifies anything.
+    """
+    try:
+        with open(path, "rb") as fh:
+            # Stream padding (zeros, a multiple of four) may follow the footer.
+            tail_len = min(size, 1 << 16)
+            fh.seek(size - tail_len)
+            tail = fh.read(tail_len)
+            end = len(tail.rstrip(b"\x00"))
+            end += (-end) % 4 if end % 4 else 0
+            footer = tail[end - 12:end]
+            if len(footer) != 12 or footer[10:12] != b"YZ":
+                return None
+            if zlib.crc32(footer[4:10]) != int.from_bytes(footer[0:4], "little"):
+                return None
+            index_size = (int.from_bytes(footer[4:8], "little") + 1) * 4
+            footer_at = size - tail_len + end - 12
+            fh.seek(footer_at - index_size)
+            index = fh.read(index_size)
+    except OSError:
+        return None
+    if len(index) != index_size or index[0] != 0 or \
+            zlib.crc32(index[:-4]) != int.from_bytes(index[-4:], "little"):
+        return None
+
+    pos = 1
+
+    def varint() -> int:
+        nonlocal pos
+        value, shift = 0, 0
+        while True:
+            byte = index[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+            shift += 7
+
+    try:
+        records = varint()
+        ends, offset = [], 12        # blocks start after the 12-byte stream header
+        for _ in range(records):
+            unpadded = varint()
+            varint()                 # uncompressed size
+            offset += unpadded + (-unpadded) % 4
+            ends.append(offset)
+    except IndexError:
+        return None
+    if offset != footer_at - index_size:
+        return None                  # several streams, or an index that does not add up
+    return ends
 
 
 class SourceReader:
@@ -99,22 +282,42 @@ class SourceReader:
     Args:
         path: the file as given by the user.
         chunk_bytes: approximate size of the decompressed text per chunk.
+        chunk_lines: most lines per chunk (a file of newlines stays small per chunk).
+        max_line_bytes: a longer line is cut to its first MiB and described in
+            `Chunk.overlong` (length, SHA-256 of all its bytes).
 
-    After `chunks()` is exhausted: `sha256`, `bytes_read` (stored bytes),
-    `truncated` and `truncation_reason` are final.
+    After `chunks()` is exhausted these are final: `sha256` and `bytes_read`
+    (the stored bytes, hashed and counted in one read), `content_sha256` (the
+    decompressed bytes), `truncated` and `truncation_reason` (damage, with
+    its stored offset), `unverified_from_line`, `bom`, `encoding` and
+    `changed` (the file was written to while it was read).
     """
 
-    def __init__(self, path: str | Path, chunk_bytes: int = 16 << 20):
+    def __init__(self, path: str | Path, chunk_bytes: int = 16 << 20, *, chunk_lines: int = 1 << 18,
+                 max_line_bytes: int = 64 << 20):
         self.path = Path(path)
         self.chunk_bytes = chunk_bytes
+        self.chunk_lines = chunk_lines
+        # Small chunks (tests) need small reads and steps to be cut small.
+        self._read = min(_INPUT_BLOCK, max(chunk_bytes, 1024))
+        self._step = min(_STEP, max(chunk_bytes, 1024))
+        self.max_line_bytes = max(max_line_bytes, OVERLONG_KEEP)
         self.compression = sniff_compression(self.path)
         stat = self.path.stat()
-        self.size_bytes = stat.st_size
+        self.size_bytes = stat.st_size          # at the start; `bytes_read` is what was hashed
         self.mtime = stat.st_mtime
+        self._stat_key = (stat.st_size, stat.st_mtime_ns)
         self.truncated = False
         self.truncation_reason: str | None = None
+        self.damage_offset: int | None = None   # stored byte where the damage was found
+        self.unverified_from_line: int | None = None
+        self.bom: str | None = None             # "UTF-8" when a byte-order mark was removed
+        self.encoding = "UTF-8"
+        self.changed = False
         self.bytes_read = 0          # stored (compressed) bytes consumed so far
+        self.content_bytes = 0       # decompressed bytes
         self._hash = hashlib.sha256()
+        self._content_hash = hashlib.sha256()
         self._done = False
 
     @property
@@ -122,6 +325,13 @@ class SourceReader:
         if not self._done:
             raise RuntimeError("sha256 is known only after the whole file was read")
         return self._hash.hexdigest()
+
+    @property
+    def content_sha256(self) -> str:
+        """SHA-256 of the decompressed content (of the stored bytes for a plain file)."""
+        if not self._done:
+            raise RuntimeError("content_sha256 is known only after the whole file was read")
+        return self._content_hash.hexdigest()
 
     # -- bytes -----------------------------------------------------------
     def _stored_blocks(self, size: int) -> Iterator[bytes]:
@@ -133,77 +343,345 @@ class SourceReader:
                 self._hash.update(block)
                 self.bytes_read += len(block)
                 yield block
+            after = os.fstat(fh.fileno())
+        # Size and hash come from this one read; a file written to meanwhile
+        # has no single size and hash, and the caller must not pretend it has.
+        self.changed = (self.bytes_read != self._stat_key[0]
+                        or (after.st_size, after.st_mtime_ns) != self._stat_key)
         self._done = True
 
-    def _mark_truncated(self, reason: str) -> None:
+    def _mark_truncated(self, reason: str, offset: int | None = None) -> None:
         self.truncated = True
         self.truncation_reason = reason
+        self.damage_offset = offset
 
-    def _decompressed_blocks(self) -> Iterator[bytes]:
-        """The file's content, decompressed; stops (and records why) at damage."""
+    def _decompressed(self) -> Iterator[bytes | _Verified]:
+        """The content, decompressed, with VERIFIED markers; stops (and records why) at damage."""
         if self.compression is None:
-            yield from self._stored_blocks(self.chunk_bytes)
+            for block in self._stored_blocks(self._read):
+                self._content_hash.update(block)
+                self.content_bytes += len(block)
+                yield block
             return
+        for item in self._decompress():
+            if item is not VERIFIED:
+                self._content_hash.update(item)
+                self.content_bytes += len(item)
+            yield item
+
+    def _decompress(self) -> Iterator[bytes | _Verified]:
         kind = self.compression
-        decomp = _new_decompressor(kind)
-        started_member = False
+        name = _KIND_NAMES[kind]
+        # xz verifies per block: feed up to each block's end.  bzip2 checks a
+        # block before it writes anything of the next one, so every point where
+        # the decompressor waits for input is a verified one.  gzip checks a
+        # member at its end only.
+        checkpoints = _xz_block_ends(self.path, self.size_bytes) if kind == "xz" else None
+        checkpoints = sorted(checkpoints or [])
+        cp_i = 0
+        block_starts: list[int] = []   # bzip2: stored offsets of block magics (for messages)
+        scan_tail = b""
+        stepper: _Stepper | None = None
+        stream_start = 0        # stored offset where the current member/stream began
+        stream_out = 0          # its output so far
+        offset = 0              # stored bytes handed to the decompressor (absolute)
+        seen_stream = False     # a whole stream ended (trailing bytes after it are not data)
         blocks = self._stored_blocks(_INPUT_BLOCK)
         for block in blocks:
-            data = block
-            while data:
-                try:
-                    out = decomp.decompress(data)
-                except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
-                    self._mark_truncated(f"{kind} stream is corrupt after "
-                                         f"{self.bytes_read:,} stored bytes: {exc}")
-                    for _ in blocks:  # keep hashing the file's bytes
-                        pass
-                    return
-                started_member = True
-                if out:
-                    yield out
-                if decomp.eof:
-                    # Concatenated members (`cat a.gz b.gz`) continue the stream.
-                    data = decomp.unused_data
-                    decomp = _new_decompressor(kind)
-                    started_member = False
-                    if data.strip(b"\x00") == b"":  # gzip padding at the end
-                        data = b""
-                else:
+            if kind == "bz2":
+                base = offset - len(scan_tail)
+                found = sorted(set(bit // 8 for bit in _bz2_magic_bits(scan_tail + block, base, _BZ2_BLOCK)
+                                   if not block_starts or bit // 8 > block_starts[-1]))
+                block_starts.extend(found)
+                # Pieces end just past each block's start: an error in a piece
+                # then belongs to the block that was being read when it began.
+                checkpoints.extend(start + 1 for start in found if start + 1 > offset)
+                scan_tail = block[-7:]
+            pos = 0
+            while pos < len(block):
+                end = min(pos + _FEED, len(block))
+                while cp_i < len(checkpoints) and checkpoints[cp_i] <= offset:
+                    cp_i += 1
+                at_checkpoint = False
+                if cp_i < len(checkpoints) and checkpoints[cp_i] <= offset + (end - pos):
+                    end = pos + (checkpoints[cp_i] - offset)
+                    at_checkpoint = True
+                data = block[pos:end]
+                piece_start = offset
+                offset += end - pos
+                pos = end
+                while data or (stepper is not None and stepper.more):
+                    if stepper is None:
+                        if seen_stream:
+                            data = data.lstrip(b"\x00")   # padding between or after streams
+                            if not data:
+                                break
+                        stepper = _Stepper(kind)
+                        stream_start = offset - len(data)
+                        stream_out = 0
+                    try:
+                        out = stepper.call(data, self._step)
+                    except _DECOMPRESS_ERRORS as exc:
+                        if stream_out == 0 and seen_stream:
+                            self._mark_truncated(
+                                f"the file holds {self.size_bytes - stream_start:,} byte(s) after the end of "
+                                f"its last {name} stream at stored byte {stream_start:,} that are not "
+                                f"{name} data ({exc}); every line before them was verified", stream_start)
+                            self._drain(blocks)
+                            return
+                        recovered, detected = self._recover(kind, stream_start, stream_out, offset)
+                        if recovered:
+                            yield recovered
+                        self._mark_truncated(self._damage_sentence(
+                            kind, exc, stream_start, piece_start, detected or offset, block_starts, checkpoints),
+                            detected or piece_start)
+                        self._drain(blocks)
+                        return
                     data = b""
-        if started_member and not decomp.eof:
-            self._mark_truncated(f"{kind} stream ends before its end-of-stream marker "
-                                 f"(file cut short at {self.size_bytes:,} bytes)")
+                    if out:
+                        stream_out += len(out)
+                        yield out
+                    if stepper.eof:
+                        yield VERIFIED      # the member's or stream's own check passed
+                        data = stepper.unused_data
+                        stepper = None
+                        seen_stream = True
+                if at_checkpoint and stepper is not None and not stepper.more:
+                    yield VERIFIED
+                if kind == "bz2" and stepper is not None and not stepper.more:
+                    yield VERIFIED
+        if stepper is not None and not stepper.eof and (stream_out or offset > stream_start):
+            self._mark_truncated(f"{name} stream ends before its end-of-stream marker "
+                                 f"(file cut short at {self.bytes_read:,} bytes; the last "
+                                 f"{'member' if kind == 'gzip' else 'stream'} began at stored byte "
+                                 f"{stream_start:,})", self.bytes_read)
+
+    @staticmethod
+    def _drain(blocks: Iterator[bytes]) -> None:
+        for _ in blocks:   # keep hashing the file's bytes
+            pass
+
+    def _recover(self, kind: str, stream_start: int, out_before: int, input_end: int) -> tuple[bytes, int | None]:
+        """What the failing call decompressed before the error, one byte per call,
+        and the stored offset where the error showed (None if it did not again).
+
+        A decompressor that fails drops the output of the call that failed;
+        the stream is decompressed again from its start up to that call, then
+        byte by byte until the error.  Bounded by one step (`_STEP`).
+        """
+        stepper = _Stepper(kind)
+        done = 0
+        recovered = bytearray()
+        small = 256 if kind == "gzip" else 4096
+        with open(self.path, "rb") as fh:
+            fh.seek(stream_start)
+            remaining = input_end - stream_start
+
+            def next_input(size: int) -> bytes:
+                nonlocal remaining
+                piece = fh.read(min(size, remaining)) if remaining > 0 else b""
+                remaining -= len(piece)
+                return piece
+
+            def position() -> int:
+                # bzip2 and xz buffer their input inside: only zlib says what it did not use
+                return input_end - remaining - len(stepper._tail)
+
+            try:
+                while done < out_before:
+                    data = b"" if stepper.more else next_input(_FEED)
+                    if not data and not stepper.more:
+                        return bytes(recovered), None
+                    done += len(stepper.call(data, min(self._step, out_before - done)))
+                    while done < out_before and stepper.more:
+                        done += len(stepper.call(b"", min(self._step, out_before - done)))
+                while len(recovered) < self._step and not stepper.eof:
+                    data = b"" if stepper.more else next_input(small)
+                    if not data and not stepper.more:
+                        break
+                    recovered += stepper.call(data, 1)
+            except _DECOMPRESS_ERRORS:
+                return bytes(recovered), position()
+        return bytes(recovered), None
+
+    def _damage_sentence(self, kind, exc, stream_start, piece_start, piece_end, block_starts, checkpoints) -> str:
+        name = _KIND_NAMES[kind]
+        if kind == "bz2":
+            before = [b for b in block_starts if b < piece_start]
+            start = before[-1] if before else (block_starts[0] if block_starts else stream_start)
+            after = [b for b in block_starts if b > start]
+            span = f"stored bytes {start:,} to {after[0]:,}" if after else f"stored byte {start:,}"
+            return (f"bzip2 block {block_starts.index(start) + 1 if start in block_starts else '?'} at {span} "
+                    f"is damaged ({exc}); every block before it passed its CRC")
+        if kind == "xz" and checkpoints:
+            starts = [12] + checkpoints[:-1]
+            block_no = next((i for i, end in enumerate(checkpoints) if end > piece_start), len(checkpoints) - 1)
+            return (f"xz block {block_no + 1} of {len(checkpoints)} at stored bytes {starts[block_no]:,} to "
+                    f"{checkpoints[block_no]:,} is damaged ({exc}); every block before it passed its check")
+        if kind == "xz":
+            return (f"xz stream starting at stored byte {stream_start:,} is damaged ({exc}), detected "
+                    f"by stored byte {piece_end:,} of {self.size_bytes:,}; its one block is checked only at its end")
+        return (f"gzip member starting at stored byte {stream_start:,} is damaged ({exc}), detected "
+                f"at stored byte {piece_end:,} of {self.size_bytes:,}; gzip checks a member only at its end, "
+                f"so the damage may lie anywhere before")
+
+    # -- text ------------------------------------------------------------
+    def _text_bytes(self) -> Iterator[bytes | _Verified]:
+        """The decompressed content as UTF-8 bytes: a UTF-8 BOM removed, UTF-16 decoded."""
+        items = self._decompressed()
+        head = b""
+        for item in items:
+            if item is VERIFIED:
+                if head:
+                    break
+                yield item
+                continue
+            head += item
+            if len(head) >= 4:
+                break
+        else:
+            if not head:
+                return
+        rest: Iterator = items
+        if head.startswith(b"\xef\xbb\xbf"):
+            self.bom = "UTF-8"
+            head = head[3:]
+        elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            self.encoding = "UTF-16-LE" if head.startswith(b"\xff\xfe") else "UTF-16-BE"
+            self.bom = self.encoding
+            yield from self._from_utf16(head, rest)
+            return
+        if head:
+            yield head
+        yield from rest
+
+    def _from_utf16(self, head: bytes, rest: Iterator) -> Iterator[bytes | _Verified]:
+        decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        text = decoder.decode(head)
+        if text:
+            yield text.encode("utf-8")
+        for item in rest:
+            if item is VERIFIED:
+                yield item
+                continue
+            text = decoder.decode(item)
+            if text:
+                yield text.encode("utf-8")
+        text = decoder.decode(b"", final=True)
+        if text:
+            yield text.encode("utf-8")
 
     # -- lines -----------------------------------------------------------
     def chunks(self) -> Iterator[Chunk]:
         """Chunks of numbered, decoded lines, in file order."""
-        line_no = 1
-        pending = b""
-        buffered: list[bytes] = []
-        buffered_len = 0
-        for block in self._decompressed_blocks():
-            buffered.append(block)
-            buffered_len += len(block)
-            if buffered_len < self.chunk_bytes:
-                continue
-            data = pending + b"".join(buffered)
-            buffered, buffered_len = [], 0
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                pending = data
-                continue
-            pending = data[cut + 1:]
-            chunk = _decode_lines(data[:cut], line_no)
-            line_no += len(chunk.lines)
-            yield chunk
-        data = pending + b"".join(buffered)
-        if data:
-            # The last line may lack its newline; it is a line all the same.
-            if data.endswith(b"\n"):
+        line_no = 1                      # number of the chunk's first line
+        parts: list[bytes] = []          # whole lines, each ending in b"\n"
+        body_len = 0
+        body_lines = 0
+        overlong: dict[int, Overlong] = {}
+        pending = bytearray()            # the line begun but not ended
+        long_hash = None                 # hashing an overlong line (its head is in long_head)
+        long_head = b""
+        long_len = 0
+        verified_lines = 0               # complete lines when everything before was verified
+        since_verified = False
+
+        def flush(final_tail: bytes | None = None) -> Chunk | None:
+            nonlocal parts, body_len, body_lines, overlong, line_no
+            data = b"".join(parts)
+            if final_tail is not None:
+                data += final_tail
+            elif data:
                 data = data[:-1]
+            if not parts and final_tail is None:
+                return None
             chunk = _decode_lines(data, line_no)
+            chunk.overlong = overlong
+            line_no += len(chunk.lines)
+            parts, body_len, body_lines, overlong = [], 0, 0, {}
+            return chunk
+
+        def complete_long(last: bytes) -> None:
+            nonlocal long_hash, long_head, long_len, body_len, body_lines
+            long_hash.update(last)
+            long_len += len(last)
+            overlong[body_lines] = Overlong(long_len, long_hash.hexdigest())
+            parts.append(long_head + b"\n")
+            body_len += len(long_head) + 1
+            body_lines += 1
+            long_hash, long_head, long_len = None, b"", 0
+
+        def start_long(data: bytes) -> None:
+            nonlocal long_hash, long_head, long_len
+            long_hash = hashlib.sha256(data)
+            long_head = _cut_utf8(data[:OVERLONG_KEEP])
+            long_len = len(data)
+
+        for block in self._text_bytes():
+            if block is VERIFIED:
+                verified_lines = line_no - 1 + body_lines
+                since_verified = False
+                continue
+            since_verified = True
+            pos = 0
+            if long_hash is not None:
+                nl = block.find(b"\n")
+                if nl < 0:
+                    long_hash.update(block)
+                    long_len += len(block)
+                    continue
+                complete_long(block[:nl])
+                pos = nl + 1
+            last = block.rfind(b"\n", pos)
+            if last < 0:
+                pending += block[pos:]
+                if len(pending) > self.max_line_bytes:
+                    start_long(bytes(pending))
+                    pending = bytearray()
+                continue
+            first = block.find(b"\n", pos)
+            pending += block[pos:first]
+            if len(pending) > self.max_line_bytes:
+                start_long(bytes(pending))
+                complete_long(b"")
+            else:
+                pending += b"\n"
+                parts.append(bytes(pending))
+                body_len += len(pending)
+                body_lines += 1
+            if last > first:
+                whole = block[first + 1:last + 1]
+                parts.append(whole)
+                body_len += len(whole)
+                body_lines += whole.count(b"\n")
+            pending = bytearray(block[last + 1:])
+            if body_len >= self.chunk_bytes or body_lines >= self.chunk_lines:
+                chunk = flush()
+                if chunk is not None:
+                    yield chunk
+        if long_hash is not None:
+            complete_long(b"")
+            tail = None
+        else:
+            # The last line may lack its newline; it is a line all the same.
+            tail = bytes(pending) if pending else None
+        chunk = flush(tail)
+        if chunk is not None:
             yield chunk
+        if self.truncated and since_verified and self.compression is not None:
+            self.unverified_from_line = verified_lines + 1
+
+
+def _cut_utf8(data: bytes) -> bytes:
+    """`data` without a UTF-8 sequence cut at its end."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return data
+        if byte >= 0xC0:   # a lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data if back >= need else data[:-back]
+    return data
 
 
 def _decode_lines(data: bytes, first_line_no: int) -> Chunk:
@@ -237,15 +715,32 @@ def _decode_lines_with_invalid(data: bytes, first_line_no: int) -> Chunk:
     return Chunk(first_line_no, lines, invalid)
 
 
-def head_lines(path: str | Path, max_lines: int = 50, max_bytes: int = 1 << 20) -> list[str]:
+def head_lines(path: str | Path, max_lines: int = 50, max_bytes: int = 1 << 20, *,
+               skip_blank: bool = False, scan_bytes: int = 64 << 20) -> list[str]:
     """The first lines of a file (decompressed, decoded), for format detection.
 
-    A damaged compressed file yields what could be read.
+    With `skip_blank`, leading blank lines are passed over (up to
+    `scan_bytes` of them), so that a file that begins with many empty lines
+    is still recognised.  A damaged compressed file yields what could be read.
     """
     reader = SourceReader(path, chunk_bytes=max_bytes)
     collected = b""
-    for block in reader._decompressed_blocks():
+    scanned = 0
+    for block in reader._text_bytes():
+        if block is VERIFIED:
+            continue
         collected += block
+        if skip_blank and not collected.strip(b" \t\r\n\f\v"):
+            scanned += len(collected)
+            keep = collected.rfind(b"\n") + 1
+            collected = collected[keep:]
+            if scanned > scan_bytes:
+                break
+            continue
+        if skip_blank:
+            first = len(collected) - len(collected.lstrip(b" \t\r\n\f\v"))
+            collected = collected[collected.rfind(b"\n", 0, first) + 1:]
+            skip_blank = False
         if len(collected) >= max_bytes or collected.count(b"\n") > max_lines:
             break
     text = collected[:max_bytes].decode("utf-8", errors="replace")
