@@ -49,7 +49,10 @@ DDL = [
         last_ts            TIMESTAMPTZ,
         ingested_at        TIMESTAMPTZ,
         tool_version       VARCHAR,
-        assumptions        JSON                -- list of sentences, each an assumption made
+        assumptions        JSON,               -- list of sentences, each an assumption made
+        content_sha256     VARCHAR,            -- of the decompressed content (= sha256 for a plain file)
+        encoding           VARCHAR,            -- UTF-8 | UTF-8 with BOM | UTF-16-LE with BOM | ...
+        unverified_from_line BIGINT            -- damaged archive: first line no checksum confirmed
     )
     """,
     """
@@ -79,7 +82,8 @@ DDL = [
         host        VARCHAR,
         detail      JSON,
         raw         VARCHAR,                   -- the line, decoded (invalid UTF-8 replaced by U+FFFD)
-        raw_bytes   BLOB                       -- the original bytes, only where the line was not valid UTF-8
+        raw_bytes   BLOB,                      -- the original bytes, only where the line was not valid UTF-8
+        integrity   VARCHAR                    -- NULL: verified or plain; unverified | cut (damaged archive)
     )
     """,
     """
@@ -88,9 +92,16 @@ DDL = [
         line_no   BIGINT NOT NULL,
         reason    VARCHAR NOT NULL,
         raw       VARCHAR,
-        raw_bytes BLOB
+        raw_bytes BLOB,
+        integrity VARCHAR                      -- as events.integrity
     )
     """,
+    # Case files made before these columns existed get them (NULL: not recorded then).
+    "ALTER TABLE sources ADD COLUMN IF NOT EXISTS content_sha256 VARCHAR",
+    "ALTER TABLE sources ADD COLUMN IF NOT EXISTS encoding VARCHAR",
+    "ALTER TABLE sources ADD COLUMN IF NOT EXISTS unverified_from_line BIGINT",
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS integrity VARCHAR",
+    "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS integrity VARCHAR",
     # Account maps (`forensics ingest --accounts`): kept like sources, each
     # entry with its line, so that every account they set can be cited.
     """
@@ -123,7 +134,7 @@ DDL = [
     SELECT e.event_id, e.source_id, s.path, e.line_no, e.ts, e.ts_raw, e.source_kind,
            e.event, e.result, e.account, e.actor, e."user", e.auth, e.session, e.ip,
            e.user_agent, e.method, e.path AS http_path, e.status, e.referrer, e.target,
-           e.host, CAST(e.detail AS VARCHAR) AS detail, e.raw
+           e.host, CAST(e.detail AS VARCHAR) AS detail, e.raw, e.integrity
     FROM events e
     JOIN sources s USING (source_id)
     """,

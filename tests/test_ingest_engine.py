@@ -166,9 +166,15 @@ def test_plaso_compressed_syslog_copies(realdata, case_path, tmp_path):
         _set_mtime(target, "2013-02-01T00:00:00+00:00")
         copies.append(target)
     report = ingest_files(case_path, copies)
-    for result in report.results:
-        assert result.format == "syslog"
-        assert (result.lines_read, result.events_parsed, result.lines_rejected) == (15, 12, 3)
+    first, *others = report.results
+    assert first.format == "syslog" and first.status == "ingested"
+    assert (first.lines_read, first.events_parsed, first.lines_rejected) == (15, 12, 3)
+    # The same log compressed twice more: recognised by the SHA-256 of its content.
+    for result in others:
+        assert (result.status, result.duplicate_of, result.duplicate_path) == ("duplicate", 1, str(copies[0]))
+    for copy in copies[1:]:   # each alone, in a case of its own, reads the same
+        alone = ingest_files(tmp_path / f"{copy.name}.duckdb", [copy]).results[0]
+        assert (alone.lines_read, alone.events_parsed, alone.lines_rejected) == (15, 12, 3)
     with Case.open(case_path) as case:
         rows = case.sql_df("SELECT source_id, line_no, ts::VARCHAR ts, host FROM events "
                            "WHERE line_no IN (1, 15) ORDER BY source_id, line_no")
@@ -291,9 +297,17 @@ def test_cli_truncated_archive_exits_nonzero_and_keeps_lines(realdata, case_path
     with Case.open(case_path) as case:
         src = case.sources()
     assert list(src.truncated) == [True, True]
-    assert src.format[0] == "unreadable" and src.lines_read[0] == 0
+    # The one byte inflated before the damage is kept as a reject, flagged unverified.
+    assert src.format[0] == "unreadable" and (src.lines_read[0], src.lines_rejected[0]) == (1, 1)
+    assert src.unverified_from_line[0] == 1
     assert src.format[1] == "combined" and src.events_parsed[1] > 1000
     assert "ends before its end-of-stream marker" in src.truncation_reason[1]
+    with Case.open(case_path) as case:
+        flags = case.sql_df("SELECT source_id, integrity, count(*) n FROM events GROUP BY ALL ORDER BY ALL")
+        rejects = case.sql_df("SELECT source_id, raw, integrity FROM rejects WHERE source_id = 1")
+    # gzip checks a member only at its end: nothing of a cut member was verified
+    assert list(flags.integrity) == ["unverified"] and int(flags.n[0]) == src.events_parsed[1]
+    assert list(rejects.raw) == ["\ufffd"] and list(rejects.integrity) == ["unverified"]
 
 
 def test_ingest_runs_enrichment_when_geoip_is_given(realdata, case_path, tmp_path, monkeypatch):

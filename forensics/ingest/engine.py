@@ -38,7 +38,8 @@ from forensics.errors import ForensicsError, UnknownFormatError
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, LogFormat
 from forensics.ingest.detect import detect_format
 from forensics.ingest.formats.sqlformat import register_functions
-from forensics.ingest.reader import Chunk, SourceReader, describe_path_problem, head_lines, prefetched
+from forensics.ingest.reader import (Chunk, SourceReader, damaged_near_start, describe_path_problem, head_lines,
+                                     prefetched)
 from forensics.ingest.registry import all_formats, get_format
 from forensics.ingest.timestamps import PLACEHOLDER_YEAR, apply_years, decide_zone, infer_years, localize
 from forensics.timefmt import UTC, iso, zone
@@ -53,6 +54,10 @@ _EVENT_COLUMNS = (
     "account", "actor", '"user"', "auth", "session", "ip", "port", "user_agent", "method", "path",
     "status", "bytes", "referrer", "target", "host", "detail", "raw", "raw_bytes",
 )
+# `integrity` of a line whose bytes no checksum confirmed (a compressed
+# stream failed its check, or ended, after them) and of the line a damage cut short.
+UNVERIFIED = "unverified"
+CUT = "cut"
 _INT_COLUMNS = {"port": "INTEGER", "status": "INTEGER", "bytes": "BIGINT"}
 
 # SQL: the address, normalised (the Python helper runs only where it can matter).
@@ -66,7 +71,7 @@ class IngestResult:
     """What happened to one file."""
 
     path: str
-    status: str                      # ingested | duplicate | truncated | empty | unrecognised | missing
+    status: str                      # ingested | duplicate | truncated | empty | unrecognised | missing | changed
     format: str | None = None
     source_id: int | None = None
     duplicate_of: int | None = None
@@ -80,6 +85,8 @@ class IngestResult:
     assumptions: list[str] = field(default_factory=list)
     problem: str | None = None       # why an unrecognised or missing file was not ingested
     accounts_mapped: int = 0         # events whose account the --accounts map set
+    duplicate_path: str | None = None  # the source with the same content, stored differently
+    unverified_from_line: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -87,9 +94,17 @@ class IngestResult:
 
     def summary(self) -> str:
         """One line for the terminal."""
+        if self.status == "duplicate" and self.duplicate_path:
+            return (f"{self.path}: the same log as source #{self.duplicate_of} ({self.duplicate_path}): "
+                    f"its decompressed content has the same SHA-256; nothing added")
         if self.status == "duplicate":
             return (f"{self.path}: already in the case as source #{self.duplicate_of} "
                     f"(same SHA-256 {self.sha256[:16]}...); nothing added")
+        if self.status == "changed":
+            return f"{self.path}: NOT INGESTED: {self.problem}"
+        if self.status == "empty":
+            return (f"{self.path}: source #{self.source_id}, recorded as an empty source "
+                    f"(SHA-256 {self.sha256[:16]}..., {self.lines_read:,} lines, none with content)")
         if self.status == "missing":
             return f"{self.path}: NOT INGESTED: {self.problem}"
         if self.status == "unrecognised":
@@ -103,6 +118,9 @@ class IngestResult:
             text += f", {self.invalid_utf8_lines:,} with invalid UTF-8 (original bytes kept)"
         if self.truncation_reason:
             text += f"; TRUNCATED: {self.truncation_reason}"
+        if self.unverified_from_line:
+            text += (f"; lines from {self.unverified_from_line:,} on are marked unverified "
+                     f"(no checksum confirmed their bytes)")
         if self.events_parsed == 0 and self.lines_rejected:
             text += f"; no line matched format {self.format} (is it the right one?)"
         if self.accounts_mapped:
@@ -197,6 +215,11 @@ def ingest_files(
 
     chosen = get_format(format_name) if format_name else None
     candidates = all_formats()
+    shipped = {f.name for f in candidates}
+    if chosen is not None and format_name not in shipped and chosen.name in shipped:
+        raise ForensicsError(f"{format_name}: the definition is named {chosen.name!r}, the name of a shipped "
+                             "format; give it a name of its own, so that the case never records it as the "
+                             "shipped one")
     # (path, format, why it was not recognised); a missing path has no plan
     plans: list[tuple[str, LogFormat | None, str | None]] = []
     for path in paths:
@@ -205,14 +228,21 @@ def ingest_files(
         if chosen is not None:
             plans.append((path, chosen, None))
             continue
-        head = head_lines(path, max_lines=int(settings.get("detect_head_lines", 50)))
-        if not any(line.strip() for line in head) and SourceReader(path).compression:
-            plans.append((path, None, None))  # damaged before its first line: recorded as unreadable
+        head_count = int(settings.get("detect_head_lines", 50))
+        head = head_lines(path, max_lines=head_count)
+        if not any(line.strip() for line in head):
+            # Blank lines first (or nothing): judge the first lines with content.
+            head = head_lines(path, max_lines=head_count, skip_blank=True)
+        if not any(line.strip() for line in head):
+            plans.append((path, None, None))  # empty, blank, or damaged before its first line: recorded
             continue
         try:
             plans.append((path, detect_format(path, head, candidates, int(settings["detect_sample_lines"]),
                                               float(settings["detect_min_share"])), None))
         except UnknownFormatError as exc:
+            if damaged_near_start(path):
+                plans.append((path, None, None))  # what the damage left is no log: recorded as unreadable
+                continue
             if len(paths) == 1:
                 raise
             plans.append((path, None, str(exc)))
@@ -292,7 +322,10 @@ class _FileLoader:
         self.host = host
         self.settings = settings
         self.progress = progress
-        self.reader = SourceReader(path, chunk_bytes=chunk_bytes)
+        self.max_line_mib = float(settings.get("max_line_mib", 64))
+        self.reader = SourceReader(path, chunk_bytes=chunk_bytes,
+                                   chunk_lines=int(settings.get("chunk_max_lines", 1 << 18)),
+                                   max_line_bytes=int(self.max_line_mib * (1 << 20)))
         mtime = dt.datetime.fromtimestamp(self.reader.mtime, tz=UTC)
         self.ctx = IngestContext(path=path, tz=tz, year=year, host=host, mtime_utc=mtime)
         self.lines_read = 0
@@ -326,13 +359,30 @@ class _FileLoader:
                 if self.progress:
                     self.progress(self.path, self.reader.bytes_read, self.reader.size_bytes)
             sha = self.reader.sha256
-            existing = _first_row(self.con.execute(_SAME_FILE_SQL, {"sha": sha, "unrec": bool(self.unrecognised)}))
+            if self.reader.changed:
+                self.con.rollback()
+                return IngestResult(self.path, "changed", self._format_name(), sha256=sha, problem=(
+                    f"the file changed while it was read ({self.reader.size_bytes:,} bytes when opened, "
+                    f"{self.reader.bytes_read:,} bytes read and hashed): its size and SHA-256 would not "
+                    "describe one state of the file, so nothing was added; ingest a copy that is no longer "
+                    "written to (e.g. the rotated file)"))
+            # Every empty file is a source of its own (empty auth.log beside auth.log.1).
+            existing = None if self.reader.content_bytes == 0 else _first_row(
+                self.con.execute(_SAME_FILE_SQL, {"sha": sha, "unrec": bool(self.unrecognised)}))
             if existing:
                 self.con.rollback()
                 return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=existing[0],
                                     sha256=sha)
+            same = None if self.reader.content_bytes == 0 else _first_row(self.con.execute(
+                "SELECT source_id, path FROM sources WHERE content_sha256 = $c AND format <> 'unrecognised' "
+                "ORDER BY source_id LIMIT 1", {"c": self.reader.content_sha256}))
+            if same and not self.unrecognised:
+                self.con.rollback()
+                return IngestResult(self.path, "duplicate", self._format_name(), duplicate_of=same[0],
+                                    sha256=sha, duplicate_path=same[1])
             assumptions, tz_fields, year_decision = self._resolve_times()
             self._reject_untimed()
+            self._mark_integrity()
             if self.unrecognised:
                 assumptions.append(f"Not ingested: {self.unrecognised}")
             mapped = 0
@@ -352,7 +402,21 @@ class _FileLoader:
     def _format_name(self) -> str:
         if self.fmt is not None:
             return self.fmt.name
-        return "unrecognised" if self.unrecognised else "unreadable"
+        if self.unrecognised:
+            return "unrecognised"
+        return "unreadable" if self.reader.truncated else "empty"
+
+    def _mark_integrity(self) -> None:
+        """Flag the lines no checksum confirmed, and the line the damage cut short."""
+        reader = self.reader
+        for table in ("events", "rejects"):
+            if reader.unverified_from_line is not None:
+                self.con.execute(f"UPDATE {table} SET integrity = $v WHERE source_id = $sid AND line_no >= $lo",
+                                 {"v": UNVERIFIED, "sid": self.source_id, "lo": reader.unverified_from_line})
+            if reader.cut_line is not None and (reader.unverified_from_line is None
+                                                or reader.cut_line < reader.unverified_from_line):
+                self.con.execute(f"UPDATE {table} SET integrity = $v WHERE source_id = $sid AND line_no = $no",
+                                 {"v": CUT, "sid": self.source_id, "no": reader.cut_line})
 
     def _known_duplicate(self) -> IngestResult | None:
         """Fast refusal of a file seen before at the same place, size and time.
@@ -382,6 +446,8 @@ class _FileLoader:
         n = len(chunk.lines)
         self.lines_read += n
         self.invalid += len(chunk.invalid)
+        if chunk.overlong:
+            self._reject_overlong(chunk)
         if hasattr(self.fmt, "select_sql"):
             self._load_chunk_sql(chunk)
         else:
@@ -420,7 +486,7 @@ class _FileLoader:
             if rejected < len(leftover):  # nothing lost, even if a format misbehaves
                 ingest_chunk = rest  # noqa: F841 (found by name by DuckDB)
                 rejected += self.con.execute(
-                    "INSERT INTO rejects SELECT $sid, line_no, $reason, line, NULL FROM ingest_chunk "
+                    "INSERT INTO rejects (source_id, line_no, reason, raw) SELECT $sid, line_no, $reason, line FROM ingest_chunk "
                     "WHERE line_no NOT IN (SELECT line_no FROM rejects WHERE source_id = $sid "
                     "AND line_no BETWEEN $lo AND $hi)",
                     {"sid": self.source_id, "lo": lo, "hi": hi,
@@ -435,19 +501,23 @@ class _FileLoader:
         nonblank = [i for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
         lines = [chunk.lines[i] for i in nonblank]
         line_nos = [first + i for i in nonblank]
-        batch = self.fmt.parse(lines, line_nos, self.ctx)
-        if batch.yearless:
-            self.yearless = True
-        events = batch.events
-        if not isinstance(events, pd.DataFrame):
-            events = events.to_pandas()
+        batches, failures = self._parse_isolating(lines, line_nos)
+        frames = []
+        for batch in batches:
+            if batch.yearless:
+                self.yearless = True
+            events = batch.events
+            frames.append(events if isinstance(events, pd.DataFrame) else events.to_pandas())
+        frames = [f for f in frames if len(f)] or frames[:1]
+        events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         events = events.drop_duplicates(subset="line_no", keep="first")
         parsed_nos = set(int(x) for x in events["line_no"])
-        rejects = {}
-        for line_no, reason in batch.rejects:
-            line_no = int(line_no)
-            if line_no not in parsed_nos and line_no not in rejects:
-                rejects[line_no] = str(reason)
+        rejects = dict(failures)
+        for batch in batches:
+            for line_no, reason in batch.rejects:
+                line_no = int(line_no)
+                if line_no not in parsed_nos and line_no not in rejects:
+                    rejects[line_no] = str(reason)
         for line_no in line_nos:  # nothing lost: a line the format skipped is a reject
             if line_no not in parsed_nos and line_no not in rejects:
                 rejects[line_no] = f"format {self.fmt.name} returned no result for this line"
@@ -466,6 +536,29 @@ class _FileLoader:
             "INSERT INTO ingest_local SELECT line_no, ts_local FROM ingest_frame "
             "WHERE reject_reason IS NULL AND ts IS NULL AND ts_local IS NOT NULL").fetchall()[0][0]
         self.has_local = self.has_local or n_local > 0
+
+    def _parse_isolating(self, lines: list[str], line_nos: list[int]):
+        """The format's batches for `lines`; a line on which the format raises
+        (RecursionError on JSON nested 1,000 deep, any other exception) becomes
+        a reject with the exception as its reason, and the others are parsed.
+
+        Returns (batches, [(line_no, reason)]).  A failing batch is halved
+        until the failing lines are alone, so one bad line costs a few calls.
+        """
+        try:
+            return [self.fmt.parse(lines, line_nos, self.ctx)], []
+        except Exception as exc:  # noqa: BLE001 (any exception of a format on hostile input)
+            if len(lines) <= 1:
+                text = str(exc)
+                text = text if len(text) <= 200 else text[:200] + "..."
+                return [], [(int(no), f"format {self.fmt.name} failed on this line: {type(exc).__name__}: {text}")
+                            for no in line_nos]
+        mid = len(lines) // 2
+        left, left_failed = self._parse_isolating(lines[:mid], line_nos[:mid])
+        right, right_failed = self._parse_isolating(lines[mid:], line_nos[mid:])
+        if not left and not right:   # every line failed: the frame still needs its columns
+            left = [self.fmt.parse([], [], self.ctx)]
+        return left + right, left_failed + right_failed
 
     def _canonical_frame(self, events: pd.DataFrame, chunk: Chunk) -> pd.DataFrame:
         """A format's events -> the columns `_insert_events` and `_insert_rejects` expect."""
@@ -523,20 +616,41 @@ class _FileLoader:
     def _insert_rejects(self, source: str, params: dict, ingest_chunk=None, ingest_frame=None) -> int:
         """Insert the rejected rows (reject_reason set) of `source`; returns how many."""
         return self.con.execute(
-            f"INSERT INTO rejects SELECT $sid, line_no, reject_reason, raw, NULL "
+            f"INSERT INTO rejects (source_id, line_no, reason, raw) SELECT $sid, line_no, reject_reason, raw "
             f"FROM {source} WHERE reject_reason IS NOT NULL",
             {**params, "sid": self.source_id},
         ).fetchall()[0][0]
 
+    def _reject_overlong(self, chunk: Chunk) -> None:
+        """Lines over `[ingest] max_line_mib`: a reject each, with length and SHA-256 of all
+        their bytes; the format does not see them (their place reads as blank)."""
+        first = chunk.first_line_no
+        rows = [(first + i, f"line of {long.length:,} bytes is longer than [ingest] max_line_mib = "
+                            f"{self.max_line_mib:g} MiB: not parsed; its first MiB is kept here, the SHA-256 "
+                            f"of all its bytes is {long.sha256}", chunk.lines[i])
+                for i, long in chunk.overlong.items()]
+        frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),
+                              "reason": np.asarray([r[1] for r in rows], dtype=object),
+                              "raw": np.asarray([r[2] for r in rows], dtype=object)})
+        ingest_long = frame  # noqa: F841 (found by name by DuckDB)
+        self.con.execute("INSERT INTO rejects (source_id, line_no, reason, raw) "
+                         "SELECT $sid, line_no, reason, raw FROM ingest_long", {"sid": self.source_id})
+        self.rejected += len(rows)
+        for i in chunk.overlong:
+            chunk.lines[i] = ""
+        chunk.maybe_blank = True
+
     def _reject_all(self, chunk: Chunk, reason: str) -> None:
         self.lines_read += len(chunk.lines)
         self.invalid += len(chunk.invalid)
+        if chunk.overlong:
+            self._reject_overlong(chunk)
         first = chunk.first_line_no
         rows = [(first + i, line) for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
         frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),
                               "raw": np.asarray([r[1] for r in rows], dtype=object)})
         ingest_frame = frame  # noqa: F841 (found by name by DuckDB)
-        self.con.execute("INSERT INTO rejects SELECT $sid, line_no, $reason, raw, NULL FROM ingest_frame",
+        self.con.execute("INSERT INTO rejects (source_id, line_no, reason, raw) SELECT $sid, line_no, $reason, raw FROM ingest_frame",
                          {"sid": self.source_id, "reason": reason})
         self.rejected += len(rows)
         if chunk.invalid:
@@ -610,7 +724,7 @@ class _FileLoader:
         message was logged.
         """
         moved = self.con.execute(
-            "INSERT INTO rejects SELECT source_id, line_no, "
+            "INSERT INTO rejects (source_id, line_no, reason, raw, raw_bytes) SELECT source_id, line_no, "
             "'no usable timestamp' || coalesce(' (' || ts_raw || ')', ''), raw, raw_bytes "
             "FROM events WHERE source_id = $sid AND ts IS NULL AND ts_raw IS NOT NULL",
             {"sid": self.source_id},
@@ -629,16 +743,30 @@ class _FileLoader:
         if self.invalid:
             assumptions.append(f"{self.invalid} line(s) were not valid UTF-8: decoded with U+FFFD "
                                "replacement characters; the original bytes are kept in raw_bytes.")
+        if reader.bom:
+            assumptions.append(f"The file begins with a {reader.bom} byte-order mark: removed before the "
+                               "first line was read (the SHA-256 covers the file as stored).")
+        if reader.encoding != "UTF-8":
+            assumptions.append(f"The file is {reader.encoding} text (byte-order mark): decoded to UTF-8; "
+                               "raw lines hold the decoded text.")
         if reader.truncated:
-            assumptions.append(f"The file is damaged: {reader.truncation_reason}; only the lines "
-                               "before the damage were read.")
+            assumptions.append(f"The file is damaged: {reader.truncation_reason}; the lines after the damage "
+                               "could not be read.")
+        if reader.unverified_from_line is not None and reader.unverified_from_line <= self.lines_read:
+            assumptions.append(
+                f"Lines {reader.unverified_from_line:,} to {self.lines_read:,} were decompressed before the damage "
+                "showed, but no checksum confirmed them (the damage may have changed them): kept, with "
+                "integrity = 'unverified'.")
+        elif reader.cut_line is not None:
+            assumptions.append(f"Line {reader.cut_line:,} was cut short by the damage: kept as far as it goes, "
+                               "with integrity = 'cut'.")
         tz, tz_decision, tz_assumed = tz_fields
         self.con.execute(
             """INSERT INTO sources (source_id, path, abs_path, size_bytes, sha256, mtime, format,
                    source_kind, host, compression, tz, tz_decision, tz_assumed, year_decision,
                    lines_read, events_parsed, lines_rejected, lines_blank, invalid_utf8_lines,
                    truncated, truncation_reason, first_ts, last_ts, ingested_at, tool_version,
-                   assumptions)
+                   assumptions, content_sha256, encoding, unverified_from_line)
             SELECT $sid, $path, $abs, $size, $sha, $mtime::TIMESTAMPTZ, $format,
                    -- What the lines turned out to be: a syslog file without one
                    -- sshd line is no sshd log, so coverage must not count it as one.
@@ -651,10 +779,13 @@ class _FileLoader:
                    $read, $parsed, $rejected, $blank, $invalid, $truncated, $reason,
                    (SELECT min(ts) FROM events WHERE source_id = $sid),
                    (SELECT max(ts) FROM events WHERE source_id = $sid),
-                   now(), $version, $assumptions::JSON""",
+                   now(), $version, $assumptions::JSON, $content_sha, $encoding, $unverified""",
             {
                 "sid": self.source_id, "path": self.path, "abs": str(Path(self.path).resolve()),
-                "size": reader.size_bytes, "sha": sha, "mtime": self.ctx.mtime_utc.isoformat(),
+                "size": reader.bytes_read, "sha": sha, "content_sha": reader.content_sha256,
+                "encoding": reader.encoding + (" with BOM" if reader.bom else ""),
+                "unverified": reader.unverified_from_line if reader.unverified_from_line is not None
+                and reader.unverified_from_line <= self.lines_read else None, "mtime": self.ctx.mtime_utc.isoformat(),
                 "format": self._format_name(),
                 "kind": self.fmt.source_kind if self.fmt is not None else None,
                 "host": self.host, "compression": reader.compression, "tz": tz,
@@ -668,6 +799,9 @@ class _FileLoader:
         # A compressed file with no line at all is recorded (its hash is
         # custody too) without a format; only damage makes it a failure.
         status = "truncated" if reader.truncated else ("ingested" if self.fmt is not None else "empty")
+        unverified = reader.unverified_from_line
+        if unverified is not None and unverified > self.lines_read:
+            unverified = None
         if self.unrecognised:
             status = "unrecognised"
         return IngestResult(
@@ -676,6 +810,7 @@ class _FileLoader:
             lines_read=self.lines_read, events_parsed=self.parsed, lines_rejected=self.rejected,
             lines_blank=self.blank, invalid_utf8_lines=self.invalid,
             truncation_reason=reader.truncation_reason, assumptions=assumptions,
+            unverified_from_line=unverified,
         )
 
 
@@ -723,7 +858,8 @@ def _json_text(value) -> str | None:
 def source_rows(case: Case):
     """The chain of custody, for `forensics sources` (times as ISO 8601 text)."""
     frame = case.sql_df(
-        "SELECT source_id, path, format, sha256, size_bytes, compression, mtime, lines_read, "
+        "SELECT source_id, path, format, sha256, content_sha256, size_bytes, compression, encoding, mtime, "
+        "lines_read, unverified_from_line, "
         "events_parsed, lines_rejected, lines_blank, invalid_utf8_lines, truncated, "
         "truncation_reason, first_ts, last_ts, tz, tz_decision, tz_assumed, year_decision, "
         "ingested_at, tool_version, host, assumptions FROM sources ORDER BY source_id"

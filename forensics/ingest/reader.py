@@ -289,7 +289,7 @@ class SourceReader:
     After `chunks()` is exhausted these are final: `sha256` and `bytes_read`
     (the stored bytes, hashed and counted in one read), `content_sha256` (the
     decompressed bytes), `truncated` and `truncation_reason` (damage, with
-    its stored offset), `unverified_from_line`, `bom`, `encoding` and
+    its stored offset), `unverified_from_line`, `cut_line`, `bom`, `encoding` and
     `changed` (the file was written to while it was read).
     """
 
@@ -311,6 +311,7 @@ class SourceReader:
         self.truncation_reason: str | None = None
         self.damage_offset: int | None = None   # stored byte where the damage was found
         self.unverified_from_line: int | None = None
+        self.cut_line: int | None = None        # the last line, cut short by the damage
         self.bom: str | None = None             # "UTF-8" when a byte-order mark was removed
         self.encoding = "UTF-8"
         self.changed = False
@@ -666,10 +667,12 @@ class SourceReader:
             # The last line may lack its newline; it is a line all the same.
             tail = bytes(pending) if pending else None
         chunk = flush(tail)
-        if chunk is not None:
-            yield chunk
         if self.truncated and since_verified and self.compression is not None:
             self.unverified_from_line = verified_lines + 1
+        if self.truncated and tail is not None:
+            self.cut_line = line_no - 1   # the damage ended the file inside this line
+        if chunk is not None:
+            yield chunk
 
 
 def _cut_utf8(data: bytes) -> bytes:
@@ -748,6 +751,20 @@ def head_lines(path: str | Path, max_lines: int = 50, max_bytes: int = 1 << 20, 
     if len(collected) >= max_bytes or collected.count(b"\n") > max_lines:
         lines = lines[:-1]  # possibly cut mid-line
     return lines[:max_lines]
+
+
+def damaged_near_start(path: str | Path, max_bytes: int = 1 << 20) -> bool:
+    """Whether a compressed file's damage shows within its first `max_bytes` of content."""
+    reader = SourceReader(path)
+    if reader.compression is None:
+        return False
+    seen = 0
+    for block in reader._decompressed():
+        if block is not VERIFIED:
+            seen += len(block)
+            if seen >= max_bytes:
+                return False
+    return reader.truncated
 
 
 def describe_path_problem(path: str | Path) -> str | None:
