@@ -10,6 +10,7 @@ hands out DataFrames.  Stage logic lives in the stage packages
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,38 @@ import duckdb
 from forensics import __version__
 from forensics.errors import ForensicsError
 from forensics.schema import DDL, SCHEMA_VERSION
+
+
+# Names that are log files, never case files: `forensics ingest auth.log panel.jsonl`
+# (the log given first) must not turn a log into a "case".
+_LOG_NAME = re.compile(r"\.(log|gz|bz2|xz|zst|jsonl|ndjson|json|csv|tsv|txt|out|err)(\.\d+)?$"
+                       r"|\.log\.\d+(\.(gz|bz2|xz))?$|^(auth|secure|messages|syslog|maillog|access_log|error_log)"
+                       r"(\.\d+)?$", re.IGNORECASE)
+# A DuckDB database file holds "DUCK" at byte 8.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def refuse_log_as_case(path: Path) -> None:
+    """Raise when `path` is a log file (by its name, or existing and not a DuckDB database).
+
+    DuckDB opens a file that is not a database as an empty in-memory one
+    without complaint: an ingest would then report its counts and store nothing.
+    """
+    sentence = (f"{path} looks like a log file; the case file comes first: "
+                f"forensics ingest CASE.duckdb {path} ...")
+    if path.is_dir():
+        raise ForensicsError(f"{path} is a directory, not a case file")
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(12)
+        except OSError as exc:
+            raise ForensicsError(f"cannot read case file {path}: {exc.strerror}") from None
+        if head and head[8:12] != _DUCKDB_MAGIC:
+            raise ForensicsError(f"{sentence} (it exists and is not a DuckDB database)")
+        return
+    if _LOG_NAME.search(path.name):
+        raise ForensicsError(sentence)
 
 
 class Case:
@@ -37,6 +70,7 @@ class Case:
 
     def __init__(self, path: str | Path, *, read_only: bool = False, create: bool = True):
         self.path = Path(path)
+        refuse_log_as_case(self.path)
         if not self.path.exists():
             if read_only or not create:
                 raise ForensicsError(f"case file not found: {self.path}")

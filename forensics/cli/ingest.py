@@ -70,13 +70,20 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, account_m
     from forensics.errors import ForensicsError
     from forensics.ingest.engine import ingest_files
 
+    config = load_config(config_file)
+    before = _committed_sources(case_file)
     bar, update = _progress_bar()
     try:
         if bar is not None:
             bar.start()
         report = ingest_files(case_file, paths, format_name=format_name, tz=tz, year=year,
                               host=host, geoip_paths=geoip_paths, progress=update,
-                              config=load_config(config_file), account_map=account_map)
+                              config=config, account_map=account_map)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.stop()
+            bar = None
+        raise _interrupted(case_file, before) from None
     finally:
         if bar is not None:
             bar.stop()
@@ -95,12 +102,52 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, account_m
         for status, sentence in (("truncated", "damaged (the lines before the damage are in the case, "
                                                "marked truncated)"),
                                  ("unrecognised", "not recognised (recorded with format unrecognised)"),
+                                 ("changed", "changed while being read (nothing added; ingest a copy "
+                                             "that is no longer written to)"),
                                  ("missing", "missing or not a file")):
             names = [r.path for r in failures if r.status == status]
             if names:
                 parts.append(f"{', '.join(names)}: {sentence}")
         raise ForensicsError(f"{len(failures)} of {len(report.results)} file(s) not ingested completely; "
                              + "; ".join(parts))
+
+
+def _committed_sources(case_file) -> list[tuple[int, str]] | None:
+    """The case's sources (id, path) as committed now; None when there is no case yet."""
+    from pathlib import Path
+
+    import duckdb
+
+    if not Path(case_file).is_file():
+        return None
+    try:
+        con = duckdb.connect(str(case_file), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        return con.execute("SELECT source_id, path FROM sources ORDER BY source_id").fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+
+
+def _interrupted(case_file, before):
+    """Ctrl-C during an ingest: say what the case file now holds, as read from it."""
+    from forensics.errors import ForensicsError
+
+    after = _committed_sources(case_file) or []
+    known = {sid for sid, _ in before or []}
+    added = [path for sid, path in after if sid not in known]
+    if added:
+        text = (f"interrupted (Ctrl-C): {len(added)} file(s) were committed to {case_file} before it "
+                f"({', '.join(added)}); the file being read then was rolled back and is not in the case")
+    else:
+        text = (f"interrupted (Ctrl-C): no file was committed to {case_file} by this call; "
+                "the file being read was rolled back")
+    err = ForensicsError(text)
+    err.exit_code = 130
+    return err
 
 
 @click.command()

@@ -396,7 +396,12 @@ class _FileLoader:
             self.con.commit()
             return result
         except BaseException:
-            self.con.rollback()
+            try:
+                self.con.rollback()
+            except duckdb.Error:
+                # A failed commit ends the transaction itself; its error, not
+                # "no transaction is active", is the one to report.
+                pass
             raise
 
     def _format_name(self) -> str:
