@@ -36,6 +36,13 @@ def _no_space(exc: BaseException) -> bool:
     return type(exc).__name__ == "IOException" and "No space left on device" in str(exc)
 
 
+def _duckdb_allocation(exc: BaseException) -> bool:
+    """DuckDB's failure to allocate, which it may report inside another error (a failed commit)."""
+    text = str(exc)
+    return type(exc).__module__.startswith("duckdb") and (
+        "bad allocation" in text or "Failed to allocate" in text or "Failed to re-allocate" in text)
+
+
 def _where(exc: BaseException) -> str:
     filename = getattr(exc, "filename", None)
     return f" ({filename})" if filename else ""
@@ -83,7 +90,7 @@ class ForensicsGroup(click.Group):
         except Exception as exc:
             if _no_space(exc):
                 raise _fail(terminal_safe(NO_SPACE.format(where=_where(exc))), 1) from None
-            if type(exc).__name__ == "OutOfMemoryException":      # DuckDB's
+            if type(exc).__name__ == "OutOfMemoryException" or _duckdb_allocation(exc):   # DuckDB's
                 raise _fail(OUT_OF_MEMORY.format(where=" (DuckDB)"), 1) from None
             if isinstance(exc, OSError) and exc.strerror:
                 raise _fail(terminal_safe(f"{exc.strerror.lower()}{_where(exc)}"), 1) from None

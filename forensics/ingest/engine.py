@@ -453,6 +453,8 @@ class _FileLoader:
         self.invalid += len(chunk.invalid)
         if chunk.overlong:
             self._reject_overlong(chunk)
+        if chunk.all_blank:
+            return
         if hasattr(self.fmt, "select_sql"):
             self._load_chunk_sql(chunk)
         else:
@@ -650,6 +652,8 @@ class _FileLoader:
         self.invalid += len(chunk.invalid)
         if chunk.overlong:
             self._reject_overlong(chunk)
+        if chunk.all_blank:
+            return
         first = chunk.first_line_no
         rows = [(first + i, line) for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
         frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),

@@ -56,6 +56,8 @@ _INPUT_BLOCK = 1 << 20
 _FEED = 64 << 10
 # Decompressed bytes one decompressor call may return (`max_length`).
 _STEP = 256 << 10
+# Format detection looks at no more of a line than this.
+_HEAD_LINE_CHARS = 64 << 10
 # Of an overlong line, this much is kept (the rest only counted and hashed).
 OVERLONG_KEEP = 1 << 20
 
@@ -121,6 +123,7 @@ class Chunk:
     invalid: dict[int, bytes] = field(default_factory=dict)
     maybe_blank: bool = True   # False when the chunk surely has no blank line
     overlong: dict[int, Overlong] = field(default_factory=dict)
+    all_blank: bool = False    # every line is blank: nothing to parse (lines are then "")
 
 
 class _Verified:
@@ -689,6 +692,10 @@ def _cut_utf8(data: bytes) -> bytes:
 
 def _decode_lines(data: bytes, first_line_no: int) -> Chunk:
     """Whole lines (without the final newline) -> a Chunk."""
+    if not data.strip(b" \t\r\n\f\v"):
+        # Nothing but white space (100 MB of newlines fit in a 100 kB .gz):
+        # count the lines, decode nothing.
+        return Chunk(first_line_no, [""] * (data.count(b"\n") + 1), all_blank=True)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -748,9 +755,10 @@ def head_lines(path: str | Path, max_lines: int = 50, max_bytes: int = 1 << 20, 
             break
     text = collected[:max_bytes].decode("utf-8", errors="replace")
     lines = text.replace("\r\n", "\n").split("\n")
-    if len(collected) >= max_bytes or collected.count(b"\n") > max_lines:
+    if (len(collected) >= max_bytes or collected.count(b"\n") > max_lines) and len(lines) > 1:
         lines = lines[:-1]  # possibly cut mid-line
-    return lines[:max_lines]
+    # Detection judges the start of a line; a huge line costs every pattern its length.
+    return [line[:_HEAD_LINE_CHARS] for line in lines[:max_lines]]
 
 
 def damaged_near_start(path: str | Path, max_bytes: int = 1 << 20) -> bool:
