@@ -39,7 +39,7 @@ def _no_space(exc: BaseException) -> bool:
 def _duckdb_allocation(exc: BaseException) -> bool:
     """DuckDB's failure to allocate, which it may report inside another error (a failed commit)."""
     text = str(exc)
-    return type(exc).__module__.startswith("duckdb") and (
+    return "duckdb" in type(exc).__module__ and (
         "bad allocation" in text or "Failed to allocate" in text or "Failed to re-allocate" in text)
 
 
