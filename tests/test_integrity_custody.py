@@ -7,7 +7,6 @@ import hashlib
 import json
 import shutil
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
