@@ -358,10 +358,19 @@ class Runner:
         fresh process (interpreter start, imports, opening the case, the
         investigation, the text output), on accounts the in-process figure
         timed, with the same periods; and `forensics --help` (start-up alone).
-        Wall and CPU (user + sys) per run, the 1-minute load average beside each."""
+        Wall and CPU (user + sys) per run, the 1-minute load average beside each.
+
+        As installed: Python's bytecode cache is on (an environment with
+        PYTHONDONTWRITEBYTECODE recompiles the package's sources on every
+        start, ~0.2 s), and one untimed run first writes it and warms the
+        file cache."""
         accounts = in_process.get("accounts", [])[:SHELL_ACCOUNTS]
         command = _forensics_command()
         env = stages._child_env()
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        if accounts:
+            measure.run_process([*command, "investigate", case, "--account", accounts[0]["account"]],
+                                timeout_s=self.scale.timeout_s, env=env)
         runs = []
         self.log(f"forensics investigate from the shell: {len(accounts)} accounts x{self.cheap_repeat} ...")
         for r in range(self.cheap_repeat):
