@@ -229,6 +229,10 @@ def _render_job(index: int):
     return out, rendered, time.perf_counter() - started
 
 
+def _indexed_render_job(index: int):
+    return index, _render_job(index)
+
+
 def _report_workers(n_jobs: int) -> int:
     """Renderers side by side: one per core (WeasyPrint is single-threaded
     Python), on Linux only (forked workers inherit the investigations)."""
@@ -258,9 +262,20 @@ def render_reports(jobs: list, case_label: str):
                 yield _render_job(index)
             return
         import multiprocessing
+        import pickle
 
+        # Longest first (a report's work grows with its investigation's
+        # content), so that the last report to start is a short one; the
+        # results are still handed out in the jobs' order.
+        order = sorted(range(len(jobs)), key=lambda i: -len(pickle.dumps(jobs[i][0])))
+        done: dict = {}
+        following = 0
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_render_job, range(len(jobs)))
+            for index, rendered in pool.imap_unordered(_indexed_render_job, order):
+                done[index] = rendered
+                while following in done:
+                    yield done.pop(following)
+                    following += 1
     finally:
         _JOBS, _CASE_LABEL = [], ""
 
