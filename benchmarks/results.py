@@ -14,6 +14,7 @@ ENRICH_SECONDS = 10.0              # 20,000 UAs + 100,000 IPs
 ENRICH_UAS, ENRICH_IPS = 20_000, 100_000
 INVESTIGATE_SECONDS = 1.0          # median, 20 M events
 REPORT_SECONDS = 3.0
+SHELL_INVESTIGATE_SECONDS = 0.5    # `forensics investigate` from the shell, 20 M events (#14)
 OUTAGE_SECONDS = 1.0               # a year of one-minute checks of one service (#16)
 
 FORMAT_LABELS = {
@@ -94,6 +95,10 @@ def rows(results: dict) -> list[Row]:
         out.append(Row(f"enrich the generated case ({_n(enrich_case['distinct_user_agents'])} UAs + "
                        f"{_n(enrich_case['distinct_ips'])} IPs)", f"{enrich_case['seconds']:.2f} s"))
     out.append(_investigate_row(results))
+    if results.get("investigate_shell"):
+        out.append(_investigate_shell_row(results))
+    if results.get("startup"):
+        out.append(_startup_row(results))
     if results.get("investigate_notices"):
         out.append(_notices_row(results))
     out.append(_report_row(results))
@@ -142,6 +147,28 @@ def _investigate_row(results) -> Row:
                 ) if events else f"median {fig['median']:.3f} s"
     big = fig["case_events"] >= 15_000_000
     return Row(name, measured, target, _check(fig["median"] < INVESTIGATE_SECONDS) if big else "")
+
+
+def _load(fig) -> str:
+    load = fig.get("load_1min")
+    return f"; load {load[0]:.1f}–{load[1]:.1f}" if load else ""
+
+
+def _investigate_shell_row(results) -> Row:
+    """`forensics investigate` from the shell: start-up and imports included."""
+    fig = results["investigate_shell"]
+    target = f"median < {SHELL_INVESTIGATE_SECONDS} s on 20 M events"
+    name = f"forensics investigate from the shell ({fig['accounts']} accounts, {_n(fig['case_events'])} events)"
+    measured = (f"median {fig['median']:.3f} s wall, {fig['median_cpu_s']:.3f} s CPU, "
+                f"{fig['median_over_in_process_s']:.3f} s over the call{_load(fig)}")
+    big = (fig.get("case_events") or 0) >= 15_000_000
+    return Row(name, measured, target, _check(fig["median"] < SHELL_INVESTIGATE_SECONDS) if big else "")
+
+
+def _startup_row(results) -> Row:
+    fig = results["startup"]
+    return Row("start-up: forensics --help", f"median {fig['median']:.3f} s wall, {fig['median_cpu_s']:.3f} s CPU"
+                                             f"{_load(fig)}")
 
 
 def _notices_row(results) -> Row:

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import inputs, machine, peers, stages
+from benchmarks import inputs, machine, measure, peers, stages
 from benchmarks.scales import Scale
 
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
@@ -17,9 +17,18 @@ REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 # Figure groups a run can be limited to (--only), and the JSON keys they fill.
 FIGURES = ("ingest", "peers", "enrich", "investigate", "report", "outage")
 FIGURE_KEYS = {"ingest": "ingest", "peers": "peers", "enrich_case": "enrich", "enrich_target": "enrich",
-               "investigate": "investigate", "report": "report", "report_long_user_agent": "report",
+               "investigate": "investigate", "investigate_shell": "investigate", "startup": "investigate",
+               "report": "report", "report_long_user_agent": "report",
                "case_size": "ingest", "profiles": "profile", "outage": "outage"}
 LONG_USER_AGENT_BYTES = 1024 * 1024   # the issue's hostile value
+SHELL_ACCOUNTS = 5                     # accounts timed for `forensics investigate` from the shell
+
+
+def _forensics_command() -> list[str]:
+    """The `forensics` console script of this interpreter's environment (what a
+    person types), else `python -m forensics`."""
+    script = Path(sys.executable).with_name("forensics")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "forensics"]
 
 
 def _figure_group(figure: str) -> str:
@@ -341,7 +350,69 @@ class Runner:
         else:
             self.log(f"  median {res.data['median']:.3f} s, worst {res.data['worst']:.3f} s "
                      f"on {res.data['case_events']:,} events")
+            self.measure_investigate_shell(case, res.data)
         self.measure_notices(case)
+
+    def measure_investigate_shell(self, case: str, in_process: dict) -> None:
+        """`forensics investigate` as a person runs it: the console script in a
+        fresh process (interpreter start, imports, opening the case, the
+        investigation, the text output), on accounts the in-process figure
+        timed, with the same periods; and `forensics --help` (start-up alone).
+        Wall and CPU (user + sys) per run, the 1-minute load average beside each.
+
+        As installed: Python's bytecode cache is on (an environment with
+        PYTHONDONTWRITEBYTECODE recompiles the package's sources on every
+        start, ~0.2 s), and one untimed run first writes it and warms the
+        file cache."""
+        accounts = in_process.get("accounts", [])[:SHELL_ACCOUNTS]
+        command = _forensics_command()
+        env = stages._child_env()
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        if accounts:
+            measure.run_process([*command, "investigate", case, "--account", accounts[0]["account"]],
+                                timeout_s=self.scale.timeout_s, env=env)
+        runs = []
+        self.log(f"forensics investigate from the shell: {len(accounts)} accounts x{self.cheap_repeat} ...")
+        for r in range(self.cheap_repeat):
+            for account in accounts:
+                window = [a for k in ("since", "until") if account.get(k) for a in (f"--{k}", account[k])]
+                argv = [*command, "investigate", case, "--account", account["account"], *window]
+                load = os.getloadavg()[0]
+                run = measure.run_process(argv, timeout_s=self.scale.timeout_s, env=env)
+                if not run.ok:
+                    self.error("investigate from the shell",
+                               f"exit {run.returncode}: {(run.stderr or run.stdout).strip()[-300:]}")
+                    return
+                runs.append({"account": account["account"], "wall_s": run.wall_s, "user_s": run.user_s,
+                             "sys_s": run.sys_s, "cpu_s": run.user_s + run.sys_s, "load_1min": load,
+                             "in_process_s": account["seconds"], "over_in_process_s": run.wall_s - account["seconds"]})
+        startup = []
+        for r in range(self.cheap_repeat):
+            load = os.getloadavg()[0]
+            run = measure.run_process([*command, "--help"], timeout_s=60, env=env)
+            if not run.ok:
+                self.error("start-up", f"forensics --help: exit {run.returncode}: {run.stderr.strip()[-300:]}")
+                return
+            startup.append({"wall_s": run.wall_s, "user_s": run.user_s, "sys_s": run.sys_s,
+                            "cpu_s": run.user_s + run.sys_s, "load_1min": load})
+        if runs:
+            self.results["investigate_shell"] = {
+                "command": " ".join(command) + " investigate CASE --account ID --since DAY --until DAY",
+                "case_events": in_process.get("case_events"), "accounts": len(accounts),
+                "median": _median([r["wall_s"] for r in runs]), "worst": max(r["wall_s"] for r in runs),
+                "median_cpu_s": _median([r["cpu_s"] for r in runs]),
+                "median_over_in_process_s": _median([r["over_in_process_s"] for r in runs]),
+                "load_1min": [min(r["load_1min"] for r in runs), max(r["load_1min"] for r in runs)],
+                "runs": runs}
+            fig = self.results["investigate_shell"]
+            self.log(f"  median {fig['median']:.3f} s wall, {fig['median_cpu_s']:.3f} s CPU, "
+                     f"{fig['median_over_in_process_s']:.3f} s over the in-process call")
+        self.results["startup"] = {"command": " ".join(command) + " --help",
+                                   "median": _median([r["wall_s"] for r in startup]),
+                                   "median_cpu_s": _median([r["cpu_s"] for r in startup]),
+                                   "load_1min": [min(r["load_1min"] for r in startup),
+                                                 max(r["load_1min"] for r in startup)],
+                                   "runs": startup}
 
     def measure_notices(self, case: str) -> None:
         """The notices investigation: the sample's notices dispute and random

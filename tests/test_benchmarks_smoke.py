@@ -159,3 +159,19 @@ def test_table_checks_the_long_user_agent_report_against_the_typical_pages():
     row = next(r for r in results.rows({"report": typical, "report_long_user_agent": {**long_ua, "pages": 60}})
                if "User-Agent" in r.figure)
     assert row.status == "FAIL"
+
+
+def test_table_shows_investigate_from_the_shell_and_start_up_with_their_load():
+    shell = {"accounts": 5, "case_events": 19_921_420, "median": 0.46, "worst": 0.7, "median_cpu_s": 0.44,
+             "median_over_in_process_s": 0.3, "load_1min": [0.4, 1.2], "runs": []}
+    startup = {"median": 0.09, "median_cpu_s": 0.08, "load_1min": [0.5, 0.5], "runs": []}
+    by_figure = {r.figure.split(" (")[0]: r for r in results.rows({"investigate_shell": shell, "startup": startup})}
+    row = by_figure["forensics investigate from the shell"]
+    assert row.status == "pass" and row.target == "median < 0.5 s on 20 M events"
+    assert row.measured == "median 0.460 s wall, 0.440 s CPU, 0.300 s over the call; load 0.4–1.2"
+    assert by_figure["start-up: forensics --help"].measured == "median 0.090 s wall, 0.080 s CPU; load 0.5–0.5"
+    slow = results.rows({"investigate_shell": {**shell, "median": 0.9}})
+    assert next(r for r in slow if r.figure.startswith("forensics investigate")).status == "FAIL"
+    # Below provider scale the target is shown but not judged.
+    small = results.rows({"investigate_shell": {**shell, "case_events": 65_084}})
+    assert next(r for r in small if r.figure.startswith("forensics investigate")).status == ""

@@ -17,7 +17,17 @@ Thresholds are in `forensics/thresholds.toml`.
 """
 
 from forensics.investigate.action import investigate, reconcile_claims
-from forensics.investigate.notices import investigate_notices
 from forensics.investigate.timeline import timeline
 
 __all__ = ["investigate", "investigate_notices", "reconcile_claims", "timeline"]
+
+
+def __getattr__(name):
+    # Lazy: `forensics investigate` (the action dispute) and `timeline` do not
+    # load the notices machinery.  (`timeline` stays eager: the submodule of
+    # the same name would otherwise shadow the function once imported.)
+    if name == "investigate_notices":
+        from forensics.investigate.notices import investigate_notices
+
+        return investigate_notices
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

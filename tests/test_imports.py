@@ -1,0 +1,71 @@
+"""Start-up: each command imports only what it uses.
+
+`forensics --help` and `forensics investigate` run from a shell many times a
+day; Python start-up plus imports is most of their time (issue 14).  Each
+case runs the real entry point (`forensics.cli:main`, as the console script
+does) in a fresh interpreter and lists the heavy packages it had imported
+when it exited.  Timings are measured by `python -m benchmarks`, never here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import casebuilder as cb
+
+# Imported by the commands that need them, never at start-up.
+HEAVY = ("pandas", "numpy", "duckdb", "weasyprint", "jinja2", "dask", "distributed", "matplotlib", "pyarrow",
+         "user_agents", "ua_parser", "geoip2", "maxminddb", "babel", "rich", "pyhanko", "s3fs", "mmdb_writer")
+
+# The child runs the entry point and, at exit, writes the heavy packages it
+# imported to the file named by FORENSICS_TEST_MODULES.
+_CHILD = """\
+import atexit, json, os, sys
+heavy = json.loads(os.environ["FORENSICS_TEST_HEAVY"])
+def _dump():
+    with open(os.environ["FORENSICS_TEST_MODULES"], "w") as fh:
+        json.dump(sorted(m for m in heavy if m in sys.modules), fh)
+atexit.register(_dump)
+from forensics.cli import main
+main()
+"""
+
+
+def imported_by(tmp_path, *args) -> tuple[list[str], subprocess.CompletedProcess]:
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "FORENSICS_TEST_MODULES": str(out), "FORENSICS_TEST_HEAVY": json.dumps(HEAVY)}
+    run = subprocess.run([sys.executable, "-c", _CHILD, *map(str, args)], capture_output=True, text=True,
+                         env=env, timeout=120)
+    return json.loads(out.read_text()), run
+
+
+@pytest.mark.parametrize("args", [["--help"], ["investigate", "--help"], ["report", "--help"], ["demo", "--help"],
+                                  ["lake", "--help"], ["--version"]],
+                         ids=lambda a: " ".join(a))
+def test_help_imports_no_heavy_package(tmp_path, args):
+    modules, run = imported_by(tmp_path, *args)
+    assert run.returncode == 0, run.stderr
+    assert ("Usage:" in run.stdout) or ("version" in run.stdout)
+    assert modules == []
+
+
+def test_investigate_imports_what_it_uses_and_nothing_for_reports_or_the_lake(tmp_path):
+    case = tmp_path / "case.duckdb"
+    cb.founding_story(case).close()
+    modules, run = imported_by(tmp_path, "investigate", case, "--account", cb.HOLDER, "--since", "2026-03-01")
+    assert run.returncode == 0, run.stderr
+    assert "ASSESSMENT: account_holder" in run.stdout      # it did investigate
+    # The investigation works on DuckDB results in pandas; nothing else heavy.
+    assert modules == ["duckdb", "numpy", "pandas"]
+
+
+def test_a_usage_error_imports_no_heavy_package(tmp_path):
+    modules, run = imported_by(tmp_path, "investigate", tmp_path / "case.duckdb", "--account", "K-1",
+                               "--since", "19.03.2026")
+    assert run.returncode == 2 and "19.03.2026" in run.stderr
+    assert modules == []
