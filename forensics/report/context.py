@@ -61,6 +61,10 @@ CLAIM_CLASSES = {
     "not_found": N_("not found in the logs"),
     "unreadable": N_("date not readable"),
 }
+WEIGHTS = {   # forensics/investigate/action/evidence_model.py, `weight`
+    "strong": N_("strong"), "weak": N_("weak"), "hint": N_("hint"), "hard": N_("decisive"),
+    "supporting": N_("supporting"), "none": N_("none"), "staff": N_("staff"),
+}
 SAMENESS = {"same": N_("same"), "partial": N_("similar"), "new": N_("new"), "unknown": N_("unknown")}
 INDICATOR_NAMES = {   # the codes of forensics/investigate/action/indicators.py
     "credential": N_("Credential used"),
@@ -485,6 +489,14 @@ class Builder:
             })
         return rows
 
+    def evidence_row(self, row: dict) -> dict[str, Any]:
+        """A row of the evidence model (method appendix): its sentence in the
+        report's language, the indicator and weight in words, the conclusion
+        as its code."""
+        return {**row, "indicator": self.code(INDICATOR_NAMES, row.get("indicator")),
+                "weight": self.code(WEIGHTS, row.get("weight")), "weight_code": row.get("weight"),
+                "why": self.say(row.get("why"))}
+
     def account_addresses(self, finding: ActionFinding) -> set[str]:
         return account_addresses(self.inv, finding)
 
@@ -740,7 +752,7 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         "isp_data_available": inv.isp_data_available,
         "thresholds": flatten_thresholds(inv.thresholds or {}),
         "queries": list(inv.queries_used),
-        "evidence_model": list(getattr(inv, "evidence_model", ())),
+        "evidence_model": [b.evidence_row(r) for r in getattr(inv, "evidence_model", ())],
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
         "notes": [b.say(n) for n in inv.notes],
         "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw} for r in appendix],
