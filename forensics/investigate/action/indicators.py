@@ -445,7 +445,7 @@ def browser_fingerprint(ctx: Context) -> Indicator:
     family = [x for x in ctx.baseline if x.browser and b.fingerprint_family
               and x.browser.fingerprint_family == b.fingerprint_family]
     seen = sorted({x.browser.label for x in ctx.baseline if x.browser})
-    base = msg("{n} earlier session(s): {browsers}", n=len(ctx.baseline), browsers="; ".join(seen[:5]))
+    base = msg("{n} earlier session(s): {browsers}", n=len(ctx.baseline), browsers=join(seen[:5], "; "))
     ev = [_opener(s)]
     if b.automation_class in ("headless", "library") and not exact and not family:
         return _ind("browser_fingerprint", "automation_tool", label, observed, base, "mismatch",
@@ -525,7 +525,7 @@ def network(ctx: Context) -> Indicator:
     rows = ctx.history
     ev = [_opener(s)]
     nets = sorted({network_label(x.ip_facts) for x in ctx.baseline})
-    base = msg("{n} earlier session(s) from: {networks}", n=len(ctx.baseline), networks="; ".join(nets[:5]))
+    base = msg("{n} earlier session(s) from: {networks}", n=len(ctx.baseline), networks=join(nets[:5], "; "))
     same_ip = [r for r in rows if r.same_ip == "same"]
     same_prefix = [r for r in rows if r.same_ip == "partial"]
     same_net = [r for r in rows if r.same_network == "same"]
@@ -851,7 +851,7 @@ def session_consistency(ctx: Context) -> Indicator:
     base = msg("login from {where} with {browser}", where=network_label(s.ip_facts),
                browser=s.browser.label if s.browser else msg("unknown browser"))
     if foreign:
-        labels = "; ".join(network_label(ctx.facts.ip_facts(i)) for i in observed_ips)
+        labels = join([network_label(ctx.facts.ip_facts(i)) for i in observed_ips], "; ")
         return _ind("session_consistency", "foreign_use", label,
                     msg("{n} request(s) from {where}", n=len(foreign), where=labels), base, "mismatch",
                     msg("The session that the holder's login opened was used from another network or browser: its "
