@@ -104,12 +104,37 @@ class Country(str):
         return country_name(self.iso, locale, str(self))
 
 
+class Number(str):
+    """A number with a fixed count of decimals (and a unit such as " s"),
+    written in the locale's format when rendered: "10.0 s" in English,
+    "10,0 s" in German.  A `str` (the English form) for text and JSON."""
+
+    value: float
+    digits: int
+    unit: str
+
+    def __new__(cls, value: float, digits: int = 1, unit: str = ""):
+        self = super().__new__(cls, f"{value:,.{digits}f}{unit}")
+        self.value, self.digits, self.unit = value, digits, unit
+        return self
+
+    def __reduce__(self):
+        return (Number, (self.value, self.digits, self.unit))
+
+    def render(self, translations=None, locale: str | None = None) -> str:
+        if locale in (None, "en"):
+            return str(self)
+        from forensics.report.i18n import number
+
+        return number(self.value, locale, self.digits) + self.unit
+
+
 def _rebuild(msgid, plural, params):
     return Msg(msgid, plural, **params)
 
 
 def _render_value(value, translations, locale):
-    if isinstance(value, (Msg, Country)):
+    if isinstance(value, (Msg, Country, Number)):
         return value.render(translations, locale)
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return value  # joined lists are Msgs (see join); a raw list stays as given

@@ -63,7 +63,7 @@ CLAIM_CLASSES = {
 }
 WEIGHTS = {   # forensics/investigate/action/evidence_model.py, `weight`
     "strong": N_("strong"), "weak": N_("weak"), "hint": N_("hint"), "hard": N_("decisive"),
-    "supporting": N_("supporting"), "none": N_("none"), "staff": N_("staff"),
+    "supporting": N_("supporting"), "staff": N_("staff"),   # "none" rows are not printed
 }
 SAMENESS = {"same": N_("same"), "partial": N_("similar"), "new": N_("new"), "unknown": N_("unknown")}
 INDICATOR_NAMES = {   # the codes of forensics/investigate/action/indicators.py

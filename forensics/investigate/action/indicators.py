@@ -25,7 +25,7 @@ from forensics.investigate.action.history import identifiers_of, is_api
 from forensics.investigate.coverage import Coverage
 from forensics.investigate.evidence import Facts, km_between, network_key, network_label, ref
 from forensics.investigate.model import Click, EventRef, HistoryRow, Indicator, IpFacts, Session
-from forensics.messages import join, msg
+from forensics.messages import Number, join, msg
 from forensics.timefmt import iso
 
 
@@ -775,7 +775,7 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
     chain = msg("yes") if chain_ok else (msg("no") if chain_ok is False else msg("not seen"))
     observed = msg("{pages} pages, {assets} static assets, median think time {median}, referrer chain through the "
                    "confirmation page: {chain}", pages=n_pages, assets=n_assets,
-                   median="-" if median is None else f"{median:.1f} s", chain=chain)
+                   median="-" if median is None else Number(median, 1, " s"), chain=chain)
     base = msg("human: assets loaded, median think time at least {s} s, referrer chain intact; automated: automation "
                "client, or faster/more regular than a person", s=rules["min_human_think_seconds"])
     # Excerpt: the requests leading up to the action and a few after it.
@@ -791,7 +791,7 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
                                                  and median < float(rules["min_human_think_seconds"])) \
             or (n_pages > min_pages and cv is not None and cv < float(rules["max_regular_pacing_cv"]) and n_assets == 0):
         why = (msg("the client is {tool}", tool=ua.automation_tool or automation) if automation in ("headless", "library")
-               else msg("pages followed each other every {s} s (median)", s=f"{median:.2f}") if median is not None
+               else msg("pages followed each other every {s} s (median)", s=Number(median, 2)) if median is not None
                and median < float(rules["min_human_think_seconds"]) else msg("the pacing is as regular as a timer"))
         scripted = holder_scripted(ctx)
         if automated_history or is_api(s) or scripted:
@@ -813,7 +813,7 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
         return _ind("clickstream", "human", label, observed, base, "match",
                     msg("A person clicked through the panel: pages with their images and styles, pauses of {s} s "
                         "(median) to read, and the action confirmed from the confirmation page ({page}).",
-                        s=f"{median:.0f}", page=confirm_path), evidence_refs, **data), excerpt, "human"
+                        s=Number(median, 0), page=confirm_path), evidence_refs, **data), excerpt, "human"
     return _ind("clickstream", "unknown", label, observed, base, "unknown",
                 msg("The requests of this session are too few or too mixed for a verdict."), evidence_refs, **data), \
         excerpt, "unknown"
