@@ -675,6 +675,17 @@ def _detail_text(detail) -> str:
     return str(detail)
 
 
+# Settings sections that only one dispute kind (or no report) reads.
+KIND_SECTIONS = {"notices": "notices", "sla": "outage", "lake": None}
+
+
+def _in_force(thresholds: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The settings this report's kind reads: the sections of the other
+    dispute kinds and of the lake are left out of the table (they are in
+    findings.json with the rest)."""
+    return {k: v for k, v in thresholds.items() if k not in KIND_SECTIONS or KIND_SECTIONS[k] == kind}
+
+
 def flatten_thresholds(thresholds: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     """`{"enrich": {"ipv4_prefix": 24}}` -> `[("enrich.ipv4_prefix", "24")]`."""
     rows = []
@@ -750,7 +761,9 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
             for g in inv.geoip_databases
         ],
         "isp_data_available": inv.isp_data_available,
-        "thresholds": flatten_thresholds(inv.thresholds or {}),
+        "thresholds": flatten_thresholds(_in_force(inv.thresholds or {}, dispute_kind(inv))),
+        "thresholds_elsewhere": sorted(set(inv.thresholds or {}) - set(_in_force(inv.thresholds or {},
+                                                                                   dispute_kind(inv)))),
         "queries": list(inv.queries_used),
         "evidence_model": [b.evidence_row(r) for r in getattr(inv, "evidence_model", ())],
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
