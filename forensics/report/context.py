@@ -271,6 +271,22 @@ class Builder:
             return value.render(self.messages, self.lang)
         return value if value is not None else ""
 
+    def prose(self, value):
+        """An investigation sentence for a table cell: rendered like `say`,
+        cut at four times `max_cell_chars` (not at one, as a log value is, so
+        that a sentence that quotes a few values is not cut mid-word), control
+        characters made visible, escaped, and marked as safe for the
+        templates' finalize hook."""
+        from markupsafe import Markup, escape
+
+        from forensics.report.render import clip
+        from forensics.visible import visible
+
+        text = self.say(value)
+        if not text:
+            return ""
+        return Markup(escape(visible(clip(str(text), 4 * self.limits.cell_chars, self._))))
+
     def num(self, value, digits: int | None = None) -> str:
         return number(value, self.lang, digits)
 
@@ -363,7 +379,7 @@ class Builder:
             "assessment": self.code(ASSESSMENTS, finding.assessment),
             "meaning": self.code(ASSESSMENT_MEANING, finding.assessment, ""),
             "reason": self.say(finding.reason),
-            "key_facts": [self.say(f) for f in finding.key_facts],
+            "key_facts": [self.prose(f) for f in finding.key_facts],
             "missing": [self.say(m) for m in finding.missing],
             "holder_evidence": [self.code(INDICATOR_NAMES, n, n) for n in finding.holder_evidence],
             "citation": self.citations.add(action),
@@ -482,7 +498,7 @@ class Builder:
                 "observed": _clip(self.say(ind.observed)), "baseline": _clip(self.say(ind.baseline)),
                 "result_code": ind.result, "result": self.code(RESULTS, ind.result),
                 "direction_code": ind.direction, "direction": self.code(DIRECTIONS, ind.direction),
-                "explanation": self.say(ind.explanation),
+                "explanation": self.prose(ind.explanation),
                 "outweighed": outweighed,
                 "citations": [self.citations.add(ref) for ref in ind.evidence[:3]],
                 "more_evidence": max(0, len(ind.evidence) - 3),
@@ -618,7 +634,7 @@ class Builder:
             "classification": self.code(CLAIM_CLASSES, claim.classification),
             "matches": matches,
             "covered": claim.covered,
-            "explanation": self.say(claim.explanation),
+            "explanation": self.prose(claim.explanation),
         }
 
     def claim_answer(self, claim) -> str:
