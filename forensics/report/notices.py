@@ -96,9 +96,9 @@ def notices_block(inv, b, *, translations, lang: str, limits, svg: str) -> dict[
             "citation": b.citations.add(m.ref),
             "first_response": b.when(m.first_response.ts) if m.first_response else None,
             "response_citation": b.citations.add(m.first_response) if m.first_response else "",
-            "hours": m.first_response_hours, "open_hours": m.open_hours,
+            "hours": _hours(b, m.first_response_hours), "open_hours": _hours(b, m.open_hours),
             "resolution": b.when(m.resolution.ts) if m.resolution else None,
-            "resolution_hours": m.resolution_hours,
+            "resolution_hours": _hours(b, m.resolution_hours),
             "resolution_citation": b.citations.add(m.resolution) if m.resolution else "",
             "within_code": {True: "yes", False: "no", None: "open"}[m.within_promise],
             "explanation": say(m.explanation),
@@ -112,13 +112,13 @@ def notices_block(inv, b, *, translations, lang: str, limits, svg: str) -> dict[
     addresses = [{"since": b.when(a.since) if a.since else None, "address": a.address,
                   "kind": b.code(CHANNELS, a.kind), "citation": b.citations.add(a.ref)}
                  for a in sorted(inv.addresses, key=lambda a: (a.kind, a.since is not None, a.since or 0))]
-    gaps = [{"start": b.when(g.start), "end": b.when(g.end), "hours": g.hours, "path": g.path or "",
+    gaps = [{"start": b.when(g.start), "end": b.when(g.end), "hours": _hours(b, g.hours), "path": g.path or "",
              "kind": g.source_kind or ""} for g in inv.gaps]
     restricting = next((a for a in inv.actions if not a.release), None)
     return {
         "facts": [prose(f) for f in inv.key_facts],
         "period": {"start": b.when(inv.period[0]), "end": b.when(inv.period[1])},
-        "promise": {k: _num(v) for k, v in inv.promise.items()},
+        "promise": {k: b.num(_num(v)) for k, v in inv.promise.items()},
         "contacts": rows, "contacts_total": len(contacts), "contacts_omitted": len(contacts) - len(shown),
         "routine": len(inv.contacts) - len(contacts),
         "actions": actions, "messages": messages, "claims": claims, "addresses": addresses, "gaps": gaps,
@@ -149,6 +149,11 @@ def _named(value, b):
         else:
             params[key] = param
     return Msg(value.msgid, value.plural, **params) if changed else value
+
+
+def _hours(b, value):
+    """Hours in the locale's format with one decimal ("198,4"), or None."""
+    return None if value is None else b.num(value, 1)
 
 
 def _num(value: float) -> float | int:
