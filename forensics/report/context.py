@@ -282,10 +282,11 @@ class Builder:
         from forensics.report.render import clip
         from forensics.visible import visible
 
-        text = self.say(value)
+        limit = self.limits.cell_chars
+        text = self.say(_clip_params(value, lambda v: clip(v, limit, self._)))
         if not text:
             return ""
-        return Markup(escape(visible(clip(str(text), 4 * self.limits.cell_chars, self._))))
+        return Markup(escape(visible(clip(str(text), 4 * limit, self._))))
 
     def num(self, value, digits: int | None = None) -> str:
         return number(value, self.lang, digits)
@@ -674,6 +675,18 @@ class Builder:
         return rows
 
 
+def _clip_params(value, cut):
+    """The message with each log value among its parameters (a plain string:
+    a User-Agent, a path) cut by `cut`, as the finalize hook cuts a value
+    printed on its own; the sentence's own words are not cut."""
+    if not isinstance(value, Msg):
+        return value
+    params = {k: (_clip_params(v, cut) if isinstance(v, Msg)
+                  else cut(v) if isinstance(v, str) and not hasattr(v, "render") else v)
+              for k, v in value.params.items()}
+    return Msg(value.msgid, value.plural, **params)
+
+
 def _clip(text: str | None, limit: int = 260) -> str:
     """Long observed/baseline texts (lists of earlier sessions) are cut at a
     word boundary; findings.json has them whole."""
@@ -778,8 +791,8 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         ],
         "isp_data_available": inv.isp_data_available,
         "thresholds": flatten_thresholds(_in_force(inv.thresholds or {}, dispute_kind(inv))),
-        "thresholds_elsewhere": sorted(set(inv.thresholds or {}) - set(_in_force(inv.thresholds or {},
-                                                                                   dispute_kind(inv)))),
+        "thresholds_elsewhere_text": ", ".join(sorted(set(inv.thresholds or {}) - set(_in_force(inv.thresholds or {},
+                                                                                   dispute_kind(inv))))),
         "queries": list(inv.queries_used),
         "evidence_model": [b.evidence_row(r) for r in getattr(inv, "evidence_model", ())],
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
