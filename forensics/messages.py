@@ -78,12 +78,63 @@ class Msg(str):
                 "params": {k: (v.to_json() if isinstance(v, Msg) else v) for k, v in self.params.items()}}
 
 
+class Country(str):
+    """A country as the GeoIP database names it (English), that the report
+    renders in its own language from CLDR (`Deutschland`, `Německo`, `Niemcy`).
+
+    A `str` (the English name, or the ISO code when no name is known), so
+    text output and JSON stay as they were; used as a `Msg` parameter.
+    """
+
+    iso: str
+
+    def __new__(cls, iso: str, name: str | None = None):
+        self = super().__new__(cls, name or iso)
+        self.iso = iso
+        return self
+
+    def __reduce__(self):
+        return (Country, (self.iso, str(self)))
+
+    def render(self, translations=None, locale: str | None = None) -> str:
+        if locale in (None, "en") or not self.iso:
+            return str(self)
+        from forensics.report.i18n import country_name
+
+        return country_name(self.iso, locale, str(self))
+
+
+class Number(str):
+    """A number with a fixed count of decimals (and a unit such as " s"),
+    written in the locale's format when rendered: "10.0 s" in English,
+    "10,0 s" in German.  A `str` (the English form) for text and JSON."""
+
+    value: float
+    digits: int
+    unit: str
+
+    def __new__(cls, value: float, digits: int = 1, unit: str = ""):
+        self = super().__new__(cls, f"{value:,.{digits}f}{unit}")
+        self.value, self.digits, self.unit = value, digits, unit
+        return self
+
+    def __reduce__(self):
+        return (Number, (self.value, self.digits, self.unit))
+
+    def render(self, translations=None, locale: str | None = None) -> str:
+        if locale in (None, "en"):
+            return str(self)
+        from forensics.report.i18n import number
+
+        return number(self.value, locale, self.digits) + self.unit
+
+
 def _rebuild(msgid, plural, params):
     return Msg(msgid, plural, **params)
 
 
 def _render_value(value, translations, locale):
-    if isinstance(value, Msg):
+    if isinstance(value, (Msg, Country, Number)):
         return value.render(translations, locale)
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return value  # joined lists are Msgs (see join); a raw list stays as given

@@ -57,3 +57,24 @@ def test_notices_report_attachments_and_redaction(investigation, tmp_path):
     staff_rows = [c for c in findings["contacts"] if c["sender_role"] == "staff"]
     assert staff_rows and {c["staff"] for c in staff_rows} == {"[staff]"}   # the story's staff member "mk"
     assert "[staff]" in text_of(out)
+
+
+@pytest.mark.parametrize("lang", ["de", "cs", "pl"])
+def test_codes_and_numbers_inside_the_sentences_are_in_the_language(investigation, tmp_path, lang):
+    """The investigation names the provider's actions by code (`domain_block`)
+    and waits as floats: the report states the action's name and the hours in
+    the locale's format."""
+    from forensics.report.i18n import translations
+
+    name = translations(lang).gettext("domain blocked")
+    assert name != "domain blocked"
+    out = tmp_path / f"codes-{lang}.pdf"
+    render_report(investigation, out, lang=lang, report_date="2026-04-15")
+    text = " ".join(text_of(out).split())
+    assert "domain_block" not in text.split("Appendix B")[0].split("Anhang B")[0].split("Příloha B")[0].split(
+        "Załącznik B")[0]
+    assert name in text
+    waits = [m for m in investigation.customer_messages if m.first_response_hours is not None]
+    assert waits
+    hours = f"{waits[-1].first_response_hours:.1f}".replace(".", ",")   # de, cs and pl write a decimal comma
+    assert hours in text

@@ -148,3 +148,27 @@ def test_one_word_for_one_thing_across_the_two_catalogs(lang):
     differ = {k: (report[k], investigation[k]) for k in set(report) & set(investigation) if k
               and report[k] != investigation[k]}
     assert not differ, differ
+
+
+@pytest.mark.parametrize("lang,country,on,seconds", [("en", "Germany", "Firefox 149 on Windows 10, pc", "10.0 s"),
+                                                     ("de", "Deutschland", "Firefox 149 unter Windows 10, Computer", "10,0 s"),
+                                                     ("cs", "Německo", "Firefox 149 v systému Windows 10, počítač", "10,0 s"),
+                                                     ("pl", "Niemcy", "Firefox 149 w systemie Windows 10, komputer", "10,0 s")])
+def test_network_and_browser_labels_and_numbers_render_in_the_language(lang, country, on, seconds):
+    """The investigation's labels are messages: the country from CLDR, the
+    connecting words and device class from the catalog, a fixed-decimal
+    number in the locale's format; address, ASN and versions stay as logged."""
+    from forensics.investigate.evidence import network_label
+    from forensics.investigate.model import BrowserFacts, IpFacts
+    from forensics.messages import Msg, Number
+
+    facts = IpFacts(ip="217.235.87.31", asn=3320, as_org="Deutsche Telekom AG", network="217.224.0.0/11",
+                    country_iso="DE", country_name="Germany")
+    label = network_label(facts)
+    assert str(label) == "217.235.87.31, AS3320 Deutsche Telekom AG, 217.224.0.0/11, Germany"   # text output unchanged
+    gettext = translations(lang, INVESTIGATION)
+    assert label.render(gettext, lang) == f"217.235.87.31, AS3320 Deutsche Telekom AG, 217.224.0.0/11, {country}"
+    browser = BrowserFacts(user_agent="Mozilla/5.0", browser_family="Firefox", browser_major="149", os_family="Windows", os_version="10",
+                           device_class="pc")
+    assert browser.label.render(gettext, lang) == on
+    assert Msg("{s}", s=Number(10.04, 1, " s")).render(gettext, lang) == seconds

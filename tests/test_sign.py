@@ -173,3 +173,40 @@ def test_cli_sign_and_verify(pki, report, tmp_path):
     out.write_bytes(bytes(data))
     result = runner.invoke(cli, ["verify", str(out)])
     assert result.exit_code == 1 and "NOT VERIFIED" in result.output
+
+
+def test_a_certificate_made_with_openssl_signs_and_verifies_offline(report, tmp_path):
+    """What a support lead does without a PKI: `openssl req -x509` makes a
+    self-signed key pair; the report is signed and verified with it (no TSA,
+    no network), the certificate as its own trust root; a changed byte fails."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    key, cert = tmp_path / "lead.key", tmp_path / "lead.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "3650", "-sha256",
+                    "-subj", "/O=Example Hosting GmbH (test)/CN=Lead (openssl test)",
+                    "-addext", "keyUsage=critical,digitalSignature,nonRepudiation,keyCertSign",
+                    "-addext", "basicConstraints=critical,CA:TRUE"],
+                   check=True, capture_output=True)
+    out = tmp_path / "signed.pdf"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sign", str(report), "--key", str(key), "--cert", str(cert), "--out", str(out)],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(report.read_bytes())
+    verified = verify_report(out, trust=[cert])
+    assert verified.ok, verified.problems
+    assert "Lead (openssl test)" in verified.signer and verified.trusted and verified.intact
+    result = runner.invoke(cli, ["verify", str(out), "--trust", str(cert)], catch_exceptions=False)
+    assert result.exit_code == 0 and "VERIFIED" in result.output, result.output
+    data = bytearray(out.read_bytes())
+    at = len(report.read_bytes()) // 2     # inside the signed report's own bytes
+    data[at] = (data[at] + 1) % 256
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    result = runner.invoke(cli, ["verify", str(tampered), "--trust", str(cert)])
+    assert result.exit_code == 1 and "NOT VERIFIED" in result.output
+    assert not verify_report(tampered, trust=[cert]).intact

@@ -13,6 +13,7 @@ import math
 import pandas as pd
 
 from forensics.investigate.model import BrowserFacts, EventRef, IpFacts
+from forensics.messages import Country, Msg, join, msg
 from forensics.timefmt import as_utc
 
 
@@ -136,22 +137,26 @@ def network_key(facts: IpFacts | None) -> str | None:
     return None
 
 
-def network_label(facts: IpFacts | None) -> str:
+def network_label(facts: IpFacts | None) -> Msg:
+    """"217.235.87.31, AS3320 Deutsche Telekom AG, 217.224.0.0/11, Germany": a
+    message, so that the report states the connecting words and the country
+    in its own language (the address, ASN, organisation and network stay as
+    logged)."""
     if facts is None:
-        return "no address"
-    parts = [facts.ip]
+        return msg("no address")
+    parts: list[Msg] = [Msg("{text}", text=facts.ip)]
     org = facts.isp or facts.as_org
     if facts.asn or org:
-        parts.append(" ".join(p for p in (f"AS{facts.asn}" if facts.asn else None, org) if p))
+        parts.append(Msg("{text}", text=" ".join(p for p in (f"AS{facts.asn}" if facts.asn else None, org) if p)))
     if facts.network:
-        parts.append(facts.network)
+        parts.append(Msg("{text}", text=facts.network))
     elif facts.prefix:
-        parts.append(f"prefix {facts.prefix}")
+        parts.append(msg("prefix {prefix}", prefix=facts.prefix))
     if facts.country_iso:
-        parts.append(facts.country_name or facts.country_iso)
+        parts.append(Msg("{text}", text=Country(facts.country_iso, facts.country_name)))
     if facts.anonymiser:
-        parts.append("flagged: " + "/".join(facts.anonymiser))
-    return ", ".join(parts)
+        parts.append(msg("flagged: {flags}", flags="/".join(facts.anonymiser)))
+    return join(parts, ", ")
 
 
 def km_between(a: IpFacts, b: IpFacts) -> float | None:

@@ -98,14 +98,20 @@ class BrowserFacts:
 
     @property
     def label(self) -> str:
-        """"Chrome 120 on Windows 10, pc" style label for people."""
+        """"Chrome 120 on Windows 10, pc" style label for people: a message, so
+        that the report says "on" and the device class in its own language
+        (names and versions stay as the User-Agent gives them)."""
+        from forensics.messages import Msg, join, msg
+
         parts = [p for p in (self.browser_family, self.browser_major) if p]
         os_part = " ".join(p for p in (self.os_family, self.os_version) if p)
-        text = " ".join(parts) or "unknown browser"
+        text = Msg("{text}", text=" ".join(parts)) if parts else msg("unknown browser")
         if os_part:
-            text += f" on {os_part}"
+            text = msg("{browser} on {os}", browser=text, os=os_part)
         if self.device_class:
-            text += f", {self.device_class}"
+            device = {"pc": msg("pc"), "mobile": msg("mobile"), "tablet": msg("tablet"), "bot": msg("bot"),
+                      "other": msg("other")}.get(self.device_class) or Msg("{text}", text=self.device_class)
+            text = join([text, device], ", ")
         return text
 
 

@@ -61,6 +61,10 @@ CLAIM_CLASSES = {
     "not_found": N_("not found in the logs"),
     "unreadable": N_("date not readable"),
 }
+WEIGHTS = {   # forensics/investigate/action/evidence_model.py, `weight`
+    "strong": N_("strong"), "weak": N_("weak"), "hint": N_("hint"), "hard": N_("decisive"),
+    "supporting": N_("supporting"), "staff": N_("staff"),   # "none" rows are not printed
+}
 SAMENESS = {"same": N_("same"), "partial": N_("similar"), "new": N_("new"), "unknown": N_("unknown")}
 INDICATOR_NAMES = {   # the codes of forensics/investigate/action/indicators.py
     "credential": N_("Credential used"),
@@ -267,6 +271,23 @@ class Builder:
             return value.render(self.messages, self.lang)
         return value if value is not None else ""
 
+    def prose(self, value):
+        """An investigation sentence for a table cell: rendered like `say`,
+        cut at four times `max_cell_chars` (not at one, as a log value is, so
+        that a sentence that quotes a few values is not cut mid-word), control
+        characters made visible, escaped, and marked as safe for the
+        templates' finalize hook."""
+        from markupsafe import Markup, escape
+
+        from forensics.report.render import clip
+        from forensics.visible import visible
+
+        limit = self.limits.cell_chars
+        text = self.say(_clip_params(value, lambda v: clip(v, limit, self._)))
+        if not text:
+            return ""
+        return Markup(escape(visible(clip(str(text), 4 * limit, self._))))
+
     def num(self, value, digits: int | None = None) -> str:
         return number(value, self.lang, digits)
 
@@ -359,7 +380,7 @@ class Builder:
             "assessment": self.code(ASSESSMENTS, finding.assessment),
             "meaning": self.code(ASSESSMENT_MEANING, finding.assessment, ""),
             "reason": self.say(finding.reason),
-            "key_facts": [self.say(f) for f in finding.key_facts],
+            "key_facts": [self.prose(f) for f in finding.key_facts],
             "missing": [self.say(m) for m in finding.missing],
             "holder_evidence": [self.code(INDICATOR_NAMES, n, n) for n in finding.holder_evidence],
             "citation": self.citations.add(action),
@@ -478,12 +499,20 @@ class Builder:
                 "observed": _clip(self.say(ind.observed)), "baseline": _clip(self.say(ind.baseline)),
                 "result_code": ind.result, "result": self.code(RESULTS, ind.result),
                 "direction_code": ind.direction, "direction": self.code(DIRECTIONS, ind.direction),
-                "explanation": self.say(ind.explanation),
+                "explanation": self.prose(ind.explanation),
                 "outweighed": outweighed,
                 "citations": [self.citations.add(ref) for ref in ind.evidence[:3]],
                 "more_evidence": max(0, len(ind.evidence) - 3),
             })
         return rows
+
+    def evidence_row(self, row: dict) -> dict[str, Any]:
+        """A row of the evidence model (method appendix): its sentence in the
+        report's language, the indicator and weight in words, the conclusion
+        as its code."""
+        return {**row, "indicator": self.code(INDICATOR_NAMES, row.get("indicator")),
+                "weight": self.code(WEIGHTS, row.get("weight")), "weight_code": row.get("weight"),
+                "why": self.say(row.get("why"))}
 
     def account_addresses(self, finding: ActionFinding) -> set[str]:
         return account_addresses(self.inv, finding)
@@ -606,7 +635,7 @@ class Builder:
             "classification": self.code(CLAIM_CLASSES, claim.classification),
             "matches": matches,
             "covered": claim.covered,
-            "explanation": self.say(claim.explanation),
+            "explanation": self.prose(claim.explanation),
         }
 
     def claim_answer(self, claim) -> str:
@@ -646,6 +675,18 @@ class Builder:
         return rows
 
 
+def _clip_params(value, cut):
+    """The message with each log value among its parameters (a plain string:
+    a User-Agent, a path) cut by `cut`, as the finalize hook cuts a value
+    printed on its own; the sentence's own words are not cut."""
+    if not isinstance(value, Msg):
+        return value
+    params = {k: (_clip_params(v, cut) if isinstance(v, Msg)
+                  else cut(v) if isinstance(v, str) and not hasattr(v, "render") else v)
+              for k, v in value.params.items()}
+    return Msg(value.msgid, value.plural, **params)
+
+
 def _clip(text: str | None, limit: int = 260) -> str:
     """Long observed/baseline texts (lists of earlier sessions) are cut at a
     word boundary; findings.json has them whole."""
@@ -661,6 +702,17 @@ def _detail_text(detail) -> str:
     if isinstance(detail, dict):
         return ", ".join(f"{k}={v}" for k, v in sorted(detail.items()))
     return str(detail)
+
+
+# Settings sections that only one dispute kind (or no report) reads.
+KIND_SECTIONS = {"notices": "notices", "sla": "outage", "lake": None}
+
+
+def _in_force(thresholds: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The settings this report's kind reads: the sections of the other
+    dispute kinds and of the lake are left out of the table (they are in
+    findings.json with the rest)."""
+    return {k: v for k, v in thresholds.items() if k not in KIND_SECTIONS or KIND_SECTIONS[k] == kind}
 
 
 def flatten_thresholds(thresholds: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -738,9 +790,11 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
             for g in inv.geoip_databases
         ],
         "isp_data_available": inv.isp_data_available,
-        "thresholds": flatten_thresholds(inv.thresholds or {}),
+        "thresholds": flatten_thresholds(_in_force(inv.thresholds or {}, dispute_kind(inv))),
+        "thresholds_elsewhere_text": ", ".join(sorted(set(inv.thresholds or {}) - set(_in_force(inv.thresholds or {},
+                                                                                   dispute_kind(inv))))),
         "queries": list(inv.queries_used),
-        "evidence_model": list(getattr(inv, "evidence_model", ())),
+        "evidence_model": [b.evidence_row(r) for r in getattr(inv, "evidence_model", ())],
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
         "notes": [b.say(n) for n in inv.notes],
         "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw} for r in appendix],

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from forensics.investigate.notices.texts import OUTCOMES
-from forensics.messages import render
+from forensics.messages import Msg, render
 from forensics.report.i18n import N_
 
 CLASSES = {
@@ -47,7 +47,10 @@ def notices_block(inv, b, *, translations, lang: str, limits, svg: str) -> dict[
         svg: the contact timeline figure.
     """
     def say(value):
-        return render(value, translations, lang)
+        return render(_named(value, b), translations, lang)
+
+    def prose(value):
+        return b.prose(_named(value, b))
 
     contacts = [c for c in inv.contacts if not c.routine]
     shown = contacts[: limits.timeline * 2]
@@ -83,7 +86,7 @@ def notices_block(inv, b, *, translations, lang: str, limits, svg: str) -> dict[
         })
     actions = [{
         "when": b.when(a.ref.ts), "event": b.code(ACTIONS, a.event, a.event), "target": a.ref.target or "",
-        "release": a.release, "summary": say(a.summary), "citation": b.citations.add(a.ref),
+        "release": a.release, "summary": prose(a.summary), "citation": b.citations.add(a.ref),
         "who": a.ref.user or "",
     } for a in inv.actions]
     messages = []
@@ -93,9 +96,9 @@ def notices_block(inv, b, *, translations, lang: str, limits, svg: str) -> dict[
             "citation": b.citations.add(m.ref),
             "first_response": b.when(m.first_response.ts) if m.first_response else None,
             "response_citation": b.citations.add(m.first_response) if m.first_response else "",
-            "hours": m.first_response_hours, "open_hours": m.open_hours,
+            "hours": _hours(b, m.first_response_hours), "open_hours": _hours(b, m.open_hours),
             "resolution": b.when(m.resolution.ts) if m.resolution else None,
-            "resolution_hours": m.resolution_hours,
+            "resolution_hours": _hours(b, m.resolution_hours),
             "resolution_citation": b.citations.add(m.resolution) if m.resolution else "",
             "within_code": {True: "yes", False: "no", None: "open"}[m.within_promise],
             "explanation": say(m.explanation),
@@ -103,19 +106,19 @@ def notices_block(inv, b, *, translations, lang: str, limits, svg: str) -> dict[
     claims = [{
         "text": c.text, "kind": b.code(CLAIM_KINDS, c.kind) if c.kind else "–",
         "classification_code": c.classification, "classification": b.code(CLASSES, c.classification),
-        "explanation": say(c.explanation), "dates": [d.isoformat() for d in c.dates],
+        "explanation": prose(c.explanation), "dates": [d.isoformat() for d in c.dates],
         "citations": [b.citations.add(r) for r in c.evidence[:6]], "more": max(0, len(c.evidence) - 6),
     } for c in inv.claims]
     addresses = [{"since": b.when(a.since) if a.since else None, "address": a.address,
                   "kind": b.code(CHANNELS, a.kind), "citation": b.citations.add(a.ref)}
                  for a in sorted(inv.addresses, key=lambda a: (a.kind, a.since is not None, a.since or 0))]
-    gaps = [{"start": b.when(g.start), "end": b.when(g.end), "hours": g.hours, "path": g.path or "",
+    gaps = [{"start": b.when(g.start), "end": b.when(g.end), "hours": _hours(b, g.hours), "path": g.path or "",
              "kind": g.source_kind or ""} for g in inv.gaps]
     restricting = next((a for a in inv.actions if not a.release), None)
     return {
-        "facts": [say(f) for f in inv.key_facts],
+        "facts": [prose(f) for f in inv.key_facts],
         "period": {"start": b.when(inv.period[0]), "end": b.when(inv.period[1])},
-        "promise": {k: _num(v) for k, v in inv.promise.items()},
+        "promise": {k: b.num(_num(v)) for k, v in inv.promise.items()},
         "contacts": rows, "contacts_total": len(contacts), "contacts_omitted": len(contacts) - len(shown),
         "routine": len(inv.contacts) - len(contacts),
         "actions": actions, "messages": messages, "claims": claims, "addresses": addresses, "gaps": gaps,
@@ -125,6 +128,32 @@ def notices_block(inv, b, *, translations, lang: str, limits, svg: str) -> dict[
                          "target": restricting.ref.target or "", "when": b.when(restricting.ref.ts)}
         if restricting else None,
     }
+
+
+def _named(value, b):
+    """The message with its codes in words: each `event` parameter that is an
+    action code (the investigation names actions by code: `domain_block`)
+    becomes the action's name in the report's language ("Domain gesperrt"),
+    a `channels` list ("email, phone") the channels' names."""
+    if not isinstance(value, Msg):
+        return value
+    params, changed = {}, False
+    for key, param in value.params.items():
+        if isinstance(param, Msg):
+            params[key] = _named(param, b)
+            changed |= params[key] is not param
+        elif key == "event" and isinstance(param, str) and param in ACTIONS:
+            params[key], changed = b.code(ACTIONS, param), True
+        elif key == "channels" and isinstance(param, str) and not isinstance(param, Msg):
+            params[key], changed = ", ".join(b.code(CHANNELS, c.strip()) for c in param.split(",")), True
+        else:
+            params[key] = param
+    return Msg(value.msgid, value.plural, **params) if changed else value
+
+
+def _hours(b, value):
+    """Hours in the locale's format with one decimal ("198,4"), or None."""
+    return None if value is None else b.num(value, 1)
 
 
 def _num(value: float) -> float | int:

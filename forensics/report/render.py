@@ -345,11 +345,18 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
                         page_budget=limits.pages)
 
 
-def _data_uri(file) -> str:
-    """An attachment as a `data:` URI (the HTML version's download link)."""
+def _data_uri(file):
+    """An attachment as a `data:` URI (the HTML version's download link).
+
+    Markup, so that the templates' finalize hook (`shown`) prints it whole
+    instead of cutting it to `max_cell_chars` like a log value: it holds only
+    our own MIME type and base64 characters, nothing from a log.
+    """
     import base64
 
-    return f"data:{file.mime_type};base64,{base64.b64encode(file.data).decode('ascii')}"
+    from markupsafe import Markup
+
+    return Markup(f"data:{file.mime_type};base64,{base64.b64encode(file.data).decode('ascii')}")
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from forensics.investigate.action.history import identifiers_of, is_api
 from forensics.investigate.coverage import Coverage
 from forensics.investigate.evidence import Facts, km_between, network_key, network_label, ref
 from forensics.investigate.model import Click, EventRef, HistoryRow, Indicator, IpFacts, Session
-from forensics.messages import join, msg
+from forensics.messages import Number, join, msg
 from forensics.timefmt import iso
 
 
@@ -445,7 +445,7 @@ def browser_fingerprint(ctx: Context) -> Indicator:
     family = [x for x in ctx.baseline if x.browser and b.fingerprint_family
               and x.browser.fingerprint_family == b.fingerprint_family]
     seen = sorted({x.browser.label for x in ctx.baseline if x.browser})
-    base = msg("{n} earlier session(s): {browsers}", n=len(ctx.baseline), browsers="; ".join(seen[:5]))
+    base = msg("{n} earlier session(s): {browsers}", n=len(ctx.baseline), browsers=join(seen[:5], "; "))
     ev = [_opener(s)]
     if b.automation_class in ("headless", "library") and not exact and not family:
         return _ind("browser_fingerprint", "automation_tool", label, observed, base, "mismatch",
@@ -525,7 +525,7 @@ def network(ctx: Context) -> Indicator:
     rows = ctx.history
     ev = [_opener(s)]
     nets = sorted({network_label(x.ip_facts) for x in ctx.baseline})
-    base = msg("{n} earlier session(s) from: {networks}", n=len(ctx.baseline), networks="; ".join(nets[:5]))
+    base = msg("{n} earlier session(s) from: {networks}", n=len(ctx.baseline), networks=join(nets[:5], "; "))
     same_ip = [r for r in rows if r.same_ip == "same"]
     same_prefix = [r for r in rows if r.same_ip == "partial"]
     same_net = [r for r in rows if r.same_network == "same"]
@@ -775,7 +775,7 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
     chain = msg("yes") if chain_ok else (msg("no") if chain_ok is False else msg("not seen"))
     observed = msg("{pages} pages, {assets} static assets, median think time {median}, referrer chain through the "
                    "confirmation page: {chain}", pages=n_pages, assets=n_assets,
-                   median="-" if median is None else f"{median:.1f} s", chain=chain)
+                   median="-" if median is None else Number(median, 1, " s"), chain=chain)
     base = msg("human: assets loaded, median think time at least {s} s, referrer chain intact; automated: automation "
                "client, or faster/more regular than a person", s=rules["min_human_think_seconds"])
     # Excerpt: the requests leading up to the action and a few after it.
@@ -791,7 +791,7 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
                                                  and median < float(rules["min_human_think_seconds"])) \
             or (n_pages > min_pages and cv is not None and cv < float(rules["max_regular_pacing_cv"]) and n_assets == 0):
         why = (msg("the client is {tool}", tool=ua.automation_tool or automation) if automation in ("headless", "library")
-               else msg("pages followed each other every {s} s (median)", s=f"{median:.2f}") if median is not None
+               else msg("pages followed each other every {s} s (median)", s=Number(median, 2)) if median is not None
                and median < float(rules["min_human_think_seconds"]) else msg("the pacing is as regular as a timer"))
         scripted = holder_scripted(ctx)
         if automated_history or is_api(s) or scripted:
@@ -813,7 +813,7 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
         return _ind("clickstream", "human", label, observed, base, "match",
                     msg("A person clicked through the panel: pages with their images and styles, pauses of {s} s "
                         "(median) to read, and the action confirmed from the confirmation page ({page}).",
-                        s=f"{median:.0f}", page=confirm_path), evidence_refs, **data), excerpt, "human"
+                        s=Number(median, 0), page=confirm_path), evidence_refs, **data), excerpt, "human"
     return _ind("clickstream", "unknown", label, observed, base, "unknown",
                 msg("The requests of this session are too few or too mixed for a verdict."), evidence_refs, **data), \
         excerpt, "unknown"
@@ -851,7 +851,7 @@ def session_consistency(ctx: Context) -> Indicator:
     base = msg("login from {where} with {browser}", where=network_label(s.ip_facts),
                browser=s.browser.label if s.browser else msg("unknown browser"))
     if foreign:
-        labels = "; ".join(network_label(ctx.facts.ip_facts(i)) for i in observed_ips)
+        labels = join([network_label(ctx.facts.ip_facts(i)) for i in observed_ips], "; ")
         return _ind("session_consistency", "foreign_use", label,
                     msg("{n} request(s) from {where}", n=len(foreign), where=labels), base, "mismatch",
                     msg("The session that the holder's login opened was used from another network or browser: its "
