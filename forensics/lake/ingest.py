@@ -69,6 +69,7 @@ class LakeIngestReport:
     tasks: int = 0
     workers: int = 1
     seconds: float = 0.0
+    parts: list[PartResult] = field(default_factory=list)   # every task's figures (wall, CPU, worker)
 
     @property
     def ok(self) -> bool:
@@ -259,6 +260,8 @@ def _run_parts(executor, lake_url, todo: list[FilePlan], options, report) -> dic
         report.tasks += len(redo)
         for result in again:
             parts[result.sha256] = [result]
+        done = list(done) + list(again)
+    report.parts = list(done)
     return parts
 
 
