@@ -42,6 +42,8 @@ class FilePlan:
     ranges: list[tuple[int, int, int]] = field(default_factory=list)   # (start, end, lines before)
     duplicate: bool = False
     error: str | None = None
+    cpu_seconds: float = 0.0        # CPU time of the hash pass
+    worker: str = ""                # the process that planned it (host:pid)
 
 
 @dataclass
@@ -99,9 +101,21 @@ def plan_file(path: str, position: int, known: frozenset, options: dict) -> File
         known: SHA-256 values already in the lake.
         options: `split_bytes`, `split_formats`, `format_name`, `storage_options`, `config`.
     """
+    import socket
+    import time
+
+    cpu_started = time.process_time()
+    plan = FilePlan(path=path, position=position, worker=f"{socket.gethostname()}:{os.getpid()}")
+    try:
+        return _plan(plan, known, options)
+    finally:
+        plan.cpu_seconds = time.process_time() - cpu_started
+
+
+def _plan(plan: FilePlan, known: frozenset, options: dict) -> FilePlan:
     from forensics.ingest.reader import describe_path_problem
 
-    plan = FilePlan(path=path, position=position)
+    path = plan.path
     fs, inner = filesystem(path, options.get("storage_options"))
     local = is_local(fs)
     if local:
