@@ -9,6 +9,7 @@ scripted disputes).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -266,3 +267,20 @@ def test_s3_lake_gives_the_counts_and_the_answer_of_a_direct_ingest(direct, s3, 
     assert got["findings"][0]["action"]["path"] == "s3://logs/panel-audit.jsonl"
     with Case.open(pulled, read_only=True) as case:
         assert case.meta()["lake"] == "s3://lake/demo"
+
+
+def test_benchmark_child_reports_cpu_per_worker(direct, tmp_path, capsys):
+    """`python -m benchmarks.lake` measures through this child: both ingest calls, figures as JSON."""
+    from benchmarks.lake import main as bench_main
+
+    manifest, case_path = direct
+    assert bench_main(["--child", str(tmp_path / "lake"), "0", str(manifest.panel_log), str(manifest.access_log),
+                       str(manifest.auth_log), "--tz", manifest.auth_log_tz, "--host", manifest.auth_log_host]) == 0
+    doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    with Case.open(case_path, read_only=True) as case:
+        assert doc["events"] == case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+    # In process: one worker, this one; its CPU is every task's, and the busiest worker's.
+    (worker,) = doc["cpu_per_worker"]
+    assert worker.endswith(f":{os.getpid()}") and doc["tasks"] == len(doc["parts"]) == 3
+    assert 0 < doc["busiest_worker_cpu_s"] == pytest.approx(doc["task_cpu_seconds"])
+    assert {p["file"] for p in doc["parts"]} == {"panel-audit.jsonl", "panel-access.log", "auth.log"}
