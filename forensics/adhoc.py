@@ -90,26 +90,41 @@ def run_sql(path: str | Path, sql: str):
     """
     con = open_read_only(path)
     try:
-        try:
-            statements = con.extract_statements(sql)
-        except duckdb.Error as exc:
-            raise ForensicsError(f"the SQL does not parse: {_first_line(exc)}") from None
-        if not statements:
-            raise ForensicsError("no SQL statement given")
-        for statement in statements:
-            refused = _refused(con, statement)
-            if refused is not None:
-                raise ForensicsError(
-                    f"forensics sql only reads: the {_keyword(refused)} statement is refused "
-                    "(the case file is evidence; use `forensics export` to write rows to a file)")
-        try:
-            for statement in statements[:-1]:
-                con.execute(statement)
-            return con.execute(statements[-1]).df()
-        except duckdb.Error as exc:
-            raise ForensicsError(f"query failed: {_first_line(exc)}") from None
+        return run_read_only(con, sql)
     finally:
         con.close()
+
+
+def run_read_only(con, sql: str, *, what: str = "the case file is evidence"):
+    """Run `sql` on a locked connection once every statement has been judged a query.
+
+    Args:
+        con: a DuckDB connection that cannot write what it reads (read-only,
+            external access off or limited, configuration locked).
+        sql: one or more statements.
+        what: why writing is refused, for the sentence.
+
+    Returns:
+        A pandas DataFrame of the last statement's rows.
+    """
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ForensicsError(f"the SQL does not parse: {_first_line(exc)}") from None
+    if not statements:
+        raise ForensicsError("no SQL statement given")
+    for statement in statements:
+        refused = _refused(con, statement)
+        if refused is not None:
+            raise ForensicsError(
+                f"forensics sql only reads: the {_keyword(refused)} statement is refused "
+                f"({what}; use `forensics export` to write rows to a file)")
+    try:
+        for statement in statements[:-1]:
+            con.execute(statement)
+        return con.execute(statements[-1]).df()
+    except duckdb.Error as exc:
+        raise ForensicsError(f"query failed: {_first_line(exc)}") from None
 
 
 def _first_line(exc: Exception) -> str:
