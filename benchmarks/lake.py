@@ -3,17 +3,26 @@
 The evidence lake's figures (issue: lake ingest with 1 and 2 local workers,
 and the pull time of one account):
 
-* **lake ingest**: ``forensics lake ingest LAKE ... --workers N`` into a fresh
-  local lake for the scale's three generated logs (the auth log with the
-  options its manifest asks for), in a child process; the figure is the
-  child's whole wall time (interpreter start, the Dask LocalCluster's start,
-  hashing, parsing, Parquet writing).  ``--workers 0`` is the in-process path.
-* **speed-up**: the median wall time with 1 worker over that with N workers.
+* **lake ingest**: the scale's three generated logs into a fresh local lake
+  with ``--workers N`` (a Dask LocalCluster of N single-threaded worker
+  processes; ``0`` is the in-process path), as ``forensics lake ingest`` does
+  it: two calls (panel + access log; the auth log with the options its
+  manifest asks for), in a child process (``--child``) that calls
+  ``ingest_to_lake``, the one function the command calls.  The wall time is
+  the child's whole life: interpreter start, the LocalCluster's start (once
+  per call), hashing, parsing, Parquet writing.
+* **CPU**: every task reports the CPU time of its worker process during the
+  task; per run, the CPU seconds of each worker and of the busiest one (per
+  call, summed over the two calls).
+* **speed-up**: the median wall time with 1 worker over that with N workers,
+  and the same from CPU time, ``busiest worker's CPU with 1 worker / busiest
+  worker's CPU with N``: what the wall speed-up would be if every worker had
+  a core of its own (on a shared machine the wall figure measures the other
+  jobs too).  The load average before and after every run is recorded.
 * **lake pull**: ``forensics lake pull`` of the founding dispute's account
   (its whole history) from the last lake, in a child process.
 
-Needs the lake extra (``pip install -e '.[lake]'``).  The machine's load is
-recorded with every run: on a shared 2-core machine it moves the figures.
+Needs the lake extra (``pip install -e '.[lake]'``).
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import os
 import shutil
 import statistics
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 from benchmarks import inputs, machine
@@ -31,27 +41,70 @@ from benchmarks.measure import run_process
 from benchmarks.scales import SCALES
 
 
-def _ingest(lake: Path, sample, workers: int, timeout_s: float):
-    """Both ingest calls of one run; (wall seconds, peak RSS of the biggest child, error)."""
+def _child(argv: list[str]) -> int:
+    """``--child LAKE WORKERS PANEL ACCESS AUTH [AUTH OPTIONS]``: both ingest calls, figures as JSON."""
+    import time
+
+    from forensics.lake.ingest import ingest_to_lake
+
+    lake, workers, panel, access, auth, *rest = argv
+    options = dict(zip(rest[0::2], rest[1::2]))
+    workers = int(workers) or None
+    started = time.perf_counter()
+    reports = [ingest_to_lake(lake, [panel, access], workers=workers),
+               ingest_to_lake(lake, [auth], workers=workers, tz=options.get("--tz"), host=options.get("--host"))]
+    # Each call starts its own cluster: the busiest worker of each call, summed
+    # (the calls run one after the other).
+    cpu, busiest = defaultdict(float), 0.0
+    for report in reports:
+        mine = defaultdict(float)
+        for task in [*report.plans, *report.parts]:
+            mine[task.worker] += task.cpu_seconds
+        busiest += max(mine.values(), default=0.0)
+        for worker, seconds in mine.items():
+            cpu[worker] += seconds
+    doc = {
+        "busiest_worker_cpu_s": busiest,
+        "seconds": time.perf_counter() - started,
+        "calls_seconds": [r.seconds for r in reports],
+        "tasks": sum(r.tasks for r in reports),
+        "events": sum(f.events_parsed for r in reports for f in r.results),
+        "failed": [f.summary() for r in reports for f in r.failures()],
+        "cpu_per_worker": dict(cpu),
+        "task_cpu_seconds": sum(cpu.values()),
+        "parts": [{"file": Path(p.path).name, "part": p.part, "worker": p.worker, "wall": p.seconds,
+                   "cpu": p.cpu_seconds} for r in reports for p in r.parts],
+    }
+    print(json.dumps(doc))
+    return 1 if doc["failed"] else 0
+
+
+def _ingest(lake: Path, sample, workers: int, timeout_s: float) -> dict:
+    """One run of both ingest calls in a child process."""
     shutil.rmtree(lake, ignore_errors=True)
-    extra = ["--workers", str(workers)] if workers else []
-    calls = [[sample.panel_log, sample.access_log], [sample.auth_log, *sample.ingest_args("sshd_syslog")]]
-    wall, rss = 0.0, 0
-    for paths in calls:
-        argv = [sys.executable, "-m", "forensics", "lake", "ingest", str(lake), *paths, *extra]
-        run = run_process(argv, timeout_s=timeout_s)
-        if not run.ok:
-            return None, None, (run.stderr or run.stdout).strip()[-400:]
-        wall += run.wall_s
-        rss = max(rss, run.peak_rss_bytes or 0)
-    return wall, rss, None
+    argv = [sys.executable, "-m", "benchmarks.lake", "--child", str(lake), str(workers), sample.panel_log,
+            sample.access_log, sample.auth_log, *sample.ingest_args("sshd_syslog")]
+    load_before = os.getloadavg()
+    run = run_process(argv, timeout_s=timeout_s)
+    if not run.ok:
+        return {"error": (run.stderr or run.stdout).strip()[-400:]}
+    doc = json.loads(run.stdout.strip().splitlines()[-1])
+    busiest = doc["busiest_worker_cpu_s"]
+    return {"wall_s": run.wall_s, "process_cpu_s": run.user_s + run.sys_s, "task_cpu_s": doc["task_cpu_seconds"],
+            "busiest_worker_cpu_s": busiest, "cpu_per_worker": doc["cpu_per_worker"], "tasks": doc["tasks"],
+            "events": doc["events"], "peak_rss_bytes": run.peak_rss_bytes, "load_before": list(load_before),
+            "load_after": list(os.getloadavg()), "parts": doc["parts"]}
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        return _child(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks.lake", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts (0: in-process)")
     parser.add_argument("--repeat", type=int, help="runs per figure (default: the scale's)")
+    parser.add_argument("--no-pull", action="store_true", help="skip the pull figure")
     parser.add_argument("--out", help="write the figures as JSON to this file")
     parser.add_argument("--work-dir", default=os.environ.get("FORENSICS_BENCH_DIR", "/tmp/forensics-bench"))
     args = parser.parse_args(argv)
@@ -64,31 +117,43 @@ def main(argv: list[str] | None = None) -> int:
     repeat = args.repeat or scale.repeat
     work = Path(args.work_dir)
     sample = inputs.generate(scale, work, log=lambda m: print(m, file=sys.stderr))
-    lines = sum(int(v) for v in sample.counts.values())
+    lines = sum(int(sample.counts[Path(p).name]) for p in (sample.panel_log, sample.access_log, sample.auth_log))
     data = {"scale": scale.name, "machine": machine.describe(), "input_lines": lines,
-            "input_bytes": sample.input_bytes(), "ingest": {}, "errors": []}
+            "input_bytes": sum(os.path.getsize(p) for p in (sample.panel_log, sample.access_log, sample.auth_log)),
+            "ingest": {}, "errors": []}
     lake = work / f"lake-{scale.name}"
-    for workers in [int(w) for w in args.workers.split(",")]:
-        runs, rss = [], []
-        for r in range(repeat):
-            wall, peak, error = _ingest(lake, sample, workers, scale.timeout_s)
-            if error:
-                data["errors"].append(f"lake ingest --workers {workers}: {error}")
-                break
-            runs.append(wall)
-            rss.append(peak)
-            print(f"lake ingest, {workers or 'in-process'} worker(s), run {r + 1}: {wall:.1f} s "
-                  f"({lines / wall:,.0f} lines/s)", file=sys.stderr)
-        if runs:
-            median = statistics.median(runs)
-            data["ingest"][str(workers)] = {"seconds": median, "runs": runs, "lines_per_s": lines / median,
-                                            "peak_rss_bytes": max(rss), "load_after": list(os.getloadavg())}
+    # Interleaved (1, 2, 1, 2, ...): a change in the machine's load hits every worker count alike.
+    counts = [int(w) for w in args.workers.split(",")]
+    runs: dict[int, list[dict]] = {w: [] for w in counts}
+    for r in range(repeat):
+        for workers in counts:
+            run = _ingest(lake, sample, workers, scale.timeout_s)
+            if "error" in run:
+                data["errors"].append(f"lake ingest --workers {workers}: {run['error']}")
+                continue
+            runs[workers].append(run)
+            print(f"lake ingest, {workers or 'in-process'} worker(s), run {r + 1}: {run['wall_s']:.1f} s wall "
+                  f"({lines / run['wall_s']:,.0f} lines/s), task CPU {run['task_cpu_s']:.1f} s, busiest worker "
+                  f"{run['busiest_worker_cpu_s']:.1f} s, {run['tasks']} tasks, load "
+                  f"{run['load_before'][0]:.1f} -> {run['load_after'][0]:.1f}", file=sys.stderr)
+    for workers, done in runs.items():
+        if not done:
+            continue
+        wall = statistics.median(r["wall_s"] for r in done)
+        data["ingest"][str(workers)] = {
+            "seconds": wall, "lines_per_s": lines / wall, "runs": [r["wall_s"] for r in done],
+            "busiest_worker_cpu_s": statistics.median(r["busiest_worker_cpu_s"] for r in done),
+            "task_cpu_s": statistics.median(r["task_cpu_s"] for r in done),
+            "process_cpu_s": statistics.median(r["process_cpu_s"] for r in done),
+            "tasks": done[0]["tasks"], "peak_rss_bytes": max(r["peak_rss_bytes"] for r in done),
+            "load_1min": [[r["load_before"][0], r["load_after"][0]] for r in done], "detail": done}
     if "1" in data["ingest"]:
-        base = data["ingest"]["1"]["seconds"]
-        for key, figure in data["ingest"].items():
-            figure["speedup_vs_1"] = base / figure["seconds"]
+        base = data["ingest"]["1"]
+        for figure in data["ingest"].values():
+            figure["speedup_vs_1"] = base["seconds"] / figure["seconds"]
+            figure["cpu_speedup_vs_1"] = base["busiest_worker_cpu_s"] / figure["busiest_worker_cpu_s"]
     dispute = sample.dispute("account_holder")
-    if dispute and lake.exists():
+    if dispute and lake.exists() and not args.no_pull:
         pulls = []
         for _ in range(repeat):
             case = work / f"pulled-{scale.name}.duckdb"
@@ -104,10 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"lake pull {dispute['account']}: {run.wall_s:.1f} s", file=sys.stderr)
         if pulls:
             data["pull"] = {"account": dispute["account"], "seconds": statistics.median(pulls), "runs": pulls}
-    print(f"scale {scale.name}: {lines:,} input lines; load average {data['machine']['load_average_1_5_15']}")
+    data["load_average_at_end"] = list(os.getloadavg())
+    print(f"scale {scale.name}: {lines:,} input lines; load average at the start "
+          f"{data['machine']['load_average_1_5_15']}, at the end {data['load_average_at_end']}")
     for key, figure in data["ingest"].items():
-        print(f"lake ingest, {key if key != '0' else 'in-process'} worker(s): {figure['seconds']:.1f} s, "
-              f"{figure['lines_per_s']:,.0f} lines/s, speed-up vs 1 worker {figure.get('speedup_vs_1', 0):.2f}")
+        print(f"lake ingest, {key if key != '0' else 'in-process'} worker(s), {figure['tasks']} tasks: "
+              f"{figure['seconds']:.1f} s wall, {figure['lines_per_s']:,.0f} lines/s, busiest worker "
+              f"{figure['busiest_worker_cpu_s']:.1f} s CPU (all tasks {figure['task_cpu_s']:.1f} s); speed-up vs 1 "
+              f"worker: wall {figure.get('speedup_vs_1', 0):.2f}, CPU {figure.get('cpu_speedup_vs_1', 0):.2f}")
     if "pull" in data:
         print(f"lake pull {data['pull']['account']}: {data['pull']['seconds']:.1f} s")
     if args.out:

@@ -3,7 +3,8 @@
 Timesketch's import needs three fields on every event: `message`,
 `datetime` (ISO 8601) and `timestamp_desc`; the file name must end in .jsonl
 or .csv (google/timesketch, docs/guides/user/import-from-json-csv.md; the
-same list is `mandatory_fields` in its timesketch/lib/utils_test.py).
+same set is `TIMESKETCH_FIELDS` in timesketch/lib/utils.py, whose
+`read_and_validate_csv` and `read_and_validate_jsonl` the last test follows).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from forensics.cli import main
 from lake_fixtures import build_direct
 
 TIMESKETCH_REQUIRED = ("message", "datetime", "timestamp_desc")
+# Fields Timesketch's importer removes from every event (FIELDS_TO_REMOVE in
+# google/timesketch timesketch/lib/utils.py): an export must not carry data in them.
+TIMESKETCH_SCRUBBED = ("_id", "_type", "_index", "_source", "__ts_timeline_id")
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +102,39 @@ def test_jsonl_csv_and_parquet_carry_the_timeline(sample, tmp_path):
     assert n == len(frame) and kinds == sorted(set(frame["source_kind"]))
     r = runner.invoke(main, ["export", str(case), "--account", account, "--format", "parquet"])
     assert r.exit_code == 1 and "--format parquet needs --out" in r.output
+
+
+def test_timesketch_import_rules_accept_the_founding_dispute(sample, tmp_path):
+    """The checks Timesketch's importer makes (timesketch/lib/utils.py), applied to both files:
+    JSONL: every line a JSON object with the mandatory fields; CSV: the mandatory headers
+    (read by pandas, as Timesketch does) and a `datetime` pandas parses on every row, none dropped."""
+    import pandas as pd
+
+    manifest, case = sample
+    account = manifest.disputes[0].account
+    runner = CliRunner()
+    files = {}
+    for name in ("founding.jsonl", "founding.csv"):
+        files[name] = tmp_path / name
+        r = runner.invoke(main, ["export", str(case), "--account", account, "--out", str(files[name])])
+        assert r.exit_code == 0, r.output
+        assert f"{files[name]}: " in r.output and "rows (timesketch)" in r.output
+    with open(files["founding.jsonl"], encoding="utf-8") as fh:
+        events = [json.loads(line) for line in fh]
+    assert events and all(not [f for f in TIMESKETCH_REQUIRED if f not in e] for e in events)
+    assert not set(TIMESKETCH_SCRUBBED) & set(events[0])
+    header = pd.read_csv(files["founding.csv"], nrows=0)
+    assert set(TIMESKETCH_REQUIRED) <= set(header.columns)
+    frame = pd.read_csv(files["founding.csv"])
+    parsed = pd.to_datetime(frame["datetime"], errors="coerce", utc=True)
+    assert len(frame) == len(events) and not parsed.isna().any()
+    # Timesketch derives `timestamp` (epoch microseconds) from `datetime`: ours agree.
+    micros = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)
+    assert (micros == frame["timestamp"]).all()
+    assert list(frame["file_line"]) == [e["file_line"] for e in events]
+    # The disputed reinstall, as the analyst will see it in Timesketch.
+    dispute = manifest.disputes[0]
+    (reinstall,) = [e for e in events if e["event"] == "reinstall" and e["datetime"] == dispute.action_time.isoformat()]
+    assert reinstall["timestamp_desc"] == "Panel audit log entry"
+    assert reinstall["message"] == (f"[panel] reinstall success target={dispute.target} "
+                                    f"user={reinstall['user']} ip={reinstall['ip']}")

@@ -9,6 +9,7 @@ scripted disputes).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -266,3 +267,56 @@ def test_s3_lake_gives_the_counts_and_the_answer_of_a_direct_ingest(direct, s3, 
     assert got["findings"][0]["action"]["path"] == "s3://logs/panel-audit.jsonl"
     with Case.open(pulled, read_only=True) as case:
         assert case.meta()["lake"] == "s3://lake/demo"
+
+
+def test_benchmark_child_reports_cpu_per_worker(direct, tmp_path, capsys):
+    """`python -m benchmarks.lake` measures through this child: both ingest calls, figures as JSON."""
+    from benchmarks.lake import main as bench_main
+
+    manifest, case_path = direct
+    assert bench_main(["--child", str(tmp_path / "lake"), "0", str(manifest.panel_log), str(manifest.access_log),
+                       str(manifest.auth_log), "--tz", manifest.auth_log_tz, "--host", manifest.auth_log_host]) == 0
+    doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    with Case.open(case_path, read_only=True) as case:
+        assert doc["events"] == case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+    # In process: one worker, this one; its CPU is every task's, and the busiest worker's.
+    (worker,) = doc["cpu_per_worker"]
+    assert worker.endswith(f":{os.getpid()}") and doc["tasks"] == len(doc["parts"]) == 3
+    assert 0 < doc["busiest_worker_cpu_s"] == pytest.approx(doc["task_cpu_seconds"])
+    assert {p["file"] for p in doc["parts"]} == {"panel-audit.jsonl", "panel-access.log", "auth.log"}
+
+
+def test_lake_sql_reads_the_lake_and_nothing_else(direct, local_lake, tmp_path):
+    """`forensics lake sql`: the lake's views, the shared output flags, writes and other files refused."""
+    _, case_path = direct
+    lake, _ = local_lake
+    runner = CliRunner()
+    query = ("SELECT s.sha256, count(e.line_no) AS events FROM sources s LEFT JOIN events e "
+             "ON e.source_sha256 = s.sha256 GROUP BY ALL ORDER BY ALL")
+    outputs = {}
+    for flag in ("--table", "--csv", "--tsv", "--json", "--nl"):
+        r = runner.invoke(main, ["lake", "sql", str(lake), query, flag])
+        assert r.exit_code == 0, r.output
+        outputs[flag] = r.output
+    rows = json.loads(outputs["--json"])
+    assert {r["sha256"]: r["events"] for r in rows} == {k: v[4] for k, v in _direct_counts(case_path).items()}
+    assert [json.loads(line) for line in outputs["--nl"].splitlines()] == rows
+    assert outputs["--csv"].splitlines()[0] == "sha256,events" and len(outputs["--csv"].splitlines()) == 4
+    assert outputs["--tsv"].splitlines()[0] == "sha256\tevents"
+    days = json.loads(runner.invoke(main, ["lake", "sql", str(lake), "SELECT min(day) AS first FROM events "
+                                           "WHERE source_kind = 'panel'", "--json"]).output)
+    assert str(days[0]["first"]).startswith("2025-01-15")
+    before = sorted((p, p.stat().st_mtime_ns) for p in lake.rglob("*") if p.is_file())
+    for statement, word in [("COPY (SELECT * FROM events) TO 'x.csv'", "COPY"),
+                            ("SELECT 1; CREATE TABLE x AS SELECT 1", "CREATE"),
+                            ("ATTACH 'x.duckdb'", "ATTACH")]:
+        r = runner.invoke(main, ["lake", "sql", str(lake), statement])
+        assert r.exit_code == 1 and f"only reads: the {word} statement is refused (the lake is evidence" in r.output
+    assert sorted((p, p.stat().st_mtime_ns) for p in lake.rglob("*") if p.is_file()) == before
+    (tmp_path / "other.csv").write_text("a\n1\n")
+    r = runner.invoke(main, ["lake", "sql", str(lake), f"SELECT * FROM read_csv('{tmp_path / 'other.csv'}')"])
+    assert r.exit_code == 1 and "file system operations are disabled" in r.output
+    r = runner.invoke(main, ["lake", "sql", "s3://some-bucket/lake", "SELECT 1"])
+    assert r.exit_code == 1 and "reads a lake on a local path or NFS" in r.output
+    r = runner.invoke(main, ["lake", "sql", str(tmp_path / "empty"), "SELECT 1"])
+    assert r.exit_code == 1 and "no file in the lake yet" in r.output

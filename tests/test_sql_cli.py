@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 
@@ -61,15 +62,34 @@ def test_tsv_escapes_tabs_and_newlines_and_table_shows_controls(sample):
     ("LOAD httpfs", "LOAD"),
     ("UPDATE events SET ip = NULL", "UPDATE"),
     ("SET enable_external_access = true", "SET"),
+    ("DELETE FROM events", "DELETE"),
+    ("CREATE TABLE notes AS SELECT * FROM events", "CREATE"),
+    ("CREATE OR REPLACE VIEW events2 AS SELECT 1", "CREATE"),
+    ("PRAGMA enable_checkpoint_on_shutdown", "PRAGMA"),
+    ("CHECKPOINT", "CHECKPOINT"),
+    ("CALL pragma_version()", "CALL"),
+    # Multi-statement tricks: a harmless query first, a ';' inside a string, a comment.
     ("SELECT 1; DELETE FROM events", "DELETE"),
+    ("SELECT ';' AS x; DROP TABLE events", "DROP"),
+    ("SELECT 1 -- harmless\n; INSERT INTO case_meta VALUES ('k', 'v')", "INSERT"),
+    ("select 1;update events set ip = null;", "UPDATE"),
+    # EXPLAIN ANALYZE runs its statement: judged by the statement it explains.
+    ("EXPLAIN ANALYZE DELETE FROM events", "DELETE"),
+    ("EXPLAIN INSERT INTO case_meta VALUES ('k', 'v')", "INSERT"),
 ])
 def test_sql_refuses_writes_in_one_sentence(sample, statement, word):
     _, case = sample
+    before = hashlib.sha256(case.read_bytes()).hexdigest()
+    counts = "SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM case_meta) AS meta"
+    rows_before = json.loads(_run("sql", case, counts, "--json").output)
     result = _run("sql", case, statement)
     assert result.exit_code == 1
     assert f"forensics sql only reads: the {word} statement is refused" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
-    assert json.loads(_run("sql", case, "SELECT count(*) AS n FROM case_meta", "--json").output)[0]["n"] > 0
+    # Refused before anything ran: the case file is byte for byte the same.
+    assert hashlib.sha256(case.read_bytes()).hexdigest() == before
+    assert json.loads(_run("sql", case, counts, "--json").output) == rows_before
+    assert rows_before[0]["events"] > 0 and rows_before[0]["meta"] > 0
 
 
 def test_sql_cannot_reach_other_files(sample, tmp_path):

@@ -110,4 +110,25 @@ def lake_sources(lake_url, output):
     print_rows(frame, output, empty=f"{lake_url}: no file in the lake yet (use `forensics lake ingest`)")
 
 
+@lake.command("sql")
+@click.argument("lake_url", metavar="LAKE")
+@click.argument("query", metavar="SQL")
+@click.option("--tz", type=TIME_ZONE, help="Show times in this IANA zone (with offset) instead of UTC.")
+@output_options
+def lake_sql_cmd(lake_url, query, tz, output):
+    """Run a read-only SQL query on a local lake and print its rows.
+
+    The views `sources`, `events` (with `source_kind` and `day`), `rejects`
+    and `coverage` hold the rows of the files in the lake.  Only queries
+    run, as for `forensics sql`, and nothing outside the lake is read.
+
+    \b
+    Example:
+        forensics lake sql /srv/lake "SELECT source_kind, day, count(*) AS n FROM events GROUP BY ALL ORDER BY ALL" --csv
+    """
+    from forensics.lake.query import lake_sql
+
+    print_rows(lake_sql(lake_url, query), output, tz=tz)
+
+
 COMMANDS = [lake]

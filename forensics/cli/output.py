@@ -115,6 +115,42 @@ def _cell_text(value) -> str:
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def write_records(records, columns: list[str], output: str, handle) -> int:
+    """Write plain records (dicts of `plain_value`s) as csv, tsv, json or nl to a text handle.
+
+    The one encoder of the machine formats: `print_rows` uses it for every
+    row-printing command and `forensics export` for its files, so a CSV or
+    JSON Lines file means the same everywhere.  Returns the number of rows.
+    """
+    import csv
+    import json
+
+    n = 0
+    if output == "json":
+        records = list(records)
+        handle.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+        return len(records)
+    if output == "nl":
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            n += 1
+        return n
+    if output == "csv":
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for record in records:
+            writer.writerow([_cell_text(record.get(c)) for c in columns])
+            n += 1
+        return n
+    if output == "tsv":
+        handle.write("\t".join(c.translate(_TSV_ESCAPES) for c in columns) + "\n")
+        for record in records:
+            handle.write("\t".join(_cell_text(record.get(c)).translate(_TSV_ESCAPES) for c in columns) + "\n")
+            n += 1
+        return n
+    raise ValueError(f"not a machine format: {output}")
+
+
 def print_rows(frame, output: str = "table", *, tz=None, empty: str = "(no rows)", table=None) -> None:
     """Print a DataFrame in one of `OUTPUT_FORMATS`.
 
@@ -126,31 +162,13 @@ def print_rows(frame, output: str = "table", *, tz=None, empty: str = "(no rows)
         table: a function printing the rows for a person in a command's own
             layout (`records` -> None); default an aligned table.
     """
-    import csv
     import io
-    import json
 
-    # color=True: Click would otherwise strip escape sequences when stdout is
-    # not a terminal, and machine formats keep values exactly as logged.
-    if output == "json":
-        click.echo(json.dumps(list(_records(frame, tz)), ensure_ascii=False, indent=2, default=str), color=True)
-        return
-    if output == "nl":
-        for record in _records(frame, tz):
-            click.echo(json.dumps(record, ensure_ascii=False, default=str), color=True)
-        return
-    if output in ("csv", "tsv"):
+    if output in ("json", "nl", "csv", "tsv"):
         buffer = io.StringIO()
-        columns = [str(c) for c in frame.columns]
-        if output == "csv":
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(columns)
-            for record in _records(frame, tz):
-                writer.writerow([_cell_text(v) for v in record.values()])
-        else:
-            buffer.write("\t".join(c.translate(_TSV_ESCAPES) for c in columns) + "\n")
-            for record in _records(frame, tz):
-                buffer.write("\t".join(_cell_text(v).translate(_TSV_ESCAPES) for v in record.values()) + "\n")
+        write_records(_records(frame, tz), [str(c) for c in frame.columns], output, buffer)
+        # color=True: Click would otherwise strip escape sequences when stdout
+        # is not a terminal, and machine formats keep values exactly as logged.
         click.echo(buffer.getvalue(), nl=False, color=True)
         return
     if frame.empty:

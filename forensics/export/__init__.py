@@ -18,9 +18,7 @@ joined to its sessions, the sshd lines attributed to it, each with its
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 from pathlib import Path
 
 from forensics.errors import ForensicsError
@@ -101,7 +99,7 @@ def export_account(case, account: str, fmt: str, out: str | Path | None, *, sinc
     Returns:
         The number of rows written.
     """
-    from forensics.cli.output import plain_value
+    from forensics.cli.output import plain_value, write_records
 
     if fmt not in FORMATS:
         raise ForensicsError(f"unknown export format {fmt!r} (known: {', '.join(FORMATS)})")
@@ -122,19 +120,15 @@ def export_account(case, account: str, fmt: str, out: str | Path | None, *, sinc
         else:
             rows.append(plain)
     as_csv = fmt == "csv" or (fmt == "timesketch" and out is not None and str(out).lower().endswith(".csv"))
+    if fmt == "timesketch":
+        header = list(rows[0]) if rows else ["message", "datetime", "timestamp", "timestamp_desc", "data_type",
+                                             *[c for c in columns if c != "ts"]]
+    else:
+        header = columns
     handle = open(out, "w", encoding="utf-8", newline="") if out is not None else stream
     try:
-        if as_csv:
-            header = list(rows[0]) if rows else (["message", "datetime", "timestamp", "timestamp_desc",
-                                                  "data_type", *[c for c in columns if c != "ts"]]
-                                                 if fmt == "timesketch" else columns)
-            writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        else:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        # The encoders of the shared output flags: CSV as `--csv`, JSON Lines as `--nl`.
+        write_records(rows, header, "csv" if as_csv else "nl", handle)
     except BrokenPipeError:
         raise
     except OSError as exc:

@@ -69,6 +69,8 @@ class LakeIngestReport:
     tasks: int = 0
     workers: int = 1
     seconds: float = 0.0
+    plans: list[FilePlan] = field(default_factory=list)     # every hash task's figures (CPU, worker)
+    parts: list[PartResult] = field(default_factory=list)   # every parse task's figures (wall, CPU, worker)
 
     @property
     def ok(self) -> bool:
@@ -202,6 +204,7 @@ def ingest_to_lake(lake_url: str, paths, *, format_name: str | None = None, tz: 
         known = frozenset(lake.known_sha256())
         plans: list[FilePlan] = executor.map(plan_file, files, range(len(files)), [known] * len(files),
                                              [options] * len(files))
+        report.plans = list(plans)
         results: dict[int, LakeFileResult] = {}
         todo: list[FilePlan] = []
         seen: dict[str, str] = {}
@@ -259,6 +262,8 @@ def _run_parts(executor, lake_url, todo: list[FilePlan], options, report) -> dic
         report.tasks += len(redo)
         for result in again:
             parts[result.sha256] = [result]
+        done = list(done) + list(again)
+    report.parts = list(done)
     return parts
 
 

@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forensics.case import Case
 from forensics.errors import ForensicsError
 from forensics.lake.store import Lake, filesystem, is_local
 
@@ -41,6 +42,8 @@ class FilePlan:
     ranges: list[tuple[int, int, int]] = field(default_factory=list)   # (start, end, lines before)
     duplicate: bool = False
     error: str | None = None
+    cpu_seconds: float = 0.0        # CPU time of the hash pass
+    worker: str = ""                # the process that planned it (host:pid)
 
 
 @dataclass
@@ -54,7 +57,10 @@ class PartResult:
     status: str = "ingested"        # the engine's: ingested | truncated | empty
     naive_times: bool = False       # the part resolved times without an offset (zone/year decisions)
     written: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0            # wall time of the task
+    cpu_seconds: float = 0.0        # CPU time of the worker process during the task
+    parse_seconds: float = 0.0      # of which: the ingest engine into the temporary case
+    worker: str = ""                # the process that ran it (host:pid)
     error: str | None = None
 
 
@@ -95,9 +101,21 @@ def plan_file(path: str, position: int, known: frozenset, options: dict) -> File
         known: SHA-256 values already in the lake.
         options: `split_bytes`, `split_formats`, `format_name`, `storage_options`, `config`.
     """
+    import socket
+    import time
+
+    cpu_started = time.process_time()
+    plan = FilePlan(path=path, position=position, worker=f"{socket.gethostname()}:{os.getpid()}")
+    try:
+        return _plan(plan, known, options)
+    finally:
+        plan.cpu_seconds = time.process_time() - cpu_started
+
+
+def _plan(plan: FilePlan, known: frozenset, options: dict) -> FilePlan:
     from forensics.ingest.reader import describe_path_problem
 
-    plan = FilePlan(path=path, position=position)
+    path = plan.path
     fs, inner = filesystem(path, options.get("storage_options"))
     local = is_local(fs)
     if local:
@@ -177,25 +195,35 @@ def ingest_part(lake_url: str, plan: FilePlan, part: int, options: dict) -> Part
     The rows land in `events/`, `rejects/` and `coverage/`; the `sources` row
     is returned (the driver writes it once every part of the file is in).
     """
+    import socket
     import time
 
-    started = time.perf_counter()
-    result = PartResult(path=plan.path, sha256=plan.sha256, part=part)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    result = PartResult(path=plan.path, sha256=plan.sha256, part=part, worker=f"{socket.gethostname()}:{os.getpid()}")
     byte_range = plan.ranges[part] if plan.ranges else None
     lake = Lake(lake_url, options.get("storage_options") or {})
     fs, inner = filesystem(plan.path, options.get("storage_options"))
     with tempfile.TemporaryDirectory(prefix="forensics-lake-") as tmp:
         tmp = Path(tmp)
         local = _local_copy(fs, inner, plan, byte_range, tmp)
-        try:
-            result.source, result.status, result.naive_times = _parse(local, plan, options, tmp / "case.duckdb")
-        except ForensicsError as exc:
-            result.error = str(exc).replace(str(local), plan.path)
-            return result
-        out = tmp / "out"
-        _write_parts(tmp / "case.duckdb", plan, part, byte_range[2] if byte_range else 0, out)
+        parse_started = time.perf_counter()
+        # The temporary case lives in memory: its rows go straight from the
+        # engine's tables to Parquet, without a round trip through a file.
+        with Case.open(":memory:") as case:
+            threads = options.get("threads")
+            if threads:
+                case.con.execute(f"SET threads = {int(threads)}")
+            try:
+                result.source, result.status, result.naive_times = _parse(local, plan, options, case)
+            except ForensicsError as exc:
+                result.error = str(exc).replace(str(local), plan.path)
+                return result
+            result.parse_seconds = time.perf_counter() - parse_started
+            out = tmp / "out"
+            _write_parts(case.con, plan, part, byte_range[2] if byte_range else 0, out)
         result.written = lake.upload(out)
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     return result
 
 
@@ -224,63 +252,53 @@ def _local_copy(fs, inner: str, plan: FilePlan, byte_range, tmp: Path) -> Path:
     return local
 
 
-def _parse(local: Path, plan: FilePlan, options: dict, case_path: Path):
-    """Ingest into a temporary case; returns (sources row, status, naive times?)."""
-    from forensics.case import Case
+def _parse(local: Path, plan: FilePlan, options: dict, case):
+    """Ingest into the temporary case; returns (sources row, status, naive times?)."""
     from forensics.ingest.engine import ingest_files
 
-    with Case.open(case_path) as case:
-        threads = options.get("threads")
-        if threads:
-            case.con.execute(f"SET threads = {int(threads)}")
-        report = ingest_files(case, [str(local)], format_name=plan.format_name or options.get("format_name"),
-                              tz=options.get("tz"), year=options.get("year"), host=options.get("host"),
-                              config=options.get("config"))
-        status = report.results[0].status
-        row = case.con.execute("SELECT * EXCLUDE (source_id) FROM sources").df().to_dict("records")[0]
+    report = ingest_files(case, [str(local)], format_name=plan.format_name or options.get("format_name"),
+                          tz=options.get("tz"), year=options.get("year"), host=options.get("host"),
+                          config=options.get("config"))
+    status = report.results[0].status
+    row = case.con.execute("SELECT * EXCLUDE (source_id) FROM sources").df().to_dict("records")[0]
     row["path"] = plan.path
     row["abs_path"] = plan.path if "://" in plan.path else str(Path(plan.path).resolve())
     naive = row.get("tz") is not None or bool(row.get("tz_assumed")) or row.get("year_decision") is not None
     return row, status, naive
 
 
-def _write_parts(case_path: Path, plan: FilePlan, part: int, lines_before: int, out: Path) -> None:
+def _write_parts(con, plan: FilePlan, part: int, lines_before: int, out: Path) -> None:
     """The temporary case's rows as the lake's Parquet files (every column the
     tables have, except the case-local ids; line numbers of the whole file)."""
-    import duckdb
-
     sha = plan.sha256
     if not (sha and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
         raise ValueError("not a SHA-256")
     stem = f"{sha}-p{part:04d}"
     offset = int(lines_before)
-    con = duckdb.connect(str(case_path), read_only=True)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
-        events = (f"SELECT * EXCLUDE (event_id, source_id) REPLACE (line_no + {offset} AS line_no), "
-                  f"'{sha}' AS source_sha256 FROM events")
-        (out / "events").mkdir(parents=True)
-        # Sorted by account, address and time inside each day: row groups then
-        # carry narrow min/max statistics for the pull's filters.
-        con.execute(
-            f"COPY (SELECT *, coalesce(strftime(ts, '%Y-%m-%d'), 'none') AS day FROM ({events}) "
-            f"ORDER BY account, ip, ts, line_no) TO '{out / 'events'}' "
-            f"(FORMAT parquet, PARTITION_BY (source_kind, day), FILENAME_PATTERN '{stem}-{{i}}', "
-            f"ROW_GROUP_SIZE 32768, OVERWRITE_OR_IGNORE)")
-        (out / "rejects").mkdir()
-        con.execute(
-            f"COPY (SELECT * EXCLUDE (source_id) REPLACE (line_no + {offset} AS line_no), "
-            f"'{sha}' AS source_sha256 FROM rejects ORDER BY line_no) "
-            f"TO '{out / 'rejects' / (stem + '.parquet')}' (FORMAT parquet)")
-        # The first and last event of every hour: with them a pulled case finds
-        # exactly the silences (`source_gaps`) the whole file has.
-        (out / "coverage").mkdir()
-        con.execute(
-            f"COPY (WITH hours AS (SELECT epoch_us(ts) // 3600000000 AS h, arg_min(line_no, ts) AS first_line, "
-            f"                            arg_max(line_no, ts) AS last_line FROM events WHERE ts IS NOT NULL GROUP BY h) "
-            f"SELECT * FROM ({events}) WHERE line_no - {offset} IN "
-            f"(SELECT first_line FROM hours UNION SELECT last_line FROM hours) ORDER BY ts, line_no) "
-            f"TO '{out / 'coverage' / (stem + '.parquet')}' (FORMAT parquet)")
-    finally:
-        con.close()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    events = (f"SELECT * EXCLUDE (event_id, source_id) REPLACE (line_no + {offset} AS line_no), "
+              f"'{sha}' AS source_sha256 FROM events")
+    (out / "events").mkdir(parents=True)
+    # Sorted by account, address and time inside each day: row groups then
+    # carry narrow min/max statistics for the pull's filters.
+    con.execute(
+        f"COPY (SELECT *, coalesce(strftime(ts, '%Y-%m-%d'), 'none') AS day FROM ({events}) "
+        f"ORDER BY account, ip, ts, line_no) TO '{out / 'events'}' "
+        f"(FORMAT parquet, PARTITION_BY (source_kind, day), FILENAME_PATTERN '{stem}-{{i}}', "
+        f"ROW_GROUP_SIZE 32768, OVERWRITE_OR_IGNORE)")
+    (out / "rejects").mkdir()
+    con.execute(
+        f"COPY (SELECT * EXCLUDE (source_id) REPLACE (line_no + {offset} AS line_no), "
+        f"'{sha}' AS source_sha256 FROM rejects ORDER BY line_no) "
+        f"TO '{out / 'rejects' / (stem + '.parquet')}' (FORMAT parquet)")
+    # The first and last event of every hour: with them a pulled case finds
+    # exactly the silences (`source_gaps`) the whole file has.
+    (out / "coverage").mkdir()
+    con.execute(
+        f"COPY (WITH hours AS (SELECT epoch_us(ts) // 3600000000 AS h, arg_min(line_no, ts) AS first_line, "
+        f"                            arg_max(line_no, ts) AS last_line FROM events WHERE ts IS NOT NULL GROUP BY h) "
+        f"SELECT * FROM ({events}) WHERE line_no - {offset} IN "
+        f"(SELECT first_line FROM hours UNION SELECT last_line FROM hours) ORDER BY ts, line_no) "
+        f"TO '{out / 'coverage' / (stem + '.parquet')}' (FORMAT parquet)")
+
