@@ -89,6 +89,166 @@ class DefinitionError(ForensicsError):
 
 
 # --------------------------------------------------------------------------
+# Safe regular expressions (issue 11, item 5)
+
+# A user's definition runs each pattern with this wall-time budget per line
+# (the `regex` module's timeout): a pattern that backtracks catastrophically
+# on a hostile line makes that line a reject, with a sentence saying so,
+# instead of stopping the ingest for minutes.  Shipped definitions are
+# checked instead (no nested quantifiers; tests/test_formats_regex_safety.py
+# measures them on long hostile lines).
+USER_REGEX_TIMEOUT_S = 1.0
+
+
+class RegexTimeout(Exception):
+    """A user definition's pattern exceeded its time budget on one line."""
+
+    def __init__(self, label: str, seconds: float):
+        self.label, self.seconds = label, seconds
+        super().__init__(f"the definition's pattern {label} took longer than {seconds:g} s on this line "
+                         "(catastrophic backtracking: nested quantifiers such as (a+)+ on a long line); "
+                         "the line is kept as a reject")
+
+
+class _TimedPattern:
+    """A user's pattern compiled with the `regex` module, run with a time budget per call."""
+
+    def __init__(self, compiled, label: str, timeout: float):
+        self._compiled, self.label, self.timeout = compiled, label, timeout
+        self.pattern, self.groupindex = compiled.pattern, compiled.groupindex
+
+    def _run(self, method, text):
+        try:
+            return method(text, timeout=self.timeout)
+        except TimeoutError:
+            raise RegexTimeout(self.label, self.timeout) from None
+
+    def match(self, text):
+        return self._run(self._compiled.match, text)
+
+    def search(self, text):
+        return self._run(self._compiled.search, text)
+
+
+def _regex_module():
+    try:
+        import regex
+    except ImportError:  # pragma: no cover - a declared dependency (setup.cfg)
+        return None
+    return regex
+
+
+def nested_quantifiers(pattern: str) -> list[str]:
+    r"""Places where a pattern repeats something that itself repeats without bound.
+
+    `(a+)+`, `(\w*\s?)*`, `(?:x+|y)*`: on a line that almost matches, the
+    engine tries every way of splitting the text between the two loops,
+    which grows exponentially (or at least quadratically) with the line.
+    Not flagged: a group that must begin with a character its inner loops
+    cannot match (`(?: [^ ]+)*`: each round starts at a blank), since then
+    the rounds cannot trade characters; inner loops that give nothing back
+    (possessive `x*+`, atomic `(?>...)`, Python 3.11+).
+
+    Returns one short description per nested loop (empty: none found).
+    """
+    try:
+        from re import _parser as parser, _constants as c
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_parse as parser
+        import sre_constants as c
+    try:
+        tree = parser.parse(pattern)
+    except Exception:
+        return []
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None))
+    found: list[str] = []
+
+    def unbounded(av) -> bool:
+        return av[1] is c.MAXREPEAT or av[1] > 1000
+
+    def children(op, av):
+        if op is c.SUBPATTERN:
+            return [av[-1]]
+        if op in repeats:
+            return [av[2]]
+        if op is c.BRANCH:
+            return list(av[1])
+        if op in (c.ASSERT, c.ASSERT_NOT):
+            return [av[1]]
+        if op is c.GROUPREF_EXISTS:
+            return [x for x in av[1:] if x is not None]
+        return []
+
+    possessive = getattr(c, "POSSESSIVE_REPEAT", None)
+    atomic = getattr(c, "ATOMIC_GROUP", None)
+
+    def inner_loops(sub):
+        for op, av in sub:
+            if op is not None and op in (possessive, atomic):
+                continue   # `x*+`, `(?>...)`: gives nothing back, so nothing to trade
+            if op in repeats and op is not None and unbounded(av):
+                yield op, av
+            for child in children(op, av):
+                yield from inner_loops(child)
+
+    def first_char(sub):
+        for op, av in sub:
+            if op is c.LITERAL:
+                return chr(av)
+            if op is c.SUBPATTERN:
+                return first_char(av[-1])
+            if op in (c.AT,):
+                continue
+            return None
+        return None
+
+    def can_match(item_sub, ch: str) -> bool:
+        # the inner loop's body: one character class, or anything else (assume yes)
+        if len(item_sub) != 1:
+            return True
+        op, av = item_sub[0]
+        if op is c.LITERAL:
+            return chr(av) == ch
+        if op is c.NOT_LITERAL:
+            return chr(av) != ch
+        if op is c.ANY:
+            return ch != "\n"
+        if op is c.IN:
+            negate = any(o is c.NEGATE for o, _ in av)
+            hit = False
+            for o, a in av:
+                if o is c.LITERAL and chr(a) == ch:
+                    hit = True
+                elif o is c.RANGE and a[0] <= ord(ch) <= a[1]:
+                    hit = True
+                elif o is c.CATEGORY:
+                    name = str(a).lower()
+                    probe = {"digit": r"\d", "space": r"\s", "word": r"\w"}
+                    for key, rx in probe.items():
+                        if key in name:
+                            m = re.match(rx, ch) is not None
+                            hit = hit or (m if "not" not in name else not m)
+            return hit != negate
+        return True
+
+    def walk(sub):
+        for op, av in sub:
+            if op in repeats and op is not None and unbounded(av):
+                body = av[2]
+                lead = first_char(body)
+                for _iop, iav in inner_loops(body):
+                    if lead is not None and not can_match(iav[2], lead):
+                        continue
+                    found.append("a loop inside a loop (like (a+)+)")
+                    break
+            for child in children(op, av):
+                walk(child)
+
+    walk(tree)
+    return found
+
+
+# --------------------------------------------------------------------------
 # Small value helpers (shared with the shipped definitions' semantics)
 
 
@@ -270,7 +430,8 @@ class DefinitionFormat:
                  value_maps: dict[str, dict[str, Any]] | None = None, null_values: list[str] | None = None,
                  comment_prefix: str | None = None, samples: list[Sample] | None = None,
                  sniff_min_ratio: float = 0.6, split: dict[str, dict] | None = None,
-                 auto_detect: bool = True, integer_fields: list[str] | None = None):
+                 auto_detect: bool = True, integer_fields: list[str] | None = None,
+                 regex_warnings: list[str] | None = None):
         self.name = name
         self.description = description
         self.source_kind = source_kind
@@ -296,6 +457,7 @@ class DefinitionFormat:
         self.split = split or {}
         self.auto_detect = auto_detect      # False: only used when named with --format
         self.integer_fields = tuple(integer_fields or ())  # detail fields kept as JSON numbers
+        self.regex_warnings = list(regex_warnings or ())  # nested quantifiers found (formats check fails them)
         self._csv_dialect = {"delimiter": self.csv_spec.get("delimiter", ","),
                              "escapechar": self.csv_spec.get("escape"),
                              "doublequote": "escape" not in self.csv_spec}
@@ -519,10 +681,13 @@ class DefinitionFormat:
             return None, f"comment line (starts with {self.comment_prefix!r})"
         if self._is_header(line):
             return None, "CSV header line"
-        raw, reason = self._extract(line)
-        if raw is None:
-            return None, reason
-        return self.parse_record(raw)
+        try:
+            raw, reason = self._extract(line)
+            if raw is None:
+                return None, reason
+            return self.parse_record(raw)
+        except RegexTimeout as exc:
+            return None, str(exc)
 
     # -- LogFormat ----------------------------------------------------------
 
@@ -663,7 +828,10 @@ class DefinitionFormat:
                     break
                 if end is not None:
                     raw, why = self._json_fields(obj)
-                    row, why = self.parse_record(raw) if raw is not None else (None, why)
+                    try:
+                        row, why = self.parse_record(raw) if raw is not None else (None, why)
+                    except RegexTimeout as exc:
+                        row, why = None, str(exc)
                     if row is not None:
                         row["line_no"] = line_no
                         rows.append(row)
@@ -762,9 +930,11 @@ _FIELD_RE = re.compile(r"^(?:detail\.)?[A-Za-z_][A-Za-z0-9_.]*$")
 class _Checker:
     """Collects schema errors as 'file: key: problem' sentences."""
 
-    def __init__(self, where: str):
+    def __init__(self, where: str, timed: bool = False):
         self.where = where
         self.errors: list[str] = []
+        self.warnings: list[str] = []   # regex safety: reported by `formats check`, a failure there
+        self.timed = timed              # a user's definition: patterns run with a time budget
 
     def fail(self, key: str, problem: str) -> None:
         self.errors.append(f"{self.where}: {key}: {problem}")
@@ -788,11 +958,23 @@ class _Checker:
         if not isinstance(pattern, str):
             self.fail(label, "must be a string (a Python regular expression)")
             return None
+        text = pattern.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
         try:
-            return re.compile(pattern.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
+            compiled = re.compile(text)
         except re.error as exc:
             self.fail(label, f"invalid regular expression: {exc}")
             return None
+        for problem in nested_quantifiers(text):
+            self.warnings.append(f"{label}: {problem}: catastrophic backtracking on a long line "
+                                 "that almost matches; make the inner or outer repetition unambiguous")
+        if self.timed:
+            module = _regex_module()
+            if module is not None:
+                try:
+                    return _TimedPattern(module.compile(text), label, USER_REGEX_TIMEOUT_S)
+                except Exception:  # a construct `regex` reads differently: keep re's, unbudgeted
+                    self.warnings.append(f"{label}: cannot run with a time budget (the regex module refuses it)")
+        return compiled
 
     def raise_if_any(self) -> None:
         if self.errors:
@@ -855,7 +1037,8 @@ def _as_sources(value: Any) -> list[str] | None:
 
 def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> DefinitionFormat:
     """Validate a definition's data (already read from TOML) and build its format."""
-    chk = _Checker(where)
+    shipped = base_dir is not None and Path(base_dir).resolve() == DEFINITIONS_DIR
+    chk = _Checker(where, timed=not shipped)
     if not isinstance(data, dict):
         raise DefinitionError(f"{where}: a definition must be a TOML table")
     unknown = set(data) - _TOP_KEYS
@@ -1059,6 +1242,7 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
         sniff_min_ratio=float(ratio) if ratio is not None else 0.6,
         split={k: v for k, v in split.items() if isinstance(v, dict)},
         auto_detect=auto_detect is not False, integer_fields=integer_fields,
+        regex_warnings=chk.warnings,
     )
 
 
@@ -1126,6 +1310,8 @@ def check_samples(fmt: DefinitionFormat) -> list[SampleResult]:
         if sample.reject:
             if batch.rejects:
                 reason = batch.rejects[0][1]
+                if reason.startswith("the definition's pattern") and "took longer than" in reason:
+                    problems.append(reason)   # rejected by the time budget, not by the pattern
                 want = sample.expect.get("reason")
                 if want and want not in reason:
                     problems.append(f"rejected with {reason!r}, expected a reason containing {want!r}")
