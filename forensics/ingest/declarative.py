@@ -252,6 +252,7 @@ def nested_quantifiers(pattern: str) -> list[str]:
 # Small value helpers (shared with the shipped definitions' semantics)
 
 
+@lru_cache(maxsize=65_536)   # a log's addresses repeat: each is read once
 def normalise_ip(text: str | None) -> str | None:
     """Canonical text of an address: IPv4-mapped IPv6 -> IPv4, compressed IPv6.
 
@@ -314,8 +315,12 @@ class TimestampFormat:
             return "%Y" not in self.spec and "%y" not in self.spec
         return False
 
-    def parse(self, text: str) -> dt.datetime | None:
-        """A datetime (aware when the text had an offset/epoch), or None."""
+    def parse(self, text: str, fast_only: bool = False) -> dt.datetime | None:
+        """A datetime (aware when the text had an offset/epoch), or None.
+
+        With `fast_only`, a strptime pattern is read only by its regex reader:
+        `_SLOW` when that cannot decide (strptime would have to).
+        """
         spec = self.spec
         if spec == "iso8601":
             return _iso_ts(text)
@@ -336,6 +341,13 @@ class TimestampFormat:
                 return _EPOCH + dt.timedelta(microseconds=micros)
             except (OverflowError, ValueError):
                 return None
+        fast = _fast_strptime(spec)
+        if fast is not None:
+            parsed = fast(text)
+            if parsed is not _SLOW:
+                return parsed
+        if fast_only:
+            return _SLOW
         try:
             if self.yearless:
                 parsed = dt.datetime.strptime(f"{PLACEHOLDER_YEAR} {text}", f"%Y {spec}")
@@ -346,6 +358,78 @@ class TimestampFormat:
         if parsed.tzinfo is not None:
             return parsed.astimezone(UTC)
         return parsed
+
+
+_SLOW = object()
+_FAST_DIRECTIVES = {
+    "Y": r"(?P<Y>\d{4})", "y": r"(?P<y>\d{2})", "m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})",
+    "e": r"(?P<d> ?\d{1,2})", "H": r"(?P<H>\d{1,2})", "M": r"(?P<M>\d{1,2})", "S": r"(?P<S>\d{1,2})",
+    "f": r"(?P<f>\d{1,6})", "b": r"(?P<b>[A-Za-z]{3})", "a": r"(?i:Mon|Tue|Wed|Thu|Fri|Sat|Sun)",
+    "z": r"(?P<z>[+-]\d\d:?\d\d|Z)",
+}
+
+
+@lru_cache(maxsize=256)
+def _fast_strptime(spec: str):
+    """A regex-based reader for the strptime patterns logs use (5-10x faster than strptime).
+
+    Returns a function giving a datetime, None (not a valid date), or
+    `_SLOW` (a text it does not read the way strptime would: strptime
+    decides); None for a pattern with other directives.
+    """
+    parts, i, seen = [], 0, set()
+    while i < len(spec):
+        ch = spec[i]
+        if ch == "%":
+            code = spec[i + 1:i + 2]
+            if code not in _FAST_DIRECTIVES or code in seen or (code == "e" and "d" in seen) \
+                    or (code == "d" and "e" in seen):
+                return None
+            seen.add(code)
+            parts.append(_FAST_DIRECTIVES[code])
+            i += 2
+            continue
+        parts.append(r"\s+" if ch.isspace() else re.escape(ch))
+        i += 1
+    if "y" in seen and "Y" in seen:
+        return None
+    rx = re.compile("".join(parts))
+    yearless = "Y" not in seen and "y" not in seen
+
+    def read(text: str):
+        m = rx.fullmatch(text)
+        if m is None:
+            return _SLOW
+        g = m.groupdict()
+        try:
+            if yearless:
+                year = PLACEHOLDER_YEAR
+            elif g.get("Y") is not None:
+                year = int(g["Y"])
+            else:
+                yy = int(g["y"])
+                year = 2000 + yy if yy < 69 else 1900 + yy   # strptime's pivot
+            month = int(g["m"]) if g.get("m") is not None else (
+                _MONTHS.get(g["b"].title()) if g.get("b") is not None else 1)
+            if month is None:
+                return _SLOW
+            frac = g.get("f")
+            value = dt.datetime(year, month, int(g["d"]) if g.get("d") is not None else 1,
+                                int(g.get("H") or 0), int(g.get("M") or 0), int(g.get("S") or 0),
+                                int(frac.ljust(6, "0")) if frac else 0)
+        except ValueError:
+            return None
+        z = g.get("z")
+        if z is None:
+            return value
+        if z == "Z":
+            return value.replace(tzinfo=UTC)
+        sign = -1 if z[0] == "-" else 1
+        digits = z[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return value.replace(tzinfo=dt.timezone(sign * offset)).astimezone(UTC)
+
+    return read
 
 
 _KNOWN_TS_SPECS = ("iso8601", "syslog", "epoch", "epoch_s", "epoch_ms", "epoch_us", "epoch_hex")
@@ -362,33 +446,74 @@ class Rule:
     # dozen programs and millions of lines: `program` conditions are answered
     # from here).  Bounded: once full, new values are matched, not stored.
     _seen: dict[str, dict[str, dict | None]] = field(default_factory=dict, repr=False, compare=False)
+    # (field, pattern, literal prefix or "", memo) per condition, built once:
+    # the rules run on every line, so their per-call overhead is the format's speed
+    _plan: tuple = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self):
+        self._plan = tuple((name, pattern, _literal_prefix(pattern), self._seen.setdefault(name, {}))
+                           for name, pattern in self.match.items())
 
     def apply(self, record: dict[str, Any]) -> bool:
         """Set values on `record` when every condition matches."""
         found = []
-        for name, pattern in self.match.items():
+        for name, pattern, prefix, seen in self._plan:
             value = record.get(name)
             if value is None:
                 return False
-            text = value if isinstance(value, str) else str(value)
-            short = len(text) <= _RULE_MEMO_TEXT
-            seen = self._seen.get(name) if short else None
-            groups = _UNSEEN if seen is None else seen.get(text, _UNSEEN)
-            if groups is _UNSEEN:
-                m = pattern.search(text)
-                groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
-                if short:
-                    if seen is None:
-                        seen = self._seen[name] = {}
+            text = value if value.__class__ is str else str(value)
+            if prefix and not text.startswith(prefix):
+                return False   # `^literal...`: refused without running the pattern
+            if len(text) <= _RULE_MEMO_TEXT:
+                groups = seen.get(text, _UNSEEN)
+                if groups is _UNSEEN:
+                    m = pattern.search(text)
+                    groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
                     if len(seen) < _RULE_MEMO_SIZE:
                         seen[text] = groups
+            else:
+                m = pattern.search(text)
+                groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
             if groups is None:
                 return False
-            found.append(groups)
+            if groups:
+                found.append(groups)
         record.update(self.set)
         for groups in found:
             record.update(groups)
         return True
+
+
+_PREFIX_SPECIAL = set(".^$*+?{}[]()|\\")
+
+
+def _literal_prefix(pattern) -> str:
+    """The literal text a `^...` pattern must begin with ('' when none or not case-sensitive)."""
+    text = getattr(pattern, "pattern", "")
+    flags = getattr(pattern, "flags", 0)
+    if not isinstance(text, str) or not text.startswith("^") or flags & re.IGNORECASE or flags & re.MULTILINE:
+        return ""
+    if "|" in text:   # `^ab|cd` is (^ab)|(cd): no prefix to rely on
+        return ""
+    out = []
+    i = 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            nxt = text[i + 1:i + 2]
+            if nxt and not nxt.isalnum():   # an escaped punctuation character is itself
+                out.append(nxt)
+                i += 2
+                continue
+            break
+        if ch in _PREFIX_SPECIAL:
+            # a quantifier makes the last character optional or repeated: drop it
+            if ch in "*?{" and out:
+                out.pop()
+            break
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 _UNSEEN = object()
@@ -609,7 +734,17 @@ class DefinitionFormat:
                 return None, None, f"no timestamp (field {self.ts_field!r} is empty)"
             return None, None, None
         text = str(text)
+        # First every format's fast reader (a regex), then strptime for the
+        # formats whose reader could not decide: a line that fits the second
+        # format does not pay for the first one's strptime failing.
+        undecided = []
         for fmt in self.ts_formats:
+            parsed = fmt.parse(text, fast_only=True)
+            if parsed is _SLOW:
+                undecided.append(fmt)
+            elif parsed is not None:
+                return text, parsed, None
+        for fmt in undecided:
             parsed = fmt.parse(text)
             if parsed is not None:
                 return text, parsed, None
