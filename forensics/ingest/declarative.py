@@ -51,6 +51,7 @@ BUILTIN_ORDER = (
     "virtualizor-logs-jsonl",
     "solusvm-server-log",
     "hestia-auth-log",
+    "webmin-actions-log",
     "plesk-panel-log",
     "http-error-log",
     "journald-json",
