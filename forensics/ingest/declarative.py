@@ -72,6 +72,7 @@ BUILTIN_ORDER = (
 UTC = dt.timezone.utc
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 _INT_COLUMNS = ("port", "status", "bytes")
+_CANONICAL = frozenset(CANONICAL_COLUMNS) - {"detail"}   # set lookups: _row runs once per line
 _SOURCE_KINDS_HINT = "panel | http | ssh | syslog | ..."
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
@@ -396,39 +397,53 @@ def _fast_strptime(spec: str):
         return None
     rx = re.compile("".join(parts))
     yearless = "Y" not in seen and "y" not in seen
+    index = rx.groupindex
+    gY, gy, gm, gb, gd = (index.get(k) for k in ("Y", "y", "m", "b", "d"))
+    gH, gM, gS, gf, gz = (index.get(k) for k in ("H", "M", "S", "f", "z"))
+    zones: dict[str, dt.tzinfo] = {}
 
     def read(text: str):
         m = rx.fullmatch(text)
         if m is None:
             return _SLOW
-        g = m.groupdict()
+        group = m.group
         try:
             if yearless:
                 year = PLACEHOLDER_YEAR
-            elif g.get("Y") is not None:
-                year = int(g["Y"])
+            elif gY is not None:
+                year = int(group(gY))
             else:
-                yy = int(g["y"])
+                yy = int(group(gy))
                 year = 2000 + yy if yy < 69 else 1900 + yy   # strptime's pivot
-            month = int(g["m"]) if g.get("m") is not None else (
-                _MONTHS.get(g["b"].title()) if g.get("b") is not None else 1)
-            if month is None:
-                return _SLOW
-            frac = g.get("f")
-            value = dt.datetime(year, month, int(g["d"]) if g.get("d") is not None else 1,
-                                int(g.get("H") or 0), int(g.get("M") or 0), int(g.get("S") or 0),
-                                int(frac.ljust(6, "0")) if frac else 0)
+            if gm is not None:
+                month = int(group(gm))
+            elif gb is not None:
+                month = _MONTHS.get(group(gb).title())
+                if month is None:
+                    return _SLOW
+            else:
+                month = 1
+            frac = group(gf) if gf is not None else None
+            value = dt.datetime(year, month, int(group(gd)) if gd is not None else 1,
+                                int(group(gH)) if gH is not None else 0, int(group(gM)) if gM is not None else 0,
+                                int(group(gS)) if gS is not None else 0, int(frac.ljust(6, "0")) if frac else 0)
         except ValueError:
             return None
-        z = g.get("z")
-        if z is None:
+        if gz is None:
             return value
-        if z == "Z":
+        z = group(gz)
+        zone = zones.get(z)
+        if zone is None:
+            if z == "Z":
+                zone = UTC
+            else:
+                digits = z[1:].replace(":", "")
+                offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+                zone = UTC if not offset else dt.timezone(-offset if z[0] == "-" else offset)
+            zones[z] = zone
+        if zone is UTC:
             return value.replace(tzinfo=UTC)
-        sign = -1 if z[0] == "-" else 1
-        digits = z[1:].replace(":", "")
-        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return value.replace(tzinfo=dt.timezone(sign * offset)).astimezone(UTC)
+        return value.replace(tzinfo=zone).astimezone(UTC)
 
     return read
 
@@ -452,19 +467,29 @@ class Rule:
     _plan: tuple = field(default=(), repr=False, compare=False)
 
     def __post_init__(self):
-        self._plan = tuple((name, pattern, _literal_prefix(pattern), self._seen.setdefault(name, {}))
+        self._plan = tuple((name, pattern, _literal_prefix(pattern), *_required_literal(pattern),
+                            self._seen.setdefault(name, {}))
                            for name, pattern in self.match.items())
 
     def apply(self, record: dict[str, Any]) -> bool:
         """Set values on `record` when every condition matches."""
         found = []
-        for name, pattern, prefix, seen in self._plan:
+        for name, pattern, prefix, needed, folded, seen in self._plan:
             value = record.get(name)
             if value is None:
                 return False
             text = value if value.__class__ is str else str(value)
             if prefix and not text.startswith(prefix):
                 return False   # `^literal...`: refused without running the pattern
+            if needed:
+                # text the pattern cannot match without: refused by substring tests
+                if not folded:
+                    if not any(t in text for t in needed):
+                        return False
+                elif text.isascii():
+                    lower = text.lower()
+                    if not any(t in lower for t in needed):
+                        return False
             if len(text) <= _RULE_MEMO_TEXT:
                 groups = seen.get(text, _UNSEEN)
                 if groups is _UNSEEN:
@@ -483,6 +508,70 @@ class Rule:
         for groups in found:
             record.update(groups)
         return True
+
+
+def _required_literal(pattern) -> tuple[tuple[str, ...], bool]:
+    """Literal texts (3+ characters) one of which every match must contain, and whether case is ignored.
+
+    Read from the parsed pattern's top level and its plain groups: a run of
+    literal characters is required; so is one of a branch's alternatives
+    when each of them requires a text (`password changed|changed password`).
+    Text in an optional part or a loop is not.  ((), False) when there is
+    none, or the pattern is not a plain `re` pattern.
+    """
+    if not isinstance(pattern, re.Pattern):
+        return (), False
+    try:
+        from re import _parser as parser, _constants as c
+    except ImportError:  # pragma: no cover
+        return (), False
+    try:
+        tree = parser.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return (), False
+    folded = bool(pattern.flags & re.IGNORECASE)
+
+    def requirements(sub) -> list[tuple[str, ...]]:
+        found: list[tuple[str, ...]] = []
+        current: list[str] = []
+
+        def flush():
+            if current:
+                found.append(("".join(current),))
+                current.clear()
+
+        for op, av in sub:
+            if op is c.LITERAL:
+                current.append(chr(av))
+                continue
+            if op is c.AT:
+                continue   # ^, $, \b take no character
+            flush()
+            if op is c.SUBPATTERN and not (av[1] or av[2]):   # a plain group, no flags of its own
+                found += requirements(av[-1])
+            elif op is c.BRANCH:
+                options: list[str] = []
+                for alternative in av[1]:
+                    best = _best(requirements(alternative))
+                    if not best:
+                        options = []
+                        break
+                    options += best
+                if options:
+                    found.append(tuple(dict.fromkeys(options)))
+        flush()
+        return found
+
+    best = _best(requirements(tree))
+    if not best or (folded and not all(t.isascii() for t in best)):
+        return (), False
+    return (tuple(t.lower() for t in best) if folded else best), folded
+
+
+def _best(options: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The requirement whose shortest text is longest (3+ characters), fewest alternatives first."""
+    good = [o for o in options if min(len(t) for t in o) >= 3]
+    return max(good, key=lambda o: (min(len(t) for t in o), -len(o)), default=())
 
 
 _PREFIX_SPECIAL = set(".^$*+?{}[]()|\\")
@@ -518,6 +607,7 @@ def _literal_prefix(pattern) -> str:
 
 
 _UNSEEN = object()
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
 _RULE_MEMO_SIZE = 512      # distinct values remembered per rule and field
 _RULE_MEMO_TEXT = 64       # only short values (program names, codes), never whole messages
 
@@ -711,17 +801,19 @@ class DefinitionFormat:
         fills a canonical column by accident.
         """
         rest = []
-        for pair in value.split(spec.get("pairs", ",")):
-            name, sep, item = pair.partition(spec.get("assign", "="))
+        pairs, assign = spec.get("pairs", ","), spec.get("assign", "=")
+        field_name = _FIELD_RE.match
+        for pair in value.split(pairs):
+            name, sep, item = pair.partition(assign)
             name = name.strip()
-            if sep and _FIELD_RE.match(name):
-                if name in CANONICAL_COLUMNS or name in record:
+            if sep and field_name(name):
+                if name in _CANONICAL or name == "detail" or name in record:
                     name = f"{key}_{name}"
                 record.setdefault(name, item)
             else:
                 rest.append(pair)
         if rest:
-            record[key] = spec.get("pairs", ",").join(rest)
+            record[key] = pairs.join(rest)
         else:
             record.pop(key, None)
 
@@ -754,21 +846,22 @@ class DefinitionFormat:
     def _row(self, record: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
         detail: dict[str, Any] = {}
+        consumed = self._consumed
         for key, value in record.items():
             if value is None:
                 continue
-            if key.startswith("detail."):
-                detail[key[7:]] = value
-            elif key in CANONICAL_COLUMNS and key != "detail":
+            if key in _CANONICAL:
                 if value == "" and key != "user":  # an empty user name is evidence; other blanks are absence
                     continue
                 row[key] = value
+            elif key.startswith("detail."):
+                detail[key[7:]] = value
             elif key == "detail":
                 if isinstance(value, dict):
                     detail.update(value)
                 else:
                     detail["detail"] = value
-            elif key not in self._consumed:
+            elif key not in consumed:
                 detail[key] = value
         if "ip" in row:
             row["ip"] = normalise_ip(str(row["ip"]))
@@ -784,10 +877,10 @@ class DefinitionFormat:
             if isinstance(value, str) and value.isdigit() and len(value) < 19:
                 detail[key] = int(value)
         for key, value in row.items():
-            if key not in _INT_COLUMNS and not isinstance(value, str):
+            if value.__class__ is not str and key not in _INT_COLUMNS:
                 row[key] = str(value).lower() if isinstance(value, bool) else str(value)
         if detail:
-            row["detail"] = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+            row["detail"] = _dumps(detail)
         return row
 
     def parse_record(self, raw: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
