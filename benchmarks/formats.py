@@ -6,8 +6,13 @@ definitions are measured here, each on a file of N lines made by repeating
 its own sample lines (the ones it must parse, from its `[[samples]]`), through
 the whole `forensics ingest` path into a fresh case (reading, parsing, time
 resolution, writing: wall time, which a shared machine's load changes) and
-through the format's own parsing alone (CPU time).  The `syslog` row is the
-sshd syslog path every new definition is compared with (`parse vs sshd`).
+through the format's own parsing alone (CPU time, the best of rounds that
+take every format in turn).  The `syslog (sshd lines)`
+row is the sshd syslog path every new definition is compared with (`parse vs
+sshd`): the syslog definition on its own sshd sample lines only.
+
+`python -m benchmarks` runs this as its `formats` figure group (`--only
+formats`), with the scale's `format_lines`.
 
 Repeated sample lines are not a real log's mix, so the figures say how fast
 a format's rules are, not how fast a provider's file will be; they are
@@ -23,18 +28,24 @@ import tempfile
 import time
 from pathlib import Path
 
-BASELINE = "syslog"
+BASELINE = "syslog (sshd lines)"
 
 
-def _sample_file(fmt, directory: Path, lines: int) -> Path | None:
+def _is_sshd(line: str) -> bool:
+    return "sshd[" in line or " sshd: " in line
+
+
+def _sample_file(fmt, directory: Path, lines: int, name: str | None = None) -> Path | None:
     sample_lines = [s.line for s in fmt.samples if not s.reject]
+    if name == BASELINE:
+        sample_lines = [line for line in sample_lines if _is_sshd(line)]
     if not sample_lines:
         return None
     header = []
     if fmt.kind == "csv" and fmt.csv_spec.get("header"):
         header = [",".join(fmt.csv_spec["columns"])]
     body = (sample_lines * (lines // len(sample_lines) + 1))[:lines - len(header)]
-    path = directory / f"{fmt.name}.log"
+    path = directory / f"{(name or fmt.name).replace(' ', '_').replace('(', '').replace(')', '')}.log"
     path.write_text("\n".join(header + body) + "\n", encoding="utf-8")
     return path
 
@@ -45,16 +56,18 @@ def measure(lines: int = 20_000, repeat: int = 3) -> list[dict]:
     from forensics.ingest.declarative import builtin_definitions
     from forensics.ingest.engine import ingest_files
 
-    rows = []
+    rows, texts = [], []
     with tempfile.TemporaryDirectory(prefix="forensics-formats-bench-") as tmp:
         tmp_dir = Path(tmp)
-        for fmt in builtin_definitions():
-            path = _sample_file(fmt, tmp_dir, lines)
+        definitions = builtin_definitions()
+        syslog = next(d for d in definitions if d.name == "syslog")
+        for name, fmt in [(BASELINE, syslog)] + [(d.name, d) for d in definitions]:
+            path = _sample_file(fmt, tmp_dir, lines, name)
             if path is None:
                 continue
             seconds = []
             for run in range(repeat):
-                case_path = tmp_dir / f"{fmt.name}-{run}.duckdb"
+                case_path = tmp_dir / f"{path.stem}-{run}.duckdb"
                 with Case.open(case_path) as case:
                     start = time.perf_counter()
                     report = ingest_files(case, [str(path)], format_name=fmt.name, tz="UTC", year=2026)
@@ -62,19 +75,23 @@ def measure(lines: int = 20_000, repeat: int = 3) -> list[dict]:
                 case_path.unlink()
             result = report.results[0]
             median = statistics.median(seconds)
-            # the format's own work (cutting, rules, mapping), CPU time: what a
-            # shared machine's load does not change much
             text = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            cpu = []
-            for _ in range(repeat):
+            texts.append((fmt, text))
+            rows.append({"format": name, "lines": result.lines_read, "events": result.events_parsed,
+                         "rejected": result.lines_rejected, "seconds": median,
+                         "lines_per_s": result.lines_read / median if median else None})
+        # The format's own work (cutting, rules, mapping) in CPU time, in rounds
+        # that take every format in turn, the best round kept: a shared
+        # machine's load then slows all formats alike, and only adds time.
+        best = [None] * len(texts)
+        for _ in range(repeat):
+            for i, (fmt, text) in enumerate(texts):
                 start = time.process_time()
                 fmt.parse(text, list(range(1, len(text) + 1)))
-                cpu.append(time.process_time() - start)
-            parse_cpu = statistics.median(cpu)
-            rows.append({"format": fmt.name, "lines": result.lines_read, "events": result.events_parsed,
-                         "rejected": result.lines_rejected, "seconds": median,
-                         "lines_per_s": result.lines_read / median if median else None,
-                         "parse_lines_per_cpu_s": len(text) / parse_cpu if parse_cpu else None})
+                took = time.process_time() - start
+                best[i] = took if best[i] is None else min(best[i], took)
+        for row, (_, text), cpu in zip(rows, texts, best):
+            row["parse_lines_per_cpu_s"] = len(text) / cpu if cpu else None
     base = next((r for r in rows if r["format"] == BASELINE), None)
     for row in rows:
         row["vs_sshd"] = (row["parse_lines_per_cpu_s"] / base["parse_lines_per_cpu_s"]

@@ -106,10 +106,31 @@ def rows(results: dict) -> list[Row]:
     if long_ua is not None:
         out.append(long_ua)
     out.append(_outage_row(results))
+    out += _format_rows(results)
     size = results.get("case_size")
     if size:
         out.append(Row("case file vs input", f"{size['case_bytes'] / MIB:,.0f} MiB vs "
                        f"{size['input_bytes'] / MIB:,.0f} MiB = {size['ratio']:.2f}×"))
+    return out
+
+
+def _format_rows(results) -> list[Row]:
+    """One row per declarative format: lines/s, and its parsing against the sshd syslog path."""
+    fig = results.get("formats")
+    if not fig:
+        return []
+    from benchmarks.formats import BASELINE
+
+    out = []
+    for r in fig["rows"]:
+        measured = (f"{_n(r['lines_per_s'])} lines/s ingest, {_n(r['parse_lines_per_cpu_s'])} lines/CPU s parse"
+                    + (f" ({r['vs_sshd']:.2f}× sshd)" if r.get("vs_sshd") else ""))
+        if r["format"] == BASELINE:
+            out.append(Row(f"format {r['format']} (the sshd syslog path, {_n(r['lines'])} lines)", measured))
+            continue
+        ok = r.get("vs_sshd") is not None and r["vs_sshd"] >= 1.0
+        out.append(Row(f"format {r['format']} ({_n(r['lines'])} lines)", measured, "parse ≥ sshd syslog path",
+                       "pass" if ok else "FAIL"))
     return out
 
 

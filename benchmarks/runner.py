@@ -15,11 +15,11 @@ from benchmarks.scales import Scale
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 
 # Figure groups a run can be limited to (--only), and the JSON keys they fill.
-FIGURES = ("ingest", "peers", "enrich", "investigate", "report", "outage")
+FIGURES = ("ingest", "peers", "enrich", "investigate", "report", "outage", "formats")
 FIGURE_KEYS = {"ingest": "ingest", "peers": "peers", "enrich_case": "enrich", "enrich_target": "enrich",
                "investigate": "investigate", "investigate_shell": "investigate", "startup": "investigate",
                "report": "report", "report_long_user_agent": "report",
-               "case_size": "ingest", "profiles": "profile", "outage": "outage"}
+               "case_size": "ingest", "profiles": "profile", "outage": "outage", "formats": "formats"}
 LONG_USER_AGENT_BYTES = 1024 * 1024   # the issue's hostile value
 SHELL_ACCOUNTS = 5                     # accounts timed for `forensics investigate` from the shell
 
@@ -133,6 +133,9 @@ class Runner:
         self.sample = sample
         if "outage" in self.only:   # its own input: one service's checks, not the sample
             self.measure_outage()
+            self.checkpoint()
+        if "formats" in self.only:  # its own input: each definition's sample lines, repeated
+            self.measure_formats()
             self.checkpoint()
         if sample is not None:
             self.results["sample"] = self._describe_sample(sample)
@@ -433,6 +436,17 @@ class Runner:
             self.error("investigate notices", res.error)
         else:
             self.log(f"  median {res.data['median']:.3f} s, worst {res.data['worst']:.3f} s")
+
+    def measure_formats(self) -> None:
+        """Lines per second of every shipped declarative format (benchmarks/formats.py)."""
+        from benchmarks import formats
+
+        self.log(f"formats: {self.scale.format_lines:,} lines per declarative format ...")
+        try:
+            self.results["formats"] = {"lines": self.scale.format_lines, "repeat": self.cheap_repeat,
+                                       "rows": formats.measure(self.scale.format_lines, self.cheap_repeat)}
+        except Exception as exc:  # a format that fails to ingest its own samples is a defect
+            self.error("formats", f"{type(exc).__name__}: {exc}")
 
     def measure_outage(self) -> None:
         days = self.scale.outage_days

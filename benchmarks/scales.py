@@ -30,13 +30,14 @@ class Scale:
     timeout_s: float                # per child process
     targets_apply: bool             # only at provider scale are the targets meaningful
     outage_days: int = 365          # the outage investigation's input: days of one-minute checks
+    format_lines: int = 20_000      # lines per declarative format (benchmarks/formats.py)
 
 
 SCALES = {
     # 15 months even at small: the sample's scripted disputes need the period.
     "small": Scale("small", accounts=20, months=15, events_per_account_month=None, repeat=1, peer_repeat=1,
                    cheap_repeat=1, investigate_accounts=3, enrich_user_agents=500, enrich_ips=2_000,
-                   timeout_s=120, targets_apply=False, outage_days=31),
+                   timeout_s=120, targets_apply=False, outage_days=31, format_lines=3_000),
     "medium": Scale("medium", accounts=1_000, months=15, events_per_account_month=100, repeat=3,
                     peer_repeat=3, cheap_repeat=3, investigate_accounts=20, enrich_user_agents=20_000,
                     enrich_ips=100_000, timeout_s=1_800, targets_apply=False),

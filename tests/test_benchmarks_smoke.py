@@ -175,3 +175,25 @@ def test_table_shows_investigate_from_the_shell_and_start_up_with_their_load():
     # Below provider scale the target is shown but not judged.
     small = results.rows({"investigate_shell": {**shell, "case_events": 65_084}})
     assert next(r for r in small if r.figure.startswith("forensics investigate")).status == ""
+
+
+def test_declarative_formats_are_a_figure_group_of_the_suite():
+    """`python -m benchmarks --only formats` measures every shipped definition on its own samples."""
+    from benchmarks import formats
+    from benchmarks.runner import FIGURE_KEYS, FIGURES
+    from forensics.ingest.declarative import builtin_definitions
+
+    assert "formats" in FIGURES and FIGURE_KEYS["formats"] == "formats"
+    rows = formats.measure(lines=40, repeat=1)
+    names = [r["format"] for r in rows]
+    assert names[0] == formats.BASELINE
+    assert set(names[1:]) == {d.name for d in builtin_definitions() if any(not s.reject for s in d.samples)}
+    for r in rows:
+        # every definition reads the file made of its own sample lines (a CSV header is the one reject)
+        assert r["lines"] == 40 and r["events"] + r["rejected"] == 40 and r["rejected"] <= 1, r
+        assert r["lines_per_s"] > 0 and r["parse_lines_per_cpu_s"] > 0
+    base = rows[0]
+    assert base["vs_sshd"] == 1.0
+    table = results._format_rows({"formats": {"rows": rows}})
+    assert [row.figure.split()[1] for row in table] == ["syslog"] + names[1:]
+    assert {row.status for row in table[1:]} <= {"pass", "FAIL"}

@@ -2,7 +2,7 @@
 HestiaCP, Plesk.
 
 Real lines: fail2ban's test files `nginx-http-auth`, `apache-auth`,
-`webmin-auth` (GPL, in ../shared/realdata/fail2ban/logs; not vendored).
+`webmin-auth` (GPL-2.0+, vendored in tests/data/fail2ban/logs, see SOURCE.md there).
 HestiaCP and Plesk lines follow the layouts their code writes (see the
 definitions' comments); they are checked by `forensics formats check`.
 """
@@ -15,10 +15,9 @@ from forensics.case import Case
 from forensics.ingest.declarative import builtin_definitions
 from forensics.ingest.engine import ingest_files
 
-from conftest import REALDATA
+from conftest import TESTDATA
 
-LOGS = REALDATA / "fail2ban/logs"
-pytestmark = pytest.mark.skipif(not LOGS.is_dir(), reason="needs ../shared/realdata (fail2ban test files, GPL)")
+LOGS = TESTDATA / "fail2ban/logs"
 
 
 def parse(name, path):

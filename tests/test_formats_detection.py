@@ -18,7 +18,7 @@ from forensics.ingest.detect import detect_format
 from forensics.ingest.reader import head_lines
 from forensics.ingest.registry import all_formats
 
-from conftest import REALDATA
+from conftest import REALDATA, TESTDATA
 
 SETTINGS = load_config()["ingest"]
 
@@ -109,7 +109,7 @@ REAL_FILES = [
 
 @pytest.mark.parametrize("relative,expected", REAL_FILES, ids=[r for r, _ in REAL_FILES])
 def test_real_files_are_detected(relative, expected):
-    path = REALDATA / relative
+    path = TESTDATA / relative if (TESTDATA / relative).exists() else REALDATA / relative
     if not path.exists():
         pytest.skip(f"{path} needs ../shared/realdata (not part of a fresh clone)")
     assert detect(path) == expected

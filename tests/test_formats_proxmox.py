@@ -69,10 +69,10 @@ def test_upid_vectors_of_pve_common():
         assert (event["target"] if isinstance(event["target"], str) else "") == vector["id"]
 
 
-@pytest.mark.skipif(not (REALDATA / "fail2ban/logs/proxmox").exists(), reason="needs ../shared/realdata")
-def test_fail2ban_proxmox_logins(tmp_path):
+def test_fail2ban_proxmox_logins(tmp_path, realdata):
+    """fail2ban's proxmox test file (GPL-2.0+, vendored in tests/data/fail2ban)."""
     with Case.open(tmp_path / "c.duckdb") as case:
-        ingest_files(case, [str(REALDATA / "fail2ban/logs/proxmox")], year=2005)
+        ingest_files(case, [str(realdata / "fail2ban/logs/proxmox")], year=2005)
         got = events(case, "event = 'login'")
     assert [(r[1], r[2], r[3], r[4], r[5], r[7]) for r in got] == [
         ("2005-03-08T09:37:44", "login", "failure", "root@pam", "staff", "192.0.2.123"),

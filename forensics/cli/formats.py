@@ -51,7 +51,10 @@ def check(files, verbose):
     A directory stands for every `*.toml` definition in it.
 
     Each sample line is parsed and compared with its expected values; the
-    command prints pass/fail per sample and exits with 1 if any fails.
+    command prints pass/fail per sample and exits with 1 if any fails, or if
+    a pattern nests one unbounded loop in another (`(a+)+`: catastrophic
+    backtracking on a hostile line).  A user's definition runs each pattern
+    with a time budget per line; a sample that exceeds it fails, saying so.
 
     \b
     Example:
@@ -70,11 +73,14 @@ def check(files, verbose):
         definitions = builtin_definitions()
     elif not definitions:
         raise click.ClickException(f"no format definition (*.toml) in {', '.join(files)}")
-    failed = total = 0
+    failed = total = unsafe = 0
     for fmt in definitions:
         results = check_definition(fmt)
         bad = [r for r in results if not r.passed]
         echo(f"{fmt.name} ({fmt.path}): {len(results) - len(bad)}/{len(results)} samples pass")
+        for warning in fmt.regex_warnings:
+            unsafe += 1
+            echo(f"  UNSAFE  {warning}")
         for result in results:
             total += 1
             if result.passed:
@@ -85,8 +91,13 @@ def check(files, verbose):
             echo(f"  FAIL  sample {result.index}: {result.line[:100]}")
             for problem in result.problems:
                 echo(f"          {problem}")
+    problems = []
     if failed:
-        raise click.ClickException(f"{failed} of {total} samples failed")
+        problems.append(f"{failed} of {total} samples failed")
+    if unsafe:
+        problems.append(f"{unsafe} pattern(s) with a loop inside a loop (catastrophic backtracking)")
+    if problems:
+        raise click.ClickException("; ".join(problems))
 
 
 COMMANDS = [formats]

@@ -45,7 +45,17 @@ def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None
     return m.group("table"), columns, _rows(m.group("values"))
 
 
+# One row without escapes or blanks between values, as mysqldump
+# --skip-extended-insert writes most lines: read by two regexes at once.
+_SIMPLE_ROW = re.compile(r"\(((?:'[^'\\]*'|[^,()'\s]+)(?:,(?:'[^'\\]*'|[^,()'\s]+))*)\)\s*;?\s*")
+_SIMPLE_VALUE = re.compile(r"'([^'\\]*)'|([^,()'\s]+)")
+
+
 def _rows(text: str) -> list[list[str | None]]:
+    m = _SIMPLE_ROW.fullmatch(text)
+    if m is not None:
+        return [[q if b == "" else (None if b.upper() == "NULL" else b)
+                 for q, b in _SIMPLE_VALUE.findall(m.group(1))]]
     rows: list[list[str | None]] = []
     i, n = 0, len(text)
     while True:
