@@ -56,10 +56,19 @@ class EventRef:
     referrer: str | None = None
     target: str | None = None
     detail: dict[str, Any] | str | None = None
+    # None: the line is the file's as read (plain file or verified archive
+    # data); "unverified": read from a damaged archive after its last passed
+    # integrity check; "cut": a line cut short where the archive is damaged.
+    integrity: str | None = None
 
     @property
     def citation(self) -> str:
         return f"{self.path}:{self.line_no}"
+
+    @property
+    def citation_text(self) -> str:
+        """`path:line`, followed by the integrity flag for a line of a damaged archive."""
+        return f"{self.citation} ({self.integrity})" if self.integrity else self.citation
 
 
 @dataclass

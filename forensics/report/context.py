@@ -797,7 +797,11 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         "evidence_model": [b.evidence_row(r) for r in getattr(inv, "evidence_model", ())],
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
         "notes": [b.say(n) for n in inv.notes],
-        "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw} for r in appendix],
+        "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw, "integrity": r.integrity}
+                     for r in appendix],
+        # lines of a damaged archive, flagged wherever cited and explained in appendix B
+        "integrity": {r.citation: r.integrity for r in cited if r.integrity},
+        "integrity_flags": sorted({r.integrity for r in cited if r.integrity}),
         "appendix_total": len(cited),
         "appendix_omitted": len(cited) - len(appendix),
         "cell_chars": limits.cell_chars,
