@@ -203,6 +203,11 @@ class ActionFinding:
     timeline: list[EventRef] = field(default_factory=list)   # merged events around the action
     missing: list[str] = field(default_factory=list)           # for inconclusive: what the logs lack
     holder_evidence: list[str] = field(default_factory=list)   # names of the hard indicators that carried a holder conclusion
+    # The account's panel logins (failed ones too) and credential or contact
+    # changes after the action, up to the end of the period examined: how the
+    # holder reacted (locked out, reset, back in).  Presentation only: no
+    # indicator reads it.  At most `timeline.max_events`, the earliest first.
+    after_action: list[EventRef] = field(default_factory=list)
 
 
 @dataclass

@@ -26,6 +26,11 @@ def when_text(value, tz) -> str:
 
 _t = when_text
 
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """"1 probe", "3 probes": a count and its noun for English text output."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
 # What a flag beside a cited `file:line` means (the report says the same in its language).
 INTEGRITY_TEXT = {
     "unverified": "read from a damaged archive after its last passed integrity check",
@@ -128,6 +133,13 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
             w("   staff activity:")
             for e in f.staff_activity[:10]:
                 w(f"     {_t(e.ts, tz)} {e.event} by {e.user or '-'} from {e.ip or '-'}  [{e.citation_text}]")
+        if f.after_action:
+            w("   after the action (logins, failed ones too, and credential changes):")
+            for e in f.after_action[:10]:
+                result = f" {e.result}" if e.result and e.result != "success" else ""
+                w(f"     {_t(e.ts, tz)} {e.event}{result} by {e.user or '-'} from {e.ip or '-'}  [{e.citation_text}]")
+            if len(f.after_action) > 10:
+                w(f"     ... {len(f.after_action) - 10} more (--json lists them all)")
         if f.clickstream:
             w(f"   click-stream ({f.clickstream_verdict}):")
             for c in f.clickstream:

@@ -549,7 +549,9 @@ class Builder:
         """What the account did after the action, and from where: the holder's
         own later logins (panel sessions in the period examined, SSH to the
         server in the hours after the action) tie an action to him; after a
-        takeover they show him coming back from his usual network."""
+        takeover they show him coming back from his usual network, and his
+        failed logins and password reset (`finding.after_action`) show him
+        locked out first."""
         action_ts = as_utc(finding.action.ts)
         session = finding.session
         own_ips = self.account_addresses(finding)
@@ -558,6 +560,8 @@ class Builder:
                       or (r.source_kind == "ssh" and r.event in ("ssh_login", "ssh_auth_failure", "ssh_denied",
                                                                   "ssh_invalid_user")
                           and not self.is_noise(r, own_ips)))}
+        for r in getattr(finding, "after_action", ()):
+            later.setdefault((r.path, r.line_no), r)
         for s in sorted(self.inv.sessions, key=lambda s: as_utc(s.start)):
             if s.login is not None and as_utc(s.start) > action_ts and s.actor in ("customer", None) \
                     and (session is None or s.key != session.key):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from forensics.investigate.notices.model import NoticesInvestigation
 from forensics.investigate.notices.texts import outcome_text
-from forensics.investigate.textout import integrity_notes, when_text as _t
+from forensics.investigate.textout import count, integrity_notes, when_text as _t
 from forensics.timefmt import iso
 
 
@@ -41,7 +41,7 @@ def render_text(inv: NoticesInvestigation, tz: str | None = None) -> str:
           f"[{c.ref.citation_text}]")
         w(f"      {c.explanation}")
     if routine:
-        w(f"  ({routine} routine notification(s), e.g. invoices, not listed)")
+        w(f"  ({count(routine, 'routine notification')}, e.g. invoices, not listed)")
     w("")
     w("Provider actions:")
     for a in inv.actions or []:
