@@ -709,6 +709,10 @@ def _detail_text(detail) -> str:
 
 
 # Settings sections that only one dispute kind (or no report) reads.
+# Which dispute kinds read a section of thresholds.toml.  The input side
+# (ingest, enrich, coverage of the logs) and the report's own limits hold for
+# every report; every other section is read by the disputed-action rules only.
+SHARED_SECTIONS = {"ingest", "enrich", "coverage", "report"}
 KIND_SECTIONS = {"notices": "notices", "sla": "outage", "lake": None}
 
 
@@ -716,7 +720,12 @@ def _in_force(thresholds: dict[str, Any], kind: str) -> dict[str, Any]:
     """The settings this report's kind reads: the sections of the other
     dispute kinds and of the lake are left out of the table (they are in
     findings.json with the rest)."""
-    return {k: v for k, v in thresholds.items() if k not in KIND_SECTIONS or KIND_SECTIONS[k] == kind}
+    def read(section: str) -> bool:
+        if section in SHARED_SECTIONS:
+            return True
+        return KIND_SECTIONS.get(section, "action") == kind
+
+    return {k: v for k, v in thresholds.items() if read(k)}
 
 
 def flatten_thresholds(thresholds: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
