@@ -118,5 +118,16 @@ def test_templates_print_no_value_past_the_finalize_hook():
     used = set()
     for template in templates_dir().glob("*.html"):
         used |= set(re.findall(r"\|\s*([a-z_]+)", template.read_text(encoding="utf-8")))
-    # num and length return numbers, which the hook passes as they are; |join would return Markup
-    assert used <= {"safe", "css_string", "num", "length"}, used
+    # num and length return numbers, which the hook passes as they are; |join would return Markup.
+    # underscore_breaks returns Markup, but of the value after `shown` (cut, escapes visible) and escaped:
+    # it only adds <wbr> after underscores
+    assert used <= {"safe", "css_string", "num", "length", "underscore_breaks"}, used
+
+
+def test_underscore_breaks_passes_the_value_through_the_finalize_hook():
+    from forensics.report.render import underscore_breaks
+
+    long = "a_" * 400
+    out = str(underscore_breaks(long, max_chars=50, gettext=lambda s: s))
+    assert out.count("<wbr>") <= 26 and "a_<wbr>a" in out            # cut like any other value
+    assert str(underscore_breaks("x\u202e_y")) == "x\\u202e_<wbr>y"   # a direction override shown, not applied

@@ -242,3 +242,36 @@ def test_report_from_real_cpanel_logs(shared_realdata, tmp_path):
     assert "2018-10-15T15:42:18+00:00" in text
     assert "No disputed action was found in the period examined." in text
     assert not DDMM.search(checked) and not MMDD.search(checked)
+
+
+def test_conclusion_codes_wrap_only_after_underscores(tmp_path):
+    """"foreign_networ/k" no more: a code may break only where <wbr> follows an underscore."""
+    from forensics.report.render import underscore_breaks
+
+    assert str(underscore_breaks("address_and_device")) == "address_<wbr>and_<wbr>device"
+    assert str(underscore_breaks("<b>x_y")) == "&lt;b&gt;x_<wbr>y"          # still escaped
+    from forensics.investigate.action import evidence_model
+
+    inv = small_investigation()
+    inv.evidence_model = evidence_model.rows()      # as the investigation sets it
+    render_report(inv, tmp_path / "r.html", lang="en", report_date=REPORT_DATE, output_format="html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    table = html[html.index('evidence-model">'):]
+    table = table[:table.index("</table>")]
+    codes = re.findall(r'<td class="code">(.*?)</td>', table)
+    assert codes and any("_<wbr>" in c for c in codes)
+    assert all(c.count("_") == c.count("_<wbr>") for c in codes)
+
+
+@pytest.mark.parametrize("kind, shown, left_out", [
+    ("action", {"failed_logins", "baseline", "timeline", "coverage", "report"}, {"sla", "notices", "lake"}),
+    ("outage", {"sla", "coverage", "report", "ingest"}, {"failed_logins", "baseline", "timeline", "clickstream",
+                                                          "assessment", "notices", "lake"}),
+    ("notices", {"notices", "coverage", "report"}, {"failed_logins", "sla", "clickstream", "lake"}),
+])
+def test_threshold_table_lists_the_sections_the_kind_reads(kind, shown, left_out):
+    from forensics.config import load_config
+    from forensics.report.context import _in_force
+
+    sections = set(_in_force(load_config(), kind))
+    assert shown <= sections and not (left_out & sections)

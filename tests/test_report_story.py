@@ -295,3 +295,29 @@ def test_html_version_is_self_contained_with_the_attachments(demo, tmp_path):
     for entry in manifest["attachments"]:
         assert hashlib.sha256(base64.b64decode(uris[entry["name"]])).hexdigest() == entry["sha256"]
     assert not re.search(r"""(src|href)=["'](?!data:|#)""", html)   # nothing loads from elsewhere
+
+
+def test_the_takeover_report_shows_the_holder_locked_out_after_the_action(demo):
+    """After the night's reinstall the holder fails to log in twice, resets his
+    password and logs in: the finding carries those events (cited file:line)
+    and the report's "After the action" lists every one of them; the
+    assessment stays the same."""
+    for lang, failed_word, intro in (("en", "login failed", "The account's logins (failed ones too)"),
+                                     ("de", "Anmeldung fehlgeschlagen", "Die Anmeldungen am Konto (auch fehlgeschlagene)")):
+        inv, path = demo[("K-10188", lang)]
+        [finding] = inv.findings
+        assert finding.assessment == "compromise_suspected"
+        morning = [(r.ts.strftime("%H:%M:%S"), r.event, r.result) for r in finding.after_action
+                   if r.ip == "178.24.137.193"]
+        assert morning == [("06:48:47", "login", "failure"), ("06:49:01", "login", "failure"),
+                           ("06:49:39", "password_reset_request", "success"),
+                           ("06:51:08", "password_reset", "success"), ("06:51:42", "login", "success")]
+        assert all(r.path.endswith("panel-audit.jsonl") and r.line_no > 0 for r in finding.after_action)
+        assert all(r.ts > finding.action.ts for r in finding.after_action)
+        text = re.sub(r"\s+", " ", pdf_text(path))
+        section = text[text.index(intro):][:4000]
+        for r in finding.after_action:
+            if r.ip == "178.24.137.193":
+                assert r.ts.strftime("%Y-%m-%dT%H:%M:%S+00:00") in section, r
+                assert f":{r.line_no}" in flat(section), r
+        assert failed_word in section

@@ -157,9 +157,11 @@ def _timeline_lines(records) -> None:
         if r.get("source_kind") == "http":
             what = f"{r.get('method') or ''} {r.get('http_path') or ''} {r.get('status') or ''}".strip()
         result = f" {r['result']}" if r.get("result") else ""
+        # a line of a damaged archive says so beside its file:line ("unverified", "cut")
+        flag = f" ({r['integrity']})" if r.get("integrity") else ""
         # one event, one line: a newline inside a logged value is shown, not obeyed
         echo(visible(f"{r['ts']}  {r['source_kind'] or '':5}  {what}{result}  user={r.get('user') or '-'} "
-                     f"ip={r.get('ip') or '-'}  [{r['path']}:{r['line_no']}]  ({r['attributed_by']})"))
+                     f"ip={r.get('ip') or '-'}  [{r['path']}:{r['line_no']}{flag}]  ({r['attributed_by']})"))
 
 
 COMMANDS = [investigate_cmd, query_cmd, timeline_cmd]

@@ -71,6 +71,7 @@ def ref(row) -> EventRef:
         referrer=_clean(get("referrer")),
         target=_clean(get("target")),
         detail=parse_detail(get("detail")),
+        integrity=_clean(get("integrity")),
     )
 
 

@@ -56,10 +56,19 @@ class EventRef:
     referrer: str | None = None
     target: str | None = None
     detail: dict[str, Any] | str | None = None
+    # None: the line is the file's as read (plain file or verified archive
+    # data); "unverified": read from a damaged archive after its last passed
+    # integrity check; "cut": a line cut short where the archive is damaged.
+    integrity: str | None = None
 
     @property
     def citation(self) -> str:
         return f"{self.path}:{self.line_no}"
+
+    @property
+    def citation_text(self) -> str:
+        """`path:line`, followed by the integrity flag for a line of a damaged archive."""
+        return f"{self.citation} ({self.integrity})" if self.integrity else self.citation
 
 
 @dataclass
@@ -194,6 +203,11 @@ class ActionFinding:
     timeline: list[EventRef] = field(default_factory=list)   # merged events around the action
     missing: list[str] = field(default_factory=list)           # for inconclusive: what the logs lack
     holder_evidence: list[str] = field(default_factory=list)   # names of the hard indicators that carried a holder conclusion
+    # The account's panel logins (failed ones too) and credential or contact
+    # changes after the action, up to the end of the period examined: how the
+    # holder reacted (locked out, reset, back in).  Presentation only: no
+    # indicator reads it.  At most `timeline.max_events`, the earliest first.
+    after_action: list[EventRef] = field(default_factory=list)
 
 
 @dataclass

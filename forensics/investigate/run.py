@@ -15,6 +15,7 @@ import pandas as pd
 
 from forensics.config import load_config
 from forensics.errors import ForensicsError
+from forensics.messages import msg
 from forensics.named_queries import run_query
 from forensics.timefmt import UTC
 
@@ -85,12 +86,15 @@ def panel_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     notes = []
     untimed = int(panel["ts"].isna().sum())
     if untimed:
-        notes.append(f"{untimed} panel event(s) of the account carry no time and were left out.")
+        notes.append(msg("{n} panel event of the account carries no time and was left out.",
+                         "{n} panel events of the account carry no time and were left out.", n=untimed))
         panel = panel[panel["ts"].notna()]
     panel = panel.reset_index(drop=True).copy()
     missing_actor = int(panel["actor"].isna().sum())
     if missing_actor:
-        notes.append(f"{missing_actor} panel event(s) name no actor; read as the customer (the native format's default).")
+        notes.append(msg("{n} panel event names no actor; read as the customer (the native format's default).",
+                         "{n} panel events name no actor; read as the customer (the native format's default).",
+                         n=missing_actor))
         panel["actor"] = panel["actor"].fillna("customer")
     panel["result"] = panel["result"].fillna("success")
     return panel, notes

@@ -27,6 +27,44 @@ def when_text(value, tz) -> str:
 _t = when_text
 
 
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """"1 probe", "3 probes": a count and its noun for English text output."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+# What a flag beside a cited `file:line` means (the report says the same in its language).
+INTEGRITY_TEXT = {
+    "unverified": "read from a damaged archive after its last passed integrity check",
+    "cut": "cut short where the archive is damaged: only its beginning could be read",
+}
+
+
+def integrity_notes(result) -> list[str]:
+    """One note per integrity flag among the events a result cites ("unverified", "cut")."""
+    import dataclasses
+
+    from forensics.investigate.model import EventRef
+
+    flags: set[str] = set()
+    seen: set[int] = set()
+
+    def walk(obj):
+        if isinstance(obj, EventRef):
+            if obj.integrity:
+                flags.add(obj.integrity)
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            if id(obj) in seen:
+                return
+            seen.add(id(obj))
+            for f in dataclasses.fields(obj):
+                walk(getattr(obj, f.name))
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                walk(item)
+
+    walk(result)
+    return [f"note: ({flag}) marks a line {INTEGRITY_TEXT.get(flag, flag)}" for flag in sorted(flags)]
+
+
 def _session_line(s: Session, tz) -> str:
     who = s.user or "-"
     how = s.auth or "not logged"
@@ -59,7 +97,7 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
         what = a.event + (f" on {a.target}" if a.target else "")
         if isinstance(a.detail, dict) and a.detail:
             what += " (" + ", ".join(f"{k}: {v}" for k, v in a.detail.items()) + ")"
-        w(f"{n}. {what} at {_t(a.ts, tz)}  [{a.path}:{a.line_no}]")
+        w(f"{n}. {what} at {_t(a.ts, tz)}  [{a.citation_text}]")
         w(f"   ASSESSMENT: {f.assessment}")
         w(f"   {f.reason}")
         if f.holder_evidence:
@@ -71,14 +109,14 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
         if f.session is not None:
             w("   " + _session_line(f.session, tz))
             if f.session.login is not None:
-                w(f"   login: {f.session.login.path}:{f.session.login.line_no}  {f.session.login.raw}")
+                w(f"   login: {f.session.login.citation_text}  {f.session.login.raw}")
         w("   indicators:")
         for i in f.indicators:
             w(f"   [{i.result:8} -> {i.direction:7}] {i.label}: {i.explanation}")
             w(f"        observed: {i.observed}")
             w(f"        compared with: {i.baseline}")
             for e in i.evidence[:3]:
-                w(f"        evidence {e.path}:{e.line_no}")
+                w(f"        evidence {e.citation_text}")
         if f.prior_activity:
             w("   prior undisputed sessions (compelling-evidence rule):")
             for s in f.prior_activity:
@@ -86,22 +124,29 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
         if f.failed_logins:
             w(f"   failed logins before the session: {len(f.failed_logins)}")
             for e in f.failed_logins[:5]:
-                w(f"     {_t(e.ts, tz)} {e.source_kind} {e.user or '-'} from {e.ip or '-'}  [{e.path}:{e.line_no}]")
+                w(f"     {_t(e.ts, tz)} {e.source_kind} {e.user or '-'} from {e.ip or '-'}  [{e.citation_text}]")
         if f.account_changes:
             w("   account changes before the action:")
             for e in f.account_changes:
-                w(f"     {_t(e.ts, tz)} {e.event} from {e.ip or '-'}  [{e.path}:{e.line_no}]")
+                w(f"     {_t(e.ts, tz)} {e.event} from {e.ip or '-'}  [{e.citation_text}]")
         if f.staff_activity:
             w("   staff activity:")
             for e in f.staff_activity[:10]:
-                w(f"     {_t(e.ts, tz)} {e.event} by {e.user or '-'} from {e.ip or '-'}  [{e.path}:{e.line_no}]")
+                w(f"     {_t(e.ts, tz)} {e.event} by {e.user or '-'} from {e.ip or '-'}  [{e.citation_text}]")
+        if f.after_action:
+            w("   after the action (logins, failed ones too, and credential changes):")
+            for e in f.after_action[:10]:
+                result = f" {e.result}" if e.result and e.result != "success" else ""
+                w(f"     {_t(e.ts, tz)} {e.event}{result} by {e.user or '-'} from {e.ip or '-'}  [{e.citation_text}]")
+            if len(f.after_action) > 10:
+                w(f"     ... {len(f.after_action) - 10} more (--json lists them all)")
         if f.clickstream:
             w(f"   click-stream ({f.clickstream_verdict}):")
             for c in f.clickstream:
                 think = "" if c.think_time_s is None else f"+{c.think_time_s:.1f}s"
                 kind = "asset" if c.is_asset else "page"
                 w(f"     {_t(c.ref.ts, tz)} {think:>8} {kind:5} {c.ref.method or '-'} {c.ref.http_path or '-'} "
-                  f"{c.ref.status or '-'}  [{c.ref.path}:{c.ref.line_no}]")
+                  f"{c.ref.status or '-'}  [{c.ref.citation_text}]")
         w("")
     if inv.claims:
         w("Claims")
@@ -110,7 +155,7 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
               f"dates: {', '.join(d.isoformat() for d in c.dates) or 'none'})")
             w(f"  {c.classification.upper()}: {c.explanation}")
             for m in c.matches[:5]:
-                w(f"    {_t(m.event.ts, tz)} {m.event.event} [{m.event.path}:{m.event.line_no}]")
+                w(f"    {_t(m.event.ts, tz)} {m.event.event} [{m.event.citation_text}]")
         w("")
     w("Coverage")
     for s in inv.coverage:
@@ -124,4 +169,6 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
     w(f"ISP data available: {'yes' if inv.isp_data_available else 'no'}")
     for note in inv.notes:
         w(f"note: {note}")
+    for note in integrity_notes(inv):
+        w(note)
     return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ from forensics.investigate.run import account_events, as_instant, config_of
 
 
 TIMELINE_COLUMNS = ["ts", "source_kind", "event", "result", "actor", "user", "auth", "session", "ip", "user_agent",
-                    "method", "http_path", "status", "referrer", "target", "host", "path", "line_no", "raw",
+                    "method", "http_path", "status", "referrer", "target", "host", "path", "line_no", "integrity", "raw",
                     "attributed_by"]
 
 
@@ -20,7 +20,8 @@ def timeline(case, account: str, *, since=None, until=None, config=None) -> pd.D
     sessions (by session id, user name, or address + browser within the
     session's span); sshd events from its addresses, for its user names or on
     its servers (see the module docstring).  `attributed_by` says why each row
-    is there.  Times are UTC instants (`ts`); print them with
+    is there; `integrity` flags a line of a damaged archive ("unverified",
+    "cut"; None for a line as read).  Times are UTC instants (`ts`); print them with
     `forensics.timefmt.iso`.
     """
     cfg = config_of(config)

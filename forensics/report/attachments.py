@@ -31,7 +31,7 @@ from forensics.timefmt import iso
 CSV_COLUMNS = [
     "citation", "path", "line_no", "ts_utc", "source_id", "source_kind", "event", "result", "account", "actor",
     "user", "auth", "session", "ip", "user_agent", "method", "http_path", "status", "referrer", "target",
-    "detail", "raw",
+    "detail", "integrity", "raw",
 ]
 
 
@@ -86,7 +86,8 @@ def cited_events_csv(inv: Investigation) -> EmbeddedFile:
             "source_id": ref.source_id, "source_kind": ref.source_kind, "event": ref.event, "result": ref.result,
             "account": ref.account, "actor": ref.actor, "user": ref.user, "auth": ref.auth, "session": ref.session,
             "ip": ref.ip, "user_agent": ref.user_agent, "method": ref.method, "http_path": ref.http_path,
-            "status": ref.status, "referrer": ref.referrer, "target": ref.target, "detail": detail, "raw": ref.raw,
+            "status": ref.status, "referrer": ref.referrer, "target": ref.target, "detail": detail,
+            "integrity": ref.integrity, "raw": ref.raw,
         }
         writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
     return EmbeddedFile("cited-events.csv", buffer.getvalue().encode("utf-8"), "text/csv",

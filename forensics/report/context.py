@@ -549,7 +549,9 @@ class Builder:
         """What the account did after the action, and from where: the holder's
         own later logins (panel sessions in the period examined, SSH to the
         server in the hours after the action) tie an action to him; after a
-        takeover they show him coming back from his usual network."""
+        takeover they show him coming back from his usual network, and his
+        failed logins and password reset (`finding.after_action`) show him
+        locked out first."""
         action_ts = as_utc(finding.action.ts)
         session = finding.session
         own_ips = self.account_addresses(finding)
@@ -558,6 +560,8 @@ class Builder:
                       or (r.source_kind == "ssh" and r.event in ("ssh_login", "ssh_auth_failure", "ssh_denied",
                                                                   "ssh_invalid_user")
                           and not self.is_noise(r, own_ips)))}
+        for r in getattr(finding, "after_action", ()):
+            later.setdefault((r.path, r.line_no), r)
         for s in sorted(self.inv.sessions, key=lambda s: as_utc(s.start)):
             if s.login is not None and as_utc(s.start) > action_ts and s.actor in ("customer", None) \
                     and (session is None or s.key != session.key):
@@ -705,6 +709,10 @@ def _detail_text(detail) -> str:
 
 
 # Settings sections that only one dispute kind (or no report) reads.
+# Which dispute kinds read a section of thresholds.toml.  The input side
+# (ingest, enrich, coverage of the logs) and the report's own limits hold for
+# every report; every other section is read by the disputed-action rules only.
+SHARED_SECTIONS = {"ingest", "enrich", "coverage", "report"}
 KIND_SECTIONS = {"notices": "notices", "sla": "outage", "lake": None}
 
 
@@ -712,7 +720,12 @@ def _in_force(thresholds: dict[str, Any], kind: str) -> dict[str, Any]:
     """The settings this report's kind reads: the sections of the other
     dispute kinds and of the lake are left out of the table (they are in
     findings.json with the rest)."""
-    return {k: v for k, v in thresholds.items() if k not in KIND_SECTIONS or KIND_SECTIONS[k] == kind}
+    def read(section: str) -> bool:
+        if section in SHARED_SECTIONS:
+            return True
+        return KIND_SECTIONS.get(section, "action") == kind
+
+    return {k: v for k, v in thresholds.items() if read(k)}
 
 
 def flatten_thresholds(thresholds: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -797,7 +810,11 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         "evidence_model": [b.evidence_row(r) for r in getattr(inv, "evidence_model", ())],
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
         "notes": [b.say(n) for n in inv.notes],
-        "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw} for r in appendix],
+        "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw, "integrity": r.integrity}
+                     for r in appendix],
+        # lines of a damaged archive, flagged wherever cited and explained in appendix B
+        "integrity": {r.citation: r.integrity for r in cited if r.integrity},
+        "integrity_flags": sorted({r.integrity for r in cited if r.integrity}),
         "appendix_total": len(cited),
         "appendix_omitted": len(cited) - len(appendix),
         "cell_chars": limits.cell_chars,

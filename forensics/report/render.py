@@ -164,6 +164,18 @@ def shown(value: Any, *, max_chars: int, gettext) -> Any:
     return visible(clip(value, max_chars, gettext))
 
 
+def underscore_breaks(value, *, max_chars: int = 500, gettext=None):
+    """A code such as `foreign_network` that may wrap only after its
+    underscores: shown as its bytes (like every value), escaped, with <wbr>
+    after each "_"."""
+    from markupsafe import Markup, escape
+
+    if value is None:
+        return ""
+    text = str(shown(value, max_chars=max_chars, gettext=gettext or (lambda s: s)))
+    return Markup("_<wbr>").join(escape(part) for part in text.split("_"))
+
+
 def make_environment(lang: str, *, max_chars: int = 500):
     """The Jinja2 environment: packaged templates, autoescape on, every value
     shown as its bytes and cut to `max_chars` (`shown`), gettext installed,
@@ -186,6 +198,7 @@ def make_environment(lang: str, *, max_chars: int = 500):
     )
     env.install_gettext_translations(translations(lang), newstyle=True)
     env.filters["css_string"] = css_string
+    env.filters["underscore_breaks"] = functools.partial(underscore_breaks, max_chars=max_chars, gettext=gettext)
     env.filters["num"] = lambda value, digits=None: value if isinstance(value, str) else number(value, lang, digits)
     return env
 

@@ -191,7 +191,8 @@ def assess(action: EventRef, session: Session | None, indicators: list[Indicator
                            auth=session.auth or msg("not logged")))
     if not enough_history:
         n = baseline.data.get("sessions", 0) if baseline else 0
-        missing.append(msg("only {n} earlier session(s) to compare with (the rules need {need})", n=n,
+        missing.append(msg("only {n} earlier session to compare with (the rules need {need})",
+                           "only {n} earlier sessions to compare with (the rules need {need})", n=n,
                            need=config["baseline"]["min_sessions"]))
     if not hard:
         copyable = [i.label for i in _one_per_fact(holder)]

@@ -166,9 +166,11 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     for row in disputed.to_dict("records"):
         action_ref = ref(row)
         session = by_key.get(mapping.get(int(row["event_id"])))
-        findings.append(_finding(run, action_ref, session, sessions, disputed_keys, http,
-                                 failures_by_key.get(session.key) if session else None, panel, facts, coverage,
-                                 isp_available, ssh_around, shared, fleet))
+        finding = _finding(run, action_ref, session, sessions, disputed_keys, http,
+                           failures_by_key.get(session.key) if session else None, panel, facts, coverage,
+                           isp_available, ssh_around, shared, fleet)
+        finding.after_action = _after_action(action_ref, panel, cfg, until_t)
+        findings.append(finding)
 
     claim_results = _claims(panel, claims, cfg, coverage, until_t, tzinfo, claim_day)
     in_scope = [s for s in sessions if (since_t is None or (s.end or s.start) >= since_t)
@@ -285,6 +287,19 @@ def _finding(run: QueryRun, action: EventRef, session: Session | None, sessions,
         failed_logins=failed, account_changes=changes, staff_activity=staff, clickstream=clicks,
         clickstream_verdict=verdict, timeline=_around(action, panel, requests, ssh_around, cfg),
         missing=missing, holder_evidence=result.holder_evidence)
+
+
+def _after_action(action: EventRef, panel, cfg, until_t) -> list[EventRef]:
+    """The account's logins (failed ones too) and credential/contact changes
+    after the action, up to the end of the period examined (`until`, else the
+    end of the log): the earliest `timeline.max_events` of them."""
+    events = {"login", *cfg["account_changes"]["changes"]}
+    later = panel[(panel["ts"] > pd.Timestamp(action.ts)) & panel["event"].isin(events)
+                  & (panel["event_id"] != action.event_id)]
+    if until_t is not None:
+        later = later[later["ts"] < pd.Timestamp(until_t)]
+    later = later.sort_values(["ts", "source_id", "line_no"]).head(int(cfg["timeline"]["max_events"]))
+    return [ref(r) for r in later.to_dict("records")]
 
 
 def _around(action: EventRef, panel, requests, ssh, cfg) -> list[EventRef]:

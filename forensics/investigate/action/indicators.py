@@ -86,6 +86,15 @@ def _isp(facts: IpFacts | None) -> str | None:
     return network_key(facts) or facts.prefix
 
 
+def _from_addresses(n: int):
+    """"from 1 address" / "from 3 addresses": a count inside a sentence, with its own plural forms."""
+    return msg("from {n} address", "from {n} addresses", n=n)
+
+
+def _against_accounts(n: int):
+    return msg("against {n} other account", "against {n} other accounts", n=n)
+
+
 def _opener(s: Session | None) -> EventRef | None:
     """The event that opened a session: its login, else (API calls) its first event."""
     if s is None:
@@ -168,8 +177,10 @@ def network_continuity(ctx: Context) -> Indicator:
         return _ind("network_continuity", "never_used", label, where, base, "mismatch",
                     msg("The holder never used this network ({isp}) in any earlier session.", isp=c.isp),
                     [_opener(s)], **data)
-    observed = msg("{where}: {n} earlier session(s) of the holder on {d} day(s), recency weight {w}, last on {last}",
-                   where=where, n=c.sessions, d=c.days, w=round(c.weight, 2), last=iso(c.last.start))
+    observed = msg("{where}: {n} earlier session of the holder {on_days}, recency weight {w}, last on {last}",
+                   "{where}: {n} earlier sessions of the holder {on_days}, recency weight {w}, last on {last}",
+                   where=where, n=c.sessions, on_days=msg("on {n} day", "on {n} days", n=c.days),
+                   w=round(c.weight, 2), last=iso(c.last.start))
     if c.conclusion == "holder_network":
         return _ind("network_continuity", "holder_network", label, observed, base, "match",
                     msg("The holder has used this network ({isp}) in {n} sessions on {d} days, last on {last}: "
@@ -181,7 +192,9 @@ def network_continuity(ctx: Context) -> Indicator:
                         "a long history elsewhere: that earlier session may have been someone else's look around.",
                         isp=c.isp, first=iso(c.first)), [_opener(s), _opener(c.last)], **data)
     return _ind("network_continuity", "seldom_used", label, observed, base, "partial",
-                msg("The holder used this network ({isp}) too rarely ({n} session(s)) for it to count as the "
+                msg("The holder used this network ({isp}) too rarely ({n} session) for it to count as the "
+                    "holder's own.",
+                    "The holder used this network ({isp}) too rarely ({n} sessions) for it to count as the "
                     "holder's own.", isp=c.isp, n=c.sessions), [_opener(s), _opener(c.last)], **data)
 
 
@@ -295,16 +308,23 @@ def failed_logins(ctx: Context) -> tuple[Indicator, list[EventRef]]:
                s=rules["brute_force_min_interval_seconds"])
     if brute and (s.ip in sources) and recent:
         return _ind("failed_logins", "guessed", label, observed, rule, "mismatch",
-                    msg("{n} failed logins from {a} address(es) preceded this login, and the login succeeded from "
-                        "{ip}, one of the attacking addresses: the password was guessed.", n=n, a=len(sources),
-                        ip=s.ip), evidence_refs, **data), evidence_refs
+                    msg("{n} failed login {from_addresses} preceded this login, and the login succeeded from "
+                        "{ip}, one of the attacking addresses: the password was guessed.",
+                        "{n} failed logins {from_addresses} preceded this login, and the login succeeded from "
+                        "{ip}, one of the attacking addresses: the password was guessed.", n=n,
+                        from_addresses=_from_addresses(len(sources)), ip=s.ip), evidence_refs, **data), evidence_refs
     if brute:
         return _ind("failed_logins", "attacked", label, observed, rule, "mismatch",
-                    msg("The account was under attack before this login ({n} failures from {a} address(es)), "
-                        "although not from the login's own address.", n=n, a=len(sources)),
+                    msg("The account was under attack before this login ({n} failure {from_addresses}), "
+                        "although not from the login's own address.",
+                        "The account was under attack before this login ({n} failures {from_addresses}), "
+                        "although not from the login's own address.", n=n,
+                        from_addresses=_from_addresses(len(sources))),
                     evidence_refs, **data), evidence_refs
     return _ind("failed_logins", "few", label, observed, rule, "partial",
-                msg("{n} failed login(s) before the session, fewer than an attack makes (a mistyped password "
+                msg("{n} failed login before the session, fewer than an attack makes (a mistyped password "
+                    "looks like this).",
+                    "{n} failed logins before the session, fewer than an attack makes (a mistyped password "
                     "looks like this).", n=n), evidence_refs, **data), evidence_refs
 
 
@@ -349,17 +369,22 @@ def fleet_failures(ctx: Context) -> Indicator:
     size = dict(failures=int(ww.sum()), addresses=int(wave["ip"].nunique()), accounts=int(wave["account"].nunique()),
                 first=iso(wave["ts"].min()), last=iso(wave["ts"].max()),
                 from_address=int(weight[by_addr].sum()), accounts_from_address=int(f.loc[by_addr, "account"].nunique()))
-    observed = msg("{n} failed logins against {k} other account(s) from {a} address(es), {first} to {last}",
-                   n=size["failures"], k=size["accounts"], a=size["addresses"], first=size["first"],
-                   last=size["last"])
+    observed = msg("{n} failed login {against_accounts} {from_addresses}, {first} to {last}",
+                   "{n} failed logins {against_accounts} {from_addresses}, {first} to {last}",
+                   n=size["failures"], against_accounts=_against_accounts(size["accounts"]),
+                   from_addresses=_from_addresses(size["addresses"]), first=size["first"], last=size["last"])
     refs = [ref(r) for r in wave.to_dict("records")]
     cited = refs[:5] + ([refs[-1]] if len(refs) > 5 else []) + [_opener(s)]
     if size["accounts_from_address"] >= int(rules["min_accounts"]) or size["from_address"] >= int(rules["min_failures"]):
         return _ind("fleet_failures", "same_address", label, observed, base, "mismatch",
-                    msg("The login came from {ip}, which had failed {n} times against {k} other account(s) in the "
-                        "hours before: the success of a credential-stuffing wave of {total} failures from {a} "
-                        "address(es).", ip=s.ip, n=size["from_address"], k=size["accounts_from_address"],
-                        total=size["failures"], a=size["addresses"]), cited, **size)
+                    msg("The login came from {ip}, which had failed {n} time {against_accounts} in the hours "
+                        "before: the success of a credential-stuffing wave of {failures} {from_addresses}.",
+                        "The login came from {ip}, which had failed {n} times {against_accounts} in the hours "
+                        "before: the success of a credential-stuffing wave of {failures} {from_addresses}.",
+                        ip=s.ip, n=size["from_address"],
+                        against_accounts=_against_accounts(size["accounts_from_address"]),
+                        failures=msg("{n} failure", "{n} failures", n=size["failures"]),
+                        from_addresses=_from_addresses(size["addresses"])), cited, **size)
     if size["accounts"] >= int(rules["min_accounts"]) and size["failures"] >= int(rules["min_failures"]):
         how = (msg("the same network and with the same client string") if by_net.any() and by_ua.any()
                else msg("the same network") if by_net.any() else msg("the same client string"))
@@ -445,7 +470,8 @@ def browser_fingerprint(ctx: Context) -> Indicator:
     family = [x for x in ctx.baseline if x.browser and b.fingerprint_family
               and x.browser.fingerprint_family == b.fingerprint_family]
     seen = sorted({x.browser.label for x in ctx.baseline if x.browser})
-    base = msg("{n} earlier session(s): {browsers}", n=len(ctx.baseline), browsers=join(seen[:5], "; "))
+    base = msg("{n} earlier session: {browsers}", "{n} earlier sessions: {browsers}", n=len(ctx.baseline),
+               browsers=join(seen[:5], "; "))
     ev = [_opener(s)]
     if b.automation_class in ("headless", "library") and not exact and not family:
         return _ind("browser_fingerprint", "automation_tool", label, observed, base, "mismatch",
@@ -454,12 +480,16 @@ def browser_fingerprint(ctx: Context) -> Indicator:
                     automation_class=b.automation_class)
     if exact:
         return _ind("browser_fingerprint", "exact", label, observed, base, "match",
-                    msg("Exactly the browser string of {n} earlier session(s) of the account (a string anyone can "
+                    msg("Exactly the browser string of {n} earlier session of the account (a string anyone can "
+                        "send).",
+                        "Exactly the browser string of {n} earlier sessions of the account (a string anyone can "
                         "send).", n=len(exact)), ev + [_opener(exact[-1])], exact=len(exact), family=len(family))
     if family:
         majors = sorted({x.browser.browser_major for x in family if x.browser.browser_major})
         return _ind("browser_fingerprint", "family", label, observed, base, "partial",
-                    msg("The same browser as {n} earlier session(s) ({browser} on {os}), updated: earlier versions "
+                    msg("The same browser as {n} earlier session ({browser} on {os}), updated: earlier versions "
+                        "{earlier}, now {now}.",
+                        "The same browser as {n} earlier sessions ({browser} on {os}), updated: earlier versions "
                         "{earlier}, now {now}.", n=len(family), browser=b.browser_family, os=b.os_family,
                         earlier=", ".join(majors), now=b.browser_major),
                     ev + [_opener(family[-1])], exact=0, family=len(family))
@@ -525,7 +555,8 @@ def network(ctx: Context) -> Indicator:
     rows = ctx.history
     ev = [_opener(s)]
     nets = sorted({network_label(x.ip_facts) for x in ctx.baseline})
-    base = msg("{n} earlier session(s) from: {networks}", n=len(ctx.baseline), networks=join(nets[:5], "; "))
+    base = msg("{n} earlier session from: {networks}", "{n} earlier sessions from: {networks}", n=len(ctx.baseline),
+               networks=join(nets[:5], "; "))
     same_ip = [r for r in rows if r.same_ip == "same"]
     same_prefix = [r for r in rows if r.same_ip == "partial"]
     same_net = [r for r in rows if r.same_network == "same"]
@@ -534,15 +565,18 @@ def network(ctx: Context) -> Indicator:
                   same_country=len(same_country), isp_data=ctx.isp_available)
     if same_ip:
         return _ind("network", "same_address", label, observed, base, "match",
-                    msg("The same address as {n} earlier session(s).", n=len(same_ip)),
+                    msg("The same address as {n} earlier session.", "The same address as {n} earlier sessions.",
+                        n=len(same_ip)),
                     ev + [_opener(same_ip[0].session)], **counts)
     if same_prefix:
         return _ind("network", "same_address", label, observed, base, "match",
-                    msg("The same address range ({prefix}) as {n} earlier session(s).", prefix=s.ip_facts.prefix,
+                    msg("The same address range ({prefix}) as {n} earlier session.",
+                        "The same address range ({prefix}) as {n} earlier sessions.", prefix=s.ip_facts.prefix,
                         n=len(same_prefix)), ev + [_opener(same_prefix[0].session)], **counts)
     if same_net:
         return _ind("network", "same_isp", label, observed, base, "partial",
-                    msg("The same ISP's range ({network}, {org}) as {n} earlier session(s).",
+                    msg("The same ISP's range ({network}, {org}) as {n} earlier session.",
+                        "The same ISP's range ({network}, {org}) as {n} earlier sessions.",
                         network=network_key(s.ip_facts), org=s.ip_facts.isp or s.ip_facts.as_org or "-",
                         n=len(same_net)), ev + [_opener(same_net[0].session)], **counts)
     if not ctx.isp_available:
@@ -697,8 +731,9 @@ def hour_of_day(ctx: Context) -> Indicator:
     near = sum(1 for x in hours if min((x - h) % 24, (h - x) % 24) <= window)
     share = near / len(hours)
     observed = msg("{h}:00–{h}:59 ({zone})", h=f"{h:02d}", zone=zone_name)
-    base = msg("{near} of the holder's {n} earlier sessions within {w} hour(s) of it", near=near, n=len(hours),
-               w=window)
+    base = msg("{near} of the holder's {n} earlier session {within_hours} of it",
+               "{near} of the holder's {n} earlier sessions {within_hours} of it", near=near, n=len(hours),
+               within_hours=msg("within {n} hour", "within {n} hours", n=window))
     if share < float(rules["min_share"]):
         return _ind("hour_of_day", "unusual", label, observed, base, "mismatch",
                     msg("The holder is rarely active at this hour ({near} of {n} sessions): a hint, not a proof.",
@@ -853,12 +888,13 @@ def session_consistency(ctx: Context) -> Indicator:
     if foreign:
         labels = join([network_label(ctx.facts.ip_facts(i)) for i in observed_ips], "; ")
         return _ind("session_consistency", "foreign_use", label,
-                    msg("{n} request(s) from {where}", n=len(foreign), where=labels), base, "mismatch",
+                    msg("{n} request from {where}", "{n} requests from {where}", n=len(foreign), where=labels), base, "mismatch",
                     msg("The session that the holder's login opened was used from another network or browser: its "
                         "session cookie was taken over."), ([_opener(s)]) + foreign[:5], foreign_ips=observed_ips)
     if benign:
         return _ind("session_consistency", "consistent", label,
-                    msg("{n} request(s) from a neighbouring address", n=len(benign)), base, "partial",
+                    msg("{n} request from a neighbouring address", "{n} requests from a neighbouring address",
+                        n=len(benign)), base, "partial",
                     msg("The session moved within the same address range and browser (a re-assigned home or mobile "
                         "address)."), benign[:3])
     where = (msg("all panel events and access-log requests carrying the session id from the login's address and "
@@ -883,7 +919,7 @@ def staff_activity(ctx: Context) -> tuple[Indicator, list[EventRef]]:
                     msg("No provider staff worked on the account around the action.")), []
     who = sorted({r.user for r in staff if r.user})
     return _ind("staff_activity", "present", label,
-                msg("{n} staff event(s) by {who}", n=len(staff), who=", ".join(who) or msg("unnamed staff")), window,
+                msg("{n} staff event by {who}", "{n} staff events by {who}", n=len(staff), who=", ".join(who) or msg("unnamed staff")), window,
                 "partial", msg("Provider staff worked on the account around the action (listed)."),
                 staff[:10], staff=who), staff
 
@@ -897,9 +933,12 @@ def baseline_size(ctx: Context) -> Indicator:
     base = msg("at least {n}", n=need)
     if n >= need:
         return _ind("baseline_size", "enough", label, observed, base, "match",
-                    msg("{n} earlier session(s) to compare with: enough for the comparisons above.", n=n), sessions=n)
+                    msg("{n} earlier session to compare with: enough for the comparisons above.",
+                        "{n} earlier sessions to compare with: enough for the comparisons above.", n=n), sessions=n)
     return _ind("baseline_size", "thin", label, observed, base, "absent" if n == 0 else "partial",
-                msg("Only {n} earlier session(s) to compare with: the browser and address comparisons carry little "
+                msg("Only {n} earlier session to compare with: the browser and address comparisons carry little "
+                    "weight.",
+                    "Only {n} earlier sessions to compare with: the browser and address comparisons carry little "
                     "weight.", n=n), sessions=n)
 
 
@@ -915,12 +954,14 @@ def api_key_usage(ctx: Context) -> Indicator:
     api_nets = {_net(x.ip_facts) for x in ctx.baseline}
     holder_nets = {_net(x.ip_facts) for x in ctx.sessions if x.start < s.start and x.actor == "customer"
                    and x.login is not None and x.auth != "impersonation"}
-    base = msg("{n} earlier use(s) of this key from {networks}", n=len(same_key),
+    base = msg("{n} earlier use of this key from {networks}", "{n} earlier uses of this key from {networks}",
+               n=len(same_key),
                networks=", ".join(sorted(n for n in key_nets if n)) or msg("nowhere"))
     if net in key_nets:
         n = sum(1 for x in same_key if _net(x.ip_facts) == net)
         return _ind("api_key_usage", "known_network", label, observed, base, "match",
-                    msg("The key was used from the same network as {n} earlier use(s): the holder's own automation.",
+                    msg("The key was used from the same network as {n} earlier use: the holder's own automation.",
+                        "The key was used from the same network as {n} earlier uses: the holder's own automation.",
                         n=n), [same_key[-1].actions[0]] if same_key[-1].actions else [], earlier_uses=len(same_key))
     if net in api_nets:
         return _ind("api_key_usage", "account_network", label, observed, base, "partial",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from forensics.investigate.notices.model import NoticesInvestigation
 from forensics.investigate.notices.texts import outcome_text
-from forensics.investigate.textout import when_text as _t
+from forensics.investigate.textout import count, integrity_notes, when_text as _t
 from forensics.timefmt import iso
 
 
@@ -38,21 +38,21 @@ def render_text(inv: NoticesInvestigation, tz: str | None = None) -> str:
         record = {True: "address on record", False: f"NOT the address on record ({c.address_on_record})",
                   None: "record unknown"}[c.on_record]
         w(f"  {_t(c.ts, tz)}  {c.channel:6} to {c.recipient or '-'} [{record}]: {c.outcome}  "
-          f"[{c.ref.citation}]")
+          f"[{c.ref.citation_text}]")
         w(f"      {c.explanation}")
     if routine:
-        w(f"  ({routine} routine notification(s), e.g. invoices, not listed)")
+        w(f"  ({count(routine, 'routine notification')}, e.g. invoices, not listed)")
     w("")
     w("Provider actions:")
     for a in inv.actions or []:
-        w(f"  {_t(a.ref.ts, tz)}  {a.event} {a.ref.target or ''}  [{a.ref.citation}]")
+        w(f"  {_t(a.ref.ts, tz)}  {a.event} {a.ref.target or ''}  [{a.ref.citation_text}]")
         w(f"      {a.summary}")
     if not inv.actions:
         w("  none in the period")
     w("")
     w("The customer's messages:")
     for m in inv.customer_messages:
-        w(f"  {_t(m.ref.ts, tz)}  {m.channel} {m.subject or ''}  [{m.ref.citation}]")
+        w(f"  {_t(m.ref.ts, tz)}  {m.channel} {m.subject or ''}  [{m.ref.citation_text}]")
         w(f"      {m.explanation}")
     if not inv.customer_messages:
         w("  none in the period")
@@ -71,6 +71,7 @@ def render_text(inv: NoticesInvestigation, tz: str | None = None) -> str:
         w("")
         for n in inv.notes:
             w(f"note: {n}")
+    out += integrity_notes(inv)
     return "\n".join(out) + "\n"
 
 

@@ -157,7 +157,9 @@ def investigate_outage(case, account: str, *, target: str | None = None, aliases
         downtimes=[x for x in downtimes if since_t <= as_utc(x.ts) < until_t])
     finding.key_facts = _key_facts(finding)
     if period_gaps:
-        notes.append(msg("The monitoring has {n} gap(s) in the period; that time is counted neither as up nor as "
+        notes.append(msg("The monitoring has {n} gap in the period; that time is counted neither as up nor as "
+                         "down.",
+                         "The monitoring has {n} gaps in the period; that time is counted neither as up nor as "
                          "down.", n=len(period_gaps)))
     return OutageInvestigation(
         account=account,
@@ -202,9 +204,11 @@ def _hours(seconds: float) -> float:
 
 
 def _explain(w):
-    return msg("Down from {start} to {end} ({hours} h), seen by {probes} probe(s) in {checks} failed check(s); "
-               "cause: {cause}.", start=iso(w.start), end=iso(w.end), hours=_hours(w.duration_s),
-               probes=len(w.probes), checks=w.failed_checks, cause=CAUSE_WORDS[w.cause])
+    return msg("Down from {start} to {end} ({hours} h), seen {by_probes} {in_checks}; cause: {cause}.",
+               start=iso(w.start), end=iso(w.end), hours=_hours(w.duration_s),
+               by_probes=msg("by {n} probe", "by {n} probes", n=len(w.probes)),
+               in_checks=msg("in {n} failed check", "in {n} failed checks", n=w.failed_checks),
+               cause=CAUSE_WORDS[w.cause])
 
 
 def _key_facts(f: OutageFinding) -> list[str]:
