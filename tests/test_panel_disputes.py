@@ -267,3 +267,22 @@ def test_panel_report_pdf(tmp_path, family, variant, code, answer):
         login = (f.get("session") or {}).get("login")
         if login:
             assert f"{login['path'].rsplit('/', 1)[-1]}:{login['line_no']}" in flat
+
+
+def test_cpanel_sessions_for_notebooks_use_the_same_join(tmp_path):
+    """`Case.sessions()` (notebooks) builds sessions with the investigation's rules,
+    join included: the restore's cpsess session has its login_log login, its
+    address and the holder's browser."""
+    from forensics.case import Case
+
+    info = pc.cpanel_case(tmp_path, pc.HOLDER)
+    f = _investigate(tmp_path, info)[0]
+    case = Case(str(tmp_path / "case.duckdb"))
+    try:
+        rows = case.sessions(pc.CPANEL_USER, since="2026-03-10")
+    finally:
+        case.close()
+    row = rows[rows["session_id"] == f["action"]["session"]].iloc[0]
+    assert row["ip"] == info["ip"] and row["user_agent"] == f["session"]["user_agent"]
+    assert row["login_citation"].endswith(f"login_log:{f['session']['login']['line_no']}")
+    assert "restore" in row["actions"]
