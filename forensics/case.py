@@ -256,15 +256,17 @@ class Case:
         from forensics.config import load_config
         from forensics.investigate.coverage import Coverage
         from forensics.investigate.evidence import Facts
-        from forensics.investigate.action.sessions import build_sessions
+        from forensics.investigate.action.sessions import build_sessions, join_addresses
         from forensics.timefmt import as_utc
 
         config = load_config()
         events = self.query("account_events", account=account)
         panel = events[events["source_kind"] == "panel"].reset_index(drop=True)
         span = Coverage(self, config).period("panel")
-        sessions, _ = build_sessions(panel, config, span[1] if span else None)
-        facts = Facts(self, set(panel["ip"].dropna()), set(panel["user_agent"].dropna()))
+        joins = join_addresses(lambda name, params: self.query(name, **params), panel, config)
+        sessions, _ = build_sessions(panel, config, span[1] if span else None, joins=joins)
+        facts = Facts(self, set(panel["ip"].dropna()) | {s.ip for s in sessions if s.ip},
+                      set(panel["user_agent"].dropna()) | {s.user_agent for s in sessions if s.user_agent})
         for s in sessions:
             s.ip_facts, s.browser = facts.ip_facts(s.ip), facts.browser(s.user_agent)
         lo = as_utc(_instant(since)) if since is not None else None

@@ -11,6 +11,7 @@ can give is network continuity; the second independent fact the rules need
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -82,11 +83,18 @@ def test_cpanel_restore(tmp_path, variant):
     """cPanel: the restore (UAPI FileRestoration::restore_file) in api_log.
 
     api_log names the cPanel user and the session's cpsess token, but no
-    address; login_log names the address but no cpsess token (nor does
-    session_log: its session names are not the token).  Only access_log holds
-    token, address and browser together, and the investigation builds
-    sessions from panel events: the restore's session has no login, and
-    both variants are the honest `inconclusive`, saying so.
+    address; login_log names the address but no token.  access_log holds
+    token, address and browser together: the session named by the token
+    takes the address and browser of the first access_log request carrying
+    it, and its login is the login_log success at that address just before
+    (sessions.py, join_addresses; the lines used are cited).
+
+    Holder: the address continues six months of the holder's own Telekom
+    sessions (network continuity, hard) and the browser is his Firefox
+    (a second, copyable, fact): `account_holder`, carried by the network.
+    Takeover: the login came from the address that was guessing the password
+    (strong), with a browser and a network the account never used:
+    `compromise_suspected`.
     """
     info = pc.cpanel_case(tmp_path, variant)
     findings = _investigate(tmp_path, info)
@@ -96,16 +104,53 @@ def test_cpanel_restore(tmp_path, variant):
     assert f["action"]["account"] == pc.CPANEL_USER and f["action"]["session"].startswith("cpsess")
     assert json.loads(f["action"]["detail"])["api_call"] == "FileRestoration::restore_file" \
         if isinstance(f["action"]["detail"], str) else f["action"]["detail"]["api_call"] == "FileRestoration::restore_file"
+    s = f["session"]
+    # the join: address and browser from access_log (cited), the login from login_log
+    assert s["session_id"] == f["action"]["session"] and s["ip"] == info["ip"]
+    assert s["login"]["path"].endswith("login_log") and s["login"]["ip"] == info["ip"]
+    assert s["login"]["raw"].endswith("SUCCESS LOGIN cpaneld")
+    assert [j["path"].rsplit("/", 1)[-1] for j in s["joined"]] == ["access_log"]
+    first = s["joined"][0]
+    assert first["session"] == s["session_id"] and first["ip"] == info["ip"] and first["user_agent"] == s["user_agent"]
+    assert first["ts"] >= s["login"]["ts"]
+    assert f"/{s['session_id']}/" in first["raw"]
+    if variant == pc.HOLDER:
+        assert s["user_agent"] in {pc.FIREFOX.format(v=v) for v in range(128, 140)}   # the holder's own
+        assert f["assessment"] == "account_holder"
+        assert f["holder_evidence"] == ["network_continuity"]
+        assert _indicator(f, "network_continuity")["conclusion"] == "holder_network"
+        assert _indicator(f, "browser_fingerprint")["conclusion"] == "exact"
+        assert _indicator(f, "failed_logins")["conclusion"] == "none"
+    else:
+        assert s["user_agent"] == pc.CHROME_LINUX
+        assert f["assessment"] == "compromise_suspected"
+        assert _indicator(f, "failed_logins")["conclusion"] == "guessed"
+        assert _indicator(f, "network_continuity")["conclusion"] == "never_used"
+        assert _indicator(f, "browser_fingerprint")["conclusion"] == "new"
+
+
+def test_cpanel_token_without_a_login_at_its_address_stays_unjoined(tmp_path):
+    """A cpsess token first used from an address with no login there (a stolen
+    session, or a login_log that does not reach back) gets the address and
+    browser of its requests, but no login: the restore is not pinned on the
+    holder's credentials, and the finding says the login is missing."""
+    info = pc.cpanel_case(tmp_path, pc.HOLDER)
+    login_log = tmp_path / "login_log"
+    lines = login_log.read_text().splitlines()
+    kept = [line for line in lines if info["ip"] not in line or "SUCCESS" not in line]
+    assert len(kept) == len(lines) - 1   # only the disputed session's login is at that address
+    login_log.write_text("\n".join(kept) + "\n")
+    f = _investigate(tmp_path, info)[0]
+    assert f["session"]["ip"] == info["ip"] and f["session"]["login"] is None
     assert f["assessment"] == "inconclusive"
-    assert f["assessment"] != "account_holder"
     assert any("the login that opened session cpsess" in m for m in f["missing"])
 
 
 def test_cpanel_logs_carry_what_a_session_join_would_need(tmp_path):
-    """The facts are in cPanel's own logs: the login (address) in login_log, the
-    restore's cpsess token with the same address and the holder's browser in
-    access_log, minutes later (what `test_cpanel_restore` says is missing is
-    the join, not the data)."""
+    """The facts the join uses are in cPanel's own logs: the login (address) in
+    login_log, the restore's cpsess token with the same address and the
+    holder's browser in access_log, minutes later, and only one login at that
+    address (so the join has one candidate)."""
     import duckdb
 
     info = pc.cpanel_case(tmp_path, pc.HOLDER)
@@ -126,11 +171,17 @@ def test_proxmox_restore(tmp_path, variant):
     index and in pvedaemon's syslog lines.
 
     pvedaemon names the address of a failed login (`rhost=`) but not of a
-    successful one (`successful auth for user '...'`), and pveproxy's access
-    log names no user on the login request: the session has no address.  The
-    takeover's password guessing is seen (`failed_logins: attacked`, weak),
-    but one weak fact is not enough for `compromise_suspected`; the holder's
-    session has nothing hard to copy.  Both are `inconclusive`, never
+    successful one (`successful auth for user '...'`); pveproxy's access log
+    has the login request (POST /api2/json/access/ticket, user '-') from the
+    address in the same second.  The session takes the address of that
+    request (answered 200, within 1 s, the only one; sessions.py,
+    join_addresses), cited.
+
+    Takeover: the login came from the address that had been guessing the
+    password (`failed_logins: guessed`, strong): `compromise_suspected`.
+    Holder: the address continues the holder's own O2 history (network
+    continuity, hard), but pveproxy logs no User-Agent: one independent fact
+    of the two the rules need, so the honest `inconclusive`, saying so, never
     `account_holder`.
     """
     info = pc.proxmox_case(tmp_path, variant)
@@ -139,29 +190,61 @@ def test_proxmox_restore(tmp_path, variant):
     for f in findings:
         assert f["action"]["event"] == "restore" and f["action"]["target"] == pc.PVE_VMID
         assert f["action"]["ts"].startswith("2026-03-10T")
-        assert f["assessment"] == "inconclusive"
-        assert f["session"]["login"]["path"].endswith("syslog") and f["session"]["ip"] is None
-        assert "nothing that is hard to copy points to the holder (the holder's own network, a second factor)" \
-            in f["missing"]
+        s = f["session"]
+        assert s["login"]["path"].endswith("syslog") and s["login"]["ip"] is None
+        assert "successful auth for user 'jsvoboda@pve'" in s["login"]["raw"]
+        assert s["ip"] == info["ip"] and s["user_agent"] is None
+        [ticket] = s["joined"]
+        assert ticket["path"].endswith("access.log") and ticket["ip"] == info["ip"]
+        assert ticket["method"] == "POST" and ticket["http_path"] == "/api2/json/access/ticket"
+        assert ticket["status"] == 200 and ticket["user"] is None
+        assert abs(dt.datetime.fromisoformat(ticket["ts"]) - dt.datetime.fromisoformat(s["login"]["ts"])) \
+            <= dt.timedelta(seconds=1)
         failed = _indicator(f, "failed_logins")
         if variant == pc.TAKEOVER:
-            assert failed["conclusion"] == "attacked"
-            assert any(m.startswith("one indicator points elsewhere: Failed logins before the session") for m in f["missing"])
+            assert failed["conclusion"] == "guessed"
+            assert f["assessment"] == "compromise_suspected"
         else:
-            assert failed["conclusion"] != "attacked"
+            assert failed["conclusion"] != "guessed"
+            assert _indicator(f, "network_continuity")["conclusion"] == "holder_network"
+            assert _indicator(f, "browser_fingerprint")["conclusion"] == "unknown"
+            assert f["assessment"] == "inconclusive"
+            assert "1 of 2 independent facts (address, browser, second factor) point to the holder" in f["missing"]
+
+
+def test_proxmox_login_request_ambiguous_is_not_joined(tmp_path):
+    """Two successful ticket requests from two addresses in the login's second:
+    no telling which opened the session, so it gets no address (and the
+    takeover's guessing is then only `attacked`, not `guessed`)."""
+    info = pc.proxmox_case(tmp_path, pc.TAKEOVER)
+    log = tmp_path / "access.log"
+    lines = log.read_text().splitlines()
+    i, ticket = next((i, x) for i, x in enumerate(lines) if info["ip"] in x and "access/ticket HTTP/1.1\" 200" in x)
+    lines.insert(i + 1, ticket.replace(info["ip"], "192.0.2.10"))
+    log.write_text("\n".join(lines) + "\n")
+    for f in _investigate(tmp_path, info, info["ingest_args"]):
+        assert f["session"]["ip"] is None and f["session"]["joined"] == []
+        assert _indicator(f, "failed_logins")["conclusion"] == "attacked"
+        assert f["assessment"] != "account_holder"
 
 
 # The answers of the evidence model for these generated cases (see the tests
-# above): no panel family's own logs give the model two independent facts with
-# a hard one (WHMCS logs no browser; cPanel's restore is not joined to its
-# login; Proxmox logs no address on a successful login), nor, for the
-# takeovers, a strong sign or two independent weak ones.
-@pytest.mark.parametrize("family,variant,answer", [
-    ("cpanel", pc.HOLDER, "Inconclusive"),
-    ("proxmox", pc.TAKEOVER, "Inconclusive"),
-    ("whmcs", pc.HOLDER, "Inconclusive"),
+# above), one report per family:
+# - cPanel, holder: the cpsess token joins the restore to its login and to the
+#   access_log's address and browser; the address continues the holder's own
+#   network (hard) and the browser is his (a second fact): the holder.
+# - Proxmox, takeover: the ticket request joins the login to its address, the
+#   address that was guessing the password (strong): a third party.
+# - Proxmox, holder: the address is the holder's own network (hard), but
+#   pveproxy logs no browser: one fact of the two the rules need, inconclusive.
+# - WHMCS, holder: the same, WHMCS logs no browser: inconclusive.
+@pytest.mark.parametrize("family,variant,code,answer", [
+    ("cpanel", pc.HOLDER, "account_holder", "The account holder"),
+    ("proxmox", pc.TAKEOVER, "compromise_suspected", "Compromise suspected: a third party"),
+    ("proxmox", pc.HOLDER, "inconclusive", "Inconclusive"),
+    ("whmcs", pc.HOLDER, "inconclusive", "Inconclusive"),
 ])
-def test_panel_report_pdf(tmp_path, family, variant, answer):
+def test_panel_report_pdf(tmp_path, family, variant, code, answer):
     """One PDF report per panel family: the answer and the cited file:line of the action (and its login)."""
     info = getattr(pc, f"{family}_case")(tmp_path, variant)
     if "files" not in info:   # whmcs_case: the activity log and Virtualizor's record, joined by the map
@@ -177,10 +260,29 @@ def test_panel_report_pdf(tmp_path, family, variant, answer):
     text = "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
     flat = re.sub(r"\s+", "", text)   # table cells wrap long paths over lines
     assert f"Assessment: {answer}" in text
-    assert {f["assessment"] for f in findings} == {"inconclusive"}
+    assert {f["assessment"] for f in findings} == {code}
     for f in findings:
         action = f["action"]
         assert f"{action['path'].rsplit('/', 1)[-1]}:{action['line_no']}" in flat
         login = (f.get("session") or {}).get("login")
         if login:
             assert f"{login['path'].rsplit('/', 1)[-1]}:{login['line_no']}" in flat
+
+
+def test_cpanel_sessions_for_notebooks_use_the_same_join(tmp_path):
+    """`Case.sessions()` (notebooks) builds sessions with the investigation's rules,
+    join included: the restore's cpsess session has its login_log login, its
+    address and the holder's browser."""
+    from forensics.case import Case
+
+    info = pc.cpanel_case(tmp_path, pc.HOLDER)
+    f = _investigate(tmp_path, info)[0]
+    case = Case(str(tmp_path / "case.duckdb"))
+    try:
+        rows = case.sessions(pc.CPANEL_USER, since="2026-03-10")
+    finally:
+        case.close()
+    row = rows[rows["session_id"] == f["action"]["session"]].iloc[0]
+    assert row["ip"] == info["ip"] and row["user_agent"] == f["session"]["user_agent"]
+    assert row["login_citation"].endswith(f"login_log:{f['session']['login']['line_no']}")
+    assert "restore" in row["actions"]

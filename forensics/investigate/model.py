@@ -150,6 +150,7 @@ class Session:
     key: str | None = None           # stable id within one investigation (session id, or "synthetic:<first event_id>")
     ip_facts: IpFacts | None = None
     browser: BrowserFacts | None = None
+    joined: list[EventRef] = field(default_factory=list)   # access-log lines that gave the address/browser
 
 
 @dataclass

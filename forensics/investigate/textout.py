@@ -110,6 +110,8 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
             w("   " + _session_line(f.session, tz))
             if f.session.login is not None:
                 w(f"   login: {f.session.login.citation_text}  {f.session.login.raw}")
+            for j in f.session.joined:   # the access-log lines the session's address/browser came from
+                w(f"   joined: {j.citation_text}  {j.raw}")
         w("   indicators:")
         for i in f.indicators:
             w(f"   [{i.result:8} -> {i.direction:7}] {i.label}: {i.explanation}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from forensics.investigate.action.sessions import build_sessions, session_requests
+from forensics.investigate.action.sessions import build_sessions, join_addresses, session_requests
 from forensics.investigate.run import account_events, as_instant, config_of
 
 
@@ -29,7 +29,7 @@ def timeline(case, account: str, *, since=None, until=None, config=None) -> pd.D
     run, events, panel, _ = account_events(case, account, cfg)
     lo = pd.Timestamp(since_t) if since_t else events["ts"].min() - pd.Timedelta(hours=1)
     hi = pd.Timestamp(until_t) if until_t else events["ts"].max() + pd.Timedelta(hours=1)
-    sessions, _ = build_sessions(panel, cfg, None)
+    sessions, _ = build_sessions(panel, cfg, None, joins=join_addresses(run.q, panel, cfg))
     sessions = [s for s in sessions if (s.end or s.start) >= lo and s.start <= hi]
     users = sorted(set(panel["user"].dropna()) - set(panel.loc[panel["actor"] == "staff", "user"].dropna()))
     own = events[(events["ts"] >= lo) & (events["ts"] < hi)].copy()

@@ -31,7 +31,8 @@ from forensics.investigate.action import indicators as ind
 from forensics.investigate.action.assess import assess
 from forensics.investigate.action.history import baseline, compare, is_api, prior_activity
 from forensics.investigate.action import evidence_model
-from forensics.investigate.action.sessions import build_sessions, forwarded_clients, session_requests
+from forensics.investigate.action.sessions import (build_sessions, forwarded_clients, join_addresses,
+                                                   session_requests)
 from forensics.investigate.claims import match_claims
 from forensics.investigate.coverage import QUERIES as COVERAGE_QUERIES, Coverage
 from forensics.investigate.evidence import Facts, _clean, ref
@@ -100,7 +101,8 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     coverage = Coverage(case, cfg)
     run.queries.extend(q for q in COVERAGE_QUERIES if q not in run.queries)
     panel_span = coverage.period("panel")
-    sessions, mapping = build_sessions(panel, cfg, panel_span[1] if panel_span else None)
+    sessions, mapping = build_sessions(panel, cfg, panel_span[1] if panel_span else None,
+                                       joins=join_addresses(run.q, panel, cfg))
     by_key = {s.key: s for s in sessions}
     disputed = _disputed(panel, cfg, action, target, since_t, until_t)
     disputed_keys = {mapping.get(int(e)) for e in disputed["event_id"]} - {None}
@@ -132,6 +134,8 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
 
     ips = set(panel["ip"].dropna())
     uas = set(panel["user_agent"].dropna())
+    ips |= {s.ip for s in sessions if s.ip}   # addresses the access log gave (join_addresses)
+    uas |= {s.user_agent for s in sessions if s.user_agent}
     for frame in (http, all_failures):
         if not frame.empty:
             ips |= set(frame["ip"].dropna())

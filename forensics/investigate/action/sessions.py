@@ -19,6 +19,23 @@ by session id where the access log carries one (the `session` column or
 `detail.session`), by user name where it logs one, otherwise by address +
 User-Agent inside the session's span (± `http_join_slack_seconds`).
 
+Some panels' session events name no address, and the access log fills it in
+(`join_addresses`, thresholds in `[sessions]`); the lines used are cited in
+`Session.joined`:
+
+* a session named only by a token (cPanel's api_log: the `cpsess` token, no
+  address) takes the address and User-Agent of the first access-log request
+  carrying that token, and its login is the panel's successful login without
+  a session id at that address at most `token_login_max_seconds` before that
+  request (cPanel's login_log: the address, no token).  A login opens one
+  token's session at most;
+* a successful login whose line names no address (Proxmox's pvedaemon:
+  "successful auth for user ...") takes the address (and User-Agent, where
+  logged) of the web server's login request (`login_request_paths`, a POST
+  answered 200) on the same host, at most `login_request_join_seconds` from
+  it.  Only when that is unambiguous: all such requests from one address,
+  and no other successful login (of any account) in those seconds.
+
 Behind a load balancer the access log's remote address is the balancer's;
 for requests from `[network] trusted_proxies` the client is the right-most
 X-Forwarded-For address that is not itself a trusted proxy
@@ -32,13 +49,81 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from forensics.errors import ForensicsError
 from forensics.investigate.evidence import Facts, _clean, ref
-from forensics.investigate.model import Session
+from forensics.investigate.model import EventRef, Session
+
+
+@dataclass
+class Join:
+    """What the access log adds to a panel event or session (see module doc)."""
+
+    session: str | None = None       # the token session a login opened
+    ip: str | None = None
+    user_agent: str | None = None
+    refs: list[EventRef] = field(default_factory=list)   # the lines used
+
+
+@dataclass
+class Joins:
+    by_event: dict[int, Join] = field(default_factory=dict)     # logins: event_id -> Join
+    by_session: dict[str, Join] = field(default_factory=dict)   # token sessions: token -> Join
+
+
+def join_addresses(query, panel: pd.DataFrame, config: dict) -> Joins:
+    """Address, browser and login of panel sessions whose own lines name no address (see module doc).
+
+    `query(name, params)` runs a named query (`QueryRun.q`).
+    """
+    joins = Joins()
+    if panel is None or panel.empty:
+        return joins
+    rules = config["sessions"]
+    logins = panel[(panel["event"] == "login") & (panel["result"] != "failure")]
+    # Sessions named by a token whose events carry no address.
+    named = panel[panel["session"].notna()]
+    addressless = named.groupby("session")["ip"].apply(lambda x: x.isna().all())
+    has_login = set(named.loc[named["event"] == "login", "session"])
+    tokens = sorted(t for t, none in addressless.items() if none and t not in has_login)
+    if tokens:
+        rows = named[named["session"].isin(tokens)]
+        window = dt.timedelta(seconds=float(rules["token_login_max_seconds"]))
+        first = query("token_requests", {"sessions": tokens, "since": rows["ts"].min() - dt.timedelta(days=1),
+                                         "until": rows["ts"].max() + dt.timedelta(days=1)})
+        candidates = logins[logins["session"].isna() & logins["ip"].notna()]
+        slack = pd.Timedelta(seconds=float(rules["http_join_slack_seconds"]))
+        claimed: set[int] = set()
+        for r in first.to_dict("records"):
+            r = {k: _clean(v) for k, v in r.items()}
+            j = Join(ip=r.get("ip"), user_agent=r.get("user_agent"), refs=[ref(r)])
+            joins.by_session[r["token"]] = j
+            ts = pd.Timestamp(r["ts"])
+            c = candidates[(candidates["ip"] == r.get("ip")) & (candidates["ts"] <= ts + slack)
+                           & (candidates["ts"] >= ts - pd.Timedelta(window))
+                           & ~candidates["event_id"].astype(int).isin(claimed)]
+            if not c.empty:
+                login = c.iloc[-1]   # the latest login before the token's first request
+                claimed.add(int(login["event_id"]))
+                joins.by_event[int(login["event_id"])] = Join(session=r["token"])
+    # Logins whose own line names no address: the web server's login request.
+    bare = logins[logins["ip"].isna() & logins["session"].isna()]
+    if not bare.empty and rules["login_request_paths"]:
+        found = query("login_requests", {"logins": [int(x) for x in bare["event_id"]],
+                                         "paths": list(rules["login_request_paths"]),
+                                         "seconds": float(rules["login_request_join_seconds"])})
+        for login_id, group in found.groupby("login_id"):
+            if group["ip"].nunique() != 1 or int(group["logins_nearby"].max()) != 1:
+                continue   # two addresses, or two logins in the same seconds: no telling which is which
+            agents = group["user_agent"].dropna().unique()
+            joins.by_event[int(login_id)] = Join(
+                ip=group["ip"].iloc[0], user_agent=agents[0] if len(agents) == 1 else None,
+                refs=[ref({k: _clean(v) for k, v in r.items()}) for r in group.to_dict("records")])
+    return joins
 
 
 class _Builder:
@@ -54,11 +139,14 @@ class _Builder:
         return self.rows[-1]["ts"]
 
 
-def build_sessions(panel: pd.DataFrame, config: dict, panel_end: dt.datetime | None, facts: Facts | None = None):
+def build_sessions(panel: pd.DataFrame, config: dict, panel_end: dt.datetime | None, facts: Facts | None = None,
+                   joins: Joins | None = None):
     """Sessions of an account from its panel events (sorted by time).
 
+    `joins` (from `join_addresses`) adds what the access log knows.
     Returns `(sessions, event_to_session_key)`.
     """
+    joins = joins or Joins()
     idle = dt.timedelta(minutes=float(config["sessions"]["idle_timeout_minutes"]))
     builders: list[_Builder] = []
     by_id: dict[str, _Builder] = {}
@@ -66,6 +154,7 @@ def build_sessions(panel: pd.DataFrame, config: dict, panel_end: dt.datetime | N
     for row in panel.to_dict("records"):
         row = {k: _clean(v) for k, v in row.items()}
         event, sid = row.get("event"), row.get("session")
+        sid = sid or getattr(joins.by_event.get(int(row["event_id"])), "session", None)
         if event == "login" and row.get("result") == "failure":
             continue
         if row.get("actor") == "system" and not sid:
@@ -105,11 +194,16 @@ def build_sessions(panel: pd.DataFrame, config: dict, panel_end: dt.datetime | N
             if panel_end is not None and end > panel_end:
                 reason = "open"
         actions = [ref(r) for r in b.rows if r.get("event") not in ("login", "logout")]
+        # What the access log adds (join_addresses): to the opening login, else to the token session.
+        joined = [j for j in (joins.by_event.get(int(opener["event_id"])), joins.by_session.get(b.session_id))
+                  if j is not None and (j.ip or j.user_agent)]
+        ip = opener.get("ip") or next((j.ip for j in joined if j.ip), None)
+        agent = opener.get("user_agent") or next((j.user_agent for j in joined if j.user_agent), None)
         s = Session(
             session_id=b.session_id, account=opener.get("account"), user=opener.get("user"),
-            actor=opener.get("actor"), auth=auth, ip=opener.get("ip"), user_agent=opener.get("user_agent"),
+            actor=opener.get("actor"), auth=auth, ip=ip, user_agent=agent,
             start=start, end=end, end_reason=reason, login=ref(b.login) if b.login else None,
-            actions=actions, key=b.key)
+            actions=actions, key=b.key, joined=[x for j in joined for x in j.refs])
         if facts is not None:
             s.ip_facts = facts.ip_facts(s.ip)
             s.browser = facts.browser(s.user_agent)
