@@ -243,7 +243,7 @@ def test_demo_claims_are_reconciled_a_year_and_a_day_off(demo_run):
     directory, output = demo_run
     assert 'claim "19.03. Rettungssystem unbefugt benutzt": different_year (2025; logged 2025-03-19T18:38:30+00:00)' in output
     assert 'claim "20.03. SUSE neu installiert": different_year (2025; logged 2025-03-20T17:55:06+00:00)' in output
-    assert 'claim "23.03. CentOS installiert": off_by_days (1 day(s); logged 2026-03-22T20:09:38+00:00)' in output
+    assert 'claim "23.03. CentOS installiert": off_by_days (1 day; logged 2026-03-22T20:09:38+00:00)' in output
     manifest = json.loads((directory / "manifest.json").read_text())
     dispute = next(d for d in manifest["disputes"] if d["expected_assessment"] == "account_holder")
     with Case.open(directory / CASE_FILE, read_only=True) as case:

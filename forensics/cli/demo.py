@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from forensics.cli.output import echo
+from forensics.cli.output import counted, echo
 
 
 @click.command()
@@ -59,7 +59,7 @@ def demo(directory, lang, seed):
                 if match.classification == "different_year":
                     detail += f" ({match.year}; logged {iso(match.event.ts)})"
                 elif match.classification == "off_by_days":
-                    detail += f" ({match.days_off} day(s); logged {iso(match.event.ts)})"
+                    detail += f" ({counted(match.days_off, 'day')}; logged {iso(match.event.ts)})"
                 elif match.classification == "exact":
                     detail += f" (logged {iso(match.event.ts)})"
             echo(f'  claim "{claim.text}": {detail}')

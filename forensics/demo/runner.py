@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from forensics.demo.generator import DEFAULT_SEED, MANIFEST, Dispute, SampleManifest, generate_sample
+from forensics.cli.output import counted
 from forensics.errors import ForensicsError
 
 CASE_FILE = "demo-case.duckdb"
@@ -174,8 +175,8 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
                                                    until=dispute.until.date().isoformat(), claims=dispute.claims,
                                                    tz=dispute.tz)
                 result.outcomes.append(DisputeOutcome(dispute=dispute, investigation=investigation, finding=None))
-                done("investigate", started, f"{dispute.account}: {len(investigation.outage.windows)} outage(s), "
-                                             f"{len(investigation.outage_claims)} claim(s)")
+                done("investigate", started, f"{dispute.account}: {counted(len(investigation.outage.windows), 'outage')}, "
+                                             f"{counted(len(investigation.outage_claims), 'claim')}")
                 continue
             investigation = case.investigate(dispute.account, action=dispute.action, target=dispute.target,
                                              since=dispute.since, until=dispute.until, claims=dispute.claims,
@@ -184,8 +185,8 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
             outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=finding)
             result.outcomes.append(outcome)
             done("investigate", started,
-                 f"{dispute.account}: {len(investigation.findings)} disputed action(s), "
-                 f"{len(investigation.claims)} claim(s)")
+                 f"{dispute.account}: {counted(len(investigation.findings), 'disputed action')}, "
+                 f"{counted(len(investigation.claims), 'claim')}")
 
         for dispute in manifest.notice_disputes:
             started = time.perf_counter()
@@ -193,8 +194,8 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
                                                      claims=dispute.claims, tz=dispute.tz)
             result.notice_outcomes.append(NoticeOutcome(dispute=dispute, investigation=investigation))
             done("investigate", started,
-                 f"{dispute.account}: {sum(1 for c in investigation.contacts if not c.routine)} contact "
-                 f"attempt(s), {len(investigation.claims)} claim(s)")
+                 f"{dispute.account}: {counted(sum(1 for c in investigation.contacts if not c.routine), 'contact attempt')}, "
+                 f"{counted(len(investigation.claims), 'claim')}")
 
     # The case is closed before the reports: they need only the investigations
     # and the case file's name, and their renderers may run in forked processes.
