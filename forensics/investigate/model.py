@@ -302,3 +302,26 @@ def _jsonable(value):
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def all_event_refs(result) -> list[EventRef]:
+    """Every EventRef a result cites (an Investigation, a finding, any dataclass
+    tree), once per file:line, in file order."""
+    found: dict[tuple[str, int], EventRef] = {}
+    seen: set[int] = set()
+
+    def walk(obj):
+        if isinstance(obj, EventRef):
+            found.setdefault((obj.path, obj.line_no), obj)
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            if id(obj) in seen:
+                return
+            seen.add(id(obj))
+            for f in dataclasses.fields(obj):
+                walk(getattr(obj, f.name))
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                walk(item)
+
+    walk(result)
+    return sorted(found.values(), key=lambda r: (r.path, r.line_no))

@@ -40,28 +40,9 @@ INTEGRITY_TEXT = {
 
 def integrity_notes(result) -> list[str]:
     """One note per integrity flag among the events a result cites ("unverified", "cut")."""
-    import dataclasses
+    from forensics.investigate.model import all_event_refs
 
-    from forensics.investigate.model import EventRef
-
-    flags: set[str] = set()
-    seen: set[int] = set()
-
-    def walk(obj):
-        if isinstance(obj, EventRef):
-            if obj.integrity:
-                flags.add(obj.integrity)
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            if id(obj) in seen:
-                return
-            seen.add(id(obj))
-            for f in dataclasses.fields(obj):
-                walk(getattr(obj, f.name))
-        elif isinstance(obj, (list, tuple)):
-            for item in obj:
-                walk(item)
-
-    walk(result)
+    flags = {ref.integrity for ref in all_event_refs(result) if ref.integrity}
     return [f"note: ({flag}) marks a line {INTEGRITY_TEXT.get(flag, flag)}" for flag in sorted(flags)]
 
 

@@ -18,14 +18,13 @@ spreadsheet formula source.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import hashlib
 import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from forensics.investigate.model import EventRef, Investigation
+from forensics.investigate.model import Investigation, all_event_refs
 from forensics.timefmt import iso
 
 CSV_COLUMNS = [
@@ -45,24 +44,6 @@ class EmbeddedFile:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-def all_event_refs(inv: Investigation) -> list[EventRef]:
-    """Every EventRef in the investigation, once each, in file order."""
-    found: dict[tuple[str, int], EventRef] = {}
-
-    def walk(obj):
-        if isinstance(obj, EventRef):
-            found.setdefault((obj.path, obj.line_no), obj)
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            for f in dataclasses.fields(obj):
-                walk(getattr(obj, f.name))
-        elif isinstance(obj, (list, tuple)):
-            for item in obj:
-                walk(item)
-
-    walk(inv)
-    return sorted(found.values(), key=lambda r: (r.path, r.line_no))
 
 
 def findings_json(data: dict[str, Any], report_parameters: dict[str, Any]) -> EmbeddedFile:
