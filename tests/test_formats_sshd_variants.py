@@ -3,27 +3,24 @@ times", the older Red Hat `sshd(pam_unix)[pid]` tag, PAM's "N more
 authentication failures" summary, reverse-mapping warnings, tcp_wrappers
 refusals, and the CSF/lfd block lines of cPanel hosts.
 
-The lines are quoted from public files (not vendored: loghub's licence allows
-research use only, fail2ban's test files are GPL):
+The lines are quoted from public files (loghub's are quoted, not vendored: its
+licence allows research use only; fail2ban's sshd test file is vendored under
+GPL-2.0+, tests/data/fail2ban/SOURCE.md):
 
 * logpai/loghub `OpenSSH/OpenSSH_2k.log` (lines 1, 30, 31, 32) and
   `Linux/Linux_2k.log` (lines 1-3, 4), snapshot dd61d0952749ee7963bde24220d1be5ede023033;
-* fail2ban/fail2ban `fail2ban/tests/files/logs/sshd` (lines 49, 56), also in
-  ../shared/realdata/fail2ban/logs/sshd;
+* fail2ban/fail2ban `fail2ban/tests/files/logs/sshd` (lines 49, 56), read from
+  tests/data/fail2ban/logs/sshd;
 * lfd.log lines as quoted in a public GitHub write-up on CSF blocks.
 """
 
 from __future__ import annotations
 
 import json
-import os
-
-import pytest
 
 from forensics.case import Case
 from forensics.ingest.engine import ingest_files
 
-from conftest import REALDATA
 
 LOGHUB_OPENSSH = [
     "Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!",
@@ -106,10 +103,8 @@ def test_lfd_blocks_name_the_address(tmp_path):
     assert got[2][4] == "117.132.192.31" and got[2][-1]["trigger"] == "LF_DISTATTACK"
 
 
-@pytest.mark.skipif(not (REALDATA / "fail2ban/logs/sshd").exists(),
-                    reason="needs ../shared/realdata (fail2ban's GPL test file is not vendored)")
-def test_fail2ban_tcp_wrappers_and_address_mismatch(tmp_path):
-    path = REALDATA / "fail2ban/logs/sshd"
+def test_fail2ban_tcp_wrappers_and_address_mismatch(tmp_path, realdata):
+    path = realdata / "fail2ban/logs/sshd"   # vendored (GPL-2.0+, tests/data/fail2ban/SOURCE.md)
     with Case.open(tmp_path / "c.duckdb") as case:
         ingest_files(case, [str(path)], year=2005)
         got = dict(((r[0]), r[1:]) for r in case.con.execute(
