@@ -45,6 +45,16 @@ def test_a_log_given_as_case_is_refused_and_left_alone(access_log, tmp_path):
     _no_bug(result.output)
 
 
+def test_swapped_arguments_name_the_log_not_the_missing_case(access_log, tmp_path):
+    """`forensics ingest auth.log new.duckdb`: the log is named as the mistake, not the case as a missing log."""
+    case = tmp_path / "new.duckdb"
+    result = CliRunner().invoke(main, ["ingest", str(access_log), str(case)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {access_log} looks like a log file; the case file comes first")
+    assert not case.exists()
+    _no_bug(result.output)
+
+
 @pytest.mark.parametrize("name", ["auth.log", "auth.log.1", "auth.log.2.gz", "access.log.bz2", "panel.csv",
                                   "events.jsonl", "messages"])
 def test_a_new_case_with_a_log_name_is_refused(tmp_path, access_log, name):

@@ -66,10 +66,16 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, account_m
     Example:
         forensics ingest dispute.duckdb panel-audit.jsonl access.log auth.log.1 --tz Europe/Berlin
     """
+    from pathlib import Path
+
+    from forensics.case import refuse_log_as_case
     from forensics.config import load_config
     from forensics.errors import ForensicsError
     from forensics.ingest.engine import ingest_files
 
+    # The case comes first: a log given as CASE is named as such before the
+    # files are looked at (else a swapped pair reports the case as a missing log).
+    refuse_log_as_case(Path(case_file))
     config = load_config(config_file)
     before = _committed_sources(case_file)
     bar, update = _progress_bar()
