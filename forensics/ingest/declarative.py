@@ -32,6 +32,7 @@ from typing import Any
 
 from forensics.errors import ForensicsError
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
+from forensics.ingest.formats.sqldump import SqlSyntaxError as _SqlSyntaxError, parse_insert as _parse_insert
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
@@ -510,6 +511,68 @@ class Rule:
         return True
 
 
+def _apply_rules(rules: list[Rule], record: dict[str, Any]) -> None:
+    """Every rule in order until one matches that does not continue (`Rule.apply` on each).
+
+    The same tests as `Rule.apply`, run in one loop: a field's lower-cased
+    text (for case-insensitive literal prefilters) is made once per line, not
+    once per rule, and is made again only after a rule changed the record.
+    """
+    lowered: dict[str, tuple[str, str]] = {}
+    for rule in rules:
+        found = None
+        for name, pattern, prefix, needed, folded, seen in rule._plan:
+            value = record.get(name)
+            if value is None:
+                break
+            text = value if value.__class__ is str else str(value)
+            if prefix and not text.startswith(prefix):
+                break
+            if needed:
+                if not folded:
+                    for t in needed:
+                        if t in text:
+                            break
+                    else:
+                        break
+                elif text.isascii():
+                    cached = lowered.get(name)
+                    if cached is not None and cached[0] is text:
+                        lower = cached[1]
+                    else:
+                        lower = text.lower()
+                        lowered[name] = (text, lower)
+                    for t in needed:
+                        if t in lower:
+                            break
+                    else:
+                        break
+            if len(text) <= _RULE_MEMO_TEXT:
+                groups = seen.get(text, _UNSEEN)
+                if groups is _UNSEEN:
+                    m = pattern.search(text)
+                    groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
+                    if len(seen) < _RULE_MEMO_SIZE:
+                        seen[text] = groups
+            else:
+                m = pattern.search(text)
+                groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
+            if groups is None:
+                break
+            if groups:
+                if found is None:
+                    found = [groups]
+                else:
+                    found.append(groups)
+        else:
+            record.update(rule.set)
+            if found:
+                for groups in found:
+                    record.update(groups)
+            if not rule.cont:
+                return
+
+
 def _required_literal(pattern) -> tuple[tuple[str, ...], bool]:
     """Literal texts (3+ characters) one of which every match must contain, and whether case is ignored.
 
@@ -682,6 +745,15 @@ class DefinitionFormat:
                           if src not in self.fields}
         if self.ts_field:
             self._consumed.add(self.ts_field)
+        # The longest column name, lower-cased: text every header line contains
+        # (its cell, stripped and lower-cased, is that name).  Only a plain
+        # ASCII name without quote, delimiter or escape characters, which a
+        # cell holds verbatim; else '' (every line is read as CSV to decide).
+        columns = self.csv_spec.get("columns") or []
+        special = {'"', self._csv_dialect["delimiter"], self._csv_dialect["escapechar"]}
+        plain = [c.lower() for c in columns if c.isascii() and c.strip() == c and not special & set(c)]
+        self._header_probe = max(plain, key=len) if plain and self.csv_spec.get("escape") is None else ""
+        self._header_cells = [c.lower() for c in columns]
         self._json_paths = sorted({src for sources in self.fields.values() for src in sources}
                                   | ({self.ts_field} if self.ts_field else set()))
 
@@ -727,17 +799,15 @@ class DefinitionFormat:
 
     def _sql_row(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
         """One row of an `INSERT INTO` line of a MySQL dump (`[sql]`)."""
-        from forensics.ingest.formats.sqldump import SqlSyntaxError, parse_insert
-
         table = self.sql_spec["table"]
         try:
-            parsed = parse_insert(line)
-        except SqlSyntaxError as exc:
+            parsed = _parse_insert(line)
+        except _SqlSyntaxError as exc:
             return None, f"INSERT statement that cannot be read: {exc}"
         if parsed is None:
             return None, f"SQL dump line that is not a row of {table} (schema, settings or comment)"
         name, columns, rows = parsed
-        if name.split(".")[-1] != table:
+        if name != table and name.rpartition(".")[2] != table:
             return None, f"a row of table {name}, not {table}"
         if len(rows) != 1:
             return None, (f"an extended INSERT with {len(rows)} rows on one line: each row needs a line "
@@ -753,9 +823,11 @@ class DefinitionFormat:
             return None, "JSON value is not an object"
         values: dict[str, Any] = {}
         for path in self._json_paths:
-            value = _json_path(obj, path)
+            # a top-level key (the common case) without the path walk; a
+            # string (a journal's every value) as it is
+            value = obj[path] if path in obj else _json_path(obj, path)
             if value is not None:
-                values[path] = _json_scalar(value)
+                values[path] = value if value.__class__ is str else _json_scalar(value)
         if self.jsonl_spec.get("keep_unmapped"):
             for key, value in obj.items():
                 if key not in values and value is not None:
@@ -769,7 +841,8 @@ class DefinitionFormat:
     # -- from raw fields to a canonical row --------------------------------
 
     def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
-        record = {k: v for k, v in raw.items() if not (isinstance(v, str) and v in self.null_values)}
+        nulls = self.null_values
+        record = {k: v for k, v in raw.items() if not (isinstance(v, str) and v in nulls)} if nulls else dict(raw)
         for target, sources in self.fields.items():
             for source in sources:
                 value = record.get(source)
@@ -783,9 +856,8 @@ class DefinitionFormat:
         for key, value in self.defaults.items():
             if record.get(key) is None:
                 record[key] = value
-        for rule in self.rules:
-            if rule.apply(record) and not rule.cont:
-                break
+        if self.rules:
+            _apply_rules(self.rules, record)
         for key, mapping in self.value_maps.items():
             value = record.get(key)
             if value is not None and str(value) in mapping:
@@ -898,11 +970,14 @@ class DefinitionFormat:
         """The CSV export's column-name line (quoted or not)."""
         if self.kind != "csv" or not self.csv_spec.get("header"):
             return False
+        probe = self._header_probe
+        if probe and probe not in line.lower():
+            return False   # a header line holds every column name as written: a data row is refused unread
         try:
             cells = next(csv.reader([line], **self._csv_dialect))
         except (csv.Error, StopIteration):
             return False
-        return [c.strip().lower() for c in cells] == [c.lower() for c in self.csv_spec["columns"]]
+        return [c.strip().lower() for c in cells] == self._header_cells
 
     def parse_line(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
         """One line to a canonical row, or (None, reason)."""
