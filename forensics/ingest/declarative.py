@@ -670,6 +670,11 @@ def _literal_prefix(pattern) -> str:
 
 
 _UNSEEN = object()
+# Where `_row` puts a record's key: a canonical column, `detail` (as it is or
+# without its `detail.` prefix, or merged from a `detail` field), or nowhere
+# (a source consumed by [fields]).
+_KEY_DETAIL, _KEY_ROW, _KEY_PREFIXED, _KEY_DETAIL_FIELD, _KEY_CONSUMED = range(5)
+_KEY_KINDS_SIZE = 4096     # distinct keys remembered per format (JSON keep_unmapped keys vary)
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
 _RULE_MEMO_SIZE = 512      # distinct values remembered per rule and field
 _RULE_MEMO_TEXT = 64       # only short values (program names, codes), never whole messages
@@ -725,6 +730,10 @@ class DefinitionFormat:
         self.timestamp = timestamp or {}
         self.ts_formats: list[TimestampFormat] = [TimestampFormat(s) for s in self.timestamp.get("formats", [])]
         self.ts_field: str | None = self.timestamp.get("field")
+        # (format, its strptime pattern's regex reader or None): what
+        # `parse(text, fast_only=True)` calls, found once instead of per line
+        self._ts_plan = [(f, _fast_strptime(f.spec) if "%" in f.spec and not f.spec.startswith("epoch") else None)
+                         for f in self.ts_formats]
         self.ts_required: bool = self.timestamp.get("required", True)
         self.defaults = defaults or {}
         self.rules = rules or []
@@ -754,6 +763,7 @@ class DefinitionFormat:
         plain = [c.lower() for c in columns if c.isascii() and c.strip() == c and not special & set(c)]
         self._header_probe = max(plain, key=len) if plain and self.csv_spec.get("escape") is None else ""
         self._header_cells = [c.lower() for c in columns]
+        self._key_kinds: dict[str, int] = {}   # record key -> _KEY_* (see _key_kind)
         self._json_paths = sorted({src for sources in self.fields.values() for src in sources}
                                   | ({self.ts_field} if self.ts_field else set()))
 
@@ -903,8 +913,8 @@ class DefinitionFormat:
         # formats whose reader could not decide: a line that fits the second
         # format does not pay for the first one's strptime failing.
         undecided = []
-        for fmt in self.ts_formats:
-            parsed = fmt.parse(text, fast_only=True)
+        for fmt, fast in self._ts_plan:
+            parsed = fast(text) if fast is not None else fmt.parse(text, fast_only=True)
             if parsed is _SLOW:
                 undecided.append(fmt)
             elif parsed is not None:
@@ -915,26 +925,45 @@ class DefinitionFormat:
                 return text, parsed, None
         return text, None, f"unparseable timestamp {text!r} (formats tried: {', '.join(f.spec for f in self.ts_formats)})"
 
+    def _key_kind(self, key: str) -> int:
+        """Where a record's key goes in `_row` (remembered: a format's keys repeat on every line)."""
+        if key in _CANONICAL:
+            kind = _KEY_ROW
+        elif key.startswith("detail."):
+            kind = _KEY_PREFIXED
+        elif key == "detail":
+            kind = _KEY_DETAIL_FIELD
+        elif key in self._consumed:
+            kind = _KEY_CONSUMED
+        else:
+            kind = _KEY_DETAIL
+        if len(self._key_kinds) < _KEY_KINDS_SIZE:
+            self._key_kinds[key] = kind
+        return kind
+
     def _row(self, record: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
         detail: dict[str, Any] = {}
-        consumed = self._consumed
+        kinds = self._key_kinds
         for key, value in record.items():
             if value is None:
                 continue
-            if key in _CANONICAL:
+            kind = kinds.get(key)
+            if kind is None:
+                kind = self._key_kind(key)
+            if kind == _KEY_DETAIL:
+                detail[key] = value
+            elif kind == _KEY_ROW:
                 if value == "" and key != "user":  # an empty user name is evidence; other blanks are absence
                     continue
                 row[key] = value
-            elif key.startswith("detail."):
+            elif kind == _KEY_PREFIXED:
                 detail[key[7:]] = value
-            elif key == "detail":
+            elif kind == _KEY_DETAIL_FIELD:
                 if isinstance(value, dict):
                     detail.update(value)
                 else:
                     detail["detail"] = value
-            elif key not in consumed:
-                detail[key] = value
         if "ip" in row:
             row["ip"] = normalise_ip(str(row["ip"]))
         for key in _INT_COLUMNS:
