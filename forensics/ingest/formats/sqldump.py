@@ -39,10 +39,20 @@ def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None
     m = _INSERT.match(line)
     if m is None:
         return None
+    table, text, values = m.group("table", "columns", "values")
     columns = None
-    if m.group("columns") is not None:
-        columns = [c.strip().strip("`\"") for c in m.group("columns").split(",")]
-    return m.group("table"), columns, _rows(m.group("values"))
+    if text is not None:
+        # a dump repeats its column list on every line: each text is read once
+        cached = _COLUMNS.get(text)
+        if cached is None:
+            cached = tuple(c.strip().strip("`\"") for c in text.split(","))
+            if len(_COLUMNS) < 256:
+                _COLUMNS[text] = cached
+        columns = list(cached)
+    return table, columns, _rows(values)
+
+
+_COLUMNS: dict[str, tuple[str, ...]] = {}
 
 
 # One row without escapes or blanks between values, as mysqldump
