@@ -519,8 +519,12 @@ def _apply_rules(rules: list[Rule], record: dict[str, Any]) -> None:
     once per rule, and is made again only after a rule changed the record.
     """
     lowered: dict[str, tuple[str, str]] = {}
-    for rule in rules:
+    skips = _gate_skips(rules)
+    i, n = 0, len(rules)
+    while i < n:
+        rule = rules[i]
         found = None
+        tested = False   # a condition after the first one is being tested
         for name, pattern, prefix, needed, folded, seen in rule._plan:
             value = record.get(name)
             if value is None:
@@ -564,6 +568,7 @@ def _apply_rules(rules: list[Rule], record: dict[str, Any]) -> None:
                     found = [groups]
                 else:
                     found.append(groups)
+            tested = True
         else:
             record.update(rule.set)
             if found:
@@ -571,6 +576,41 @@ def _apply_rules(rules: list[Rule], record: dict[str, Any]) -> None:
                     record.update(groups)
             if not rule.cont:
                 return
+            i += 1
+            continue
+        # refused by its first condition: so are the rules right after it
+        # with the same first condition (the record has not changed)
+        i = i + 1 if tested else skips[i]
+
+
+def _gate_skips(rules: list[Rule]) -> list[int]:
+    """For each rule, the index of the next rule whose first condition differs from its own.
+
+    A syslog definition's rules come in runs gated by the same condition
+    (`program = '^sshd...$'` on every sshd rule): a line of another program
+    is refused by the first rule of a run and need not ask the others.
+    Only plain `re` patterns count as the same (same field, text and flags).
+    Remembered per rules list (a format's list does not change).
+    """
+    key = id(rules)
+    cached = _GATE_SKIPS.get(key)
+    if cached is not None and cached[0] is rules and len(cached[1]) == len(rules):
+        return cached[1]
+    gates = []
+    for rule in rules:
+        first = rule._plan[0] if rule._plan else None
+        pattern = first[1] if first else None
+        gates.append((first[0], pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else object())
+    skips = [0] * len(rules)
+    for i in range(len(rules) - 1, -1, -1):
+        skips[i] = skips[i + 1] if i + 1 < len(rules) and gates[i + 1] == gates[i] else i + 1
+    if len(_GATE_SKIPS) > 256:
+        _GATE_SKIPS.clear()
+    _GATE_SKIPS[key] = (rules, skips)
+    return skips
+
+
+_GATE_SKIPS: dict[int, tuple[list, list[int]]] = {}
 
 
 def _required_literal(pattern) -> tuple[tuple[str, ...], bool]:
