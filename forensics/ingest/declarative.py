@@ -32,6 +32,7 @@ from typing import Any
 
 from forensics.errors import ForensicsError
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
+from forensics.ingest.formats.sqldump import SqlSyntaxError as _SqlSyntaxError, parse_insert as _parse_insert
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
@@ -510,6 +511,108 @@ class Rule:
         return True
 
 
+def _apply_rules(rules: list[Rule], record: dict[str, Any]) -> None:
+    """Every rule in order until one matches that does not continue (`Rule.apply` on each).
+
+    The same tests as `Rule.apply`, run in one loop: a field's lower-cased
+    text (for case-insensitive literal prefilters) is made once per line, not
+    once per rule, and is made again only after a rule changed the record.
+    """
+    lowered: dict[str, tuple[str, str]] = {}
+    skips = _gate_skips(rules)
+    i, n = 0, len(rules)
+    while i < n:
+        rule = rules[i]
+        found = None
+        tested = False   # a condition after the first one is being tested
+        for name, pattern, prefix, needed, folded, seen in rule._plan:
+            value = record.get(name)
+            if value is None:
+                break
+            text = value if value.__class__ is str else str(value)
+            if prefix and not text.startswith(prefix):
+                break
+            if needed:
+                if not folded:
+                    for t in needed:
+                        if t in text:
+                            break
+                    else:
+                        break
+                elif text.isascii():
+                    cached = lowered.get(name)
+                    if cached is not None and cached[0] is text:
+                        lower = cached[1]
+                    else:
+                        lower = text.lower()
+                        lowered[name] = (text, lower)
+                    for t in needed:
+                        if t in lower:
+                            break
+                    else:
+                        break
+            if len(text) <= _RULE_MEMO_TEXT:
+                groups = seen.get(text, _UNSEEN)
+                if groups is _UNSEEN:
+                    m = pattern.search(text)
+                    groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
+                    if len(seen) < _RULE_MEMO_SIZE:
+                        seen[text] = groups
+            else:
+                m = pattern.search(text)
+                groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
+            if groups is None:
+                break
+            if groups:
+                if found is None:
+                    found = [groups]
+                else:
+                    found.append(groups)
+            tested = True
+        else:
+            record.update(rule.set)
+            if found:
+                for groups in found:
+                    record.update(groups)
+            if not rule.cont:
+                return
+            i += 1
+            continue
+        # refused by its first condition: so are the rules right after it
+        # with the same first condition (the record has not changed)
+        i = i + 1 if tested else skips[i]
+
+
+def _gate_skips(rules: list[Rule]) -> list[int]:
+    """For each rule, the index of the next rule whose first condition differs from its own.
+
+    A syslog definition's rules come in runs gated by the same condition
+    (`program = '^sshd...$'` on every sshd rule): a line of another program
+    is refused by the first rule of a run and need not ask the others.
+    Only plain `re` patterns count as the same (same field, text and flags).
+    Remembered per rules list (a format's list does not change).
+    """
+    key = id(rules)
+    cached = _GATE_SKIPS.get(key)
+    if cached is not None and cached[0] is rules and len(cached[1]) == len(rules):
+        return cached[1]
+    gates = []
+    for rule in rules:
+        first = rule._plan[0] if rule._plan else None
+        pattern = first[1] if first else None
+        gates.append((first[0], pattern.pattern, pattern.flags) if isinstance(pattern, re.Pattern) else object())
+    skips = [0] * len(rules)
+    for i in range(len(rules) - 1, -1, -1):
+        skips[i] = skips[i + 1] if i + 1 < len(rules) and gates[i + 1] == gates[i] else i + 1
+    if len(_GATE_SKIPS) > 256:
+        _GATE_SKIPS.clear()
+    _GATE_SKIPS[key] = (rules, skips)
+    return skips
+
+
+_GATE_SKIPS: dict[int, tuple[list, list[int]]] = {}
+
+
 def _required_literal(pattern) -> tuple[tuple[str, ...], bool]:
     """Literal texts (3+ characters) one of which every match must contain, and whether case is ignored.
 
@@ -607,6 +710,11 @@ def _literal_prefix(pattern) -> str:
 
 
 _UNSEEN = object()
+# Where `_row` puts a record's key: a canonical column, `detail` (as it is or
+# without its `detail.` prefix, or merged from a `detail` field), or nowhere
+# (a source consumed by [fields]).
+_KEY_DETAIL, _KEY_ROW, _KEY_PREFIXED, _KEY_DETAIL_FIELD, _KEY_CONSUMED = range(5)
+_KEY_KINDS_SIZE = 4096     # distinct keys remembered per format (JSON keep_unmapped keys vary)
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
 _RULE_MEMO_SIZE = 512      # distinct values remembered per rule and field
 _RULE_MEMO_TEXT = 64       # only short values (program names, codes), never whole messages
@@ -662,6 +770,10 @@ class DefinitionFormat:
         self.timestamp = timestamp or {}
         self.ts_formats: list[TimestampFormat] = [TimestampFormat(s) for s in self.timestamp.get("formats", [])]
         self.ts_field: str | None = self.timestamp.get("field")
+        # (format, its strptime pattern's regex reader or None): what
+        # `parse(text, fast_only=True)` calls, found once instead of per line
+        self._ts_plan = [(f, _fast_strptime(f.spec) if "%" in f.spec and not f.spec.startswith("epoch") else None)
+                         for f in self.ts_formats]
         self.ts_required: bool = self.timestamp.get("required", True)
         self.defaults = defaults or {}
         self.rules = rules or []
@@ -682,6 +794,16 @@ class DefinitionFormat:
                           if src not in self.fields}
         if self.ts_field:
             self._consumed.add(self.ts_field)
+        # The longest column name, lower-cased: text every header line contains
+        # (its cell, stripped and lower-cased, is that name).  Only a plain
+        # ASCII name without quote, delimiter or escape characters, which a
+        # cell holds verbatim; else '' (every line is read as CSV to decide).
+        columns = self.csv_spec.get("columns") or []
+        special = {'"', self._csv_dialect["delimiter"], self._csv_dialect["escapechar"]}
+        plain = [c.lower() for c in columns if c.isascii() and c.strip() == c and not special & set(c)]
+        self._header_probe = max(plain, key=len) if plain and self.csv_spec.get("escape") is None else ""
+        self._header_cells = [c.lower() for c in columns]
+        self._key_kinds: dict[str, int] = {}   # record key -> _KEY_* (see _key_kind)
         self._json_paths = sorted({src for sources in self.fields.values() for src in sources}
                                   | ({self.ts_field} if self.ts_field else set()))
 
@@ -727,17 +849,15 @@ class DefinitionFormat:
 
     def _sql_row(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
         """One row of an `INSERT INTO` line of a MySQL dump (`[sql]`)."""
-        from forensics.ingest.formats.sqldump import SqlSyntaxError, parse_insert
-
         table = self.sql_spec["table"]
         try:
-            parsed = parse_insert(line)
-        except SqlSyntaxError as exc:
+            parsed = _parse_insert(line)
+        except _SqlSyntaxError as exc:
             return None, f"INSERT statement that cannot be read: {exc}"
         if parsed is None:
             return None, f"SQL dump line that is not a row of {table} (schema, settings or comment)"
         name, columns, rows = parsed
-        if name.split(".")[-1] != table:
+        if name != table and name.rpartition(".")[2] != table:
             return None, f"a row of table {name}, not {table}"
         if len(rows) != 1:
             return None, (f"an extended INSERT with {len(rows)} rows on one line: each row needs a line "
@@ -753,9 +873,11 @@ class DefinitionFormat:
             return None, "JSON value is not an object"
         values: dict[str, Any] = {}
         for path in self._json_paths:
-            value = _json_path(obj, path)
+            # a top-level key (the common case) without the path walk; a
+            # string (a journal's every value) as it is
+            value = obj[path] if path in obj else _json_path(obj, path)
             if value is not None:
-                values[path] = _json_scalar(value)
+                values[path] = value if value.__class__ is str else _json_scalar(value)
         if self.jsonl_spec.get("keep_unmapped"):
             for key, value in obj.items():
                 if key not in values and value is not None:
@@ -769,7 +891,8 @@ class DefinitionFormat:
     # -- from raw fields to a canonical row --------------------------------
 
     def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
-        record = {k: v for k, v in raw.items() if not (isinstance(v, str) and v in self.null_values)}
+        nulls = self.null_values
+        record = {k: v for k, v in raw.items() if not (isinstance(v, str) and v in nulls)} if nulls else dict(raw)
         for target, sources in self.fields.items():
             for source in sources:
                 value = record.get(source)
@@ -783,9 +906,8 @@ class DefinitionFormat:
         for key, value in self.defaults.items():
             if record.get(key) is None:
                 record[key] = value
-        for rule in self.rules:
-            if rule.apply(record) and not rule.cont:
-                break
+        if self.rules:
+            _apply_rules(self.rules, record)
         for key, mapping in self.value_maps.items():
             value = record.get(key)
             if value is not None and str(value) in mapping:
@@ -831,8 +953,8 @@ class DefinitionFormat:
         # formats whose reader could not decide: a line that fits the second
         # format does not pay for the first one's strptime failing.
         undecided = []
-        for fmt in self.ts_formats:
-            parsed = fmt.parse(text, fast_only=True)
+        for fmt, fast in self._ts_plan:
+            parsed = fast(text) if fast is not None else fmt.parse(text, fast_only=True)
             if parsed is _SLOW:
                 undecided.append(fmt)
             elif parsed is not None:
@@ -843,26 +965,45 @@ class DefinitionFormat:
                 return text, parsed, None
         return text, None, f"unparseable timestamp {text!r} (formats tried: {', '.join(f.spec for f in self.ts_formats)})"
 
+    def _key_kind(self, key: str) -> int:
+        """Where a record's key goes in `_row` (remembered: a format's keys repeat on every line)."""
+        if key in _CANONICAL:
+            kind = _KEY_ROW
+        elif key.startswith("detail."):
+            kind = _KEY_PREFIXED
+        elif key == "detail":
+            kind = _KEY_DETAIL_FIELD
+        elif key in self._consumed:
+            kind = _KEY_CONSUMED
+        else:
+            kind = _KEY_DETAIL
+        if len(self._key_kinds) < _KEY_KINDS_SIZE:
+            self._key_kinds[key] = kind
+        return kind
+
     def _row(self, record: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
         detail: dict[str, Any] = {}
-        consumed = self._consumed
+        kinds = self._key_kinds
         for key, value in record.items():
             if value is None:
                 continue
-            if key in _CANONICAL:
+            kind = kinds.get(key)
+            if kind is None:
+                kind = self._key_kind(key)
+            if kind == _KEY_DETAIL:
+                detail[key] = value
+            elif kind == _KEY_ROW:
                 if value == "" and key != "user":  # an empty user name is evidence; other blanks are absence
                     continue
                 row[key] = value
-            elif key.startswith("detail."):
+            elif kind == _KEY_PREFIXED:
                 detail[key[7:]] = value
-            elif key == "detail":
+            elif kind == _KEY_DETAIL_FIELD:
                 if isinstance(value, dict):
                     detail.update(value)
                 else:
                     detail["detail"] = value
-            elif key not in consumed:
-                detail[key] = value
         if "ip" in row:
             row["ip"] = normalise_ip(str(row["ip"]))
         for key in _INT_COLUMNS:
@@ -898,11 +1039,14 @@ class DefinitionFormat:
         """The CSV export's column-name line (quoted or not)."""
         if self.kind != "csv" or not self.csv_spec.get("header"):
             return False
+        probe = self._header_probe
+        if probe and probe not in line.lower():
+            return False   # a header line holds every column name as written: a data row is refused unread
         try:
             cells = next(csv.reader([line], **self._csv_dialect))
         except (csv.Error, StopIteration):
             return False
-        return [c.strip().lower() for c in cells] == [c.lower() for c in self.csv_spec["columns"]]
+        return [c.strip().lower() for c in cells] == self._header_cells
 
     def parse_line(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
         """One line to a canonical row, or (None, reason)."""

@@ -39,10 +39,20 @@ def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None
     m = _INSERT.match(line)
     if m is None:
         return None
+    table, text, values = m.group("table", "columns", "values")
     columns = None
-    if m.group("columns") is not None:
-        columns = [c.strip().strip("`\"") for c in m.group("columns").split(",")]
-    return m.group("table"), columns, _rows(m.group("values"))
+    if text is not None:
+        # a dump repeats its column list on every line: each text is read once
+        cached = _COLUMNS.get(text)
+        if cached is None:
+            cached = tuple(c.strip().strip("`\"") for c in text.split(","))
+            if len(_COLUMNS) < 256:
+                _COLUMNS[text] = cached
+        columns = list(cached)
+    return table, columns, _rows(values)
+
+
+_COLUMNS: dict[str, tuple[str, ...]] = {}
 
 
 # One row without escapes or blanks between values, as mysqldump
@@ -56,6 +66,13 @@ def _rows(text: str) -> list[list[str | None]]:
     if m is not None:
         return [[q if b == "" else (None if b.upper() == "NULL" else b)
                  for q, b in _SIMPLE_VALUE.findall(m.group(1))]]
+    m = _ONE_ROW.fullmatch(text)
+    if m is not None:
+        # one row with escapes or blanks: the values `_tuple` reads, found by
+        # one scan (each atomic group commits to a value as `_VALUE.match` does)
+        return [[(_ESCAPE.sub(_unescape, q) if "\\" in q or "''" in q else q) if b == ""
+                 else (None if b.upper() == "NULL" else b)
+                 for q, b, _ in _VALUE.findall(text, 1, m.end(1))]]
     rows: list[list[str | None]] = []
     i, n = 0, len(text)
     while True:
@@ -76,7 +93,16 @@ def _rows(text: str) -> list[list[str | None]]:
         return rows
 
 
-_VALUE = re.compile(r"\s*(?:'((?:[^'\\]|\\.|'')*)'|([^,()\s']+))\s*([,)])", re.DOTALL)
+# A quoted value as runs of plain characters between escapes (`\\x`, `''`):
+# the same texts as `(?:[^'\\]|\\.|'')*`, a run at a time instead of a
+# character at a time.
+_VALUE = re.compile(r"\s*(?:'([^'\\]*(?:(?:\\.|'')[^'\\]*)*)'|([^,()\s']+))\s*([,)])", re.DOTALL)
+
+
+_VALUE_TEXT = r"\s*(?:'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'|[^,()\s']+)\s*[,)]"
+# One row as `_rows`' loop reads it: values ending in ',' then one ending in ')'
+# (each value atomic: its first match, as `_VALUE.match`), then `;` and blanks.
+_ONE_ROW = re.compile(rf"(\((?:(?>{_VALUE_TEXT})(?<=,))*+(?>{_VALUE_TEXT})(?<=\)))\s*;?\s*", re.DOTALL)
 
 
 def _tuple(text: str, i: int) -> tuple[list[str | None], int]:
