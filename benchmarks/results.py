@@ -141,24 +141,30 @@ def _enrich_target_row(results) -> Row:
         return Row("enrich (dedicated input)", "not measured", target, "missing")
     name = f"enrich {_n(fig.get('distinct_user_agents') or fig['user_agents'])} UAs + " \
            f"{_n(fig.get('distinct_ips') or fig['ips'])} IPs"
-    if fig.get("missing"):
-        return Row(name, "stage not built", target, "missing")
-    if fig.get("error") or fig.get("seconds") is None:
-        return Row(name, (fig.get("error") or "no result")[:80], target, "error")
+    if (row := _not_measured(fig, name, target, key="seconds")) is not None:
+        return row
     full = fig["user_agents"] >= ENRICH_UAS and fig["ips"] >= ENRICH_IPS
     status = _check(fig["seconds"] < ENRICH_SECONDS) if full else ""
     return Row(name, f"{fig['seconds']:.2f} s, peak RSS {_mib(fig.get('peak_rss_bytes'))}", target, status)
 
 
+def _not_measured(fig, name: str, target: str, key: str = "median") -> Row | None:
+    """The row of a figure group that has no result (not run, stage not built,
+    failed), or None when `fig[key]` is there to show."""
+    if not fig:
+        return Row(name, "not measured", target, "missing")
+    if fig.get("missing"):
+        return Row(name, "stage not built", target, "missing")
+    if fig.get("error") or fig.get(key) is None:
+        return Row(name, (fig.get("error") or "no result")[:80], target, "error")
+    return None
+
+
 def _investigate_row(results) -> Row:
     fig = results.get("investigate")
     target = f"median < {INVESTIGATE_SECONDS:.0f} s on 20 M events"
-    if not fig:
-        return Row("investigate one account", "not measured", target, "missing")
-    if fig.get("missing"):
-        return Row("investigate one account", "stage not built", target, "missing")
-    if fig.get("error") or fig.get("median") is None:
-        return Row("investigate one account", (fig.get("error") or "no result")[:80], target, "error")
+    if (row := _not_measured(fig, "investigate one account", target)) is not None:
+        return row
     n = len(fig.get("accounts", []))
     events = [a["account_events"] for a in fig.get("accounts", [])]
     name = f"investigate one account ({n} random, {_n(fig['case_events'])} events in case)"
@@ -195,10 +201,8 @@ def _startup_row(results) -> Row:
 def _notices_row(results) -> Row:
     fig = results["investigate_notices"]
     target = f"median < {INVESTIGATE_SECONDS:.0f} s on 20 M events"
-    if fig.get("missing"):
-        return Row("investigate notices", "stage not built", target, "missing")
-    if fig.get("error") or fig.get("median") is None:
-        return Row("investigate notices", (fig.get("error") or "no result")[:80], target, "error")
+    if (row := _not_measured(fig, "investigate notices", target)) is not None:
+        return row
     runs = fig.get("accounts", [])
     contacts = [a.get("contacts", 0) for a in runs]
     name = f"investigate notices ({len(runs)} accounts, {_n(fig['case_events'])} events in case)"
@@ -211,12 +215,8 @@ def _notices_row(results) -> Row:
 def _outage_row(results) -> Row:
     fig = results.get("outage")
     target = f"< {OUTAGE_SECONDS:.0f} s for a year of one-minute checks"
-    if not fig:
-        return Row("outage investigation", "not measured", target, "missing")
-    if fig.get("missing"):
-        return Row("outage investigation", "stage not built", target, "missing")
-    if fig.get("error") or fig.get("median") is None:
-        return Row("outage investigation", (fig.get("error") or "no result")[:80], target, "error")
+    if (row := _not_measured(fig, "outage investigation", target)) is not None:
+        return row
     name = f"outage investigation ({fig['days']} days, {_n(fig['checks'])} one-minute checks, one service)"
     measured = (f"median {fig['median']:.3f} s, worst {fig['worst']:.3f} s ({fig['windows']} outages, "
                 f"{fig['sla_periods']} SLA periods)")
@@ -226,12 +226,8 @@ def _outage_row(results) -> Row:
 def _report_row(results) -> Row:
     fig = results.get("report")
     target = f"< {REPORT_SECONDS:.0f} s"
-    if not fig:
-        return Row("report render", "not measured", target, "missing")
-    if fig.get("missing"):
-        return Row("report render", "stage not built", target, "missing")
-    if fig.get("error") or fig.get("median") is None:
-        return Row("report render", (fig.get("error") or "no result")[:80], target, "error")
+    if (row := _not_measured(fig, "report render", target)) is not None:
+        return row
     name = f"report render ({fig['findings']} disputed actions, {fig.get('pages') or '?'} pages)"
     return Row(name, f"median {fig['median']:.2f} s, {fig['pdf_bytes'] / 1024:,.0f} KiB PDF", target,
                _check(fig["median"] < REPORT_SECONDS))

@@ -472,51 +472,15 @@ class Rule:
                             self._seen.setdefault(name, {}))
                            for name, pattern in self.match.items())
 
-    def apply(self, record: dict[str, Any]) -> bool:
-        """Set values on `record` when every condition matches."""
-        found = []
-        for name, pattern, prefix, needed, folded, seen in self._plan:
-            value = record.get(name)
-            if value is None:
-                return False
-            text = value if value.__class__ is str else str(value)
-            if prefix and not text.startswith(prefix):
-                return False   # `^literal...`: refused without running the pattern
-            if needed:
-                # text the pattern cannot match without: refused by substring tests
-                if not folded:
-                    if not any(t in text for t in needed):
-                        return False
-                elif text.isascii():
-                    lower = text.lower()
-                    if not any(t in lower for t in needed):
-                        return False
-            if len(text) <= _RULE_MEMO_TEXT:
-                groups = seen.get(text, _UNSEEN)
-                if groups is _UNSEEN:
-                    m = pattern.search(text)
-                    groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
-                    if len(seen) < _RULE_MEMO_SIZE:
-                        seen[text] = groups
-            else:
-                m = pattern.search(text)
-                groups = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
-            if groups is None:
-                return False
-            if groups:
-                found.append(groups)
-        record.update(self.set)
-        for groups in found:
-            record.update(groups)
-        return True
-
 
 def _apply_rules(rules: list[Rule], record: dict[str, Any]) -> None:
-    """Every rule in order until one matches that does not continue (`Rule.apply` on each).
+    """Every rule in order until one matches that does not continue.
 
-    The same tests as `Rule.apply`, run in one loop: a field's lower-cased
-    text (for case-insensitive literal prefilters) is made once per line, not
-    once per rule, and is made again only after a rule changed the record.
+    A rule matches when every condition of its `_plan` matches; it then sets
+    its values and the named groups on `record`.  One loop for all rules: a
+    field's lower-cased text (for case-insensitive literal prefilters) is made
+    once per line, not once per rule, and again only after a rule changed the
+    record.
     """
     lowered: dict[str, tuple[str, str]] = {}
     skips = _gate_skips(rules)
