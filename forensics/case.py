@@ -18,6 +18,7 @@ import duckdb
 
 from forensics import __version__
 from forensics.errors import ForensicsError
+from forensics.named_queries import get_query
 from forensics.schema import DDL, SCHEMA_VERSION
 
 
@@ -70,6 +71,7 @@ class Case:
 
     def __init__(self, path: str | Path, *, read_only: bool = False, create: bool = True):
         self.path = Path(path)
+        self.read_only = read_only
         refuse_log_as_case(self.path)
         if not self.path.exists():
             if read_only or not create:
@@ -95,6 +97,9 @@ class Case:
     def _create_schema(self) -> None:
         for statement in DDL:
             self.con.execute(statement)
+        # Case files made before `source_hours` existed (or filled without it,
+        # as `lake pull` does) get it for their sources now.
+        write_source_hours(self.con, sources_without_hours(self.con))
         now = _dt.datetime.now(_dt.timezone.utc).isoformat()
         self.con.execute(
             "INSERT INTO case_meta VALUES ('schema_version', $v), ('created_at', $now), "
@@ -279,6 +284,25 @@ class Case:
         from forensics.investigate import timeline
 
         return timeline(self, account, since=since, until=until)
+
+
+def sources_without_hours(con) -> list[int]:
+    """Sources with events but no `source_hours` rows (written before the table existed)."""
+    return [int(r[0]) for r in con.execute(
+        "SELECT source_id FROM sources WHERE coalesce(events_parsed, 0) > 0 "
+        "AND source_id NOT IN (SELECT DISTINCT source_id FROM source_hours) ORDER BY source_id").fetchall()]
+
+
+def write_source_hours(con, source_ids: list[int]) -> None:
+    """Store the given sources' events per UTC hour (queries/source_hours.sql).
+
+    Ingest calls it once a file's times are decided, in that file's
+    transaction; coverage finds each source's silences in this small table
+    (queries/source_gaps.sql) instead of a pass over every event.
+    """
+    if source_ids:
+        con.execute("INSERT INTO source_hours " + get_query("source_hours").sql,
+                    {"source_ids": [int(x) for x in source_ids]})
 
 
 def _instant(value):

@@ -3,7 +3,7 @@
 Every table is created here, so a reader finds the whole data model in one
 place.  Each stage owns its tables:
 
-* ingest:       sources, events, rejects, account_maps, account_map_entries
+* ingest:       sources, events, rejects, account_maps, account_map_entries, source_hours
 * enrich:       user_agents, ip_info, geoip_databases, enrich_runs
 * (case-wide):  case_meta (key/value: created_at, tool version, notes)
 * (views):      evidence_events, the shape every finding's evidence rows share
@@ -102,6 +102,18 @@ DDL = [
     "ALTER TABLE sources ADD COLUMN IF NOT EXISTS unverified_from_line BIGINT",
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS integrity VARCHAR",
     "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS integrity VARCHAR",
+    # Each source's activity per UTC hour, written when the file is ingested:
+    # the coverage gaps ("the sshd log is silent from ... to ...") are found
+    # in this small table instead of a pass over every event of the case.
+    """
+    CREATE TABLE IF NOT EXISTS source_hours (
+        source_id  INTEGER NOT NULL,
+        hour_start TIMESTAMPTZ NOT NULL,       -- the UTC hour
+        first_ts   TIMESTAMPTZ NOT NULL,       -- the first and last event in that hour
+        last_ts    TIMESTAMPTZ NOT NULL,
+        events     BIGINT NOT NULL             -- events (lines) with a time in that hour
+    )
+    """,
     # Account maps (`forensics ingest --accounts`): kept like sources, each
     # entry with its line, so that every account they set can be cited.
     """

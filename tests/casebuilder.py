@@ -22,7 +22,7 @@ import json
 import pandas as pd
 from dataclasses import dataclass, field
 
-from forensics.case import Case
+from forensics.case import Case, write_source_hours
 
 UTC = dt.timezone.utc
 
@@ -198,6 +198,8 @@ class CaseBuilder:
             con.execute(f"INSERT INTO events ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
                         f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM _builder_rows")
             con.unregister("_builder_rows")
+            # as ingest does once a file's times are decided
+            write_source_hours(con, [source_id])
         uas = sorted({r["user_agent"] for s in self.sources.values() for r in s.rows if r.get("user_agent")})
         for ua in uas:
             fam, ver, major, os_fam, os_ver, dclass, auto, tool = KNOWN_UAS.get(

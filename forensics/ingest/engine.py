@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from forensics import __version__
-from forensics.case import Case
+from forensics.case import Case, write_source_hours
 from forensics.config import load_config
 from forensics.errors import ForensicsError, UnknownFormatError
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, LogFormat
@@ -390,6 +390,7 @@ class _FileLoader:
                 from forensics.ingest.accounts import apply_account_map
 
                 mapped = apply_account_map(self.con, self.account_map, self.source_id)
+            write_source_hours(self.con, [self.source_id])
             result = self._write_source(sha, assumptions, tz_fields, year_decision)
             result.accounts_mapped = mapped
             self.con.execute("DROP TABLE IF EXISTS ingest_local")
@@ -786,8 +787,8 @@ class _FileLoader:
                    $host,
                    $compression, $tz, $tz_decision, $tz_assumed, $year_decision,
                    $read, $parsed, $rejected, $blank, $invalid, $truncated, $reason,
-                   (SELECT min(ts) FROM events WHERE source_id = $sid),
-                   (SELECT max(ts) FROM events WHERE source_id = $sid),
+                   (SELECT min(first_ts) FROM source_hours WHERE source_id = $sid),
+                   (SELECT max(last_ts) FROM source_hours WHERE source_id = $sid),
                    now(), $version, $assumptions::JSON, $content_sha, $encoding, $unverified""",
             {
                 "sid": self.source_id, "path": self.path, "abs": str(Path(self.path).resolve()),

@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pandas as pd
+
+from forensics.case import sources_without_hours, write_source_hours
 from forensics.investigate.evidence import _clean
 from forensics.investigate.model import Gap, SourceCoverage
 from forensics.messages import Msg, join, msg
@@ -26,6 +29,29 @@ LOG_LABELS = {"panel": msg("panel audit log"), "http": msg("web access log"), "s
 _GAP_CACHE: dict[tuple, object] = {}
 
 
+def _complete_hours(case) -> None:
+    """Sources without `source_hours` rows (a case file made before the table
+    existed, events written by other means): a writable case stores them; a
+    read-only one gets them in a temporary table of this connection only."""
+    con = case.con
+    if not getattr(case, "read_only", True):
+        write_source_hours(con, sources_without_hours(con))
+        return
+    has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'source_hours'").fetchall()[0][0]
+    if has_table:
+        missing = sources_without_hours(con)
+        if not missing:
+            return
+        stored = con.execute("SELECT * FROM source_hours").df()
+    else:
+        missing = [int(r[0]) for r in con.execute(
+            "SELECT source_id FROM sources WHERE coalesce(events_parsed, 0) > 0").fetchall()]
+        stored = None
+    computed = run_query(case, "source_hours", {"source_ids": missing})
+    hours = computed if stored is None else pd.concat([stored, computed], ignore_index=True)  # noqa: F841
+    con.execute("CREATE OR REPLACE TEMP TABLE source_hours AS SELECT * FROM hours")
+
+
 class Coverage:
     """The coverage of every source in a case."""
 
@@ -37,6 +63,7 @@ class Coverage:
                        for _, r in rows.iterrows()))
         gap_rows = _GAP_CACHE.get(state)
         if gap_rows is None:
+            _complete_hours(case)
             gap_rows = run_query(case, "source_gaps", {"min_gap_hours": self.max_gap_hours})
             _GAP_CACHE.clear()   # one case state at a time is enough
             _GAP_CACHE[state] = gap_rows
