@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -179,8 +180,13 @@ def underscore_breaks(value, *, max_chars: int = 500, gettext=None):
 def make_environment(lang: str, *, max_chars: int = 500):
     """The Jinja2 environment: packaged templates, autoescape on, every value
     shown as its bytes and cut to `max_chars` (`shown`), gettext installed,
-    `num` formats a number for the language."""
-    import functools
+    `num` formats a number for the language.  One per (language, cell size)
+    and process: its compiled templates are reused by every later report."""
+    return _environment(lang, int(max_chars))
+
+
+@functools.lru_cache(maxsize=None)
+def _environment(lang: str, max_chars: int):
 
     import jinja2
 
