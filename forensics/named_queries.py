@@ -94,7 +94,7 @@ def run_query(case, name: str, params: dict | None = None, *, cursor=None):
         raise ForensicsError(f"query {name!r} takes no parameter {', '.join(sorted(unknown))}; it takes: {', '.join(q.params) or 'none'}")
     missing = set(q.params) - set(params)
     if missing:
-        raise ForensicsError(f"query {name!r} needs parameter(s): {', '.join(sorted(missing))}")
+        raise ForensicsError(f"query {name!r} needs {'parameter' if len(missing) == 1 else 'parameters'}: {', '.join(sorted(missing))}")
     con = cursor or case.con
     import duckdb
 

@@ -94,7 +94,7 @@ def test_unrecognised_file_is_recorded_and_the_others_ingested(files):
     assert result.exit_code == 1
     assert "notes.txt: NOT INGESTED, no format recognised it; recorded as source #2" in result.output
     assert "missing.log: NOT INGESTED: " in result.output and "no such file" in result.output
-    assert "2 of 4 file(s) not ingested completely" in result.output
+    assert "2 of 4 files not ingested completely" in result.output
     with Case.open(files / "c.duckdb", read_only=True) as case:
         sources = case.con.execute("SELECT source_id, format, lines_read, events_parsed, lines_rejected, sha256 "
                                    "FROM sources ORDER BY source_id").fetchall()

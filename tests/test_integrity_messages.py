@@ -47,7 +47,7 @@ def test_ctrl_c_during_the_second_file_says_the_first_is_in_the_case(logs, tmp_p
     _interrupt_on(monkeypatch, str(second))
     result = CliRunner().invoke(main, ["ingest", str(case), str(first), str(second)])
     assert result.exit_code == 130
-    assert result.output == (f"Error: interrupted (Ctrl-C): 1 file(s) were committed to {case} before it "
+    assert result.output == (f"Error: interrupted (Ctrl-C): 1 file was committed to {case} before it "
                              f"({first}); the file being read then was rolled back and is not in the case\n")
     with Case.open(case, read_only=True) as c:    # ... and that is what the case file holds
         assert list(c.sources().path) == [str(first)]

@@ -103,7 +103,7 @@ def test_cli_query_errors_are_sentences(brute):
     r = runner.invoke(main, ["query", str(brute), "no_such_query"])
     assert r.exit_code == 1 and "no query named 'no_such_query'" in r.output
     r = runner.invoke(main, ["query", str(brute), "account_events"])
-    assert r.exit_code == 1 and "needs parameter(s): account" in r.output
+    assert r.exit_code == 1 and "needs parameter: account" in r.output
     r = runner.invoke(main, ["query"])
     assert r.exit_code == 2
 

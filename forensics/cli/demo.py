@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from forensics.cli.output import counted, echo
+from forensics.cli.output import echo
+from forensics.english import counted
 
 
 @click.command()

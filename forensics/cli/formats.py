@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from forensics.cli.output import echo, output_options, print_rows
+from forensics.english import counted
 
 
 @click.group("formats")
@@ -95,7 +96,7 @@ def check(files, verbose):
     if failed:
         problems.append(f"{failed} of {total} samples failed")
     if unsafe:
-        problems.append(f"{unsafe} pattern(s) with a loop inside a loop (catastrophic backtracking)")
+        problems.append(f"{counted(unsafe, 'pattern')} with a loop inside a loop (catastrophic backtracking)")
     if problems:
         raise click.ClickException("; ".join(problems))
 

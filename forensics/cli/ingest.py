@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from forensics.cli.output import echo, output_options, print_rows
-
 from forensics.cli.options import TIME_ZONE
+from forensics.cli.output import echo, output_options, print_rows
+from forensics.english import counted, were
 
 
 def _progress_bar():
@@ -114,7 +114,7 @@ def ingest(case_file, paths, format_name, tz, year, host, geoip_paths, account_m
             names = [r.path for r in failures if r.status == status]
             if names:
                 parts.append(f"{', '.join(names)}: {sentence}")
-        raise ForensicsError(f"{len(failures)} of {len(report.results)} file(s) not ingested completely; "
+        raise ForensicsError(f"{len(failures)} of {counted(len(report.results), 'file')} not ingested completely; "
                              + "; ".join(parts))
 
 
@@ -146,7 +146,7 @@ def _interrupted(case_file, before):
     known = {sid for sid, _ in before or []}
     added = [path for sid, path in after if sid not in known]
     if added:
-        text = (f"interrupted (Ctrl-C): {len(added)} file(s) were committed to {case_file} before it "
+        text = (f"interrupted (Ctrl-C): {counted(len(added), 'file')} {were(len(added))} committed to {case_file} before it "
                 f"({', '.join(added)}); the file being read then was rolled back and is not in the case")
     else:
         text = (f"interrupted (Ctrl-C): no file was committed to {case_file} by this call; "

@@ -28,11 +28,6 @@ def terminal_safe(text: str) -> str:
     return visible(text, keep_line_breaks=True)
 
 
-def counted(n: int, word: str, words: str | None = None) -> str:
-    """`n` and the English noun in its number: "1 claim", "3 claims" (CLI text, not the report)."""
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
 def echo(message: str = "", **kwargs) -> None:
     """click.echo for text meant for a person (see the module docstring)."""
     click.echo(terminal_safe(str(message)), **kwargs)

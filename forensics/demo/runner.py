@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from forensics.demo.generator import DEFAULT_SEED, MANIFEST, Dispute, SampleManifest, generate_sample
-from forensics.cli.output import counted
+from forensics.english import counted
 from forensics.errors import ForensicsError
 
 CASE_FILE = "demo-case.duckdb"

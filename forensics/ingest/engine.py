@@ -34,6 +34,7 @@ import pandas as pd
 from forensics import __version__
 from forensics.case import Case, write_source_hours
 from forensics.config import load_config
+from forensics.english import counted, were
 from forensics.errors import ForensicsError, UnknownFormatError
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, LogFormat
 from forensics.ingest.detect import detect_format
@@ -124,7 +125,7 @@ class IngestResult:
         if self.events_parsed == 0 and self.lines_rejected:
             text += f"; no line matched format {self.format} (is it the right one?)"
         if self.accounts_mapped:
-            text += f"; account set from --accounts on {self.accounts_mapped:,} event(s)"
+            text += f"; account set from --accounts on {counted(self.accounts_mapped, 'event')}"
         return text
 
 
@@ -712,7 +713,7 @@ class _FileLoader:
             year_decision = years.decision
             assumptions.append(f"Year-less timestamps: {years.decision}.")
             if impossible:
-                assumptions.append(f"{impossible} line(s) name a day that does not exist in the "
+                assumptions.append(f"{counted(impossible, 'line')} name{'s' if impossible == 1 else ''} a day that does not exist in the "
                                    "inferred year (Feb 29); they are rejected.")
         localized = localize(times, decision.tz)
         assumptions.extend(note[0].upper() + note[1:] + "." for note in localized.notes)
@@ -751,7 +752,7 @@ class _FileLoader:
         reader = self.reader
         self.blank = self.lines_read - self.parsed - self.rejected
         if self.invalid:
-            assumptions.append(f"{self.invalid} line(s) were not valid UTF-8: decoded with U+FFFD "
+            assumptions.append(f"{counted(self.invalid, 'line')} {were(self.invalid)} not valid UTF-8: decoded with U+FFFD "
                                "replacement characters; the original bytes are kept in raw_bytes.")
         if reader.bom:
             assumptions.append(f"The file begins with a {reader.bom} byte-order mark: removed before the "

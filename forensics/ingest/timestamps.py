@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forensics.english import counted
 from forensics.timefmt import iso, zone
 
 PLACEHOLDER_YEAR = 2000  # leap year: "Feb 29" of a year-less line must parse
@@ -92,12 +93,12 @@ def localize(local: pd.Series, tz_name: str) -> Localized:
             how = "the order of the lines does not tell; the first occurrence (summer time) was taken"
         result.utc = inferred.dt.tz_convert("UTC")
         result.notes.append(
-            f"{result.ambiguous} line(s) carry a local time that occurs twice in {tz_name} "
+            f"{counted(result.ambiguous, 'line')} carr{'ies' if result.ambiguous == 1 else 'y'} a local time that occurs twice in {tz_name} "
             f"(clocks going back): {how}"
         )
     if result.nonexistent:
         result.notes.append(
-            f"{result.nonexistent} line(s) carry a local time that does not exist in {tz_name} "
+            f"{counted(result.nonexistent, 'line')} carr{'ies' if result.nonexistent == 1 else 'y'} a local time that does not exist in {tz_name} "
             "(clocks going forward): moved forward by the length of the gap"
         )
     return result
@@ -159,7 +160,7 @@ def infer_years(
             f"last line in {last_year}"
         )
     if rollovers:
-        decision += f"; {rollovers} year roll-over(s) detected (time jumping back, e.g. Dec -> Jan)"
+        decision += f"; {counted(rollovers, 'year roll-over')} detected (time jumping back, e.g. Dec -> Jan)"
         first, last_y = int(years[0]), int(years[-1])
         decision += f"; lines span {first}-{last_y}"
     return YearDecision(years.astype(int), decision)
