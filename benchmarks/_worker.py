@@ -105,6 +105,18 @@ def _last_action_day(case, account: str):
         "AND list_contains($events, event)", {"a": account, "events": _state_changing()}).fetchone()[0]
 
 
+def _time_each(case, accounts: list[str], run) -> dict:
+    """Warm up on the last account (the target is "warm file cache": the first
+    call also pays the imports and the first reads of the case's column
+    segments), then time `run(account) -> (seconds, row)` for each account."""
+    warm, _ = run(accounts[-1])
+    rows = [run(account)[1] for account in accounts]
+    total_events = case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+    times = [r["seconds"] for r in rows]
+    return {"warmup_seconds": warm, "median": statistics.median(times), "worst": max(times),
+            "case_events": total_events, "accounts": rows}
+
+
 def investigate_accounts(args) -> dict:
     from forensics.investigate import investigate
 
@@ -113,26 +125,20 @@ def investigate_accounts(args) -> dict:
         accounts = list(args.account) or pick_accounts(case, args.accounts, args.seed)
         if not accounts:
             return {"error": "no panel accounts in the case"}
-        # Warm-up: the target is "warm file cache"; the first call also pays
-        # the imports and the first reads of the case's column segments.
-        _, warm = _timed(investigate, case, accounts[-1],
-                         **_dispute_window(_last_action_day(case, accounts[-1]), args.window_days))
-        rows = []
-        for account in accounts:
+
+        def run(account):
             n_events = case.con.execute(
                 "SELECT count(*) FROM events WHERE account = $a", {"a": account}).fetchone()[0]
             window = _dispute_window(_last_action_day(case, account), args.window_days)
             result, seconds = _timed(investigate, case, account, **window)
-            rows.append({"account": account, "seconds": seconds, "account_events": n_events,
-                         **{k: str(v) for k, v in window.items()},
-                         "findings": len(getattr(result, "findings", []) or []),
-                         "sessions": len(getattr(result, "sessions", []) or [])})
-        total_events = case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+            return seconds, {"account": account, "seconds": seconds, "account_events": n_events,
+                             **{k: str(v) for k, v in window.items()},
+                             "findings": len(getattr(result, "findings", []) or []),
+                             "sessions": len(getattr(result, "sessions", []) or [])}
+
+        return _time_each(case, accounts, run)
     finally:
         case.close()
-    times = [r["seconds"] for r in rows]
-    return {"warmup_seconds": warm, "median": statistics.median(times), "worst": max(times),
-            "case_events": total_events, "accounts": rows}
 
 
 def investigate_notices_accounts(args) -> dict:
@@ -149,19 +155,16 @@ def investigate_notices_accounts(args) -> dict:
             return {"error": "no account with a notification in the case"}
         picked = random.Random(args.seed).sample(accounts, min(args.accounts, len(accounts)))
         picked = list(dict.fromkeys([*args.account, *picked]))
-        _, warm = _timed(investigate_notices, case, picked[-1])
-        rows = []
-        for account in picked:
+
+        def run(account):
             kwargs = {"since": args.since, "until": args.until} if account in args.account and args.since else {}
             result, seconds = _timed(investigate_notices, case, account, **kwargs)
-            rows.append({"account": account, "seconds": seconds, "contacts": len(result.contacts),
-                         "claims": len(result.claims), **{k: str(v) for k, v in kwargs.items()}})
-        total_events = case.con.execute("SELECT count(*) FROM events").fetchone()[0]
+            return seconds, {"account": account, "seconds": seconds, "contacts": len(result.contacts),
+                             "claims": len(result.claims), **{k: str(v) for k, v in kwargs.items()}}
+
+        return _time_each(case, picked, run)
     finally:
         case.close()
-    times = [r["seconds"] for r in rows]
-    return {"warmup_seconds": warm, "median": statistics.median(times), "worst": max(times),
-            "case_events": total_events, "accounts": rows}
 
 
 def _investigate_kwargs(investigate, args) -> dict:
