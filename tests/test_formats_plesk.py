@@ -68,3 +68,34 @@ def test_tab_separated_export_is_detected_and_read(tmp_path):
     assert logout[2:6] == ("logout", "success", "jnovak", "jnovak")
     # an action done without an address (mysql prints NULL) keeps no address and stays plesk_action
     assert other[2] == "plesk_action" and other[7] is None and json.loads(other[9])["action"] == "license_update"
+
+
+def test_action_log_alone_answers_a_disputed_subscription_delete(tmp_path):
+    """The Action Log names the login, the address and the change of every action:
+    an e-mail change from a network the account never used, then the delete,
+    is the takeover sequence (the rows cited by file:line)."""
+    from click.testing import CliRunner
+
+    from forensics.cli import main
+
+    log = tmp_path / "action_log.tsv"
+    log.write_text(
+        "4701\t2025-03-01 19:00:00\t217.229.22.10\tjnovak\tcp_user_login\t\n"
+        "4702\t2025-03-01 19:20:00\t217.229.22.10\tjnovak\tcp_user_logout\t\n"
+        "4705\t2025-03-22 14:00:00\t128.199.180.21\tjnovak\tcp_user_login\t\n"
+        "4706\t2025-03-22 14:04:02\t128.199.180.21\tjnovak\tclient_update\t'login_name': 'jnovak' => 'jnovak', "
+        "'email': 'jan@novak.example' => 'x@mailbox.example'\n"
+        "4707\t2025-03-22 14:10:00\t128.199.180.21\tjnovak\tdomain_delete\t'domain_name': 'novak-shop.example' => '', "
+        "'system_user': 'novakshop' => ''\n")
+    case = tmp_path / "c.duckdb"
+    runner = CliRunner()
+    res = runner.invoke(main, ["ingest", str(case), str(log), "--tz", "Europe/Prague"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["investigate", str(case), "--account", "jnovak", "--action", "destroy", "--json"])
+    assert res.exit_code == 0, res.output
+    (finding,) = json.loads(res.output)["findings"]
+    assert finding["assessment"] == "compromise_suspected"
+    assert (finding["action"]["line_no"], finding["action"]["target"]) == (5, "novak-shop.example")
+    assert finding["session"]["login"]["line_no"] == 3 and finding["session"]["ip"] == "128.199.180.21"
+    changes = next(i for i in finding["indicators"] if i["name"] == "account_changes")
+    assert changes["direction"] == "other" and [e["line_no"] for e in changes["evidence"]] == [4]
