@@ -267,6 +267,35 @@ def test_panel_report_pdf(tmp_path, family, variant, code, answer):
         login = (f.get("session") or {}).get("login")
         if login:
             assert f"{login['path'].rsplit('/', 1)[-1]}:{login['line_no']}" in flat
+        # the web server's line that gave the session its address (cPanel: the first
+        # request with the cpsess token; Proxmox: the ticket POST) is shown and cited
+        joined = (f.get("session") or {}).get("joined") or []
+        assert bool(joined) == (family in ("cpanel", "proxmox"))
+        for j in joined:
+            assert f"{j['path'].rsplit('/', 1)[-1]}:{j['line_no']}" in flat
+        if joined:
+            assert "joinedtothesession" in flat
+
+
+@pytest.mark.parametrize("lang,sentence", [
+    ("de", "DieAdresseoben(undderBrowser,woderWebserverihnprotokolliert)"),
+    ("cs", "Adresavýše(aprohlížeč,pokudhowebovýserverzaznamenává)"),
+    ("pl", "Adrespowyżej(iprzeglądarka,jeśliserwerWWWjązapisuje)"),
+])
+def test_panel_report_pdf_joined_line_in_every_language(tmp_path, lang, sentence):
+    """The session join's explanation and its cited line are in the report in each language."""
+    info = pc.proxmox_case(tmp_path, pc.TAKEOVER)
+    findings = _investigate(tmp_path, info, info.get("ingest_args", ()))
+    pdf = tmp_path / f"report-{lang}.pdf"
+    res = CliRunner().invoke(main, ["report", str(tmp_path / "case.duckdb"), "--account", info["account"],
+                                    "--action", info["action"], "--out", str(pdf), "--date", "2026-03-20",
+                                    "--tz", "Europe/Prague", "--lang", lang])
+    assert res.exit_code == 0, res.output
+    flat = re.sub(r"\s+", "", "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages))
+    assert sentence in flat
+    joined = findings[0]["session"]["joined"]
+    assert [j["path"].rsplit("/", 1)[-1] for j in joined] == ["access.log"]
+    assert f"access.log:{joined[0]['line_no']}" in flat and "POST/api2/json/access/ticket" in flat
 
 
 def test_cpanel_sessions_for_notebooks_use_the_same_join(tmp_path):

@@ -54,6 +54,7 @@ BUILTIN_ORDER = (
     "hestia-auth-log",
     "webmin-actions-log",
     "plesk-panel-log",
+    "plesk-action-log",
     "http-error-log",
     "journald-json",
     "whmcs-tickets-csv",

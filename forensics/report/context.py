@@ -405,6 +405,10 @@ class Builder:
             "automation": (session.browser.automation_class if session.browser else None) or "",
             "user_agent": session.user_agent or "",
             "login": self.event_row(session.login) if session.login else None,
+            # the web server's lines that gave the session its address and
+            # browser, where the panel's own lines name none (cPanel's
+            # cpsess token, Proxmox's login ticket request: sessions.join_addresses)
+            "joined": [self.event_row(ref) for ref in session.joined],
             "n_actions": len(session.actions),
         }
 

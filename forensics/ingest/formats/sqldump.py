@@ -36,10 +36,14 @@ def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None
     Raises:
         SqlSyntaxError: the VALUES part is not a list of complete tuples.
     """
-    m = _INSERT.match(line)
-    if m is None:
-        return None
-    table, text, values = m.group("table", "columns", "values")
+    fast = _fast_prefix(line)
+    if fast is not None:
+        table, text, values = fast
+    else:
+        m = _INSERT.match(line)
+        if m is None:
+            return None
+        table, text, values = m.group("table", "columns", "values")
     columns = None
     if text is not None:
         # a dump repeats its column list on every line: each text is read once
@@ -53,6 +57,39 @@ def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None
 
 
 _COLUMNS: dict[str, tuple[str, ...]] = {}
+
+# mysqldump writes every row line the same way: `INSERT INTO `t` VALUES (`
+# or `INSERT INTO `t` (`a`, `b`) VALUES (`, upper case, single blanks.  That
+# prefix is cut with str methods (case-sensitive: the common case only);
+# anything else (lower case, other blanks, IGNORE, unquoted names) goes to
+# `_INSERT`, which gives the same three parts for these lines too.
+_PREFIX = "INSERT INTO `"
+_TABLE = re.compile(r"[\w$.]+")
+_TABLES: dict[str, bool] = {}
+
+
+def _fast_prefix(line: str) -> tuple[str, str | None, str] | None:
+    """(table, column text or None, values text) of a mysqldump row line, or None to use `_INSERT`."""
+    if not line.startswith(_PREFIX):
+        return None
+    end = line.find("`", 13)
+    if end < 0:
+        return None
+    table = line[13:end]
+    ok = _TABLES.get(table)
+    if ok is None:
+        ok = _TABLE.fullmatch(table) is not None
+        if len(_TABLES) < 256:
+            _TABLES[table] = ok
+    if not ok:
+        return None
+    if line.startswith(" VALUES (", end + 1):
+        return table, None, line[end + 9:]
+    if line.startswith(" (", end + 1):
+        close = line.find(")", end + 3)
+        if close > 0 and line.startswith(") VALUES (", close):
+            return table, line[end + 3:close], line[close + 9:]
+    return None
 
 
 # One row without escapes or blanks between values, as mysqldump
