@@ -1774,6 +1774,15 @@ def check_samples(fmt: DefinitionFormat) -> list[SampleResult]:
             if not _compare(actual, expected):
                 problems.append(f"{key}: got {actual!r}, expected {expected!r}")
         results.append(SampleResult(fmt.name, index, sample.line, not problems, problems))
+    if fmt.sql_plan is not None:
+        # the compiled SELECT must give what the Python path gives, sample by sample
+        from forensics.ingest.declarative_sql import differences
+
+        found = differences(fmt, [r.line for r in results], by_line=True)
+        for number, problem in found.items():
+            result = results[number - 1]
+            result.problems.append(f"the compiled SQL path differs from the Python path: {problem}")
+            result.passed = False
     return results
 
 

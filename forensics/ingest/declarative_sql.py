@@ -209,17 +209,6 @@ def to_re2(pattern: str, *, allow_possessive: bool) -> str:
     return "".join(out)
 
 
-def _names(compiled: re.Pattern) -> str:
-    """SQL list of a pattern's group names in group order (DuckDB's regexp_extract names by position)."""
-    return "[" + ", ".join(f"'g{i}'" for i in range(1, compiled.groups + 1)) + "]"
-
-
-def _field(struct: str, compiled: re.Pattern, name: str) -> str:
-    """SQL: a named group's value in a `regexp_extract` struct (fields g1, g2, ... by position:
-    DuckDB's struct names are case-insensitive, the groups' are not)."""
-    return f'{struct}."g{compiled.groupindex[name]}"'
-
-
 _TS_PARTS = {"Y": "yr4", "y": "yr2", "m": "mon", "b": "mname", "d": "day", "H": "hour", "M": "minute",
              "S": "sec", "f": "frac", "z": "zone"}
 
@@ -228,45 +217,6 @@ def _ts_names(compiled: re.Pattern) -> str:
     """SQL list naming a strptime reader's groups (case-distinct names: DuckDB's struct names ignore case)."""
     by_index = {i: name for name, i in compiled.groupindex.items()}
     return "[" + ", ".join(f"'{_TS_PARTS[by_index[i]]}'" for i in range(1, compiled.groups + 1)) + "]"
-
-
-def _group_shapes(compiled: re.Pattern) -> dict[str, str]:
-    """Per named group: 'nonempty' ('' means absent), 'always' ('' is ''), 'ambiguous'."""
-    try:
-        from re import _parser as parser, _constants as c
-    except ImportError:  # pragma: no cover
-        import sre_parse as parser
-        import sre_constants as c
-    tree = parser.parse(compiled.pattern, compiled.flags)
-    names = {v: k for k, v in compiled.groupindex.items()}
-    shapes: dict[str, str] = {}
-
-    def walk(sub, optional: bool):
-        for op, av in sub:
-            if op is c.SUBPATTERN:
-                gid, body = av[0], av[-1]
-                if gid in names:
-                    lo = body.getwidth()[0]
-                    shapes[names[gid]] = "nonempty" if lo > 0 else ("ambiguous" if optional else "always")
-                walk(body, optional)
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
-                walk(av[2], optional or av[0] == 0)
-            elif op is c.BRANCH:
-                for alt in av[1]:
-                    walk(alt, True)
-            elif op in (c.ASSERT, c.ASSERT_NOT):
-                walk(av[1], True)
-            elif op is getattr(c, "ATOMIC_GROUP", None):
-                walk(av, optional)
-            elif op is c.GROUPREF_EXISTS:
-                for alt in av[1:]:
-                    if alt is not None:
-                        walk(alt, True)
-
-    walk(tree, False)
-    for name in compiled.groupindex:
-        shapes.setdefault(name, "ambiguous")
-    return shapes
 
 
 # --------------------------------------------------------------------------
@@ -359,36 +309,32 @@ class CompiledDefinition:
                          for _, v in f.consts)
         return f"(CASE {f.expr} {whens} ELSE {f.expr} END)"
 
-    def _regex(self, compiled: re.Pattern, anchored: bool) -> str:
-        shipped = getattr(self.fmt, "_shipped", False)
-        text = to_re2(compiled.pattern, allow_possessive=shipped)
-        flags = ""
-        if compiled.flags & re.IGNORECASE:
-            flags += "i"
-        if compiled.flags & re.DOTALL:
-            flags += "s"
-        if compiled.flags & re.MULTILINE:
-            flags += "m"
-        if compiled.flags & re.VERBOSE or compiled.flags & re.ASCII:
-            raise NotCompilable("verbose or ASCII flag")
-        body = f"(?{flags}){text}" if flags else text
-        result = f"^(?:{body})" if anchored else body
-        _check_re2(result)
-        return result
+    def _regex(self, compiled: re.Pattern, anchored: bool) -> "Re2Pattern":
+        return Re2Pattern(compiled, allow_possessive=getattr(self.fmt, "_shipped", False), anchored=anchored)
 
     # -- the layers -----------------------------------------------------
-    def _layer(self, exprs: dict[str, str], keep: list[str], source: str) -> str:
+    def _layer(self, exprs: dict[str, str], source: str) -> str:
+        """A CTE adding columns to `source` (every earlier column kept: `SELECT *`)."""
         name = f"l{len(self.layers)}"
-        cols = ", ".join(keep + [f"{e} AS {c}" for c, e in exprs.items()])
-        self.layers.append(f"{name} AS (SELECT {cols} FROM {source})")
+        cols = ", ".join(f"{e} AS {c}" for c, e in exprs.items())
+        self.layers.append(f"{name} AS (SELECT *, {cols} FROM {source})" if cols else
+                           f"{name} AS (SELECT * FROM {source})")
         return name
 
-    def _materialise(self, state: dict[str, _Field], extra: dict[str, str], keep: list[str], source: str):
-        exprs = {self._col(k): f.expr for k, f in state.items()}
-        exprs.update(extra)
-        name = self._layer(exprs, keep, source)
-        new_state = {k: _Field(self._col(k), f.consts) for k, f in state.items()}
-        return name, new_state
+    def _settle(self, state: dict[str, _Field], extra: dict[str, str], source: str, limit: int = 240):
+        """A layer with `extra` and the state's long expressions as columns (short ones stay inline)."""
+        exprs = dict(extra)
+        new_state = {}
+        for key, f in state.items():
+            if len(f.expr) > limit:
+                col = self._tmp("f")
+                exprs[col] = f.expr
+                new_state[key] = _Field(col, f.consts)
+            else:
+                new_state[key] = f
+        if not exprs:
+            return source, new_state
+        return self._layer(exprs, source), new_state
 
     def _build(self) -> None:
         fmt = self.fmt
@@ -408,39 +354,36 @@ class CompiledDefinition:
             if not isinstance(compiled, re.Pattern):
                 # a user's pattern compiled with `regex` for its time budget: its re twin
                 compiled = re.compile(compiled.pattern)
-            variants.append((vname, compiled, self._regex(compiled, anchored=True), _group_shapes(compiled)))
-        pick = " ".join(f"WHEN regexp_matches(line, {p(rx)}) THEN {i}" for i, (_, _, rx, _) in enumerate(variants, 1))
+            variants.append((vname, compiled, self._regex(compiled, anchored=True)))
+        pick = " ".join(f"WHEN regexp_matches(line, {p(rx.text)}) THEN {i}" for i, (_, _, rx) in enumerate(variants, 1))
         l0 = {"_odd": f"regexp_matches(line, {p(_ODD_LINE)})", "_v": f"CASE {pick} END"}
         if fmt.comment_prefix:
             l0["_comment"] = f"starts_with(line, {p(fmt.comment_prefix)})"
         else:
             l0["_comment"] = "false"
-        src = self._layer(l0, ["line_no", "line"], "__TABLE__")
-        base = ["line_no", "line", "_odd", "_v", "_comment"]
+        self.layers.append("l0 AS (SELECT line_no, line, " + ", ".join(f"{e} AS {c}" for c, e in l0.items())
+                           + " FROM __TABLE__)")
+        src = "l0"
         l1 = {}
-        for i, (_, compiled, rx, _) in enumerate(variants, 1):
-            l1[f"_s{i}"] = f"CASE WHEN _v = {i} THEN regexp_extract(line, {p(rx)}, {_names(compiled)}) END"
-        src = self._layer(l1, base, src)
+        for i, (_, compiled, rx) in enumerate(variants, 1):
+            l1[f"_s{i}"] = f"CASE WHEN _v = {i} THEN regexp_extract(line, {p(rx.text)}, {rx.names_sql()}) END"
+        src = self._layer(l1, src)
         # raw fields
         all_groups: list[str] = []
-        for _, compiled, _, _ in variants:
+        for _, compiled, _ in variants:
             all_groups += [g for g in compiled.groupindex if g not in all_groups]
         state: dict[str, _Field] = {}
         amb_terms: list[str] = []
         nulls = sorted(fmt.null_values)
         for g in all_groups:
             whens, amb = [], []
-            for i, (_, compiled, _, shapes) in enumerate(variants, 1):
+            for i, (_, compiled, rx) in enumerate(variants, 1):
                 if g not in compiled.groupindex:
                     continue
-                v = _field(f"_s{i}", compiled, g)
-                shape = shapes[g]
-                if shape == "nonempty":
-                    whens.append(f"WHEN _v = {i} THEN nullif({v}, '')")
-                else:
-                    whens.append(f"WHEN _v = {i} THEN {v}")
-                    if shape == "ambiguous":
-                        amb.append(f"(_v = {i} AND {v} = '')")
+                v, ambiguous = rx.value_sql(f"_s{i}", g)
+                whens.append(f"WHEN _v = {i} THEN {v}")
+                if ambiguous:
+                    amb.append(f"(_v = {i} AND {v} = '')")
             expr = f"(CASE {' '.join(whens)} END)"
             if nulls:
                 expr = f"(CASE WHEN {expr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {expr} END)"
@@ -457,8 +400,8 @@ class CompiledDefinition:
                 vexpr = f"(CASE WHEN {vexpr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {vexpr} END)"
             state["variant"] = _Field(vexpr)
         amb_expr = " OR ".join(amb_terms) if amb_terms else "false"
-        src, state = self._materialise(state, {"_amb": f"coalesce({amb_expr}, false)"}, base, src)
-        base = base + ["_amb"]
+        self.amb_terms = [f"coalesce({amb_expr}, false)"]
+        src, state = self._settle(state, {}, src)
         # fields, defaults
         for target, sources in fmt.fields.items():
             expr_parts, consts = [], frozenset()
@@ -478,10 +421,10 @@ class CompiledDefinition:
             lit = self._lit(value)
             old = state.get(key)
             state[key] = lit if old is None else _Field(f"coalesce({old.expr}, {lit.expr})", old.consts | lit.consts)
-        src, state = self._materialise(state, {}, base, src)
+        src, state = self._settle(state, {}, src)
         # rules
         if fmt.rules:
-            src, state, base = self._rules(fmt.rules, state, src, base)
+            src, state = self._rules(fmt.rules, state, src)
         # value maps
         for key, mapping in fmt.value_maps.items():
             f = state.get(key)
@@ -499,11 +442,10 @@ class CompiledDefinition:
                     lit = self._lit(mapping[str(v)])
                     whens.insert(0, f"WHEN {p(_mark(v))} THEN {lit.expr}")
             state[key] = _Field(f"(CASE {f.expr} {' '.join(whens)} ELSE {f.expr} END)", frozenset(consts))
-        src, state = self._materialise(state, {}, base, src)
-        self._final(state, src, base)
+        self._final(state, src)
 
-    def _rules(self, rules, state, src, base):
-        """The rules, one run (ending at a `continue` rule) per group of layers."""
+    def _rules(self, rules, state, src):
+        """The rules, one run (ending at a `continue` rule) per pair of layers: pick, then extract."""
         p = self.p
         runs: list[list] = [[]]
         for rule in rules:
@@ -512,50 +454,47 @@ class CompiledDefinition:
                 runs.append([])
         if not runs[-1]:
             runs.pop()
-        first = True
-        for run in runs:
-            # every field a rule's condition names must exist (else that rule never matches)
-            cond_counts: dict[tuple, int] = {}
-            for rule in run:
-                for name, pattern in rule.match.items():
-                    cond_counts[(name, pattern.pattern, pattern.flags)] = cond_counts.get(
-                        (name, pattern.pattern, pattern.flags), 0) + 1
-            shared: dict[tuple, str] = {}
-            pre = {}
-            conds_sql: list[list[tuple]] = []
+        done = "false"      # SQL: a rule that does not continue has matched
+        for r, run in enumerate(runs):
+            conds_sql: list[list[tuple] | None] = []
             for rule in run:
                 conds = []
                 for name, pattern in rule.match.items():
                     f = state.get(name)
                     if f is None:
-                        conds = None
+                        conds = None   # a field no line has: the rule never matches
                         break
-                    key = (name, pattern.pattern, pattern.flags)
                     test, extract = self._condition(f, pattern)
-                    if cond_counts[key] > 1 and extract is not None:
-                        col = shared.get(key)
-                        if col is None:
-                            col = self._tmp("c")
-                            shared[key] = col
-                            pre[col] = f"coalesce({test}, false)"
-                        test = col
                     conds.append((name, pattern, test, extract))
                 conds_sql.append(conds)
-            done = "_done" if not first else "false"
-            whens = []
-            for k, conds in enumerate(conds_sql, 1):
+            # consecutive rules with the same first condition share it (asked once per line)
+            blocks: list[tuple[str | None, list[tuple[int, str]]]] = []
+            for k, (rule, conds) in enumerate(zip(run, conds_sql), 1):
                 if conds is None:
                     continue
-                test = " AND ".join(c[2] for c in conds) or "true"
-                whens.append(f"WHEN {test} THEN {k}")
-            pick = f"CASE WHEN {done} THEN NULL {' '.join(whens)} END" if whens else "NULL::INTEGER"
-            keep = base + ([] if first else ["_done"])
-            if pre:
-                src, state = self._materialise(state, pre, keep, src)
-                keep = keep + list(pre)
-            src, state = self._materialise(state, {"_pick": pick}, keep, src)
-            # extraction of the picked rule's groups
-            extracts, amb_terms = {}, []
+                if not conds:
+                    blocks.append((None, [(k, "true")]))
+                    continue
+                gate = conds[0][2]
+                rest = " AND ".join(c[2] for c in conds[1:]) or "true"
+                if blocks and blocks[-1][0] == gate:
+                    blocks[-1][1].append((k, rest))
+                else:
+                    blocks.append((gate, [(k, rest)]))
+            parts = []
+            for gate, items in blocks:
+                inner = " ".join(f"WHEN {t} THEN {k}" for k, t in items)
+                parts.append(f"CASE WHEN {gate} THEN CASE {inner} END END" if gate is not None else f"CASE {inner} END")
+            pick_col, done_col = f"_pick{r}", f"_done{r}"
+            if parts:
+                picked = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+                pick = f"CASE WHEN {done} THEN NULL ELSE {picked} END"
+            else:
+                pick = "NULL::INTEGER"
+            src = self._layer({done_col: done, pick_col: pick}, src)
+            done = done_col
+            # the picked rule's groups
+            extracts: dict[str, str] = {}
             group_values: dict[str, list[tuple[int, str]]] = {}
             for k, conds in enumerate(conds_sql, 1):
                 if conds is None:
@@ -566,27 +505,22 @@ class CompiledDefinition:
                     col = self._tmp("x")
                     if extract is None:   # answered by Python: a JSON object of the groups
                         idx = self.py_patterns.index(pattern)
-                        extracts[col] = (f"CASE WHEN _pick = {k} THEN forensics_decl_search({p(self.key)}, {idx}, "
+                        extracts[col] = (f"CASE WHEN {pick_col} = {k} THEN forensics_decl_search({p(self.key)}, {idx}, "
                                          f"{self._pystr(state[name])}) END")
                         for g in pattern.groupindex:
                             group_values.setdefault(g, []).append(
                                 (k, f"json_extract_string({col}, {p('$.' + g)})"))
                         continue
-                    extracts[col] = f"CASE WHEN _pick = {k} THEN {extract} END"
-                    shapes = _group_shapes(pattern)
+                    rx, extract_sql = extract
+                    extracts[col] = f"CASE WHEN {pick_col} = {k} THEN {extract_sql} END"
                     for g in pattern.groupindex:
-                        v = _field(col, pattern, g)
-                        if shapes[g] == "nonempty":
-                            group_values.setdefault(g, []).append((k, f"nullif({v}, '')"))
-                        else:
-                            group_values.setdefault(g, []).append((k, v))
-                            if shapes[g] == "ambiguous":
-                                amb_terms.append(f"(_pick = {k} AND {v} = '')")
-            keep2 = keep + ["_pick"]
+                        v, ambiguous = rx.value_sql(col, g)
+                        group_values.setdefault(g, []).append((k, v))
+                        if ambiguous:
+                            self.amb_terms.append(f"coalesce({pick_col} = {k} AND {v} = '', false)")
             if extracts:
-                src, state = self._materialise(state, extracts, keep2, src)
-                keep2 = keep2 + list(extracts)
-            # apply: set values, then groups (non-null), per picked rule
+                src = self._layer(extracts, src)
+            # apply: set values, then the groups that took part, per picked rule
             touched: dict[str, list[tuple[int, str, frozenset]]] = {}
             for k, (rule, conds) in enumerate(zip(run, conds_sql), 1):
                 if conds is None:
@@ -598,9 +532,9 @@ class CompiledDefinition:
                     for kk, expr in items:
                         if kk != k:
                             continue
-                        prev = values.get(g)
-                        prev_expr = prev.expr if prev is not None else (state[g].expr if g in state else "NULL")
-                        prev_consts = prev.consts if prev is not None else (state[g].consts if g in state else frozenset())
+                        prev = values.get(g) or state.get(g)
+                        prev_expr = prev.expr if prev is not None else "NULL"
+                        prev_consts = prev.consts if prev is not None else frozenset()
                         values[g] = _Field(f"coalesce({expr}, {prev_expr})", prev_consts)
                 for key, f in values.items():
                     touched.setdefault(key, []).append((k, f.expr, f.consts))
@@ -608,18 +542,12 @@ class CompiledDefinition:
                 old = state.get(key)
                 consts = frozenset().union(*(c for _, _, c in items)) | (old.consts if old else frozenset())
                 whens = " ".join(f"WHEN {k} THEN {e}" for k, e, _ in items)
-                state[key] = _Field(f"(CASE _pick {whens} ELSE {old.expr if old else 'NULL::VARCHAR'} END)", consts)
+                state[key] = _Field(f"(CASE {pick_col} {whens} ELSE {old.expr if old else 'NULL::VARCHAR'} END)", consts)
             stop = [str(k) for k, rule in enumerate(run, 1) if not rule.cont]
-            done_expr = (f"({done} OR coalesce(_pick IN ({', '.join(stop)}), false))" if stop else done)
-            extra = {"_done": done_expr}
-            amb = " OR ".join(amb_terms)
-            extra["_amb2"] = f"(_amb OR coalesce({amb}, false))" if amb_terms else "_amb"
-            keep3 = [c for c in base if c != "_amb"]
-            src, state = self._materialise(state, extra, keep3, src)
-            # rename _amb2 -> _amb for the next run
-            src, state = self._materialise(state, {"_amb": "_amb2", "_done": "_done"}, keep3, src)
-            first = False
-        return src, state, base
+            if stop:
+                done = f"({done} OR coalesce({pick_col} IN ({', '.join(stop)}), false))"
+            src, state = self._settle(state, {}, src)
+        return src, state
 
     def _condition(self, f: _Field, pattern) -> tuple[str, str | None]:
         """(SQL test, SQL extraction of the named groups or None when Python answers)."""
@@ -635,8 +563,8 @@ class CompiledDefinition:
                 self.py_patterns.append(compiled)
             idx = self.py_patterns.index(compiled)
             return f"(forensics_decl_search({p(self.key)}, {idx}, {text}) IS NOT NULL)", None
-        extract = f"regexp_extract({text}, {p(rx)}, {_names(compiled)})" if compiled.groupindex else "NULL"
-        return f"regexp_matches({text}, {p(rx)})", extract
+        extract = (rx, f"regexp_extract({text}, {p(rx.text)}, {rx.names_sql()})") if compiled.groupindex else "NULL"
+        return f"regexp_matches({text}, {p(rx.text)})", extract
 
     # -- timestamps -------------------------------------------------------
     def ts_sql(self, text: str) -> tuple[dict[str, str], str, str, str]:
@@ -773,18 +701,18 @@ class CompiledDefinition:
                 f"THEN TRY_CAST({text} AS TIMESTAMP) END)")
 
     # -- the final row --------------------------------------------------
-    def _final(self, state: dict[str, _Field], src: str, base: list[str]) -> None:
+    def _final(self, state: dict[str, _Field], src: str) -> None:
         fmt = self.fmt
         p = self.p
         from forensics.ingest.declarative import _KEY_CONSUMED, _KEY_DETAIL, _KEY_DETAIL_FIELD, _KEY_PREFIXED, _KEY_ROW
         # timestamp
-        ts_extra = {}
         if fmt.ts_field:
             tf = state.get(fmt.ts_field)
             tfield = self._pystr(tf) if tf is not None else "NULL::VARCHAR"
-            src, state = self._materialise(state, {"_tstext": tfield}, base, src)
+            src, state = self._settle(state, {"_tstext": tfield}, src, limit=60)
             pre, aware, naive, py = self.ts_sql("_tstext")
-            src, state = self._materialise(state, pre, base + ["_tstext"], src)
+            if pre:
+                src = self._layer(pre, src)
             empty = "(_tstext IS NULL OR _tstext = '')"
             reason_empty = p(f"no timestamp (field {fmt.ts_field!r} is empty)")
             reason_bad = (f"'unparseable timestamp ' || {_py_repr_sql('_tstext')} || "
@@ -800,7 +728,7 @@ class CompiledDefinition:
         else:
             ts_cols = {"_ts": "NULL::TIMESTAMPTZ", "_tl": "NULL::TIMESTAMP", "_tspy": "false",
                        "_tsreject": "NULL::VARCHAR", "_tsraw": "NULL::VARCHAR"}
-        src, state = self._materialise(state, ts_cols, base, src)
+        src, state = self._settle(state, ts_cols, src, limit=60)
         # the row: canonical columns and detail
         columns: dict[str, str] = {}
         detail: dict[str, str] = {}   # detail key -> JSON fragment SQL (NULL when absent)
@@ -843,10 +771,11 @@ class CompiledDefinition:
                 detail[name] = f"coalesce({frag}, {detail[name]})"
             else:
                 detail[name] = frag
-        parts = [f"CASE WHEN ({frag}) IS NOT NULL THEN {p(json.dumps(name) + ': ')} || ({frag}) END"
-                 for name, frag in sorted(detail.items())]
+        parts = [f"{p(json.dumps(name) + ': ')} || ({frag})" for name, frag in sorted(detail.items())]
         body = f"concat_ws(', ', {', '.join(parts)})" if parts else "''"
-        columns["detail"] = f"(CASE WHEN {body} = '' THEN NULL ELSE '{{' || {body} || '}}' END)"
+        amb = " OR ".join(self.amb_terms) if self.amb_terms else "false"
+        src = self._layer({"_body": body, "_amb": amb}, src)
+        columns["detail"] = "(CASE WHEN _body = '' THEN NULL ELSE '{' || _body || '}' END)"
         # Python rows: odd lines, ambiguous empty groups, timestamps SQL cannot read
         py = "(_odd OR _amb OR _tspy)"
         cont = p("continuation line (starts with white space; part of the message above, which is kept as an event)")
@@ -857,11 +786,10 @@ class CompiledDefinition:
                   f"THEN {cont} ELSE {nomatch} END "
                   f"WHEN _ts IS NULL AND _tl IS NULL AND _tsraw IS NOT NULL THEN _tsreject "
                   f"WHEN _tsraw IS NULL THEN _tsreject END")
-        pre = {"_py": py, "_pj": f"CASE WHEN {py} THEN forensics_decl_line({p(self.key)}, line) END"}
-        cols_out = {"_rj": reject, "_ts": "_ts", "_tl": "_tl", "_tsraw": "_tsraw"}
+        pre = {"_py": py, "_pj": f"CASE WHEN {py} THEN forensics_decl_line({p(self.key)}, line) END", "_rj": reject}
         for col in CANONICAL_COLUMNS:
-            cols_out[f'"c_{col}"'] = columns.get(col, "NULL")
-        src = self._layer(pre | cols_out, ["line_no", "line"], src)
+            pre[f'"c_{col}"'] = columns.get(col, "NULL")
+        src = self._layer(pre, src)
         out = [
             "line_no",
             f"CASE WHEN _py THEN json_extract_string(_pj, '$.reject') ELSE _rj END AS reject_reason",
@@ -1031,3 +959,317 @@ def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
             con.create_function(name, func, params, ret, null_handling="special", side_effects=False)
         except duckdb.Error:
             pass  # already registered on this connection
+
+
+# --------------------------------------------------------------------------
+# The oracle: both paths on the same lines
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a comparable Python value (NaN/NaT/NA -> None, timestamps -> ISO text)."""
+    if value is None:
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def batch_rows(batch) -> tuple[dict[int, dict], dict[int, str]]:
+    """({line_no: {column: value}}, {line_no: reject reason}) of a `ParsedBatch`."""
+    events = batch.events
+    columns = ["ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS]
+    rows = {}
+    for record in events.to_dict("records"):
+        rows[int(record["line_no"])] = {c: _plain(record.get(c)) for c in columns}
+    return rows, {int(no): str(reason) for no, reason in batch.rejects}
+
+
+def differences(fmt, lines: list[str], line_nos: list[int] | None = None, by_line: bool = False):
+    """Where the compiled SELECT and the Python path disagree on these lines (empty: nowhere).
+
+    Compares every canonical column, `detail` (as text), `ts`, `ts_local`,
+    `ts_raw`, which lines are rejects and their reasons.  With `by_line`, a
+    dict {line number: what differs}.
+    """
+    line_nos = line_nos or list(range(1, len(lines) + 1))
+    py_rows, py_rejects = batch_rows(fmt.parse(lines, line_nos))
+    sql_rows, sql_rejects = batch_rows(fmt.parse_sql(lines, line_nos))
+    text = dict(zip(line_nos, lines))
+    problems: dict[int, str] = {}
+    for no in sorted(set(py_rows) | set(sql_rows) | set(py_rejects) | set(sql_rejects)):
+        a, b = py_rows.get(no), sql_rows.get(no)
+        if a is not None and b is not None:
+            diff = {c: (a[c], b[c]) for c in a if a[c] != b[c]}
+            if diff:
+                problems[no] = "; ".join(f"{c}: Python {x!r}, SQL {y!r}" for c, (x, y) in diff.items())
+        elif a is not None or b is not None:
+            problems[no] = (f"Python {'event' if a else 'reject ' + repr(py_rejects.get(no))}, "
+                            f"SQL {'event' if b else 'reject ' + repr(sql_rejects.get(no))}")
+        elif py_rejects.get(no) != sql_rejects.get(no):
+            problems[no] = f"reject reasons differ: Python {py_rejects.get(no)!r}, SQL {sql_rejects.get(no)!r}"
+    if by_line:
+        return problems
+    return [f"line {no} {text[no][:120]!r}: {problem}" for no, problem in problems.items()]
+
+
+# --------------------------------------------------------------------------
+# Patterns from Python's parse tree: RE2 text, group positions, participation
+
+
+class Re2Pattern:
+    """A Python pattern as RE2 text, with what DuckDB's `regexp_extract` cannot say itself.
+
+    `regexp_extract` names groups by position and gives '' for a group that
+    took no part in the match.  `fields` names every capture of `text` in
+    order (`c<N>` for the pattern's own group N, `w<K>` for witnesses); for a
+    named group that can match the empty string, `participation[name]` is a
+    list of (witness field, must be non-empty?) whose conjunction says that
+    the group took part, or None when no witness can tell.  A witness is a
+    capture added around text that takes part exactly when the group does and
+    cannot be empty (the group with what precedes or follows it in its
+    sequence), or around the other alternatives of a branch the group is in.
+    """
+
+    def __init__(self, compiled: re.Pattern, *, allow_possessive: bool, anchored: bool):
+        try:
+            from re import _parser as parser, _constants as c
+        except ImportError:  # pragma: no cover
+            import sre_parse as parser
+            import sre_constants as c
+        self._parser, self._c = parser, c
+        self.allow_possessive = allow_possessive
+        self.compiled = compiled
+        if compiled.flags & (re.VERBOSE | re.ASCII | getattr(re, "LOCALE", 4)):
+            raise NotCompilable("verbose, ASCII or locale flag")
+        tree = parser.parse(compiled.pattern, compiled.flags)
+        self._wraps: dict[int, list[tuple[int, int, str]]] = {}
+        self._nwitness = 0
+        self.participation: dict[str, list[tuple[str, bool]] | None] = {}
+        self.shapes: dict[str, str] = {}
+        paths: dict[int, list] = {}
+        self._paths(tree, [], "root", paths)
+        for name, gid in compiled.groupindex.items():
+            path = paths.get(gid)
+            if path is None:
+                raise NotCompilable("a group the parser did not place")
+            seq, i = path[-1][0], path[-1][1]
+            low = self._width([seq[i]])
+            if low > 0:
+                self.shapes[name] = "nonempty"
+                continue
+            conds = self._witness(path)
+            self.participation[name] = conds
+            self.shapes[name] = "always" if conds == [] else ("witnessed" if conds else "ambiguous")
+        self.fields: list[str] = []
+        body = self._seq(tree)
+        flags = "".join(f for f, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL))
+                        if compiled.flags & bit)
+        if flags:
+            body = f"(?{flags}){body}"
+        self.text = f"^(?:{body})" if anchored else body
+        _check_re2(self.text)
+
+    # -- structure --------------------------------------------------------
+    def _width(self, items) -> int:
+        sub = self._parser.SubPattern(self._state, list(items))
+        return sub.getwidth()[0]
+
+    def _paths(self, seq, path, container, out) -> None:
+        c = self._c
+        if container == "root":
+            self._state = seq.state
+        for i, (op, av) in enumerate(seq):
+            here = path + [(seq, i, container)]
+            if op is c.SUBPATTERN:
+                if av[0] is not None:
+                    out[av[0]] = here
+                self._paths(av[-1], here, ("group",), out)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+                self._paths(av[2], here, ("repeat", av[0], av[1]), out)
+            elif op is c.BRANCH:
+                for k, alt in enumerate(av[1]):
+                    self._paths(alt, here, ("branch", av[1], k), out)
+            elif op is getattr(c, "ATOMIC_GROUP", None):
+                self._paths(av, here, ("group",), out)
+
+    def _wrap(self, seq, start: int, end: int) -> str | None:
+        """A witness capture around seq[start..end]; None when it would cross another one."""
+        wraps = self._wraps.setdefault(id(seq), [])
+        for a, b, name in wraps:
+            if (a, b) == (start, end):
+                return name
+            if not (b < start or end < a or (a <= start and end <= b) or (start <= a and b <= end)):
+                return None
+        self._nwitness += 1
+        name = f"w{self._nwitness}"
+        wraps.append((start, end, name))
+        return name
+
+    def _witness(self, path) -> list[tuple[str, bool]] | None:
+        conds: list[tuple[str, bool]] = []
+        level = len(path) - 1
+        while level >= 0:
+            seq, i, container = path[level]
+            if container == "root":
+                return conds
+            if self._width(seq[:i + 1]) > 0:
+                name = self._wrap(seq, 0, i)
+                if name is not None:
+                    return conds + [(name, True)]
+            if self._width(seq[i:]) > 0:
+                name = self._wrap(seq, i, len(seq) - 1)
+                if name is not None:
+                    return conds + [(name, True)]
+            kind = container[0]
+            if kind == "repeat":
+                if not (container[1] >= 1 and container[2] == 1):
+                    return None
+            elif kind == "branch":
+                alts, k = container[1], container[2]
+                for j, alt in enumerate(alts):
+                    if j == k:
+                        continue
+                    if len(alt) == 0 or self._width(alt) == 0:
+                        return None
+                    name = self._wrap(alt, 0, len(alt) - 1)
+                    if name is None:
+                        return None
+                    conds.append((name, False))
+            level -= 1
+        return conds
+
+    # -- emitting RE2 -------------------------------------------------------
+    def _seq(self, seq) -> str:
+        wraps = sorted(self._wraps.get(id(seq), []), key=lambda w: (w[0], -w[1]))
+        out = []
+        for i, item in enumerate(seq):
+            for a, b, name in wraps:
+                if a == i:
+                    self.fields.append(name)
+                    out.append(f"(?P<{name}>")
+            out.append(self._item(*item))
+            for a, b, name in sorted(wraps, key=lambda w: w[0], reverse=True):
+                if b == i:
+                    out.append(")")
+        return "".join(out)
+
+    def _item(self, op, av) -> str:
+        c = self._c
+        if op is c.LITERAL:
+            return _re2_char(av, in_class=False)
+        if op is c.NOT_LITERAL:
+            return "[^" + _re2_char(av, in_class=True) + "]"
+        if op is c.ANY:
+            return "."
+        if op is c.IN:
+            return self._class(av)
+        if op is c.AT:
+            codes = {c.AT_BEGINNING: "^", c.AT_BEGINNING_STRING: "\\A", c.AT_END: "$",
+                     c.AT_END_STRING: "\\z", c.AT_BOUNDARY: "\\b", c.AT_NON_BOUNDARY: "\\B"}
+            if av not in codes:
+                raise NotCompilable(f"anchor {av}")
+            return codes[av]
+        if op is c.SUBPATTERN:
+            gid, add, delete, body = av
+            inner = self._seq(body) if gid is None else None
+            flags = ""
+            for letter, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL)):
+                if add & bit:
+                    flags += letter
+            off = "".join(letter for letter, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL))
+                          if delete & bit)
+            if (add | delete) & ~(re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE):
+                raise NotCompilable("a group flag RE2 lacks")
+            prefix = f"(?{flags}{'-' + off if off else ''}:" if (flags or off) else "(?:"
+            if gid is None:
+                return prefix + inner + ")"
+            self.fields.append(f"c{gid}")
+            body_text = self._seq(body)
+            if flags or off:
+                body_text = prefix + body_text + ")"
+            return f"(?P<c{gid}>{body_text})"
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+            if op is getattr(c, "POSSESSIVE_REPEAT", None) and not self.allow_possessive:
+                raise NotCompilable("possessive quantifier")
+            lo, hi, body = av
+            if lo > 1000 or (hi is not c.MAXREPEAT and hi > 1000):
+                raise NotCompilable("repetition over 1000")
+            if (lo, hi) == (0, c.MAXREPEAT):
+                q = "*"
+            elif (lo, hi) == (1, c.MAXREPEAT):
+                q = "+"
+            elif (lo, hi) == (0, 1):
+                q = "?"
+            elif hi is c.MAXREPEAT:
+                q = f"{{{lo},}}"
+            elif lo == hi:
+                q = f"{{{lo}}}"
+            else:
+                q = f"{{{lo},{hi}}}"
+            if op is c.MIN_REPEAT:
+                q += "?"
+            return "(?:" + self._seq(body) + ")" + q
+        if op is c.BRANCH:
+            return "(?:" + "|".join(self._seq(alt) for alt in av[1]) + ")"
+        raise NotCompilable(f"{str(op).lower()} (lookaround, backreference, conditional or atomic group)")
+
+    def _class(self, items) -> str:
+        c = self._c
+        out = []
+        negate = False
+        cats = {c.CATEGORY_DIGIT: "\\d", c.CATEGORY_NOT_DIGIT: "\\D", c.CATEGORY_SPACE: "\\s",
+                c.CATEGORY_NOT_SPACE: "\\S", c.CATEGORY_WORD: "\\w", c.CATEGORY_NOT_WORD: "\\W"}
+        for op, av in items:
+            if op is c.NEGATE:
+                negate = True
+            elif op is c.LITERAL:
+                out.append(_re2_char(av, in_class=True))
+            elif op is c.RANGE:
+                out.append(_re2_char(av[0], in_class=True) + "-" + _re2_char(av[1], in_class=True))
+            elif op is c.CATEGORY and av in cats:
+                out.append(cats[av])
+            else:
+                raise NotCompilable(f"character class item {op}")
+        return "[" + ("^" if negate else "") + "".join(out) + "]"
+
+    # -- SQL over the extracted struct --------------------------------------
+    def names_sql(self) -> str:
+        return "[" + ", ".join(f"'{f}'" for f in self.fields) + "]"
+
+    def value_sql(self, struct: str, name: str) -> tuple[str, bool]:
+        """(SQL: the group's value, NULL when it took no part; whether the line must go to Python when '')."""
+        v = f'{struct}."c{self.compiled.groupindex[name]}"'
+        shape = self.shapes[name]
+        if shape == "nonempty":
+            return f"nullif({v}, '')", False
+        if shape == "always":
+            return v, False
+        if shape == "ambiguous":
+            return v, True
+        test = " AND ".join(f"{struct}.\"{w}\" {'<>' if nonempty else '='} ''"
+                            for w, nonempty in self.participation[name])
+        return f"CASE WHEN {test} THEN {v} END", False
+
+
+def _re2_char(code: int, in_class: bool) -> str:
+    ch = chr(code)
+    if ch.isascii() and ch.isalnum():
+        return ch
+    if ch == " ":
+        return " "
+    if 0x20 <= code < 0x7f:
+        return "\\" + ch
+    if code <= 0xff:
+        return f"\\x{code:02x}"
+    return f"\\x{{{code:x}}}"
