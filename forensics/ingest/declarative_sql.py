@@ -567,12 +567,12 @@ class CompiledDefinition:
         return f"regexp_matches({text}, {p(rx.text)})", extract
 
     # -- timestamps -------------------------------------------------------
-    def ts_sql(self, text: str) -> tuple[dict[str, str], str, str, str]:
+    def ts_sql(self, text: str) -> tuple[dict[str, str], dict[str, str], str, str, str]:
         """SQL over a timestamp text column.
 
-        Returns (columns to compute first, from `text`; then the aware value,
-        the naive value and the flag "Python must read this text", over those
-        columns and `text`).  Python's order: the first format whose reader
+        Returns (columns to compute first, from `text`; columns to compute
+        next, from those; then the aware value, the naive value and the flag
+        "Python must read this text", over both).  Python's order: the first format whose reader
         gives a value; a format whose answer SQL cannot give exactly, met
         before any value, sends the text to Python, and so does a strptime
         pattern whose regex reader could not decide when no format gave one.
@@ -600,7 +600,8 @@ class CompiledDefinition:
                          f"(TRY_CAST(substr({zone}, 2, 2) AS INTEGER) * 60 + TRY_CAST(substr({zone}, 5, 2) AS INTEGER)) "
                          f"* INTERVAL 1 MINUTE END) END")
                 naive = f"CASE WHEN {g} IS NOT NULL AND {zone} = '' THEN {local} END"
-                steps.append((unknown, aware, naive))
+                steps.append((unknown, aware, None))
+                steps.append(("false", None, naive))
             elif spec == "syslog":
                 rx = r"^([A-Z][a-z]{2})\s+([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?$"
                 g = self._tmp("t")
@@ -662,21 +663,28 @@ class CompiledDefinition:
                     steps.append((unknown, aware, None))
                 else:
                     steps.append(("false", None, f"CASE WHEN {full} AND NOT {bad_month} THEN {naive} END"))
+        # each format's value and "SQL cannot tell" flag as columns, then Python's order over them
+        values: dict[str, str] = {}
         aware_cases, naive_cases, py_cases = [], [], []
         for unknown, aware, naive in steps:
-            aware_cases.append(f"WHEN {unknown} THEN NULL")
-            naive_cases.append(f"WHEN {unknown} THEN NULL")
-            py_cases.append(f"WHEN {unknown} THEN true")
-            have = " OR ".join(f"({x}) IS NOT NULL" for x in (aware, naive) if x)
-            if have:
-                aware_cases.append(f"WHEN {have} THEN {aware or 'NULL'}")
-                naive_cases.append(f"WHEN {have} THEN {naive or 'NULL'}")
-                py_cases.append(f"WHEN {have} THEN false")
+            u = self._tmp("tu")
+            values[u] = f"coalesce({unknown}, false)"
+            aware_cases.append(f"WHEN {u} THEN NULL")
+            naive_cases.append(f"WHEN {u} THEN NULL")
+            py_cases.append(f"WHEN {u} THEN true")
+            if aware or naive:
+                v = self._tmp("tv")
+                values[v] = aware or naive
+                kind_is_aware = aware is not None
+                aware_cases.append(f"WHEN {v} IS NOT NULL THEN {v if kind_is_aware else 'NULL'}")
+                naive_cases.append(f"WHEN {v} IS NOT NULL THEN {'NULL' if kind_is_aware else v}")
+                py_cases.append(f"WHEN {v} IS NOT NULL THEN false")
         slow = " OR ".join(slow_terms) if slow_terms else "false"
+        values["_tslow"] = f"coalesce({slow}, false)"
         aware_sql = f"(CASE {' '.join(aware_cases)} END)::TIMESTAMPTZ"
         naive_sql = f"(CASE {' '.join(naive_cases)} END)::TIMESTAMP"
-        py_sql = f"(CASE {' '.join(py_cases)} WHEN {slow} THEN true ELSE false END)"
-        return pre, aware_sql, naive_sql, py_sql
+        py_sql = f"(CASE {' '.join(py_cases)} WHEN _tslow THEN true ELSE false END)"
+        return pre, values, aware_sql, naive_sql, py_sql
 
     def _ymd_sql(self, g: str, *, year: str, month_name: bool, exact_month: bool, has=None) -> str:
         """SQL: a naive TIMESTAMP from extracted parts, NULL where datetime() would refuse them."""
@@ -695,10 +703,11 @@ class CompiledDefinition:
         mm = f"TRY_CAST({g}.minute AS INTEGER)" if "M" in has else "0"
         ss = f"TRY_CAST({g}.sec AS INTEGER)" if "S" in has else "0"
         frac = f"TRY_CAST(rpad(nullif({g}.frac, ''), 6, '0') AS INTEGER)" if "f" in has else "0"
-        text = (f"printf('%04d-%02d-%02d %02d:%02d:%02d.%06d', {year}, {month}, {day}, {hh}, {mm}, {ss}, "
-                f"coalesce({frac}, 0))")
+        stamp = f"try(make_timestamp({year}, {month}, {day}, {hh}, {mm}, {ss}))"
+        if "f" in has:
+            stamp = f"({stamp} + to_microseconds(coalesce({frac}, 0)))"
         return (f"(CASE WHEN {year} >= 1 AND {month} BETWEEN 1 AND 12 AND {hh} < 24 AND {mm} < 60 AND {ss} < 60 "
-                f"THEN TRY_CAST({text} AS TIMESTAMP) END)")
+                f"THEN {stamp} END)")
 
     # -- the final row --------------------------------------------------
     def _final(self, state: dict[str, _Field], src: str) -> None:
@@ -710,9 +719,10 @@ class CompiledDefinition:
             tf = state.get(fmt.ts_field)
             tfield = self._pystr(tf) if tf is not None else "NULL::VARCHAR"
             src, state = self._settle(state, {"_tstext": tfield}, src, limit=60)
-            pre, aware, naive, py = self.ts_sql("_tstext")
+            pre, values, aware, naive, py = self.ts_sql("_tstext")
             if pre:
                 src = self._layer(pre, src)
+            src = self._layer(values, src)
             empty = "(_tstext IS NULL OR _tstext = '')"
             reason_empty = p(f"no timestamp (field {fmt.ts_field!r} is empty)")
             reason_bad = (f"'unparseable timestamp ' || {_py_repr_sql('_tstext')} || "
@@ -816,7 +826,7 @@ class CompiledDefinition:
     def _json_fragment(self, f: _Field, integer: bool) -> str:
         """SQL: the value as `_dumps` writes it (NULL when absent)."""
         s = f.expr
-        escaped = f"'\"' || replace(replace(replace({s}, '\\', '\\\\'), '\"', '\\\"'), chr(9), '\\t') || '\"'"
+        escaped = f"to_json({s})::VARCHAR"
         if integer:
             string = (f"CASE WHEN regexp_full_match({s}, {self.p('[0-9]{1,18}')}) "
                       f"THEN CAST(CAST({s} AS BIGINT) AS VARCHAR) ELSE {escaped} END")
@@ -841,9 +851,10 @@ class CompiledDefinition:
         """
         sub = CompiledDefinition.__new__(CompiledDefinition)
         sub.fmt, sub.key, sub.p, sub._n = self.fmt, self.key, _Params(), 0
-        pre, _, naive, py = sub.ts_sql("ts_raw")
+        pre, values, _, naive, py = sub.ts_sql("ts_raw")
         cols = ", ".join(f"{e} AS {c}" for c, e in pre.items())
         inner = f"SELECT line_no, ts_raw{', ' + cols if cols else ''} FROM {source}"
+        inner = f"SELECT *, {', '.join(f'{e} AS {c}' for c, e in values.items())} FROM ({inner})"
         expr = (f"CASE WHEN {py} THEN TRY_CAST(forensics_decl_ts({sub.p(self.key)}, ts_raw) AS TIMESTAMP) "
                 f"ELSE {naive} END")
         sql = f"SELECT line_no, {expr} AS ts_local FROM ({inner})"
