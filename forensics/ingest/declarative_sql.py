@@ -731,13 +731,13 @@ class CompiledDefinition:
                 "_ts": f"CASE WHEN NOT {empty} THEN {aware} END",
                 "_tl": f"CASE WHEN NOT {empty} THEN {naive} END",
                 "_tspy": f"coalesce(CASE WHEN NOT {empty} THEN {py} END, false)",
-                "_tsreject": (f"CASE WHEN {empty} THEN {reason_empty if fmt.ts_required else 'NULL'} "
-                              f"ELSE {reason_bad} END"),
+
                 "_tsraw": f"CASE WHEN NOT {empty} THEN _tstext END",
             }
         else:
             ts_cols = {"_ts": "NULL::TIMESTAMPTZ", "_tl": "NULL::TIMESTAMP", "_tspy": "false",
-                       "_tsreject": "NULL::VARCHAR", "_tsraw": "NULL::VARCHAR"}
+                       "_tsraw": "NULL::VARCHAR"}
+            reason_empty = reason_bad = "NULL"
         src, state = self._settle(state, ts_cols, src, limit=60)
         # the row: canonical columns and detail
         columns: dict[str, str] = {}
@@ -794,8 +794,8 @@ class CompiledDefinition:
         reject = (f"CASE WHEN _comment THEN {comment} "
                   f"WHEN _v IS NULL THEN CASE WHEN starts_with(line, ' ') OR starts_with(line, chr(9)) "
                   f"THEN {cont} ELSE {nomatch} END "
-                  f"WHEN _ts IS NULL AND _tl IS NULL AND _tsraw IS NOT NULL THEN _tsreject "
-                  f"WHEN _tsraw IS NULL THEN _tsreject END")
+                  f"WHEN _ts IS NULL AND _tl IS NULL AND _tsraw IS NOT NULL THEN {reason_bad} "
+                  f"WHEN _tsraw IS NULL THEN {reason_empty if fmt.ts_required else 'NULL'} END")
         pre = {"_py": py, "_pj": f"CASE WHEN {py} THEN forensics_decl_line({p(self.key)}, line) END", "_rj": reject}
         for col in CANONICAL_COLUMNS:
             pre[f'"c_{col}"'] = columns.get(col, "NULL")
