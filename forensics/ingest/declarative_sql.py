@@ -1010,12 +1010,16 @@ def differences(fmt, lines: list[str], line_nos: list[int] | None = None, by_lin
     """Where the compiled SELECT and the Python path disagree on these lines (empty: nowhere).
 
     Compares every canonical column, `detail` (as text), `ts`, `ts_local`,
-    `ts_raw`, which lines are rejects and their reasons.  With `by_line`, a
+    `ts_raw`, which lines are rejects and their reasons.  `source_kind` is
+    compared as the engine stores it (the format's kind where a line sets
+    none: the SELECT fills it in, the engine does for the Python path).  With `by_line`, a
     dict {line number: what differs}.
     """
     line_nos = line_nos or list(range(1, len(lines) + 1))
     py_rows, py_rejects = batch_rows(fmt.parse(lines, line_nos))
     sql_rows, sql_rejects = batch_rows(fmt.parse_sql(lines, line_nos))
+    for row in py_rows.values():   # what the engine stores for a row the format left without a kind
+        row["source_kind"] = row["source_kind"] or fmt.source_kind
     text = dict(zip(line_nos, lines))
     problems: dict[int, str] = {}
     for no in sorted(set(py_rows) | set(sql_rows) | set(py_rejects) | set(sql_rejects)):
