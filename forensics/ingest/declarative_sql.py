@@ -342,6 +342,10 @@ class CompiledDefinition:
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
         if fmt.split:
             raise NotCompilable("[split] is parsed in Python")
+        if fmt.regex_warnings:
+            # `formats check` refuses them; in Python they keep the per-line time budget and its
+            # reject reason (RE2 would decide such a line in linear time, and the paths would differ)
+            raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
         for tf in fmt.ts_formats:
             if "%" in tf.spec and not tf.spec.startswith("epoch"):
                 from forensics.ingest.declarative import _fast_strptime
