@@ -568,7 +568,17 @@ class CompiledDefinition:
             idx = self.py_patterns.index(compiled)
             return f"(forensics_decl_search({p(self.key)}, {idx}, {text}) IS NOT NULL)", None
         extract = (rx, f"regexp_extract({text}, {p(rx.text)}, {rx.names_sql()})") if compiled.groupindex else "NULL"
-        return f"regexp_matches({text}, {p(rx.text)})", extract
+        test = f"regexp_matches({text}, {p(rx.text)})"
+        # the Python path's prefilters, as cheap string tests before the regex
+        from forensics.ingest.declarative import _literal_prefix, _required_literal
+
+        prefix = _literal_prefix(compiled)
+        needed, folded = _required_literal(compiled)
+        if prefix:
+            test = f"(starts_with({text}, {p(prefix)}) AND {test})"
+        elif needed and not folded:
+            test = f"(({' OR '.join(f'contains({text}, {p(t)})' for t in needed)}) AND {test})"
+        return test, extract
 
     # -- timestamps -------------------------------------------------------
     def ts_sql(self, text: str) -> tuple[dict[str, str], dict[str, str], str, str, str]:
