@@ -72,151 +72,14 @@ class NotCompilable(Exception):
     """A definition (or a pattern) the compiler leaves to the Python path."""
 
 
-# --------------------------------------------------------------------------
-# Patterns: Python `re` -> RE2
-
-_ESCAPES_KEPT = set("dDwWsSbBAtnrfv")
-_FLAGS_OK = set("ims")
-
-
-def to_re2(pattern: str, *, allow_possessive: bool) -> str:
-    """The RE2 text of a Python pattern that means the same on printable-ASCII lines.
-
-    Raises NotCompilable for constructs RE2 lacks or reads differently.
-    """
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    last_quantifier = False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            nxt = pattern[i + 1:i + 2]
-            if not nxt:
-                raise NotCompilable("trailing backslash")
-            if nxt == "Z":
-                out.append("\\z")
-            elif nxt == "x" and re.fullmatch(r"[0-9A-Fa-f]{2}", pattern[i + 2:i + 4]):
-                out.append(pattern[i:i + 4])
-                i += 4
-                last_quantifier = False
-                continue
-            elif nxt in _ESCAPES_KEPT or (not nxt.isalnum() and nxt.isascii()):
-                out.append("\\" + nxt)
-            else:
-                raise NotCompilable(f"escape \\{nxt}")
-            i += 2
-            last_quantifier = False
-            continue
-        if ch == "[":
-            j = i + 1
-            body = ["["]
-            if pattern[j:j + 1] == "^":
-                body.append("^")
-                j += 1
-            if pattern[j:j + 1] == "]":
-                raise NotCompilable("']' first in a character class")
-            while j < n and pattern[j] != "]":
-                c = pattern[j]
-                if c == "\\":
-                    nxt = pattern[j + 1:j + 2]
-                    if nxt in ("b", "B", "A", "Z") or (nxt.isalnum() and nxt not in "dDwWsStnrfvx"):
-                        raise NotCompilable(f"escape \\{nxt} in a class")
-                    if nxt == "x":
-                        if not re.fullmatch(r"[0-9A-Fa-f]{2}", pattern[j + 2:j + 4]):
-                            raise NotCompilable("\\x escape")
-                        body.append(pattern[j:j + 4])
-                        j += 4
-                        continue
-                    body.append(pattern[j:j + 2])
-                    j += 2
-                    continue
-                if c == "[" and pattern[j + 1:j + 2] in (":", ".", "="):
-                    raise NotCompilable("'[:' inside a class (a POSIX class in RE2)")
-                body.append(c)
-                j += 1
-            if j >= n:
-                raise NotCompilable("unterminated class")
-            body.append("]")
-            out.append("".join(body))
-            i = j + 1
-            last_quantifier = False
-            continue
-        if ch == "(":
-            if pattern[i + 1:i + 2] == "?":
-                rest = pattern[i + 2:]
-                if rest.startswith("P<"):
-                    m = re.match(r"P<([A-Za-z_][A-Za-z0-9_]*)>", rest)
-                    if not m:
-                        raise NotCompilable("group name")
-                    out.append("(?P<" + m.group(1) + ">")
-                    i += 2 + m.end()
-                elif rest.startswith(":"):
-                    out.append("(?:")
-                    i += 3
-                else:
-                    m = re.match(r"([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])", rest)
-                    if not m or not set(m.group(1) + (m.group(2) or "")) <= _FLAGS_OK:
-                        raise NotCompilable("lookaround, backreference, atomic group or flag RE2 lacks")
-                    out.append("(?" + m.group(0))
-                    i += 2 + m.end()
-            else:
-                out.append("(")
-                i += 1
-            last_quantifier = False
-            continue
-        if ch in "*+?":
-            if ch == "+" and last_quantifier:
-                if not allow_possessive:
-                    raise NotCompilable("possessive quantifier")
-                i += 1          # possessive -> plain (see the module doc)
-                last_quantifier = False
-                continue
-            out.append(ch)
-            i += 1
-            if ch == "?" and out[-2:-1] and out[-2] in ("*", "+", "?", "}") and last_quantifier:
-                last_quantifier = False   # lazy modifier
-                continue
-            last_quantifier = True
-            if pattern[i:i + 1] == "?":
-                out.append("?")
-                i += 1
-                last_quantifier = False
-            continue
-        if ch == "{":
-            m = re.match(r"\{(\d*)(,?)(\d*)\}", pattern[i:])
-            if m:
-                if not m.group(1):
-                    raise NotCompilable("{,n} quantifier")
-                if any(g and int(g) > 1000 for g in (m.group(1), m.group(3))):
-                    raise NotCompilable("repetition over 1000")
-                out.append(m.group(0))
-                i += m.end()
-                last_quantifier = True
-                if pattern[i:i + 1] == "?":
-                    out.append("?")
-                    i += 1
-                    last_quantifier = False
-                continue
-            out.append("\\{")
-            i += 1
-            last_quantifier = False
-            continue
-        if ord(ch) > 0x7e or (ord(ch) < 0x20 and ch != "\t"):
-            raise NotCompilable("non-ASCII or control character in the pattern")
-        out.append(ch)
-        i += 1
-        last_quantifier = False
-    return "".join(out)
-
-
 _TS_PARTS = {"Y": "yr4", "y": "yr2", "m": "mon", "b": "mname", "d": "day", "H": "hour", "M": "minute",
              "S": "sec", "f": "frac", "z": "zone"}
 
 
-def _ts_names(compiled: re.Pattern) -> str:
-    """SQL list naming a strptime reader's groups (case-distinct names: DuckDB's struct names ignore case)."""
-    by_index = {i: name for name, i in compiled.groupindex.items()}
-    return "[" + ", ".join(f"'{_TS_PARTS[by_index[i]]}'" for i in range(1, compiled.groups + 1)) + "]"
+def _ts_names(compiled: re.Pattern, reader: "Re2Pattern") -> str:
+    """SQL list naming a strptime reader's captures (case-distinct names: DuckDB's struct names ignore case)."""
+    by_index = {f"c{i}": _TS_PARTS[name] for name, i in compiled.groupindex.items()}
+    return "[" + ", ".join(f"'{by_index.get(f, f)}'" for f in reader.fields) + "]"
 
 
 # --------------------------------------------------------------------------
@@ -278,9 +141,6 @@ class CompiledDefinition:
         self._build()
 
     # -- small helpers --------------------------------------------------
-    def _col(self, name: str) -> str:
-        return '"r_' + name + '"'
-
     def _tmp(self, prefix: str) -> str:
         self._n += 1
         return f"_{prefix}{self._n}"
@@ -646,11 +506,11 @@ class CompiledDefinition:
                         continue
                     parts.append(r"\s+" if ch.isspace() else re.escape(ch))
                     i += 1
-                rx = to_re2("^(?:" + "".join(parts) + ")$", allow_possessive=False)
-                fast = re.compile("".join(parts))
+                fast = re.compile("".join(parts) + r"\Z")     # fullmatch, as `_fast_strptime` reads
+                reader = Re2Pattern(fast, allow_possessive=False, anchored=True)
                 g = self._tmp("t")
-                pre[g] = (f"CASE WHEN regexp_matches({text}, {p(rx)}) THEN "
-                          f"regexp_extract({text}, {p(rx)}, {_ts_names(fast)}) END")
+                pre[g] = (f"CASE WHEN regexp_matches({text}, {p(reader.text)}) THEN "
+                          f"regexp_extract({text}, {p(reader.text)}, {_ts_names(fast, reader)}) END")
                 full = f"({g} IS NOT NULL)"
                 if "Y" in seen:
                     year = f"TRY_CAST({g}.yr4 AS INTEGER)"
