@@ -775,6 +775,82 @@ class DefinitionFormat:
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<DefinitionFormat {self.name} ({self.kind}) from {self.path}>"
 
+    # -- the compiled SQL path (forensics.ingest.declarative_sql) ------------
+
+    # False: every line through the Python path (the oracle tests switch it)
+    sql_enabled = True
+    _shipped = False            # a shipped definition (its samples check the compiled patterns)
+    _sql_plan = None
+    _sql_reason: str | None = None
+
+    @property
+    def sql_plan(self):
+        """The compiled SELECT (`declarative_sql.CompiledDefinition`), or None (see `sql_fallback_reason`)."""
+        if self._sql_plan is None and self._sql_reason is None:
+            from forensics.ingest.declarative_sql import NotCompilable, compile_definition
+
+            try:
+                self._sql_plan = compile_definition(self)
+            except NotCompilable as exc:
+                self._sql_reason = str(exc)
+        return self._sql_plan
+
+    @property
+    def sql_fallback_reason(self) -> str | None:
+        """Why this definition is parsed in Python (None: it is compiled to SQL)."""
+        return None if self.sql_plan is not None else self._sql_reason
+
+    @property
+    def select_sql(self):
+        """The engine's vectorised path (`SqlLineFormat.select_sql`), when the definition compiles.
+
+        Absent (AttributeError, so `hasattr` is False) when it does not, or
+        when `sql_enabled` is off: the engine then calls `parse`.
+        """
+        plan = self.sql_plan if self.sql_enabled and _sql_allowed() else None
+        if plan is None:
+            raise AttributeError("select_sql")
+        return plan.select_sql
+
+    def local_ts_select(self, source: str) -> tuple[str, dict]:
+        """SELECT line_no, ts_local over `source(line_no, ts_raw)` (the engine's `ingest_local`)."""
+        return self.sql_plan.local_ts_select(source)
+
+    def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
+        """`parse` through the compiled SELECT (on a private in-memory connection)."""
+        import duckdb
+        import numpy as np
+        import pandas as pd
+
+        from forensics.ingest.formats.sqlformat import register_functions
+
+        plan = self.sql_plan
+        if plan is None:
+            raise ValueError(f"{self.name} is not compiled to SQL: {self._sql_reason}")
+        con = duckdb.connect()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            register_functions(con)
+            frame = pd.DataFrame({"line_no": np.asarray(line_nos, dtype=np.int64),
+                                  "line": np.asarray(lines, dtype=object)})
+            con.register("parse_input", frame)
+            sql, params = plan.select_sql("parse_input")
+            result = con.execute(
+                f"SELECT * EXCLUDE (ts, raw), ts::VARCHAR AS ts_text FROM ({sql}) ORDER BY line_no", params
+            ).df()
+        finally:
+            con.close()
+        rejected = result[result["reject_reason"].notna()]
+        parsed = result[result["reject_reason"].isna()].drop(columns=["reject_reason"])
+        parsed = parsed.assign(ts=pd.to_datetime(parsed.pop("ts_text"), utc=True, format="ISO8601"))
+        parsed["ts_local"] = pd.to_datetime(parsed["ts_local"])
+        for col in _INT_COLUMNS:
+            parsed[col] = pd.array(parsed[col], dtype="Int64")
+        events = parsed[["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS]].reset_index(drop=True)
+        return ParsedBatch(events=events,
+                           rejects=list(zip(rejected["line_no"].astype(int), rejected["reject_reason"])),
+                           yearless=self.yearless and bool(events["ts_local"].notna().any()))
+
     @property
     def yearless(self) -> bool:
         return any(f.yearless for f in self.ts_formats)
@@ -1215,6 +1291,13 @@ class DefinitionFormat:
         return ParsedBatch(events=frame, rejects=rejects, yearless=self.yearless and any(t is not None for t in ts_local))
 
 
+def _sql_allowed() -> bool:
+    """`FORENSICS_DECLARATIVE_SQL=0` turns the compiled path off (every definition parsed in Python)."""
+    import os
+
+    return os.environ.get("FORENSICS_DECLARATIVE_SQL", "1") != "0"
+
+
 _SQL_DUMP_LINE = re.compile(
     r"^\s*(?:--|/\*|#|\)|`|INSERT\b|CREATE\b|DROP\b|ALTER\b|LOCK\b|UNLOCK\b|SET\b|USE\b|"
     r"PRIMARY\b|KEY\b|UNIQUE\b|CONSTRAINT\b|START\b|COMMIT\b|BEGIN\b)", re.IGNORECASE)
@@ -1571,7 +1654,7 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
             samples.append(Sample(line=line, expect=expect, reject=reject, where=label))
 
     chk.raise_if_any()
-    return DefinitionFormat(
+    fmt = DefinitionFormat(
         name=name, description=description, source_kind=source_kind, default_tz=default_tz,
         kind=kind, path=where, variants=variants, csv_spec=csv_spec, jsonl_spec=jsonl_spec, sql_spec=sql_spec,
         fields=fields, timestamp=timestamp, defaults=defaults, rules=rules,
@@ -1582,6 +1665,8 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
         auto_detect=auto_detect is not False, integer_fields=integer_fields,
         regex_warnings=chk.warnings,
     )
+    fmt._shipped = shipped
+    return fmt
 
 
 def load_definition(path: str | Path) -> DefinitionFormat:
@@ -1690,6 +1775,15 @@ def check_samples(fmt: DefinitionFormat) -> list[SampleResult]:
             if not _compare(actual, expected):
                 problems.append(f"{key}: got {actual!r}, expected {expected!r}")
         results.append(SampleResult(fmt.name, index, sample.line, not problems, problems))
+    if fmt.sql_plan is not None:
+        # the compiled SELECT must give what the Python path gives, sample by sample
+        from forensics.ingest.declarative_sql import differences
+
+        found = differences(fmt, [r.line for r in results], by_line=True)
+        for number, problem in found.items():
+            result = results[number - 1]
+            result.problems.append(f"the compiled SQL path differs from the Python path: {problem}")
+            result.passed = False
     return results
 
 

@@ -485,6 +485,8 @@ class _FileLoader:
         parsed_nos = self._insert_events(f"({sql})", params, detail_is_json=True,
                                          ingest_chunk=frame if nonblank.all() else frame[nonblank],
                                          returning=True)
+        if hasattr(self.fmt, "local_ts_select"):
+            self._insert_local_sql(lo, hi)
         leftover = np.setdiff1d(frame["line_no"].to_numpy()[nonblank], parsed_nos, assume_unique=True)
         rejected = 0
         if len(leftover):
@@ -503,6 +505,22 @@ class _FileLoader:
                 ).fetchall()[0][0]
         self.parsed += len(parsed_nos)
         self.rejected += rejected
+
+    def _insert_local_sql(self, lo: int, hi: int) -> None:
+        """Naive times of a compiled definition's events (year-less syslog, no zone) into `ingest_local`.
+
+        The SELECT wrote these events with `ts` NULL and their `ts_raw`; the
+        format reads the wall-clock time from `ts_raw` again (a time is a
+        function of its text), so `_resolve_times` decides zone and year for
+        them as for the Python path.
+        """
+        source = ("(SELECT line_no, ts_raw FROM events WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi "
+                  "AND ts IS NULL AND ts_raw IS NOT NULL)")
+        sql, params = self.fmt.local_ts_select(source)
+        n_local = self.con.execute(
+            f"INSERT INTO ingest_local SELECT line_no, ts_local FROM ({sql}) WHERE ts_local IS NOT NULL",
+            {**params, "sid": self.source_id, "lo": lo, "hi": hi}).fetchall()[0][0]
+        self.has_local = self.has_local or n_local > 0
 
     def _load_chunk_python(self, chunk: Chunk) -> None:
         """Formats that parse in Python and hand back a DataFrame."""

@@ -71,6 +71,9 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
                                 null_handling="special", side_effects=False)
         except duckdb.Error:
             pass  # already registered on this connection
+    from forensics.ingest.declarative_sql import register_udfs
+
+    register_udfs(con)   # the compiled declarative definitions' helpers
 
 
 def unescaped(column: str) -> str:

@@ -1,0 +1,1164 @@
+"""Declarative definitions compiled to one DuckDB SELECT (issue 14, item 3).
+
+`compile_definition(fmt)` turns a regex-kind `DefinitionFormat` into the
+SELECT the engine runs for `SqlLineFormat`s: over a table `(line_no, line)`
+it returns `line_no, reject_reason, ts, ts_local, ts_raw`, the canonical
+columns and `raw`, row for row what the Python path (`DefinitionFormat.parse`,
+kept as the fallback and as the oracle) gives.  How the semantics carry over:
+
+* Patterns are translated to RE2, DuckDB's engine.  RE2 has no lookarounds,
+  backreferences, conditionals or atomic groups: a line pattern with one makes
+  the definition fall back to Python; a rule condition with one is answered
+  by the Python `re` pattern itself (a UDF, on the rows that reach that rule
+  only), so rule order is kept.  Possessive quantifiers (`*+`) are read as
+  plain ones in shipped definitions (their loops cannot give characters back
+  usefully; the oracle test checks every shipped sample), a user's definition
+  with one falls back.  RE2 is linear-time: the per-line time budget of user
+  patterns (`USER_REGEX_TIMEOUT_S`) has nothing to guard on this path.
+* RE2's `\\d \\w \\s \\b` are ASCII, Python's are Unicode; RE2's `\\s` leaves out
+  `\\v` and `\\x1c-\\x1f`.  Only lines of printable ASCII and tabs are parsed in
+  SQL; every other line (rare in logs) is parsed by the Python path, one UDF
+  call per such line, inside the same SELECT.
+* DuckDB's `regexp_extract` gives '' for a group that took no part in the
+  match, where Python gives None.  A group that cannot match the empty
+  string reads '' as "absent"; a group that can, and that sits where it may
+  not take part, sends a line where it came out '' to Python.
+* Rules: first match wins, `continue = true` goes on with the changed record.
+  Rules are evaluated in layers: each layer picks the first matching rule of
+  a run that ends at a `continue` rule (a CASE over regexp_matches), then sets
+  its values and captured groups.  Conditions shared by several rules of a
+  run (`program = '^sshd...$'`) are evaluated once per line.
+* Timestamps: each format's reader as in `DefinitionFormat._timestamp`
+  (regex readers of strptime patterns, syslog, ISO 8601 in its common shape,
+  epochs); a text whose answer SQL cannot give exactly (a strptime pattern
+  the fast reader does not read, an unusual ISO 8601 shape) sends the line
+  to Python.  Year-less and naive times come back as `ts_local`; the engine
+  resolves them (`local_ts_sql` re-reads them from `ts_raw` for
+  `ingest_local`).
+* Addresses: a canonical dotted quad is kept in SQL; anything else goes
+  through `normalise_ip` (a UDF, on those rows only).
+* `detail` is built as the same JSON text `_dumps` writes (sorted keys,
+  `", "`/`": "` separators, integer fields as numbers).
+
+Not compiled (the definition stays on the Python path, with the reason in
+`DefinitionFormat.sql_fallback_reason`): CSV, JSON-lines and SQL-dump kinds,
+`[split]`, timestamp patterns without a regex reader (`%I %p`), lookarounds in
+line patterns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import duckdb
+
+from forensics.ingest.base import CANONICAL_COLUMNS
+
+_INT_COLUMNS = ("port", "status", "bytes")
+_CANONICAL = frozenset(CANONICAL_COLUMNS) - {"detail"}
+# A line SQL parses: printable ASCII and tabs only (see the module doc).
+_ODD_LINE = "[^\\x20-\\x7e\\t]"
+# A typed (non-string) constant in a record field: this character, then its JSON.
+_MARK = "\x01"
+_PY_SPACE = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"   # str.strip()'s ASCII white space
+_IPV4 = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class NotCompilable(Exception):
+    """A definition (or a pattern) the compiler leaves to the Python path."""
+
+
+_TS_PARTS = {"Y": "yr4", "y": "yr2", "m": "mon", "b": "mname", "d": "day", "H": "hour", "M": "minute",
+             "S": "sec", "f": "frac", "z": "zone"}
+
+
+def _ts_names(compiled: re.Pattern, reader: "Re2Pattern") -> str:
+    """SQL list naming a strptime reader's captures (case-distinct names: DuckDB's struct names ignore case)."""
+    by_index = {f"c{i}": _TS_PARTS[name] for name, i in compiled.groupindex.items()}
+    return "[" + ", ".join(f"'{by_index.get(f, f)}'" for f in reader.fields) + "]"
+
+
+# --------------------------------------------------------------------------
+# Values
+
+
+class _Params:
+    """Named parameters of the SELECT (every text of the definition is bound, none pasted)."""
+
+    def __init__(self):
+        self.values: dict[str, Any] = {}
+        self._by_value: dict[tuple, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        key = (type(value).__name__, tuple(value) if isinstance(value, list) else value)
+        name = self._by_value.get(key)
+        if name is None:
+            name = f"p{len(self.values)}"
+            self.values[name] = value
+            self._by_value[key] = name
+        return "$" + name
+
+
+def _is_plain_text(text: str) -> bool:
+    return all(ch == "\t" or ord(ch) >= 0x20 for ch in text)
+
+
+class _Field:
+    """A record field's SQL expression (VARCHAR) and the typed constants it may hold."""
+
+    __slots__ = ("expr", "consts")
+
+    def __init__(self, expr: str, consts: frozenset = frozenset()):
+        self.expr, self.consts = expr, consts
+
+
+def _mark(value: Any) -> str:
+    return _MARK + json.dumps(value, ensure_ascii=False)
+
+
+def _py_str(value: Any) -> str:
+    return str(value)
+
+
+# --------------------------------------------------------------------------
+# The compiler
+
+
+class CompiledDefinition:
+    """The SELECT of one definition, and the hooks the engine calls."""
+
+    def __init__(self, fmt, key: str):
+        self.fmt = fmt
+        self.key = key
+        self.p = _Params()
+        self.py_patterns: list[re.Pattern] = []   # rule conditions answered by Python `re`
+        self._n = 0
+        self.layers: list[str] = []
+        self._build()
+
+    # -- small helpers --------------------------------------------------
+    def _tmp(self, prefix: str) -> str:
+        self._n += 1
+        return f"_{prefix}{self._n}"
+
+    def _lit(self, value: Any) -> _Field:
+        if isinstance(value, str):
+            if not _is_plain_text(value):
+                raise NotCompilable("a control character in a constant")
+            return _Field(self.p(value))
+        if isinstance(value, float) and value != value:
+            raise NotCompilable("NaN constant")
+        return _Field(self.p(_mark(value)), frozenset([(type(value).__name__, value)]))
+
+    def _pystr(self, f: _Field) -> str:
+        """SQL: str(value) as Python sees it (a typed constant's str())."""
+        if not f.consts:
+            return f.expr
+        whens = " ".join(f"WHEN {self.p(_mark(v))} THEN {self.p(_py_str(v))}" for _, v in f.consts)
+        return f"(CASE {f.expr} {whens} ELSE {f.expr} END)"
+
+    def _canonical_text(self, f: _Field) -> str:
+        """SQL: a canonical column's text (`_row`: bool -> 'true'/'false', other non-str -> str())."""
+        if not f.consts:
+            return f.expr
+        whens = " ".join(f"WHEN {self.p(_mark(v))} THEN {self.p(str(v).lower() if isinstance(v, bool) else str(v))}"
+                         for _, v in f.consts)
+        return f"(CASE {f.expr} {whens} ELSE {f.expr} END)"
+
+    def _regex(self, compiled: re.Pattern, anchored: bool) -> "Re2Pattern":
+        return Re2Pattern(compiled, allow_possessive=getattr(self.fmt, "_shipped", False), anchored=anchored)
+
+    # -- the layers -----------------------------------------------------
+    def _layer(self, exprs: dict[str, str], source: str) -> str:
+        """A CTE adding columns to `source` (every earlier column kept: `SELECT *`)."""
+        name = f"l{len(self.layers)}"
+        cols = ", ".join(f"{e} AS {c}" for c, e in exprs.items())
+        self.layers.append(f"{name} AS (SELECT *, {cols} FROM {source})" if cols else
+                           f"{name} AS (SELECT * FROM {source})")
+        return name
+
+    def _settle(self, state: dict[str, _Field], extra: dict[str, str], source: str, limit: int = 240):
+        """A layer with `extra` and the state's long expressions as columns (short ones stay inline)."""
+        exprs = dict(extra)
+        new_state = {}
+        for key, f in state.items():
+            if len(f.expr) > limit:
+                col = self._tmp("f")
+                exprs[col] = f.expr
+                new_state[key] = _Field(col, f.consts)
+            else:
+                new_state[key] = f
+        if not exprs:
+            return source, new_state
+        return self._layer(exprs, source), new_state
+
+    def _build(self) -> None:
+        fmt = self.fmt
+        if fmt.kind != "regex":
+            raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+        if fmt.split:
+            raise NotCompilable("[split] is parsed in Python")
+        if fmt.regex_warnings:
+            # `formats check` refuses them; in Python they keep the per-line time budget and its
+            # reject reason (RE2 would decide such a line in linear time, and the paths would differ)
+            raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
+        for tf in fmt.ts_formats:
+            if "%" in tf.spec and not tf.spec.startswith("epoch"):
+                from forensics.ingest.declarative import _fast_strptime
+                if _fast_strptime(tf.spec) is None:
+                    raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+        p = self.p
+        # layer 0: which variant, odd lines, comments
+        variants = []
+        for vname, compiled in fmt.variants:
+            if not isinstance(compiled, re.Pattern):
+                # a user's pattern compiled with `regex` for its time budget: its re twin
+                compiled = re.compile(compiled.pattern)
+            variants.append((vname, compiled, self._regex(compiled, anchored=True)))
+        pick = " ".join(f"WHEN regexp_matches(line, {p(rx.text)}) THEN {i}" for i, (_, _, rx) in enumerate(variants, 1))
+        l0 = {"_odd": f"regexp_matches(line, {p(_ODD_LINE)})", "_v": f"CASE {pick} END"}
+        if fmt.comment_prefix:
+            l0["_comment"] = f"starts_with(line, {p(fmt.comment_prefix)})"
+        else:
+            l0["_comment"] = "false"
+        self.layers.append("l0 AS (SELECT line_no, line, " + ", ".join(f"{e} AS {c}" for c, e in l0.items())
+                           + " FROM __TABLE__)")
+        src = "l0"
+        l1 = {}
+        for i, (_, compiled, rx) in enumerate(variants, 1):
+            l1[f"_s{i}"] = f"CASE WHEN _v = {i} THEN regexp_extract(line, {p(rx.text)}, {rx.names_sql()}) END"
+        src = self._layer(l1, src)
+        # raw fields
+        all_groups: list[str] = []
+        for _, compiled, _ in variants:
+            all_groups += [g for g in compiled.groupindex if g not in all_groups]
+        state: dict[str, _Field] = {}
+        amb_terms: list[str] = []
+        nulls = sorted(fmt.null_values)
+        for g in all_groups:
+            whens, amb = [], []
+            for i, (_, compiled, rx) in enumerate(variants, 1):
+                if g not in compiled.groupindex:
+                    continue
+                v, ambiguous = rx.value_sql(f"_s{i}", g)
+                whens.append(f"WHEN _v = {i} THEN {v}")
+                if ambiguous:
+                    amb.append(f"(_v = {i} AND {v} = '')")
+            expr = f"(CASE {' '.join(whens)} END)"
+            if nulls:
+                expr = f"(CASE WHEN {expr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {expr} END)"
+            state[g] = _Field(expr)
+            amb_terms += amb
+        if len(variants) > 1:
+            if "variant" in state:
+                raise NotCompilable("a group named 'variant' beside several variants")
+            names = " ".join(f"WHEN _v = {i} THEN {p(v[0])}" for i, v in enumerate(variants, 1))
+            vexpr = f"(CASE {names} END)"
+            if "variant" in state:
+                vexpr = f"coalesce({state['variant'].expr}, {vexpr})"
+            if nulls:  # setdefault happens before null_values are dropped
+                vexpr = f"(CASE WHEN {vexpr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {vexpr} END)"
+            state["variant"] = _Field(vexpr)
+        amb_expr = " OR ".join(amb_terms) if amb_terms else "false"
+        self.amb_terms = [f"coalesce({amb_expr}, false)"]
+        src, state = self._settle(state, {}, src)
+        # fields, defaults
+        for target, sources in fmt.fields.items():
+            expr_parts, consts = [], frozenset()
+            for s in sources:
+                f = state.get(s)
+                if f is None:
+                    continue
+                consts |= f.consts
+                expr_parts.append(f"WHEN {f.expr} IS NOT NULL AND {f.expr} <> '' THEN {f.expr}")
+            if not expr_parts:
+                continue
+            old = state.get(target)
+            tail = f" ELSE {old.expr}" if old is not None else ""
+            state[target] = _Field(f"(CASE {' '.join(expr_parts)}{tail} END)",
+                                   consts | (old.consts if old else frozenset()))
+        for key, value in fmt.defaults.items():
+            lit = self._lit(value)
+            old = state.get(key)
+            state[key] = lit if old is None else _Field(f"coalesce({old.expr}, {lit.expr})", old.consts | lit.consts)
+        src, state = self._settle(state, {}, src)
+        # rules
+        if fmt.rules:
+            src, state = self._rules(fmt.rules, state, src)
+        # value maps
+        for key, mapping in fmt.value_maps.items():
+            f = state.get(key)
+            if f is None:
+                continue
+            consts = set(f.consts)
+            whens = []
+            for raw, value in mapping.items():
+                lit = self._lit(value)
+                consts |= lit.consts
+                whens.append(f"WHEN {p(raw)} THEN {lit.expr}")
+            # typed constants already in the field: their str() is what the map is asked
+            for _, v in f.consts:
+                if str(v) in mapping:
+                    lit = self._lit(mapping[str(v)])
+                    whens.insert(0, f"WHEN {p(_mark(v))} THEN {lit.expr}")
+            state[key] = _Field(f"(CASE {f.expr} {' '.join(whens)} ELSE {f.expr} END)", frozenset(consts))
+        self._final(state, src)
+
+    def _rules(self, rules, state, src):
+        """The rules, one run (ending at a `continue` rule) per pair of layers: pick, then extract."""
+        p = self.p
+        runs: list[list] = [[]]
+        for rule in rules:
+            runs[-1].append(rule)
+            if rule.cont:
+                runs.append([])
+        if not runs[-1]:
+            runs.pop()
+        done = "false"      # SQL: a rule that does not continue has matched
+        for r, run in enumerate(runs):
+            conds_sql: list[list[tuple] | None] = []
+            for rule in run:
+                conds = []
+                for name, pattern in rule.match.items():
+                    f = state.get(name)
+                    if f is None:
+                        conds = None   # a field no line has: the rule never matches
+                        break
+                    test, extract = self._condition(f, pattern)
+                    conds.append((name, pattern, test, extract))
+                conds_sql.append(conds)
+            # consecutive rules with the same first condition share it (asked once per line)
+            blocks: list[tuple[str | None, list[tuple[int, str]]]] = []
+            for k, (rule, conds) in enumerate(zip(run, conds_sql), 1):
+                if conds is None:
+                    continue
+                if not conds:
+                    blocks.append((None, [(k, "true")]))
+                    continue
+                gate = conds[0][2]
+                rest = " AND ".join(c[2] for c in conds[1:]) or "true"
+                if blocks and blocks[-1][0] == gate:
+                    blocks[-1][1].append((k, rest))
+                else:
+                    blocks.append((gate, [(k, rest)]))
+            parts = []
+            for gate, items in blocks:
+                inner = " ".join(f"WHEN {t} THEN {k}" for k, t in items)
+                parts.append(f"CASE WHEN {gate} THEN CASE {inner} END END" if gate is not None else f"CASE {inner} END")
+            pick_col, done_col = f"_pick{r}", f"_done{r}"
+            if parts:
+                picked = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+                pick = f"CASE WHEN {done} THEN NULL ELSE {picked} END"
+            else:
+                pick = "NULL::INTEGER"
+            src = self._layer({done_col: done, pick_col: pick}, src)
+            done = done_col
+            # the picked rule's groups
+            extracts: dict[str, str] = {}
+            group_values: dict[str, list[tuple[int, str]]] = {}
+            for k, conds in enumerate(conds_sql, 1):
+                if conds is None:
+                    continue
+                for name, pattern, test, extract in conds:
+                    if not pattern.groupindex:
+                        continue
+                    col = self._tmp("x")
+                    if extract is None:   # answered by Python: a JSON object of the groups
+                        idx = self.py_patterns.index(pattern)
+                        extracts[col] = (f"CASE WHEN {pick_col} = {k} THEN forensics_decl_search({p(self.key)}, {idx}, "
+                                         f"{self._pystr(state[name])}) END")
+                        for g in pattern.groupindex:
+                            group_values.setdefault(g, []).append(
+                                (k, f"json_extract_string({col}, {p('$.' + g)})"))
+                        continue
+                    rx, extract_sql = extract
+                    extracts[col] = f"CASE WHEN {pick_col} = {k} THEN {extract_sql} END"
+                    for g in pattern.groupindex:
+                        v, ambiguous = rx.value_sql(col, g)
+                        group_values.setdefault(g, []).append((k, v))
+                        if ambiguous:
+                            self.amb_terms.append(f"coalesce({pick_col} = {k} AND {v} = '', false)")
+            if extracts:
+                src = self._layer(extracts, src)
+            # apply: set values, then the groups that took part, per picked rule
+            touched: dict[str, list[tuple[int, str, frozenset]]] = {}
+            for k, (rule, conds) in enumerate(zip(run, conds_sql), 1):
+                if conds is None:
+                    continue
+                values: dict[str, _Field] = {}
+                for key, value in rule.set.items():
+                    values[key] = self._lit(value)
+                for g, items in group_values.items():
+                    for kk, expr in items:
+                        if kk != k:
+                            continue
+                        prev = values.get(g) or state.get(g)
+                        prev_expr = prev.expr if prev is not None else "NULL"
+                        prev_consts = prev.consts if prev is not None else frozenset()
+                        values[g] = _Field(f"coalesce({expr}, {prev_expr})", prev_consts)
+                for key, f in values.items():
+                    touched.setdefault(key, []).append((k, f.expr, f.consts))
+            for key, items in touched.items():
+                old = state.get(key)
+                consts = frozenset().union(*(c for _, _, c in items)) | (old.consts if old else frozenset())
+                whens = " ".join(f"WHEN {k} THEN {e}" for k, e, _ in items)
+                state[key] = _Field(f"(CASE {pick_col} {whens} ELSE {old.expr if old else 'NULL::VARCHAR'} END)", consts)
+            stop = [str(k) for k, rule in enumerate(run, 1) if not rule.cont]
+            if stop:
+                done = f"({done} OR coalesce({pick_col} IN ({', '.join(stop)}), false))"
+            src, state = self._settle(state, {}, src)
+        return src, state
+
+    def _condition(self, f: _Field, pattern) -> tuple[str, str | None]:
+        """(SQL test, SQL extraction of the named groups or None when Python answers)."""
+        p = self.p
+        text = self._pystr(f)
+        compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern.pattern)
+        if compiled.pattern == "":
+            return f"({text} IS NOT NULL)", None if compiled.groupindex else "NULL"
+        try:
+            rx = self._regex(compiled, anchored=False)
+        except NotCompilable:
+            if compiled not in self.py_patterns:
+                self.py_patterns.append(compiled)
+            idx = self.py_patterns.index(compiled)
+            return f"(forensics_decl_search({p(self.key)}, {idx}, {text}) IS NOT NULL)", None
+        extract = (rx, f"regexp_extract({text}, {p(rx.text)}, {rx.names_sql()})") if compiled.groupindex else "NULL"
+        test = f"regexp_matches({text}, {p(rx.text)})"
+        # the Python path's prefilters, as cheap string tests before the regex
+        from forensics.ingest.declarative import _literal_prefix, _required_literal
+
+        prefix = _literal_prefix(compiled)
+        needed, folded = _required_literal(compiled)
+        if prefix:
+            test = f"(starts_with({text}, {p(prefix)}) AND {test})"
+        elif needed and not folded:
+            test = f"(({' OR '.join(f'contains({text}, {p(t)})' for t in needed)}) AND {test})"
+        return test, extract
+
+    # -- timestamps -------------------------------------------------------
+    def ts_sql(self, text: str) -> tuple[dict[str, str], dict[str, str], str, str, str]:
+        """SQL over a timestamp text column.
+
+        Returns (columns to compute first, from `text`; columns to compute
+        next, from those; then the aware value, the naive value and the flag
+        "Python must read this text", over both).  Python's order: the first format whose reader
+        gives a value; a format whose answer SQL cannot give exactly, met
+        before any value, sends the text to Python, and so does a strptime
+        pattern whose regex reader could not decide when no format gave one.
+        """
+        from forensics.ingest.declarative import _FAST_DIRECTIVES
+
+        p = self.p
+        pre: dict[str, str] = {}
+        steps = [(f"regexp_matches({text}, {p(_ODD_LINE)})", None, None)]
+        slow_terms = []
+        for tf in self.fmt.ts_formats:
+            spec = tf.spec
+            t = f"trim({text}, {p(_PY_SPACE)})"
+            if spec == "iso8601":
+                shape = (r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"
+                         r"(\.[0-9]{1,6})?(Z|z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?")
+                g = self._tmp("t")
+                pre[g] = f"CASE WHEN regexp_full_match({t}, {p(shape)}) THEN regexp_extract({t}, {p('^' + shape + '$')}, ['day', 'hour', 'minute', 'sec', 'frac', 'zone']) END"
+                zone = f"{g}.zone"
+                local = f"TRY_CAST(regexp_replace({t}, {p(r'(Z|z|[+-][0-9]{2}:[0-9]{2})$')}, '') AS TIMESTAMP)"
+                unknown = f"({g} IS NULL AND regexp_matches({t}, {p('^[0-9]')}))"
+                aware = (f"CASE WHEN {g} IS NOT NULL AND {zone} <> '' THEN timezone('UTC', {local} - "
+                         f"CASE WHEN {zone} IN ('Z', 'z') THEN INTERVAL 0 MINUTE ELSE "
+                         f"(CASE WHEN starts_with({zone}, '-') THEN -1 ELSE 1 END) * "
+                         f"(TRY_CAST(substr({zone}, 2, 2) AS INTEGER) * 60 + TRY_CAST(substr({zone}, 5, 2) AS INTEGER)) "
+                         f"* INTERVAL 1 MINUTE END) END")
+                naive = f"CASE WHEN {g} IS NOT NULL AND {zone} = '' THEN {local} END"
+                steps.append((unknown, aware, None))
+                steps.append(("false", None, naive))
+            elif spec == "syslog":
+                rx = r"^([A-Z][a-z]{2})\s+([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?$"
+                g = self._tmp("t")
+                pre[g] = (f"CASE WHEN regexp_matches({text}, {p(rx)}) THEN "
+                          f"regexp_extract({text}, {p(rx)}, ['mname', 'day', 'hour', 'minute', 'sec', 'frac']) END")
+                steps.append(("false", None, self._ymd_sql(g, year="2000", month_name=True, exact_month=True)))
+            elif spec in ("epoch", "epoch_s", "epoch_ms", "epoch_us"):
+                divisor = {"epoch": 1, "epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[spec]
+                ok = f"regexp_full_match({t}, {p('[0-9]{1,11}')})"
+                micros = f"(TRY_CAST({t} AS BIGINT) * {1_000_000 // divisor})"
+                steps.append((f"(NOT {ok})", f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp({micros})) END", None))
+            elif spec == "epoch_hex":
+                ok = f"regexp_full_match({t}, {p('[0-9a-fA-F]{1,8}')})"
+                none = f"({t} = '' OR length({t}) > 16 OR regexp_matches({t}, {p('[^0-9a-fA-F]')}))"
+                steps.append((f"(NOT {ok} AND NOT {none})",
+                              f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp(TRY_CAST('0x' || {t} AS BIGINT) * 1000000)) END",
+                              None))
+            else:
+                # a strptime pattern through the same regex reader as `_fast_strptime`
+                parts, i, seen = [], 0, []
+                while i < len(spec):
+                    ch = spec[i]
+                    if ch == "%":
+                        code = spec[i + 1:i + 2]
+                        parts.append(_FAST_DIRECTIVES[code])
+                        seen.append(code)
+                        i += 2
+                        continue
+                    parts.append(r"\s+" if ch.isspace() else re.escape(ch))
+                    i += 1
+                fast = re.compile("".join(parts) + r"\Z")     # fullmatch, as `_fast_strptime` reads
+                reader = Re2Pattern(fast, allow_possessive=False, anchored=True)
+                g = self._tmp("t")
+                pre[g] = (f"CASE WHEN regexp_matches({text}, {p(reader.text)}) THEN "
+                          f"regexp_extract({text}, {p(reader.text)}, {_ts_names(fast, reader)}) END")
+                full = f"({g} IS NOT NULL)"
+                if "Y" in seen:
+                    year = f"TRY_CAST({g}.yr4 AS INTEGER)"
+                elif "y" in seen:
+                    year = f"(CASE WHEN TRY_CAST({g}.yr2 AS INTEGER) < 69 THEN 2000 ELSE 1900 END + TRY_CAST({g}.yr2 AS INTEGER))"
+                else:
+                    year = "2000"
+                has = set(seen) | ({"d"} if "e" in seen else set())
+                naive = self._ymd_sql(g, year=year, month_name="b" in seen, exact_month=False, has=has)
+                bad_month = "false"
+                if "b" in seen:
+                    bad_month = (f"coalesce(list_position({p([m.upper() for m in _MONTHS])}::VARCHAR[], "
+                                 f"upper({g}.mname)) IS NULL, false)")
+                slow_terms.append(f"(NOT {full} OR {bad_month})")
+                if "z" in seen:
+                    z = f"{g}.zone"
+                    digits = f"replace(substr({z}, 2), ':', '')"
+                    offset = (f"(TRY_CAST(substr({digits}, 1, 2) AS INTEGER) * 60 "
+                              f"+ TRY_CAST(substr({digits}, 3) AS INTEGER))")
+                    unknown = f"coalesce({full} AND {z} <> 'Z' AND {offset} >= 1440, false)"
+                    aware = (f"CASE WHEN {full} AND NOT {bad_month} THEN timezone('UTC', {naive} - CASE WHEN {z} = 'Z' "
+                             f"THEN INTERVAL 0 MINUTE ELSE (CASE WHEN starts_with({z}, '-') THEN -1 ELSE 1 END) * {offset} "
+                             f"* INTERVAL 1 MINUTE END) END")
+                    steps.append((unknown, aware, None))
+                else:
+                    steps.append(("false", None, f"CASE WHEN {full} AND NOT {bad_month} THEN {naive} END"))
+        # each format's value and "SQL cannot tell" flag as columns, then Python's order over them
+        values: dict[str, str] = {}
+        aware_cases, naive_cases, py_cases = [], [], []
+        for unknown, aware, naive in steps:
+            u = self._tmp("tu")
+            values[u] = f"coalesce({unknown}, false)"
+            aware_cases.append(f"WHEN {u} THEN NULL")
+            naive_cases.append(f"WHEN {u} THEN NULL")
+            py_cases.append(f"WHEN {u} THEN true")
+            if aware or naive:
+                v = self._tmp("tv")
+                values[v] = aware or naive
+                kind_is_aware = aware is not None
+                aware_cases.append(f"WHEN {v} IS NOT NULL THEN {v if kind_is_aware else 'NULL'}")
+                naive_cases.append(f"WHEN {v} IS NOT NULL THEN {'NULL' if kind_is_aware else v}")
+                py_cases.append(f"WHEN {v} IS NOT NULL THEN false")
+        slow = " OR ".join(slow_terms) if slow_terms else "false"
+        values["_tslow"] = f"coalesce({slow}, false)"
+        aware_sql = f"(CASE {' '.join(aware_cases)} END)::TIMESTAMPTZ"
+        naive_sql = f"(CASE {' '.join(naive_cases)} END)::TIMESTAMP"
+        py_sql = f"(CASE {' '.join(py_cases)} WHEN _tslow THEN true ELSE false END)"
+        return pre, values, aware_sql, naive_sql, py_sql
+
+    def _ymd_sql(self, g: str, *, year: str, month_name: bool, exact_month: bool, has=None) -> str:
+        """SQL: a naive TIMESTAMP from extracted parts, NULL where datetime() would refuse them."""
+        p = self.p
+        has = has if has is not None else {"b", "d", "H", "M", "S", "f"}
+        if month_name:
+            names = p(list(_MONTHS) if exact_month else [m.upper() for m in _MONTHS])
+            month = (f"list_position({names}::VARCHAR[], {g}.mname)" if exact_month
+                     else f"list_position({names}::VARCHAR[], upper({g}.mname))")
+        elif "m" in has:
+            month = f"TRY_CAST({g}.mon AS INTEGER)"
+        else:
+            month = "1"
+        day = f"TRY_CAST(trim({g}.day) AS INTEGER)" if "d" in has else "1"
+        hh = f"TRY_CAST({g}.hour AS INTEGER)" if "H" in has else "0"
+        mm = f"TRY_CAST({g}.minute AS INTEGER)" if "M" in has else "0"
+        ss = f"TRY_CAST({g}.sec AS INTEGER)" if "S" in has else "0"
+        frac = f"TRY_CAST(rpad(nullif({g}.frac, ''), 6, '0') AS INTEGER)" if "f" in has else "0"
+        stamp = f"try(make_timestamp({year}, {month}, {day}, {hh}, {mm}, {ss}))"
+        if "f" in has:
+            stamp = f"({stamp} + to_microseconds(coalesce({frac}, 0)))"
+        return (f"(CASE WHEN {year} >= 1 AND {month} BETWEEN 1 AND 12 AND {hh} < 24 AND {mm} < 60 AND {ss} < 60 "
+                f"THEN {stamp} END)")
+
+    # -- the final row --------------------------------------------------
+    def _final(self, state: dict[str, _Field], src: str) -> None:
+        fmt = self.fmt
+        p = self.p
+        from forensics.ingest.declarative import _KEY_CONSUMED, _KEY_DETAIL, _KEY_DETAIL_FIELD, _KEY_PREFIXED, _KEY_ROW
+        # timestamp
+        if fmt.ts_field:
+            tf = state.get(fmt.ts_field)
+            tfield = self._pystr(tf) if tf is not None else "NULL::VARCHAR"
+            src, state = self._settle(state, {"_tstext": tfield}, src, limit=60)
+            pre, values, aware, naive, py = self.ts_sql("_tstext")
+            if pre:
+                src = self._layer(pre, src)
+            src = self._layer(values, src)
+            empty = "(_tstext IS NULL OR _tstext = '')"
+            reason_empty = p(f"no timestamp (field {fmt.ts_field!r} is empty)")
+            reason_bad = (f"'unparseable timestamp ' || {_py_repr_sql('_tstext')} || "
+                          f"{p(' (formats tried: ' + ', '.join(f.spec for f in fmt.ts_formats) + ')')}")
+            ts_cols = {
+                "_ts": f"CASE WHEN NOT {empty} THEN {aware} END",
+                "_tl": f"CASE WHEN NOT {empty} THEN {naive} END",
+                "_tspy": f"coalesce(CASE WHEN NOT {empty} THEN {py} END, false)",
+
+                "_tsraw": f"CASE WHEN NOT {empty} THEN _tstext END",
+            }
+        else:
+            ts_cols = {"_ts": "NULL::TIMESTAMPTZ", "_tl": "NULL::TIMESTAMP", "_tspy": "false",
+                       "_tsraw": "NULL::VARCHAR"}
+            reason_empty = reason_bad = "NULL"
+        src, state = self._settle(state, ts_cols, src, limit=60)
+        # the row: canonical columns and detail
+        columns: dict[str, str] = {}
+        detail: dict[str, str] = {}   # detail key -> JSON fragment SQL (NULL when absent)
+        int_text: dict[str, _Field] = {}
+        for key, f in state.items():
+            kind = fmt._key_kind(key)
+            if kind == _KEY_CONSUMED:
+                continue
+            if kind == _KEY_ROW:
+                text = self._canonical_text(f)
+                if key != "user":
+                    text = f"nullif({text}, '')"
+                if key in _INT_COLUMNS:
+                    raw = f"nullif({f.expr}, '')"
+                    t = f"trim({self._pystr(f)}, {p(_PY_SPACE)})"
+                    ok = f"regexp_full_match({t}, {p('[0-9]{1,18}')})"
+                    columns[key] = f"CASE WHEN {ok} THEN TRY_CAST({t} AS BIGINT) END"
+                    int_text[key] = _Field(f"CASE WHEN {raw} IS NOT NULL AND NOT {ok} THEN {raw} END", f.consts)
+                elif key == "ip":
+                    columns[key] = (f"CASE WHEN {text} IS NULL THEN NULL WHEN regexp_full_match({text}, {p(_IPV4)}) "
+                                    f"THEN {text} ELSE forensics_decl_ip({text}) END")
+                else:
+                    columns[key] = text
+                continue
+            if kind == _KEY_PREFIXED:
+                name = key[7:]
+            elif kind == _KEY_DETAIL_FIELD:
+                name = "detail"
+            elif kind == _KEY_DETAIL:
+                name = key
+            else:  # pragma: no cover
+                continue
+            if name in detail:
+                raise NotCompilable(f"two record keys write detail.{name}")
+            detail[name] = self._json_fragment(f, integer=name in fmt.integer_fields)
+        for key, f in int_text.items():
+            name = f"{key}_text"
+            frag = self._json_fragment(f, integer=name in fmt.integer_fields)
+            if name in detail:
+                detail[name] = f"coalesce({frag}, {detail[name]})"
+            else:
+                detail[name] = frag
+        parts = [f"{p(json.dumps(name) + ': ')} || ({frag})" for name, frag in sorted(detail.items())]
+        body = f"concat_ws(', ', {', '.join(parts)})" if parts else "''"
+        amb = " OR ".join(self.amb_terms) if self.amb_terms else "false"
+        src = self._layer({"_body": body, "_amb": amb}, src)
+        columns["detail"] = "(CASE WHEN _body = '' THEN NULL ELSE '{' || _body || '}' END)"
+        # Python rows: odd lines, ambiguous empty groups, timestamps SQL cannot read
+        py = "(_odd OR _amb OR _tspy)"
+        cont = p("continuation line (starts with white space; part of the message above, which is kept as an event)")
+        nomatch = p(f"not a {fmt.name} line (no pattern matched)")
+        comment = p(f"comment line (starts with {fmt.comment_prefix!r})") if fmt.comment_prefix else "NULL"
+        reject = (f"CASE WHEN _comment THEN {comment} "
+                  f"WHEN _v IS NULL THEN CASE WHEN starts_with(line, ' ') OR starts_with(line, chr(9)) "
+                  f"THEN {cont} ELSE {nomatch} END "
+                  f"WHEN _ts IS NULL AND _tl IS NULL AND _tsraw IS NOT NULL THEN {reason_bad} "
+                  f"WHEN _tsraw IS NULL THEN {reason_empty if fmt.ts_required else 'NULL'} END")
+        pre = {"_py": py, "_pj": f"CASE WHEN {py} THEN forensics_decl_line({p(self.key)}, line) END", "_rj": reject}
+        for col in CANONICAL_COLUMNS:
+            pre[f'"c_{col}"'] = columns.get(col, "NULL")
+        src = self._layer(pre, src)
+        out = [
+            "line_no",
+            f"CASE WHEN _py THEN json_extract_string(_pj, '$.reject') ELSE _rj END AS reject_reason",
+            "CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts') AS TIMESTAMPTZ) ELSE _ts END AS ts",
+            "CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts_local') AS TIMESTAMP) ELSE _tl END AS ts_local",
+            "CASE WHEN _py THEN json_extract_string(_pj, '$.ts_raw') ELSE _tsraw END AS ts_raw",
+        ]
+        for col in CANONICAL_COLUMNS:
+            path = p(f"$.{col}")
+            if col in _INT_COLUMNS:
+                py_val = f"TRY_CAST(json_extract_string(_pj, {path}) AS BIGINT)"
+                sql_val = f'"c_{col}"::BIGINT'
+            else:
+                py_val = f"json_extract_string(_pj, {path})"
+                sql_val = f'"c_{col}"::VARCHAR'
+            if col == "source_kind":
+                expr = f"coalesce(CASE WHEN _py THEN {py_val} ELSE {sql_val} END, {p(fmt.source_kind)})"
+            else:
+                expr = f"CASE WHEN _py THEN {py_val} ELSE {sql_val} END"
+            out.append(f'{expr} AS "{col}"')
+        out.append("line AS raw")
+        self.final_select = f"SELECT {', '.join(out)} FROM {src}"
+
+    def _json_fragment(self, f: _Field, integer: bool) -> str:
+        """SQL: the value as `_dumps` writes it (NULL when absent)."""
+        s = f.expr
+        escaped = f"to_json({s})::VARCHAR"
+        if integer:
+            string = (f"CASE WHEN regexp_full_match({s}, {self.p('[0-9]{1,18}')}) "
+                      f"THEN CAST(CAST({s} AS BIGINT) AS VARCHAR) ELSE {escaped} END")
+        else:
+            string = escaped
+        if f.consts:
+            return f"CASE WHEN {s} IS NULL THEN NULL WHEN starts_with({s}, chr(1)) THEN substr({s}, 2) ELSE {string} END"
+        return f"CASE WHEN {s} IS NOT NULL THEN {string} END"
+
+    # -- what the engine calls --------------------------------------------
+    def select_sql(self, table: str) -> tuple[str, dict]:
+        layers = [layer.replace("__TABLE__", table) for layer in self.layers]
+        sql = "WITH " + ",\n".join(layers) + "\n" + self.final_select
+        return sql, _used(sql, self.p.values)
+
+    def local_ts_select(self, source: str) -> tuple[str, dict]:
+        """SELECT line_no, ts_local: the naive times of `source(line_no, ts_raw)` read again.
+
+        The engine fills `ingest_local` with it after inserting a chunk's
+        events (a time is a function of its text alone, so reading `ts_raw`
+        again gives the value the parse gave).
+        """
+        sub = CompiledDefinition.__new__(CompiledDefinition)
+        sub.fmt, sub.key, sub.p, sub._n = self.fmt, self.key, _Params(), 0
+        pre, values, _, naive, py = sub.ts_sql("ts_raw")
+        cols = ", ".join(f"{e} AS {c}" for c, e in pre.items())
+        inner = f"SELECT line_no, ts_raw{', ' + cols if cols else ''} FROM {source}"
+        inner = f"SELECT *, {', '.join(f'{e} AS {c}' for c, e in values.items())} FROM ({inner})"
+        expr = (f"CASE WHEN {py} THEN TRY_CAST(forensics_decl_ts({sub.p(self.key)}, ts_raw) AS TIMESTAMP) "
+                f"ELSE {naive} END")
+        sql = f"SELECT line_no, {expr} AS ts_local FROM ({inner})"
+        return sql, _used(sql, sub.p.values)
+
+
+def _used(sql: str, values: dict) -> dict:
+    """The parameters the SQL names (DuckDB refuses unused ones)."""
+    names = set(re.findall(r"\$(p\d+)\b", sql))
+    return {k: v for k, v in values.items() if k in names}
+
+
+def _py_repr_sql(column: str) -> str:
+    """SQL: Python's repr() of a printable-ASCII text (quotes chosen as repr does)."""
+    esc = f"replace(replace({column}, '\\', '\\\\'), chr(9), '\\t')"
+    return (f"CASE WHEN contains({column}, '''') AND NOT contains({column}, '\"') "
+            f"THEN '\"' || {esc} || '\"' "
+            f"ELSE '''' || replace({esc}, '''', '\\''') || '''' END")
+
+
+_RE2_CHECK = None
+
+
+def _check_re2(pattern: str) -> None:
+    """Refuse a pattern RE2 does not compile (it would fail the whole chunk later)."""
+    global _RE2_CHECK
+    if _RE2_CHECK is None:
+        _RE2_CHECK = duckdb.connect()
+    try:
+        _RE2_CHECK.execute("SELECT regexp_matches('', $p)", {"p": pattern}).fetchall()
+    except duckdb.Error as exc:
+        raise NotCompilable(f"RE2 refuses the pattern: {exc}") from None
+
+
+# --------------------------------------------------------------------------
+# The Python side: UDFs for the rows and conditions SQL leaves to Python
+
+_FORMATS: dict[str, Any] = {}
+
+
+def compile_definition(fmt) -> CompiledDefinition:
+    """The compiled SELECT of a definition; raises NotCompilable."""
+    key = f"{fmt.name}@{id(fmt):x}"
+    compiled = CompiledDefinition(fmt, key)
+    _FORMATS[key] = (fmt, compiled)
+    return compiled
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _line_udf(key: str, line: str) -> str | None:
+    if key is None or line is None:
+        return None
+    fmt, _ = _FORMATS[key]
+    try:
+        row, reason = fmt.parse_line(line)
+    except Exception as exc:  # noqa: BLE001 - the engine's own wording for a failing line
+        text = str(exc)
+        text = text if len(text) <= 200 else text[:200] + "..."
+        return json.dumps({"reject": f"format {fmt.name} failed on this line: {type(exc).__name__}: {text}"})
+    if row is None:
+        return json.dumps({"reject": reason or "unparseable"})
+    parsed = row.pop("_ts", None)
+    out: dict[str, Any] = {}
+    if parsed is not None and parsed.tzinfo is not None:
+        out["ts"] = parsed.astimezone(dt.timezone.utc).isoformat()
+    elif parsed is not None:
+        out["ts_local"] = parsed.isoformat()
+    for key_, value in row.items():
+        if value is None:
+            continue
+        out[key_] = value if isinstance(value, (str, int)) else str(value)
+    return json.dumps(out, ensure_ascii=False)
+
+
+def _ts_udf(key: str, text: str) -> str | None:
+    if key is None or text is None:
+        return None
+    fmt, _ = _FORMATS[key]
+    _, parsed, _ = fmt._timestamp({fmt.ts_field: text})
+    if parsed is None or parsed.tzinfo is not None:
+        return None
+    return parsed.isoformat()
+
+
+def _search_udf(key: str, index: int, text: str) -> str | None:
+    if key is None or index is None or text is None:
+        return None
+    _, compiled = _FORMATS[key]
+    m = compiled.py_patterns[index].search(text)
+    if m is None:
+        return None
+    return json.dumps({k: v for k, v in m.groupdict().items() if v is not None}, ensure_ascii=False)
+
+
+def _ip_udf(text: str) -> str | None:
+    from forensics.ingest.declarative import normalise_ip
+
+    return normalise_ip(text)
+
+
+def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
+    """The Python helpers the compiled SELECTs call (each on the few rows that need it)."""
+    for name, func, params, ret in (
+        ("forensics_decl_line", _line_udf, ["VARCHAR", "VARCHAR"], "VARCHAR"),
+        ("forensics_decl_ts", _ts_udf, ["VARCHAR", "VARCHAR"], "VARCHAR"),
+        ("forensics_decl_search", _search_udf, ["VARCHAR", "INTEGER", "VARCHAR"], "VARCHAR"),
+        ("forensics_decl_ip", _ip_udf, ["VARCHAR"], "VARCHAR"),
+    ):
+        try:
+            con.create_function(name, func, params, ret, null_handling="special", side_effects=False)
+        except duckdb.Error:
+            pass  # already registered on this connection
+
+
+# --------------------------------------------------------------------------
+# The oracle: both paths on the same lines
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a comparable Python value (NaN/NaT/NA -> None, timestamps -> ISO text)."""
+    if value is None:
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def batch_rows(batch) -> tuple[dict[int, dict], dict[int, str]]:
+    """({line_no: {column: value}}, {line_no: reject reason}) of a `ParsedBatch`."""
+    events = batch.events
+    columns = ["ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS]
+    rows = {}
+    for record in events.to_dict("records"):
+        rows[int(record["line_no"])] = {c: _plain(record.get(c)) for c in columns}
+    return rows, {int(no): str(reason) for no, reason in batch.rejects}
+
+
+def differences(fmt, lines: list[str], line_nos: list[int] | None = None, by_line: bool = False):
+    """Where the compiled SELECT and the Python path disagree on these lines (empty: nowhere).
+
+    Compares every canonical column, `detail` (as text), `ts`, `ts_local`,
+    `ts_raw`, which lines are rejects and their reasons.  `source_kind` is
+    compared as the engine stores it (the format's kind where a line sets
+    none: the SELECT fills it in, the engine does for the Python path).  With `by_line`, a
+    dict {line number: what differs}.
+    """
+    line_nos = line_nos or list(range(1, len(lines) + 1))
+    py_rows, py_rejects = batch_rows(fmt.parse(lines, line_nos))
+    sql_rows, sql_rejects = batch_rows(fmt.parse_sql(lines, line_nos))
+    for row in py_rows.values():   # what the engine stores for a row the format left without a kind
+        row["source_kind"] = row["source_kind"] or fmt.source_kind
+    text = dict(zip(line_nos, lines))
+    problems: dict[int, str] = {}
+    for no in sorted(set(py_rows) | set(sql_rows) | set(py_rejects) | set(sql_rejects)):
+        a, b = py_rows.get(no), sql_rows.get(no)
+        if a is not None and b is not None:
+            diff = {c: (a[c], b[c]) for c in a if a[c] != b[c]}
+            if diff:
+                problems[no] = "; ".join(f"{c}: Python {x!r}, SQL {y!r}" for c, (x, y) in diff.items())
+        elif a is not None or b is not None:
+            problems[no] = (f"Python {'event' if a else 'reject ' + repr(py_rejects.get(no))}, "
+                            f"SQL {'event' if b else 'reject ' + repr(sql_rejects.get(no))}")
+        elif py_rejects.get(no) != sql_rejects.get(no):
+            problems[no] = f"reject reasons differ: Python {py_rejects.get(no)!r}, SQL {sql_rejects.get(no)!r}"
+    if by_line:
+        return problems
+    return [f"line {no} {text[no][:120]!r}: {problem}" for no, problem in problems.items()]
+
+
+# --------------------------------------------------------------------------
+# Patterns from Python's parse tree: RE2 text, group positions, participation
+
+
+class Re2Pattern:
+    """A Python pattern as RE2 text, with what DuckDB's `regexp_extract` cannot say itself.
+
+    `regexp_extract` names groups by position and gives '' for a group that
+    took no part in the match.  `fields` names every capture of `text` in
+    order (`c<N>` for the pattern's own group N, `w<K>` for witnesses); for a
+    named group that can match the empty string, `participation[name]` is a
+    list of (witness field, must be non-empty?) whose conjunction says that
+    the group took part, or None when no witness can tell.  A witness is a
+    capture added around text that takes part exactly when the group does and
+    cannot be empty (the group with what precedes or follows it in its
+    sequence), or around the other alternatives of a branch the group is in.
+    """
+
+    def __init__(self, compiled: re.Pattern, *, allow_possessive: bool, anchored: bool):
+        try:
+            from re import _parser as parser, _constants as c
+        except ImportError:  # pragma: no cover
+            import sre_parse as parser
+            import sre_constants as c
+        self._parser, self._c = parser, c
+        self.allow_possessive = allow_possessive
+        self.compiled = compiled
+        if compiled.flags & (re.VERBOSE | re.ASCII | getattr(re, "LOCALE", 4)):
+            raise NotCompilable("verbose, ASCII or locale flag")
+        tree = parser.parse(compiled.pattern, compiled.flags)
+        self._wraps: dict[int, list[tuple[int, int, str]]] = {}
+        self._nwitness = 0
+        self.participation: dict[str, list[tuple[str, bool]] | None] = {}
+        self.shapes: dict[str, str] = {}
+        paths: dict[int, list] = {}
+        self._paths(tree, [], "root", paths)
+        for name, gid in compiled.groupindex.items():
+            path = paths.get(gid)
+            if path is None:
+                raise NotCompilable("a group the parser did not place")
+            seq, i = path[-1][0], path[-1][1]
+            low = self._width([seq[i]])
+            if low > 0:
+                self.shapes[name] = "nonempty"
+                continue
+            conds = self._witness(path)
+            self.participation[name] = conds
+            self.shapes[name] = "always" if conds == [] else ("witnessed" if conds else "ambiguous")
+        self.fields: list[str] = []
+        body = self._seq(tree)
+        flags = "".join(f for f, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL))
+                        if compiled.flags & bit)
+        if flags:
+            body = f"(?{flags}){body}"
+        self.text = f"^(?:{body})" if anchored else body
+        _check_re2(self.text)
+
+    # -- structure --------------------------------------------------------
+    def _width(self, items) -> int:
+        sub = self._parser.SubPattern(self._state, list(items))
+        return sub.getwidth()[0]
+
+    def _paths(self, seq, path, container, out) -> None:
+        c = self._c
+        if container == "root":
+            self._state = seq.state
+        for i, (op, av) in enumerate(seq):
+            here = path + [(seq, i, container)]
+            if op is c.SUBPATTERN:
+                if av[0] is not None:
+                    out[av[0]] = here
+                self._paths(av[-1], here, ("group",), out)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+                self._paths(av[2], here, ("repeat", av[0], av[1]), out)
+            elif op is c.BRANCH:
+                for k, alt in enumerate(av[1]):
+                    self._paths(alt, here, ("branch", av[1], k), out)
+            elif op is getattr(c, "ATOMIC_GROUP", None):
+                self._paths(av, here, ("group",), out)
+
+    def _wrap(self, seq, start: int, end: int) -> str | None:
+        """A witness capture around seq[start..end]; None when it would cross another one."""
+        wraps = self._wraps.setdefault(id(seq), [])
+        for a, b, name in wraps:
+            if (a, b) == (start, end):
+                return name
+            if not (b < start or end < a or (a <= start and end <= b) or (start <= a and b <= end)):
+                return None
+        self._nwitness += 1
+        name = f"w{self._nwitness}"
+        wraps.append((start, end, name))
+        return name
+
+    def _witness(self, path) -> list[tuple[str, bool]] | None:
+        conds: list[tuple[str, bool]] = []
+        level = len(path) - 1
+        while level >= 0:
+            seq, i, container = path[level]
+            if container == "root":
+                return conds
+            if self._width(seq[:i + 1]) > 0:
+                name = self._wrap(seq, 0, i)
+                if name is not None:
+                    return conds + [(name, True)]
+            if self._width(seq[i:]) > 0:
+                name = self._wrap(seq, i, len(seq) - 1)
+                if name is not None:
+                    return conds + [(name, True)]
+            kind = container[0]
+            if kind == "repeat":
+                if not (container[1] >= 1 and container[2] == 1):
+                    return None
+            elif kind == "branch":
+                alts, k = container[1], container[2]
+                for j, alt in enumerate(alts):
+                    if j == k:
+                        continue
+                    if len(alt) == 0 or self._width(alt) == 0:
+                        return None
+                    name = self._wrap(alt, 0, len(alt) - 1)
+                    if name is None:
+                        return None
+                    conds.append((name, False))
+            level -= 1
+        return conds
+
+    # -- emitting RE2 -------------------------------------------------------
+    def _seq(self, seq) -> str:
+        wraps = sorted(self._wraps.get(id(seq), []), key=lambda w: (w[0], -w[1]))
+        out = []
+        for i, item in enumerate(seq):
+            for a, b, name in wraps:
+                if a == i:
+                    self.fields.append(name)
+                    out.append(f"(?P<{name}>")
+            out.append(self._item(*item))
+            for a, b, name in sorted(wraps, key=lambda w: w[0], reverse=True):
+                if b == i:
+                    out.append(")")
+        return "".join(out)
+
+    def _item(self, op, av) -> str:
+        c = self._c
+        if op is c.LITERAL:
+            return _re2_char(av, in_class=False)
+        if op is c.NOT_LITERAL:
+            return "[^" + _re2_char(av, in_class=True) + "]"
+        if op is c.ANY:
+            return "."
+        if op is c.IN:
+            return self._class(av)
+        if op is c.AT:
+            codes = {c.AT_BEGINNING: "^", c.AT_BEGINNING_STRING: "\\A", c.AT_END: "$",
+                     c.AT_END_STRING: "\\z", c.AT_BOUNDARY: "\\b", c.AT_NON_BOUNDARY: "\\B"}
+            if av not in codes:
+                raise NotCompilable(f"anchor {av}")
+            return codes[av]
+        if op is c.SUBPATTERN:
+            gid, add, delete, body = av
+            inner = self._seq(body) if gid is None else None
+            flags = ""
+            for letter, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL)):
+                if add & bit:
+                    flags += letter
+            off = "".join(letter for letter, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL))
+                          if delete & bit)
+            if (add | delete) & ~(re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE):
+                raise NotCompilable("a group flag RE2 lacks")
+            prefix = f"(?{flags}{'-' + off if off else ''}:" if (flags or off) else "(?:"
+            if gid is None:
+                return prefix + inner + ")"
+            self.fields.append(f"c{gid}")
+            body_text = self._seq(body)
+            if flags or off:
+                body_text = prefix + body_text + ")"
+            return f"(?P<c{gid}>{body_text})"
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+            if op is getattr(c, "POSSESSIVE_REPEAT", None) and not self.allow_possessive:
+                raise NotCompilable("possessive quantifier")
+            lo, hi, body = av
+            if lo > 1000 or (hi is not c.MAXREPEAT and hi > 1000):
+                raise NotCompilable("repetition over 1000")
+            if (lo, hi) == (0, c.MAXREPEAT):
+                q = "*"
+            elif (lo, hi) == (1, c.MAXREPEAT):
+                q = "+"
+            elif (lo, hi) == (0, 1):
+                q = "?"
+            elif hi is c.MAXREPEAT:
+                q = f"{{{lo},}}"
+            elif lo == hi:
+                q = f"{{{lo}}}"
+            else:
+                q = f"{{{lo},{hi}}}"
+            if op is c.MIN_REPEAT:
+                q += "?"
+            return "(?:" + self._seq(body) + ")" + q
+        if op is c.BRANCH:
+            return "(?:" + "|".join(self._seq(alt) for alt in av[1]) + ")"
+        raise NotCompilable(f"{str(op).lower()} (lookaround, backreference, conditional or atomic group)")
+
+    def _class(self, items) -> str:
+        c = self._c
+        out = []
+        negate = False
+        cats = {c.CATEGORY_DIGIT: "\\d", c.CATEGORY_NOT_DIGIT: "\\D", c.CATEGORY_SPACE: "\\s",
+                c.CATEGORY_NOT_SPACE: "\\S", c.CATEGORY_WORD: "\\w", c.CATEGORY_NOT_WORD: "\\W"}
+        for op, av in items:
+            if op is c.NEGATE:
+                negate = True
+            elif op is c.LITERAL:
+                out.append(_re2_char(av, in_class=True))
+            elif op is c.RANGE:
+                out.append(_re2_char(av[0], in_class=True) + "-" + _re2_char(av[1], in_class=True))
+            elif op is c.CATEGORY and av in cats:
+                out.append(cats[av])
+            else:
+                raise NotCompilable(f"character class item {op}")
+        return "[" + ("^" if negate else "") + "".join(out) + "]"
+
+    # -- SQL over the extracted struct --------------------------------------
+    def names_sql(self) -> str:
+        return "[" + ", ".join(f"'{f}'" for f in self.fields) + "]"
+
+    def value_sql(self, struct: str, name: str) -> tuple[str, bool]:
+        """(SQL: the group's value, NULL when it took no part; whether the line must go to Python when '')."""
+        v = f'{struct}."c{self.compiled.groupindex[name]}"'
+        shape = self.shapes[name]
+        if shape == "nonempty":
+            return f"nullif({v}, '')", False
+        if shape == "always":
+            return v, False
+        if shape == "ambiguous":
+            return v, True
+        test = " AND ".join(f"{struct}.\"{w}\" {'<>' if nonempty else '='} ''"
+                            for w, nonempty in self.participation[name])
+        return f"CASE WHEN {test} THEN {v} END", False
+
+
+def _re2_char(code: int, in_class: bool) -> str:
+    ch = chr(code)
+    if ch.isascii() and ch.isalnum():
+        return ch
+    if ch == " ":
+        return " "
+    if 0x20 <= code < 0x7f:
+        return "\\" + ch
+    if code <= 0xff:
+        return f"\\x{code:02x}"
+    return f"\\x{{{code:x}}}"

@@ -1,0 +1,311 @@
+"""The compiled SQL path of the declarative definitions against the Python path (the oracle).
+
+Every shipped definition that compiles must give, on every one of its sample
+lines, on the benchmark's files, on the real sample files of tests/data and on
+hostile lines, exactly what the Python path gives: every canonical column,
+`detail` as text, `ts`, `ts_local`, `ts_raw`, which lines are rejects and
+their reasons.  End to end (`forensics ingest` into a case) both paths must
+write the same events, rejects and time decisions.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from forensics.ingest.declarative import builtin_definitions, load_definition
+from forensics.ingest.declarative_sql import differences
+
+DEFINITIONS = {d.name: d for d in builtin_definitions()}
+TESTDATA = Path(__file__).resolve().parent / "data"
+
+# What compiles, and why the others stay on the Python path.
+COMPILED = {
+    "cpanel-login-log", "cpanel-api-log", "cpanel-accounting", "proxmox-pveproxy", "proxmox-tasks",
+    "hestia-auth-log", "webmin-actions-log", "plesk-panel-log", "http-error-log", "postfix", "exim",
+    "nagios", "icinga2-log", "syslog", "syslog-notime",
+}
+FALLBACK_REASONS = {
+    "cpanel-session-log": "[split]",
+    "solusvm-server-log": "no regex reader",
+    "whmcs-activity-csv": "csv", "whmcs-admin-log-csv": "csv", "whmcs-tickets-csv": "csv",
+    "whmcs-ticketreplies-csv": "csv", "contacts-csv": "csv", "check-csv": "csv",
+    "whmcs-activity-sql": "sql", "whmcs-admin-log-sql": "sql",
+    "virtualizor-logs-jsonl": "jsonl", "journald-json": "jsonl", "contacts-jsonl": "jsonl", "check-jsonl": "jsonl",
+}
+
+
+def test_what_compiles_and_why_the_rest_does_not():
+    assert set(DEFINITIONS) == COMPILED | set(FALLBACK_REASONS)
+    for name, fmt in DEFINITIONS.items():
+        if name in COMPILED:
+            assert fmt.sql_plan is not None, (name, fmt.sql_fallback_reason)
+            assert fmt.sql_fallback_reason is None
+            assert hasattr(fmt, "select_sql")          # the engine's vectorised path
+        else:
+            assert fmt.sql_plan is None
+            assert FALLBACK_REASONS[name] in fmt.sql_fallback_reason
+            assert not hasattr(fmt, "select_sql")      # the engine parses it in Python
+
+
+def test_the_switch_turns_the_sql_path_off(monkeypatch):
+    fmt = DEFINITIONS["syslog"]
+    assert hasattr(fmt, "select_sql")
+    monkeypatch.setenv("FORENSICS_DECLARATIVE_SQL", "0")
+    assert not hasattr(fmt, "select_sql")
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_samples_agree(name):
+    fmt = DEFINITIONS[name]
+    lines = [s.line for s in fmt.samples]
+    assert differences(fmt, lines) == []
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_benchmark_files_agree(tmp_path, name):
+    from benchmarks.formats import BASELINE, _sample_file
+
+    fmt = DEFINITIONS[name]
+    for label in ([BASELINE, name] if name == "syslog" else [name]):
+        path = _sample_file(fmt, tmp_path, 300, label)
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert differences(fmt, lines) == []
+
+
+# Lines that probe where RE2/DuckDB and Python could part: non-ASCII text
+# (Unicode \d \w \s in Python), tabs, quotes and backslashes in detail JSON,
+# control characters, impossible and unusual timestamps, groups that take
+# part with an empty text, continuation and comment lines.
+HOSTILE = [
+    "Feb 25 14:34:10 belka sshd[31602]: Failed password for invalid user ROOTé from 194.117.26.69 port 50273 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Failed password for invalid user r\u00a0t from 194.117.26.69 port 5027\u0663 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Failed password for us\"er\\x from 194.117.26.69 port 50273 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Failed password for us\ter from 194.117.26.69 port 50273 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Failed password for us\x1ber from 194.117.26.69 port 50273 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Failed password for root from 194.117.26.69 port 50273 ssh2: ",
+    "Feb 25 14:34:10 belka sshd[31602]: Accepted publickey for root from 10.0.0.1 port 22 ssh2: RSA SHA256:abc,extra",
+    "Feb 25 14:34:10 belka sshd[31602]: Accepted password for root from ::ffff:10.0.0.1 port 22 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Accepted password for root from 010.0.0.1 port 22 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Accepted password for root from [2001:DB8::1] port 22 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Accepted password for root from host.example.org port 99999999999999999999 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: Connection closed by  192.0.2.1 port 1 [preauth]",
+    "Feb 25 14:34:10 belka sshd[31602]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=  user=",
+    "Feb 25 14:34:10 belka sshd[31602]: message repeated 3 times: [ Failed password for root from 192.0.2.7 port 22 ssh2]",
+    "Feb 25 14:34:10 belka sshd[31602]: message repeated 3 times: [ ]",
+    "Feb 25 14:34:10 belka sshd[31602]:",
+    "Feb 25 14:34:10 belka sshd[31602]: ",
+    "Feb 25 14:34:10 belka kernel: [ 0.000000] Linux version 6.2.16-19-pve (build@proxmox)",
+    "Feb 25 14:34:10 belka pvedaemon[1]: <root@pam> end task UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:alice@pve: unexpected status",
+    "Feb 25 14:34:10 belka pvedaemon[1]: <root@pam> end task UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:alice@pve!tok: OK",
+    "Feb 25 14:34:10 belka webmin[1]: Non-existent login as  from 192.0.2.9",
+    "Feb 30 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 29 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 25 24:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:60 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb  5 14:34:10.12 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Foo 25 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "2026-01-12T11:15:58.792703+00:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58,792703+01:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58.7927031-05:30 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12 11:15:58Z nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58+0100 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-02-30T11:15:58+00:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T24:15:58+00:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "<38>1 2019-07-08T17:40:17.954167-04:00 h sshd 55555 - [a b=\"]\\\"\"][c@1 d=\"[x]\"] Failed password for root from 192.0.2.2 port 1 ssh2",
+    "<38>1 2019-07-08T17:40:17.954167-04:00 h sshd 55555 - -",
+    "   continuation of the line above",
+    "\tcontinuation with a tab",
+    "# a comment line",
+    "not a log line at all",
+    "Feb 25 14:34:10 " + "x" * 5000,
+    "2024-03-22 14:03:11 +0000 [info] x",
+    "2024-03-22 14:03:11 +2399 [info] x",
+    "[1700000000] SERVICE ALERT: web;HTTP;CRITICAL;HARD;3;timeout",
+    "[-1700000000] SERVICE ALERT: web;HTTP;CRITICAL;HARD;3;timeout",
+    "[17000000001234] SERVICE ALERT: web;HTTP;CRITICAL;HARD;3;timeout",
+    "UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:root@pam: 65F0A1C0 OK",
+    "UPID:pve1:0000A1B2:0001C3D4:FFFFFFFFF:qmstart:101:root@pam: 65F0A1C0 OK",
+    "UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:root@pam: 65F0A1C0 ",
+]
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED))
+def test_hostile_lines_agree(name):
+    fmt = DEFINITIONS[name]
+    # the format's own samples, altered: tabs for blanks, non-ASCII, quotes
+    own = [s.line for s in fmt.samples]
+    altered = [line.replace(" ", "\t", 2) for line in own] + [line + " é" for line in own] \
+        + [line.replace("a", "\"\\") for line in own] + [line.replace("1", "\u0661") for line in own]
+    assert differences(fmt, HOSTILE + own + altered) == []
+
+
+def _ingested(case_path, path, monkeypatch, sql: bool, fmt_name: str):
+    from forensics.case import Case
+    from forensics.ingest.engine import ingest_files
+
+    monkeypatch.setenv("FORENSICS_DECLARATIVE_SQL", "1" if sql else "0")
+    with Case.open(case_path) as case:
+        result = ingest_files(case, [str(path)], format_name=fmt_name, tz="Europe/Berlin",
+                              chunk_bytes=64 << 10).results[0]
+        events = case.con.execute(
+            "SELECT * EXCLUDE (event_id, source_id) FROM events ORDER BY line_no").fetchall()
+        rejects = case.con.execute(
+            "SELECT * EXCLUDE (source_id) FROM rejects ORDER BY line_no").fetchall()
+        source = case.con.execute(
+            "SELECT * EXCLUDE (source_id, ingested_at) FROM sources").fetchall()
+    return result, events, rejects, source
+
+
+def _real_files():
+    """Files of tests/data that a compiled definition reads (auto-detected as it would be)."""
+    from forensics.ingest.detect import detect_format
+    from forensics.ingest.reader import head_lines
+    from forensics.ingest.registry import all_formats
+
+    found = []
+    candidates = all_formats()
+    for path in sorted(TESTDATA.rglob("*")):
+        if not path.is_file() or path.suffix in (".md", ".mmdb", ".yaml", ".toml", ".json", ".csv"):
+            continue
+        try:
+            head = head_lines(str(path), max_lines=50, skip_blank=True)
+            fmt = detect_format(str(path), head, candidates, 50, 0.5)
+        except Exception:  # noqa: BLE001 - not a log any format reads
+            continue
+        if fmt.name in COMPILED:
+            found.append((path, fmt.name))
+    return found
+
+
+REAL = _real_files()
+
+
+def test_real_files_cover_the_compiled_syslog_and_mail_formats():
+    assert {"syslog", "postfix", "exim"} <= {name for _, name in REAL}
+
+
+@pytest.mark.parametrize("path,name", REAL, ids=[f"{p.parent.name}/{p.name}" for p, _ in REAL])
+def test_real_files_agree_end_to_end(tmp_path, monkeypatch, path, name):
+    """`forensics ingest` writes the same events, rejects and decisions on either path."""
+    py = _ingested(tmp_path / "python.duckdb", path, monkeypatch, sql=False, fmt_name=name)
+    sq = _ingested(tmp_path / "sql.duckdb", path, monkeypatch, sql=True, fmt_name=name)
+    assert sq[0].lines_read == py[0].lines_read
+    assert sq[0].assumptions == py[0].assumptions
+    assert sq[1] == py[1]            # events: every column, raw text, ts, detail
+    assert sq[2] == py[2]            # rejects: line numbers, reasons, raw text
+    assert sq[3] == py[3]            # the sources row: counts, time decisions, first/last ts
+    lines = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    assert differences(DEFINITIONS[name], lines) == []
+
+
+def test_yearless_and_zoned_times_end_to_end(tmp_path, monkeypatch):
+    """Year inference and DST on the SQL path (ts_local rows reach `ingest_local`)."""
+    path = tmp_path / "auth.log"
+    path.write_text("\n".join([
+        "Dec 31 23:59:59 h sshd[1]: Invalid user a from 192.0.2.1 port 1",
+        "Jan  1 00:00:01 h sshd[1]: Invalid user b from 192.0.2.2 port 2",
+        "Mar 31 02:30:00 h sshd[1]: Invalid user c from 192.0.2.3 port 3",
+        "2026-03-29T02:30:00 h sshd[1]: Invalid user d from 192.0.2.4 port 4",
+        "Feb 29 10:00:00 h sshd[1]: Invalid user e from 192.0.2.5 port 5",
+        "", "  ",
+        "2026-01-12T11:15:58.5+02:00 h sshd[1]: Accepted password for root from 192.0.2.6 port 6 ssh2",
+    ]) + "\n", encoding="utf-8")
+    py = _ingested(tmp_path / "p.duckdb", path, monkeypatch, sql=False, fmt_name="syslog")
+    sq = _ingested(tmp_path / "s.duckdb", path, monkeypatch, sql=True, fmt_name="syslog")
+    assert sq[1:] == py[1:] and sq[0].assumptions == py[0].assumptions
+    assert sq[0].events_parsed + sq[0].lines_rejected + sq[0].lines_blank == sq[0].lines_read == 8
+
+
+def write(tmp_path, text, name="def.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+USER_DEF = """
+    name = "door-log"
+    description = "badge reader export"
+    source_kind = "physical"
+
+    [[regex]]
+    name = "line"
+    pattern = '{pattern}'
+
+    [fields]
+    user = "who"
+
+    [timestamp]
+    field = "ts"
+    formats = ["%Y-%m-%d %H:%M:%S"]
+
+    [defaults]
+    event = "door"
+
+    [[rules]]
+    match = {{ outcome = '{rule}' }}
+    set = {{ result = "success" }}
+
+    [[rules]]
+    match = {{ outcome = '.' }}
+    set = {{ result = "failure" }}
+
+    [[samples]]
+    line = "2025-03-22 14:03:11 jdoe north OK"
+    expect = {{ user = "jdoe", result = "success" }}
+
+    [[samples]]
+    line = "2025-03-22 14:03:11 jdoe north DENIED"
+    expect = {{ user = "jdoe", result = "failure" }}
+"""
+PLAIN_LINE = r"^(?P<ts>\S+ \S+) (?P<who>\w+) (?P<door>\w+) (?P<outcome>OK|DENIED)$"
+
+
+def test_user_definition_with_a_lookahead_in_a_rule_compiles(tmp_path):
+    """A rule pattern RE2 cannot run is answered by Python `re` for the rows that reach it."""
+    fmt = load_definition(write(tmp_path, USER_DEF.format(pattern=PLAIN_LINE, rule="^(?!DENIED$)")))
+    assert fmt.sql_plan is not None and fmt.sql_plan.py_patterns
+    assert differences(fmt, [s.line for s in fmt.samples] + ["2025-03-22 14:03:11 jdoe north OKAY"]) == []
+
+
+def test_user_definition_with_a_lookahead_in_its_line_pattern_falls_back(tmp_path):
+    line = r"^(?P<ts>\S+ \S+) (?P<who>\w+)(?= ) (?P<door>\w+) (?P<outcome>OK|DENIED)$"
+    fmt = load_definition(write(tmp_path, USER_DEF.format(pattern=line, rule="^OK$")))
+    assert fmt.sql_plan is None and "lookaround" in fmt.sql_fallback_reason
+    assert not hasattr(fmt, "select_sql")
+
+
+def test_user_definition_possessive_quantifier_falls_back(tmp_path):
+    """Only shipped patterns (checked by this oracle) have `*+` read as `*`."""
+    line = r"^(?P<ts>\S+ \S+) (?P<who>\w++) (?P<door>\w+) (?P<outcome>OK|DENIED)$"
+    fmt = load_definition(write(tmp_path, USER_DEF.format(pattern=line, rule="^OK$")))
+    assert fmt.sql_plan is None and "possessive" in fmt.sql_fallback_reason
+
+
+def test_user_definition_through_the_sql_path_agrees(tmp_path, monkeypatch):
+    fmt_path = write(tmp_path, USER_DEF.format(pattern=PLAIN_LINE, rule="^OK$"))
+    log = tmp_path / "doors.log"
+    log.write_text("2025-03-22 14:03:11 jdoe north OK\n2025-03-22 14:03:12 jdoe north DENIED\nnot a line\n"
+                   "2025-02-30 14:03:11 jdoe north OK\n2025-03-22 14:03:11 jdoé north OK\n", encoding="utf-8")
+    py = _ingested(tmp_path / "p.duckdb", log, monkeypatch, sql=False, fmt_name=str(fmt_path))
+    sq = _ingested(tmp_path / "s.duckdb", log, monkeypatch, sql=True, fmt_name=str(fmt_path))
+    assert sq[1:] == py[1:]
+    assert [row[0] for row in sq[2]] == [3, 4]     # line numbers of the rejects
+
+
+def test_formats_check_compares_both_paths(monkeypatch):
+    """`forensics formats check` fails a sample on which the compiled SELECT differs from Python."""
+    from forensics.ingest.declarative import check_definition
+
+    fmt = DEFINITIONS["nagios"]
+    assert all(r.passed for r in check_definition(fmt))
+    plan = fmt.sql_plan
+    monkeypatch.setattr(plan, "final_select", plan.final_select.replace(' AS "event"', ' AS "event_x"', 1)
+                        .replace("AS \"event_x\"", "AS \"event_x\", 'x' AS \"event\"", 1))
+    results = check_definition(fmt)
+    parsed = [r for r, sample in zip(results, fmt.samples) if not sample.reject]
+    assert parsed and not any(r.passed for r in parsed)
+    assert all("the compiled SQL path differs from the Python path: event: Python" in r.problems[-1] for r in parsed)
