@@ -115,7 +115,8 @@ AUTH_STRENGTH = {
     "password": N_("single factor"), "password+mfa": N_("two factors"), "api_key": N_("secret key"),
     "sso": N_("depends on the identity provider"), "impersonation": N_("staff access"), "publickey": N_("key pair"),
 }
-END_REASONS = {"logout": N_("logout"), "idle_timeout": N_("idle timeout"), "open": N_("still open at the end of the log")}
+END_REASONS = {"logout": N_("ended by logout"), "idle_timeout": N_("ended by idle timeout"),
+               "open": N_("still open at the end of the log")}
 ACTORS = {"customer": N_("customer"), "staff": N_("staff"), "api": N_("API"), "system": N_("system")}
 CLICK_VERDICTS = {"human": N_("human navigation"), "automated": N_("automated requests"), "unknown": N_("undetermined")}
 # The note after a value cut to [report] max_cell_chars (render.clip).
