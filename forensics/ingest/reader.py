@@ -558,6 +558,8 @@ class SourceReader:
         """SHA-256 of the decompressed content (of the stored bytes for a plain file)."""
         if not self._done:
             raise RuntimeError("content_sha256 is known only after the whole file was read")
+        if self.compression is None:
+            return self._hash.hexdigest()   # the content is the stored bytes: hashed once
         return self._content_hash.hexdigest()
 
     # -- bytes -----------------------------------------------------------
@@ -586,7 +588,6 @@ class SourceReader:
         """The content, decompressed, with VERIFIED markers; stops (and records why) at damage."""
         if self.compression is None:
             for block in self._stored_blocks(self._read):
-                self._content_hash.update(block)
                 self.content_bytes += len(block)
                 yield block
             return
