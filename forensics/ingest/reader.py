@@ -132,7 +132,8 @@ class Chunk:
         count: how many lines (`len(chunk)`).
         invalid: index -> original bytes, for lines that were not valid UTF-8.
         maybe_blank: False when no line can be blank (found by one regex
-            search over the chunk's bytes), so the engine can skip looking.
+            search over the chunk's bytes, done only for the Python form;
+            None until then), so that form need not look line by line.
         overlong: index -> length and SHA-256 of a line longer than the
             limit; the chunk holds its first MiB only.
         all_blank: every line is blank: nothing to parse (lines are then "").
@@ -208,9 +209,12 @@ class Chunk:
 
         if self.all_blank:
             return np.zeros(self.count, dtype=bool)
-        if not self.maybe_blank:
+        from_lines = self._lines is not None and (self._buffers is None or self._data is None)
+        if from_lines and self.maybe_blank is None:
+            self.maybe_blank = has_blank_line_bytes(self._data)
+        if from_lines and not self.maybe_blank:
             mask = np.ones(self.count, dtype=bool)
-        elif self._lines is not None:
+        elif from_lines:
             mask = np.fromiter((bool(line.strip(_BLANK_CHARS)) for line in self._lines), dtype=bool,
                                count=self.count)
         else:
@@ -823,7 +827,8 @@ class SourceReader:
                 data = data[:-1]
             if not parts and final_tail is None:
                 return None
-            chunk = _decode_lines(data, line_no)
+            # Every part ends in its newline (counted as it came); the tail has none.
+            chunk = _decode_lines(data, line_no, body_lines + (final_tail is not None))
             chunk.overlong = overlong
             line_no += chunk.count
             parts, body_len, body_lines, overlong = [], 0, 0, {}
@@ -914,24 +919,25 @@ def _cut_utf8(data: bytes) -> bytes:
     return data
 
 
-def _decode_lines(data: bytes, first_line_no: int) -> Chunk:
+def _decode_lines(data: bytes, first_line_no: int, count: int | None = None) -> Chunk:
     """Whole lines (without the final newline) -> a Chunk.
 
     Valid UTF-8 is checked once for the whole chunk (`isascii` is a fast scan;
     otherwise one strict decode); the lines themselves are cut later, as an
     Arrow array or as Python strings, whichever the format asks for.
     """
+    if count is None:
+        count = data.count(b"\n") + 1
     if not data.strip(b" \t\r\n\f\v"):
         # Nothing but white space (100 MB of newlines fit in a 100 kB .gz):
         # count the lines, decode nothing.
-        return Chunk(first_line_no, data=b"", count=data.count(b"\n") + 1, all_blank=True)
+        return Chunk(first_line_no, data=b"", count=count, all_blank=True)
     if not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return _decode_lines_with_invalid(data, first_line_no)
-    return Chunk(first_line_no, data=data, count=data.count(b"\n") + 1,
-                 maybe_blank=has_blank_line_bytes(data))
+    return Chunk(first_line_no, data=data, count=count, maybe_blank=None)
 
 
 def _decode_lines_with_invalid(data: bytes, first_line_no: int) -> Chunk:
