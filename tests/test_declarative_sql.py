@@ -24,7 +24,7 @@ TESTDATA = Path(__file__).resolve().parent / "data"
 # What compiles, and why the others stay on the Python path.
 COMPILED = {
     "cpanel-login-log", "cpanel-api-log", "cpanel-accounting", "proxmox-pveproxy", "proxmox-tasks",
-    "hestia-auth-log", "webmin-actions-log", "plesk-panel-log", "http-error-log", "postfix", "exim",
+    "hestia-auth-log", "webmin-actions-log", "plesk-panel-log", "plesk-action-log", "http-error-log", "postfix", "exim",
     "nagios", "icinga2-log", "syslog", "syslog-notime",
 }
 FALLBACK_REASONS = {

@@ -114,3 +114,36 @@ def test_blank_line_check_agrees_with_the_plain_definition():
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert has_blank_line(text) == (plain.search(text) is not None), repr(text)
+
+
+def test_arrow_lines_say_what_the_python_lines_say(tmp_path):
+    """The Arrow form of a chunk (cut from the bytes by numpy) and its Python
+    strings agree line for line, on many small files of CRLF, lone CRs, blank
+    lines, multi-byte and invalid UTF-8, with and without a final newline; the
+    parse mask leaves out exactly the blank lines."""
+    import random
+
+    blank = " \t\r\f\v"
+    rng = random.Random(20261202)
+    pieces = [b"a", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\x0b", b"\x0c", b"\n\n", b"GET /", b"\xc3\xa9",
+              b"\xe2\x82\xac", b"\xff", b"\xc3", b"\x00", b"\r\r\n"]
+    path = tmp_path / "x.log"
+    for round_no in range(1500):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        path.write_bytes(data)
+        for chunk in SourceReader(path, chunk_bytes=rng.choice([1, 8, 1 << 20])).chunks():
+            arrow = chunk.arrow_lines()
+            lines = chunk.lines
+            assert arrow == lines, (round_no, data)
+            assert len(chunk) == len(lines)
+            assert chunk.parse_mask().tolist() == [bool(line.strip(blank)) for line in lines], (round_no, data)
+    # The decoding itself: the file split on "\n", one CR before it dropped, invalid UTF-8 replaced.
+    path.write_bytes(b"GET /\r\n\xc3\xa9t\xc3\xa9\r\r\n\n  \r\nend\r")
+    chunk = next(SourceReader(path).chunks())
+    assert chunk.arrow_lines() == ["GET /", "\u00e9t\u00e9\r", "", "  ", "end"]
+    assert chunk.parse_mask().tolist() == [True, True, False, False, True]
+    assert chunk.invalid == {}
+    path.write_bytes(b"ok\n\xffbad\r\n\n")
+    chunk = next(SourceReader(path).chunks())
+    assert chunk.arrow_lines() == ["ok", "\ufffdbad", ""]
+    assert chunk.invalid == {1: b"\xffbad"}

@@ -20,6 +20,7 @@ databases are configured.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -60,6 +61,14 @@ _EVENT_COLUMNS = (
 UNVERIFIED = "unverified"
 CUT = "cut"
 _INT_COLUMNS = {"port": "INTEGER", "status": "INTEGER", "bytes": "BIGINT"}
+# Rows per Arrow record batch of a chunk: DuckDB scans the batches of a table
+# in parallel, so a 16 MiB chunk (~60,000 access-log lines) keeps both cores busy.
+_SCAN_BATCH_ROWS = 16_384
+# DuckDB settings for the statement that runs a format's SELECT (see
+# _load_chunk_sql): without filter pushdown, because the optimizer copies the
+# `reject_reason IS NULL` of the INSERT down into the scan, and with it the
+# format's whole test of a line (the combined log's fast-path regex ran twice).
+_FORMAT_SELECT_SETTINGS = {"disabled_optimizers": "filter_pushdown"}
 
 # SQL: the address, normalised (the Python helper runs only where it can matter).
 _IP_SQL = ("CASE WHEN ip IS NULL OR trim(ip) IN ('', '-') THEN NULL "
@@ -450,8 +459,7 @@ class _FileLoader:
 
     # -- chunks ------------------------------------------------------------
     def _load_chunk(self, chunk: Chunk) -> None:
-        n = len(chunk.lines)
-        self.lines_read += n
+        self.lines_read += chunk.count
         self.invalid += len(chunk.invalid)
         if chunk.overlong:
             self._reject_overlong(chunk)
@@ -465,33 +473,36 @@ class _FileLoader:
             self._attach_raw_bytes(chunk)
 
     def _load_chunk_sql(self, chunk: Chunk) -> None:
-        """Vectorised path: the format's SELECT runs inside DuckDB.
+        """Vectorised path: the format's SELECT runs inside DuckDB over the chunk's
+        lines as Arrow record batches (no Python string per line).
 
         Parsed lines go straight into `events` (no intermediate table: it
-        would hold the whole chunk a second time until the commit); the few
-        lines that did not parse are parsed again to record their reasons.
+        would hold the whole chunk a second time until the commit; no
+        `RETURNING`: it would serialise the insert on one core).  When fewer
+        lines parsed than were given, the missing ones are found in `events`
+        and only they are parsed again, to record their reasons.
         """
-        n = len(chunk.lines)
-        lo, hi = chunk.first_line_no, chunk.first_line_no + n - 1
-        frame = pd.DataFrame({
-            "line_no": np.arange(lo, hi + 1, dtype=np.int64),
-            "line": np.asarray(chunk.lines, dtype=object),
-        })
-        if chunk.maybe_blank:
-            nonblank = np.fromiter((bool(line.strip(BLANK_CHARS)) for line in chunk.lines), dtype=bool, count=n)
-        else:
-            nonblank = np.ones(n, dtype=bool)
+        mask = chunk.parse_mask()
+        ingest_chunk = chunk.arrow_table(None if mask.all() else mask, batch_rows=_SCAN_BATCH_ROWS)
+        given = ingest_chunk.rows
+        if given == 0:
+            return
+        lo, hi = chunk.first_line_no, chunk.first_line_no + chunk.count - 1
         sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
-        parsed_nos = self._insert_events(f"({sql})", params, detail_is_json=True,
-                                         ingest_chunk=frame if nonblank.all() else frame[nonblank],
-                                         returning=True)
+        parsed = self._insert_events(f"({sql})", params, detail_is_json=True, ingest_chunk=ingest_chunk,
+                                     scoped_settings=_FORMAT_SELECT_SETTINGS)
         if hasattr(self.fmt, "local_ts_select"):
             self._insert_local_sql(lo, hi)
-        leftover = np.setdiff1d(frame["line_no"].to_numpy()[nonblank], parsed_nos, assume_unique=True)
         rejected = 0
-        if len(leftover):
+        if parsed < given:
             # Only the lines that did not parse are parsed again, for their reasons.
-            rest = frame[frame["line_no"].isin(leftover)]
+            leftover = self.con.execute(
+                "SELECT line_no FROM ingest_chunk ANTI JOIN (SELECT line_no FROM events WHERE source_id = $sid "
+                "AND line_no BETWEEN $lo AND $hi) USING (line_no)",
+                {"sid": self.source_id, "lo": lo, "hi": hi}).fetchnumpy()["line_no"]
+            again = np.zeros(chunk.count, dtype=bool)
+            again[np.asarray(leftover, dtype=np.int64) - lo] = True
+            rest = chunk.arrow_table(again, batch_rows=_SCAN_BATCH_ROWS)
             sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
             rejected = self._insert_rejects(f"({sql})", params, ingest_chunk=rest)
             if rejected < len(leftover):  # nothing lost, even if a format misbehaves
@@ -503,7 +514,7 @@ class _FileLoader:
                     {"sid": self.source_id, "lo": lo, "hi": hi,
                      "reason": f"format {self.fmt.name} returned no result for this line"},
                 ).fetchall()[0][0]
-        self.parsed += len(parsed_nos)
+        self.parsed += parsed
         self.rejected += rejected
 
     def _insert_local_sql(self, lo: int, hi: int) -> None:
@@ -525,7 +536,7 @@ class _FileLoader:
     def _load_chunk_python(self, chunk: Chunk) -> None:
         """Formats that parse in Python and hand back a DataFrame."""
         first = chunk.first_line_no
-        nonblank = [i for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
+        nonblank = np.flatnonzero(chunk.parse_mask()).tolist()
         lines = [chunk.lines[i] for i in nonblank]
         line_nos = [first + i for i in nonblank]
         batches, failures = self._parse_isolating(lines, line_nos)
@@ -616,29 +627,27 @@ class _FileLoader:
         return frame
 
     def _insert_events(self, source: str, params: dict, *, detail_is_json: bool,
-                       ingest_chunk=None, ingest_frame=None, returning: bool = False):
-        """Insert the parsed rows (reject_reason NULL) of `source`.
+                       ingest_chunk=None, ingest_frame=None, scoped_settings: dict | None = None) -> int:
+        """Insert the parsed rows (reject_reason NULL) of `source`; returns how many.
 
-        Returns how many, or with `returning` their line numbers (an array).
-        `ingest_chunk` / `ingest_frame` are the DataFrames `source` names; as
+        `ingest_chunk` / `ingest_frame` are the tables `source` names; as
         locals of this frame DuckDB's replacement scan finds them (a
         registered view would keep them alive until the commit).
+        `scoped_settings` are DuckDB settings in force for this statement only.
         """
         columns = ", ".join(_EVENT_COLUMNS)
         detail = "detail" if detail_is_json else "detail::JSON"  # a cast re-parses the JSON
-        result = self.con.execute(
-            f"""INSERT INTO events ({columns})
-            SELECT $base + line_no, $sid, line_no, ts, ts_raw, source_kind, event, result,
-                   account, actor, "user", auth, session, {_IP_SQL}, port::INTEGER, user_agent,
-                   method, path, status::INTEGER, bytes::BIGINT, referrer, target,
-                   coalesce(host, $host), {detail}, raw, NULL
-            FROM {source} WHERE reject_reason IS NULL
-            {"RETURNING line_no" if returning else ""}""",
-            {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
-        )
-        if returning:
-            return result.fetchnumpy()["line_no"]
-        return result.fetchall()[0][0]
+        with _settings(self.con, scoped_settings):
+            result = self.con.execute(
+                f"""INSERT INTO events ({columns})
+                SELECT $base + line_no, $sid, line_no, ts, ts_raw, source_kind, event, result,
+                       account, actor, "user", auth, session, {_IP_SQL}, port::INTEGER, user_agent,
+                       method, path, status::INTEGER, bytes::BIGINT, referrer, target,
+                       coalesce(host, $host), {detail}, raw, NULL
+                FROM {source} WHERE reject_reason IS NULL""",
+                {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
+            )
+            return result.fetchall()[0][0]
 
     def _insert_rejects(self, source: str, params: dict, ingest_chunk=None, ingest_frame=None) -> int:
         """Insert the rejected rows (reject_reason set) of `source`; returns how many."""
@@ -650,11 +659,11 @@ class _FileLoader:
 
     def _reject_overlong(self, chunk: Chunk) -> None:
         """Lines over `[ingest] max_line_mib`: a reject each, with length and SHA-256 of all
-        their bytes; the format does not see them (their place reads as blank)."""
+        their bytes; the format does not see them (`Chunk.parse_mask` leaves them out)."""
         first = chunk.first_line_no
         rows = [(first + i, f"line of {long.length:,} bytes is longer than [ingest] max_line_mib = "
                             f"{self.max_line_mib:g} MiB: not parsed; its first MiB is kept here, the SHA-256 "
-                            f"of all its bytes is {long.sha256}", chunk.lines[i])
+                            f"of all its bytes is {long.sha256}", chunk.line(i))
                 for i, long in chunk.overlong.items()]
         frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),
                               "reason": np.asarray([r[1] for r in rows], dtype=object),
@@ -663,25 +672,19 @@ class _FileLoader:
         self.con.execute("INSERT INTO rejects (source_id, line_no, reason, raw) "
                          "SELECT $sid, line_no, reason, raw FROM ingest_long", {"sid": self.source_id})
         self.rejected += len(rows)
-        for i in chunk.overlong:
-            chunk.lines[i] = ""
-        chunk.maybe_blank = True
 
     def _reject_all(self, chunk: Chunk, reason: str) -> None:
-        self.lines_read += len(chunk.lines)
+        self.lines_read += chunk.count
         self.invalid += len(chunk.invalid)
         if chunk.overlong:
             self._reject_overlong(chunk)
         if chunk.all_blank:
             return
-        first = chunk.first_line_no
-        rows = [(first + i, line) for i, line in enumerate(chunk.lines) if line.strip(BLANK_CHARS)]
-        frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),
-                              "raw": np.asarray([r[1] for r in rows], dtype=object)})
-        ingest_frame = frame  # noqa: F841 (found by name by DuckDB)
-        self.con.execute("INSERT INTO rejects (source_id, line_no, reason, raw) SELECT $sid, line_no, $reason, raw FROM ingest_frame",
-                         {"sid": self.source_id, "reason": reason})
-        self.rejected += len(rows)
+        mask = chunk.parse_mask()  # not blank, not overlong
+        ingest_chunk = chunk.arrow_table(None if mask.all() else mask, batch_rows=_SCAN_BATCH_ROWS)  # noqa: F841
+        self.rejected += self.con.execute(
+            "INSERT INTO rejects (source_id, line_no, reason, raw) SELECT $sid, line_no, $reason, line "
+            "FROM ingest_chunk", {"sid": self.source_id, "reason": reason}).fetchall()[0][0]
         if chunk.invalid:
             self._attach_raw_bytes(chunk)
 
@@ -848,6 +851,23 @@ class _FileLoader:
 # later (it is only a duplicate of itself while still unrecognised).
 _SAME_FILE_SQL = ("SELECT source_id FROM sources WHERE sha256 = $sha "
                   "AND (format <> 'unrecognised' OR $unrec)")
+
+
+@contextlib.contextmanager
+def _settings(con: duckdb.DuckDBPyConnection, settings: dict | None):
+    """DuckDB settings in force inside the block only (the previous values restored)."""
+    if not settings:
+        yield
+        return
+    before = {name: con.execute("SELECT current_setting($n)", {"n": name}).fetchall()[0][0]
+              for name in settings}
+    try:
+        for name, value in settings.items():
+            con.execute(f"SET {name} = $v", {"v": value})
+        yield
+    finally:
+        for name, value in before.items():
+            con.execute(f"SET {name} = $v", {"v": value})
 
 
 def _first_row(result):

@@ -45,7 +45,7 @@ import lzma
 import os
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -77,6 +77,19 @@ def has_blank_line(text: str) -> bool:
     return (not first.strip(_BLANK_CHARS) or not last.strip(_BLANK_CHARS)
             or _INNER_BLANK_LINE.search(text) is not None)
 
+_INNER_BLANK_LINE_BYTES = re.compile(rb"\n[ \t\r\f\v]*\n")
+
+
+def has_blank_line_bytes(data: bytes) -> bool:
+    """`has_blank_line` on UTF-8 bytes whose lines end in "\\n" or "\\r\\n" (the CR is
+    in the blank set, so a CRLF terminator never hides or invents a blank line)."""
+    first_end = data.find(b"\n")
+    first = data if first_end < 0 else data[:first_end]
+    last = data[data.rfind(b"\n") + 1:]
+    return (not first.strip(b" \t\r\f\v") or not last.strip(b" \t\r\f\v")
+            or _INNER_BLANK_LINE_BYTES.search(data) is not None)
+
+
 _MAGIC = (
     (b"\x1f\x8b", "gzip"),
     (b"BZh", "bz2"),
@@ -103,27 +116,241 @@ class Overlong:
     sha256: str
 
 
-@dataclass
 class Chunk:
     """Consecutive lines of the file.
 
+    The lines exist in two forms, each built only when asked for: Arrow
+    buffers cut from the chunk's bytes by their newline offsets (`buffers`,
+    `arrow_table`: no Python object per line; what the vectorised formats
+    hand to DuckDB), and `lines`, a list of Python strings (for the formats
+    that parse in Python, and the tests).  Both say the same: the line without
+    its terminator (`\\n` or `\\r\\n`), invalid UTF-8 decoded with U+FFFD.
+
     Attributes:
-        first_line_no: 1-based number of `lines[0]` in the decompressed file.
-        lines: decoded lines without their terminators.
-        invalid: index in `lines` -> original bytes, for lines that were not
-            valid UTF-8.
+        first_line_no: 1-based number of the chunk's first line in the
+            decompressed file.
+        count: how many lines (`len(chunk)`).
+        invalid: index -> original bytes, for lines that were not valid UTF-8.
         maybe_blank: False when no line can be blank (found by one regex
-            search over the chunk's text), so the engine can skip looking.
-        overlong: index in `lines` -> length and SHA-256 of a line longer than
-            the limit; `lines` holds its first MiB only.
+            search over the chunk's bytes, done only for the Python form;
+            None until then), so that form need not look line by line.
+        overlong: index -> length and SHA-256 of a line longer than the
+            limit; the chunk holds its first MiB only.
+        all_blank: every line is blank: nothing to parse (lines are then "").
     """
 
-    first_line_no: int
-    lines: list[str]
-    invalid: dict[int, bytes] = field(default_factory=dict)
-    maybe_blank: bool = True   # False when the chunk surely has no blank line
-    overlong: dict[int, Overlong] = field(default_factory=dict)
-    all_blank: bool = False    # every line is blank: nothing to parse (lines are then "")
+    __slots__ = ("first_line_no", "count", "invalid", "maybe_blank", "overlong", "all_blank",
+                 "_data", "_lines", "_buffers")
+
+    def __init__(self, first_line_no: int, lines: list[str] | None = None,
+                 invalid: dict[int, bytes] | None = None, maybe_blank: bool = True,
+                 overlong: dict[int, Overlong] | None = None, all_blank: bool = False, *,
+                 data: bytes | None = None, count: int | None = None):
+        if lines is None and data is None:
+            raise ValueError("a Chunk needs its lines or its bytes")
+        self.first_line_no = first_line_no
+        self.count = len(lines) if lines is not None else int(count)
+        self.invalid = invalid if invalid is not None else {}
+        self.maybe_blank = maybe_blank
+        self.overlong = overlong if overlong is not None else {}
+        self.all_blank = all_blank
+        self._data = data          # valid UTF-8, the lines joined by their terminators
+        self._lines = lines
+        self._buffers = None
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def lines(self) -> list[str]:
+        """The lines as Python strings (built on first use, then kept)."""
+        if self._lines is None:
+            if self.all_blank:
+                self._lines = [""] * self.count
+            else:
+                text = self._data.decode("utf-8")
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n")
+                    if text.endswith("\r"):
+                        text = text[:-1]
+                self._lines = text.split("\n")
+        return self._lines
+
+    @property
+    def buffers(self):
+        """(offsets, values): the lines in Arrow's string layout, as numpy arrays.
+
+        Line i is `values[offsets[i]:offsets[i + 1]]` (UTF-8); offsets are
+        int32, or int64 when the values reach 2 GiB (Arrow's large string).
+        """
+        if self._buffers is None:
+            if self._data is not None and not self.all_blank:
+                self._buffers = _cut_lines(self._data, self.count)
+            else:
+                self._buffers = _pack_lines(self.lines)
+        return self._buffers
+
+    def line(self, index: int) -> str:
+        """One line as a Python string (without building the others)."""
+        if self._lines is not None:
+            return self._lines[index]
+        offsets, values = self.buffers
+        return values[offsets[index]:offsets[index + 1]].tobytes().decode("utf-8")
+
+    def line_numbers(self):
+        """The lines' numbers in the file, as a numpy int64 array."""
+        import numpy as np
+
+        return np.arange(self.first_line_no, self.first_line_no + self.count, dtype=np.int64)
+
+    def parse_mask(self):
+        """numpy bool array: the lines a format is given (not blank, not overlong)."""
+        import numpy as np
+
+        if self.all_blank:
+            return np.zeros(self.count, dtype=bool)
+        from_lines = self._lines is not None and (self._buffers is None or self._data is None)
+        if from_lines and self.maybe_blank is None:
+            self.maybe_blank = has_blank_line_bytes(self._data)
+        if from_lines and not self.maybe_blank:
+            mask = np.ones(self.count, dtype=bool)
+        elif from_lines:
+            mask = np.fromiter((bool(line.strip(_BLANK_CHARS)) for line in self._lines), dtype=bool,
+                               count=self.count)
+        else:
+            # Only a line that is empty or starts with a blank character can be
+            # blank: look at those alone.
+            offsets, values = self.buffers
+            starts, lengths = offsets[:-1], np.diff(offsets)
+            first = values[np.minimum(starts, max(len(values) - 1, 0))] if len(values) else \
+                np.zeros(self.count, dtype=np.uint8)
+            candidates = np.flatnonzero((lengths == 0) | np.isin(first, _BLANK_BYTES))
+            mask = np.ones(self.count, dtype=bool)
+            for i in candidates.tolist():
+                if not values[offsets[i]:offsets[i + 1]].tobytes().strip(_BLANK_CHARS_BYTES):
+                    mask[i] = False
+        if self.overlong:
+            mask[list(self.overlong)] = False
+        return mask
+
+    def arrow_table(self, keep=None, batch_rows: int = 16_384) -> "ArrowLines":
+        """The lines as an Arrow table `(line_no BIGINT, line VARCHAR)` for DuckDB.
+
+        Args:
+            keep: numpy bool array: only these lines (None: all).
+            batch_rows: rows per record batch; DuckDB scans the batches of one
+                stream on several threads.
+        """
+        offsets, values = self.buffers
+        return ArrowLines(self.line_numbers(), offsets, values, keep, batch_rows)
+
+    def arrow_lines(self) -> list[str]:
+        """The Arrow form read back as Python strings (tests compare it with `lines`)."""
+        import nanoarrow as na
+
+        offsets, values = self.buffers
+        kind = na.large_string() if offsets.dtype.itemsize == 8 else na.string()
+        return na.Array(na.c_array_from_buffers(kind, self.count, [None, offsets, values])).to_pylist()
+
+
+class ArrowLines:
+    """Numbered lines as an Arrow C stream (`__arrow_c_stream__`) of record
+    batches `(line_no int64, line utf8)`: DuckDB scans it by name, each batch
+    on whichever thread is free.  The batches share the chunk's buffers
+    (nothing is copied); a line left out by `keep` is absent from the stream.
+    """
+
+    def __init__(self, line_nos, offsets, values, keep, batch_rows: int):
+        self.line_nos, self.offsets, self.values = line_nos, offsets, values
+        self.keep = keep
+        self.batch_rows = batch_rows
+        self.rows = len(line_nos) if keep is None else int(keep.sum())
+
+    def _arrays(self):
+        import nanoarrow as na
+        import numpy as np
+
+        kind = na.large_string() if self.offsets.dtype.itemsize == 8 else na.string()
+        schema = na.struct({"line_no": na.int64(), "line": kind}, nullable=False)
+        if self.keep is None or self.keep.all():
+            line_nos, offsets, values = self.line_nos, self.offsets, self.values
+        else:
+            # Compact the kept lines (the rare chunk with blank lines or rejects).
+            index = np.flatnonzero(self.keep)
+            starts, ends = self.offsets[index], self.offsets[index + 1]
+            lengths = ends - starts
+            offsets = np.zeros(len(index) + 1, dtype=self.offsets.dtype)
+            np.cumsum(lengths, out=offsets[1:])
+            pieces = [self.values[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+            values = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint8)
+            line_nos = self.line_nos[index]
+        batches = []
+        for at in range(0, len(line_nos), self.batch_rows):
+            rows = min(self.batch_rows, len(line_nos) - at)
+            # Offsets stay absolute into the shared values buffer.
+            text = na.c_array_from_buffers(kind, rows, [None, offsets[at:at + rows + 1], values])
+            numbers = na.c_array_from_buffers(na.int64(), rows, [None, line_nos[at:at + rows]])
+            batches.append(na.c_array_from_buffers(schema, rows, [None], children=[numbers, text]))
+        return schema, batches
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        import nanoarrow as na
+        from nanoarrow._array_stream import CArrayStream
+
+        schema, batches = self._arrays()
+        stream = CArrayStream.from_c_arrays(batches, na.c_schema(schema), validate=False)
+        return stream.__arrow_c_stream__(requested_schema)
+
+
+_BLANK_CHARS_BYTES = _BLANK_CHARS.encode("ascii")
+_BLANK_BYTES = list(_BLANK_CHARS_BYTES)
+
+
+def _cut_lines(data: bytes, count: int):
+    """Arrow string buffers (offsets, values) of the lines of `data` (valid UTF-8,
+    lines joined by `\\n` or `\\r\\n`), cut by numpy at the newlines: one copy of
+    the bytes without their terminators, no Python object per line."""
+    import numpy as np
+
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    if len(newlines) + 1 != count:
+        raise AssertionError(f"chunk of {count} lines has {len(newlines)} newlines")
+    ends = np.empty(count, dtype=np.int64)
+    ends[:-1] = newlines
+    ends[-1] = len(buf)
+    if b"\r" in data:
+        # One CR right before a line's end belongs to its terminator.
+        starts = np.empty(count, dtype=np.int64)
+        starts[0] = 0
+        starts[1:] = newlines + 1
+        filled = ends > starts
+        cr = np.zeros(count, dtype=bool)
+        cr[filled] = buf[ends[filled] - 1] == 13
+        keep = np.ones(len(buf), dtype=bool)
+        keep[newlines] = False
+        keep[ends[cr] - 1] = False
+        values = buf[keep]
+        lengths = ends - starts - cr
+    else:
+        values = np.frombuffer(data.replace(b"\n", b""), dtype=np.uint8)
+        lengths = np.diff(ends, prepend=-1) - 1
+    large = len(values) >= (1 << 31) - 1
+    offsets = np.zeros(count + 1, dtype=np.int64 if large else np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets, values
+
+
+def _pack_lines(lines: list[str]):
+    """Arrow string buffers (offsets, values) of Python strings (the rare chunk with invalid UTF-8)."""
+    import numpy as np
+
+    encoded = [line.encode("utf-8") for line in lines]
+    values = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    large = len(values) >= (1 << 31) - 1
+    offsets = np.zeros(len(lines) + 1, dtype=np.int64 if large else np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return offsets, values
 
 
 class _Verified:
@@ -335,6 +562,8 @@ class SourceReader:
         """SHA-256 of the decompressed content (of the stored bytes for a plain file)."""
         if not self._done:
             raise RuntimeError("content_sha256 is known only after the whole file was read")
+        if self.compression is None:
+            return self._hash.hexdigest()   # the content is the stored bytes: hashed once
         return self._content_hash.hexdigest()
 
     # -- bytes -----------------------------------------------------------
@@ -363,7 +592,6 @@ class SourceReader:
         """The content, decompressed, with VERIFIED markers; stops (and records why) at damage."""
         if self.compression is None:
             for block in self._stored_blocks(self._read):
-                self._content_hash.update(block)
                 self.content_bytes += len(block)
                 yield block
             return
@@ -599,9 +827,10 @@ class SourceReader:
                 data = data[:-1]
             if not parts and final_tail is None:
                 return None
-            chunk = _decode_lines(data, line_no)
+            # Every part ends in its newline (counted as it came); the tail has none.
+            chunk = _decode_lines(data, line_no, body_lines + (final_tail is not None))
             chunk.overlong = overlong
-            line_no += len(chunk.lines)
+            line_no += chunk.count
             parts, body_len, body_lines, overlong = [], 0, 0, {}
             return chunk
 
@@ -690,21 +919,25 @@ def _cut_utf8(data: bytes) -> bytes:
     return data
 
 
-def _decode_lines(data: bytes, first_line_no: int) -> Chunk:
-    """Whole lines (without the final newline) -> a Chunk."""
+def _decode_lines(data: bytes, first_line_no: int, count: int | None = None) -> Chunk:
+    """Whole lines (without the final newline) -> a Chunk.
+
+    Valid UTF-8 is checked once for the whole chunk (`isascii` is a fast scan;
+    otherwise one strict decode); the lines themselves are cut later, as an
+    Arrow array or as Python strings, whichever the format asks for.
+    """
+    if count is None:
+        count = data.count(b"\n") + 1
     if not data.strip(b" \t\r\n\f\v"):
         # Nothing but white space (100 MB of newlines fit in a 100 kB .gz):
         # count the lines, decode nothing.
-        return Chunk(first_line_no, [""] * (data.count(b"\n") + 1), all_blank=True)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _decode_lines_with_invalid(data, first_line_no)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if text.endswith("\r"):
-            text = text[:-1]
-    return Chunk(first_line_no, text.split("\n"), maybe_blank=has_blank_line(text))
+        return Chunk(first_line_no, data=b"", count=count, all_blank=True)
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _decode_lines_with_invalid(data, first_line_no)
+    return Chunk(first_line_no, data=data, count=count, maybe_blank=None)
 
 
 def _decode_lines_with_invalid(data: bytes, first_line_no: int) -> Chunk:
