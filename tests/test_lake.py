@@ -35,10 +35,11 @@ def direct(tmp_path_factory):
 
 
 def _ingest_like_demo(lake, manifest, **kwargs):
-    first = ingest_to_lake(str(lake), [str(manifest.panel_log), str(manifest.access_log)], **kwargs)
-    second = ingest_to_lake(str(lake), [str(manifest.auth_log)], tz=manifest.auth_log_tz,
-                            host=manifest.auth_log_host, **kwargs)
-    return first.results + second.results
+    """One call, as a provider ingests a case: the auth log with its own zone and server."""
+    report = ingest_to_lake(str(lake), [str(manifest.panel_log), str(manifest.access_log),
+                                        (str(manifest.auth_log), {"tz": manifest.auth_log_tz,
+                                                                  "host": manifest.auth_log_host})], **kwargs)
+    return report.results
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics.errors import ForensicsError
-from forensics.lake.store import Lake, day_of, kind_of, sha_of
+from forensics.lake.store import Lake, day_of, kind_of, part_of, sha_of
 
 _MARGIN = dt.timedelta(days=1)
 
@@ -166,9 +166,6 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
             result.files_read += [lake.uri(p) for p in paths]
             return lake.fetch(paths, Path(scratch.name))
 
-        by_kind: dict[str, list[str]] = {}
-        for original, copy in zip(event_files, readable(event_files)):
-            by_kind.setdefault(kind_of(original), []).append(copy)
         con = case.con
         con.execute("SET autoinstall_known_extensions = false")
         con.execute("SET autoload_known_extensions = false")
@@ -182,6 +179,19 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
 
         run(f"CREATE TEMP TABLE lake_sources AS SELECT * FROM read_parquet("
             f"{_list_sql(readable(source_files))}, union_by_name = true)")
+        # A file's parts are those of the run its sources row names: an
+        # interrupted run's leftovers are never read.
+        has_run = "lake_run" in _columns(con, "lake_sources")
+        current = {(r[0], r[1] or "") for r in con.execute(
+            f"SELECT sha256, {'lake_run' if has_run else 'NULL'} FROM lake_sources").fetchall()}
+
+        def current_parts(paths: list[str]) -> list[str]:
+            return [p for p in paths if part_of(p) in current]
+
+        event_files = current_parts(event_files)
+        by_kind: dict[str, list[str]] = {}
+        for original, copy in zip(event_files, readable(event_files)):
+            by_kind.setdefault(kind_of(original), []).append(copy)
 
         def scan(kind: str) -> str | None:
             files = by_kind.get(kind)
@@ -226,11 +236,11 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
             "(SELECT DISTINCT source_sha256 FROM slice) OR (($lo IS NULL OR last_ts >= $lo) "
             "AND ($hi IS NULL OR first_ts < $hi))", params)
         kept = {r[0] for r in con.execute("SELECT sha256 FROM kept").fetchall()}
-        coverage = readable([f for f in lake.files("coverage") if sha_of(f) in kept])
+        coverage = readable([f for f in current_parts(lake.files("coverage")) if sha_of(f) in kept])
         if coverage:
             run(f"INSERT INTO slice BY NAME SELECT * FROM read_parquet({_list_sql(coverage)}, union_by_name = true) "
                 f"WHERE {time_filter}", window)
-        rejects = readable([f for f in lake.files("rejects") if sha_of(f) in kept])
+        rejects = readable([f for f in current_parts(lake.files("rejects")) if sha_of(f) in kept])
         _write_case(con, rejects, result)
         meta = {
             "lake": str(lake_url), "lake_account": account,
