@@ -85,27 +85,33 @@ def lake_ingest(lake_url, paths, file_list, format_name, tz, year, host, schedul
 @click.option("--until", type=ISO_WHEN, help="End of the disputed period (a date includes that day).")
 @click.option("--history", default="365d", show_default=True, metavar="DAYSd",
               help="How far before --since the account's history reaches (the baseline).")
+@click.option("--target", "targets", multiple=True, metavar="NAME[,NAME]",
+              help="More names of the account's services (server/VM id, domain) whose monitoring, system and "
+                   "access logs the case needs (an outage's --target); its panel targets are always included.")
 @click.option("--geoip", "geoip_paths", multiple=True, type=click.Path(), metavar="PATH",
               help="MaxMind DB file to enrich the new case with; repeatable (default as for ingest).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings file (TOML) over the defaults.")
-def lake_pull(lake_url, case, account, since, until, history, geoip_paths, config_file):
+def lake_pull(lake_url, case, account, since, until, history, targets, geoip_paths, config_file):
     """Build a case file with one account's slice of the lake.
 
     The case holds the account's panel events, the web and sshd lines
     matching its addresses, user names, sessions and servers, the failed
-    logins from its addresses across the fleet, the first and last line of
-    every hour of each file (so that gaps are found as in the whole file),
-    and the custody rows of every file they come from.  `investigate` and
-    `report` then work on it as on any case.
+    logins from its addresses across the fleet, its rows in other logs (a
+    ticket export), its services' monitoring, system and access logs, the
+    mail log's lines about its notices, the first and last line of every
+    hour of each file (so that gaps are found as in the whole file), and the
+    custody rows of every file they come from.  `investigate` (every dispute
+    kind) and `report` then work on it as on any case.
 
     \b
     Example:
         forensics lake pull s3://acme-logs-lake dispute-4711.duckdb --account K-10023 --since 2026-03-01
+        forensics lake pull /srv/lake outage.duckdb --account K-10131 --target shop.example.de
     """
     from forensics.config import load_config
     from forensics.lake.pull import pull_case
 
-    result = pull_case(lake_url, case, account, since=since, until=until, history=history,
+    result = pull_case(lake_url, case, account, since=since, until=until, history=history, targets=targets,
                        geoip_paths=geoip_paths, config=load_config(config_file))
     echo(result.summary())
 
