@@ -343,7 +343,9 @@ class _Driver:
 
     def run(self) -> None:
         known = frozenset(self.lake.known_sha256())
-        leftovers = {s for s in map(sha_of, self.lake.files("rejects")) if s and s not in known}
+        # Parts of files without a sources row: an interrupted run's (a part
+        # uploads its coverage file first, so one listing finds them all).
+        leftovers = {s for s in map(sha_of, self.lake.files("coverage")) if s and s not in known}
         waiting = 0
         for position, (path, settings) in enumerate(self.files):
             self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})

@@ -251,6 +251,8 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
         # its services' own logs: their monitoring (all of it), the servers'
         # system and sshd logs, the sites' access logs (by host or virtual host).
         for kind in [*others, "monitoring"]:
+            if scan(kind) is None:
+                continue
             run(f"INSERT INTO slice BY NAME SELECT * FROM {scan(kind)} WHERE "
                 + ("" if kind == "monitoring" else f"({wide_filter}) AND ")
                 + "(account = $account OR list_contains($names, host) OR list_contains($names, target) "
