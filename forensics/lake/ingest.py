@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -172,6 +173,15 @@ def _expand(paths, storage_options) -> list[tuple[str, dict]]:
         else:
             out.append((given, options))
     return out
+
+
+def _local_size(path: str) -> int:
+    if "://" in path:
+        return 0
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _basename(path: str) -> str:
@@ -347,7 +357,10 @@ class _Driver:
         # uploads its coverage file first, so one listing finds them all).
         leftovers = {s for s in map(sha_of, self.lake.files("coverage")) if s and s not in known}
         waiting = 0
-        for position, (path, settings) in enumerate(self.files):
+        # Local files are hashed smallest first: the small whole files (an sshd
+        # log) are then known, and started, before the first byte range of a
+        # big file is.  (Remote ones in the order given: a size is a request each.)
+        for position, (path, settings) in sorted(enumerate(self.files), key=lambda f: _local_size(f[1][0])):
             self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
             waiting += 1
         seen: set[str] = set()
