@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="rerun each stage that misses its target under py-spy and record the hot spots")
     parser.add_argument("--keep", action="store_true", help="keep the last case file in the work dir")
     parser.add_argument("--only", help="comma-separated figure groups to measure "
-                        "(ingest,peers,enrich,investigate,report,outage,formats; default all)")
+                        "(ingest,peers,enrich,investigate,report,outage,formats,lake; default all)")
     parser.add_argument("--case", help="an already ingested (and enriched) case of this sample to measure "
                         "investigate/report on, instead of ingesting")
     parser.add_argument("--merge", metavar="JSON", help="keep the figures of this earlier run that are not "

@@ -6,14 +6,13 @@ and the pull time of one account):
 * **lake ingest**: the scale's three generated logs into a fresh local lake
   with ``--workers N`` (a Dask LocalCluster of N single-threaded worker
   processes; ``0`` is the in-process path), as ``forensics lake ingest`` does
-  it: two calls (panel + access log; the auth log with the options its
-  manifest asks for), in a child process (``--child``) that calls
-  ``ingest_to_lake``, the one function the command calls.  The wall time is
-  the child's whole life: interpreter start, the LocalCluster's start (once
-  per call), hashing, parsing, Parquet writing.
+  it: one call, the auth log with the ``--tz`` and ``--host`` its manifest
+  asks for as its own options (``--files-from``), in a child process
+  (``--child``) that calls ``ingest_to_lake``, the one function the command
+  calls.  The wall time is the child's whole life: interpreter start, the
+  LocalCluster's start, hashing, parsing, Parquet writing.
 * **CPU**: every task reports the CPU time of its worker process during the
-  task; per run, the CPU seconds of each worker and of the busiest one (per
-  call, summed over the two calls).
+  task; per run, the CPU seconds of each worker and of the busiest one.
 * **speed-up**: the median wall time with 1 worker over that with N workers,
   and the same from CPU time, ``busiest worker's CPU with 1 worker / busiest
   worker's CPU with N``: what the wall speed-up would be if every worker had
@@ -42,45 +41,39 @@ from benchmarks.scales import SCALES
 
 
 def _child(argv: list[str]) -> int:
-    """``--child LAKE WORKERS PANEL ACCESS AUTH [AUTH OPTIONS]``: both ingest calls, figures as JSON."""
+    """``--child LAKE WORKERS PANEL ACCESS AUTH [AUTH OPTIONS]``: one ingest call, figures as JSON."""
     import time
 
     from forensics.lake.ingest import ingest_to_lake
 
     lake, workers, panel, access, auth, *rest = argv
-    options = dict(zip(rest[0::2], rest[1::2]))
+    options = {k.removeprefix("--"): v for k, v in zip(rest[0::2], rest[1::2])}
     workers = int(workers) or None
     started = time.perf_counter()
-    reports = [ingest_to_lake(lake, [panel, access], workers=workers),
-               ingest_to_lake(lake, [auth], workers=workers, tz=options.get("--tz"), host=options.get("--host"))]
-    # Each call starts its own cluster: the busiest worker of each call, summed
-    # (the calls run one after the other).
-    cpu, busiest = defaultdict(float), 0.0
-    for report in reports:
-        mine = defaultdict(float)
-        for task in [*report.plans, *report.parts]:
-            mine[task.worker] += task.cpu_seconds
-        busiest += max(mine.values(), default=0.0)
-        for worker, seconds in mine.items():
-            cpu[worker] += seconds
+    # One call, as `forensics lake ingest LAKE PANEL ACCESS --files-from` does it:
+    # the auth log with its own --tz and --host, all files on one cluster.
+    report = ingest_to_lake(lake, [panel, access, (auth, options)], workers=workers)
+    cpu = defaultdict(float)
+    for task in [*report.plans, *report.parts]:
+        cpu[task.worker] += task.cpu_seconds
     doc = {
-        "busiest_worker_cpu_s": busiest,
+        "busiest_worker_cpu_s": max(cpu.values(), default=0.0),
         "seconds": time.perf_counter() - started,
-        "calls_seconds": [r.seconds for r in reports],
-        "tasks": sum(r.tasks for r in reports),
-        "events": sum(f.events_parsed for r in reports for f in r.results),
-        "failed": [f.summary() for r in reports for f in r.failures()],
+        "calls_seconds": [report.seconds],
+        "tasks": report.tasks,
+        "events": sum(f.events_parsed for f in report.results),
+        "failed": [f.summary() for f in report.failures()],
         "cpu_per_worker": dict(cpu),
         "task_cpu_seconds": sum(cpu.values()),
         "parts": [{"file": Path(p.path).name, "part": p.part, "worker": p.worker, "wall": p.seconds,
-                   "cpu": p.cpu_seconds} for r in reports for p in r.parts],
+                   "cpu": p.cpu_seconds} for p in report.parts],
     }
     print(json.dumps(doc))
     return 1 if doc["failed"] else 0
 
 
 def _ingest(lake: Path, sample, workers: int, timeout_s: float) -> dict:
-    """One run of both ingest calls in a child process."""
+    """One run of the ingest call in a child process."""
     shutil.rmtree(lake, ignore_errors=True)
     argv = [sys.executable, "-m", "benchmarks.lake", "--child", str(lake), str(workers), sample.panel_log,
             sample.access_log, sample.auth_log, *sample.ingest_args("sshd_syslog")]
@@ -94,6 +87,68 @@ def _ingest(lake: Path, sample, workers: int, timeout_s: float) -> dict:
             "busiest_worker_cpu_s": busiest, "cpu_per_worker": doc["cpu_per_worker"], "tasks": doc["tasks"],
             "events": doc["events"], "peak_rss_bytes": run.peak_rss_bytes, "load_before": list(load_before),
             "load_after": list(os.getloadavg()), "parts": doc["parts"]}
+
+
+def measure(scale, sample, work: Path, *, workers=(1, 2), repeat: int = 1, pull: bool = True, log=print) -> dict:
+    """The lake figures of one sample: ingest runs per worker count (interleaved), then the pull.
+
+    Used by ``python -m benchmarks.lake`` and by the suite's ``lake`` group
+    (``python -m benchmarks --only lake``).
+    """
+    lines = sum(int(sample.counts[Path(p).name]) for p in (sample.panel_log, sample.access_log, sample.auth_log))
+    data = {"scale": scale.name, "input_lines": lines, "load_average_at_start": list(os.getloadavg()),
+            "input_bytes": sum(os.path.getsize(p) for p in (sample.panel_log, sample.access_log, sample.auth_log)),
+            "ingest": {}, "errors": []}
+    lake = work / f"lake-{scale.name}"
+    # Interleaved (1, 2, 1, 2, ...): a change in the machine's load hits every worker count alike.
+    counts = list(workers)
+    runs: dict[int, list[dict]] = {w: [] for w in counts}
+    for r in range(repeat):
+        for workers in counts:
+            run = _ingest(lake, sample, workers, scale.timeout_s)
+            if "error" in run:
+                data["errors"].append(f"lake ingest --workers {workers}: {run['error']}")
+                continue
+            runs[workers].append(run)
+            log(f"lake ingest, {workers or 'in-process'} worker(s), run {r + 1}: {run['wall_s']:.1f} s wall "
+                f"({lines / run['wall_s']:,.0f} lines/s), task CPU {run['task_cpu_s']:.1f} s, busiest worker "
+                f"{run['busiest_worker_cpu_s']:.1f} s, {run['tasks']} tasks, load "
+                f"{run['load_before'][0]:.1f} -> {run['load_after'][0]:.1f}")
+    for workers, done in runs.items():
+        if not done:
+            continue
+        wall = statistics.median(r["wall_s"] for r in done)
+        data["ingest"][str(workers)] = {
+            "seconds": wall, "lines_per_s": lines / wall, "runs": [r["wall_s"] for r in done],
+            "busiest_worker_cpu_s": statistics.median(r["busiest_worker_cpu_s"] for r in done),
+            "task_cpu_s": statistics.median(r["task_cpu_s"] for r in done),
+            "process_cpu_s": statistics.median(r["process_cpu_s"] for r in done),
+            "tasks": done[0]["tasks"], "peak_rss_bytes": max(r["peak_rss_bytes"] for r in done),
+            "load_1min": [[r["load_before"][0], r["load_after"][0]] for r in done], "detail": done}
+    if "1" in data["ingest"]:
+        base = data["ingest"]["1"]
+        for figure in data["ingest"].values():
+            figure["speedup_vs_1"] = base["seconds"] / figure["seconds"]
+            figure["cpu_speedup_vs_1"] = base["busiest_worker_cpu_s"] / figure["busiest_worker_cpu_s"]
+    dispute = sample.dispute("account_holder")
+    if dispute and lake.exists() and pull:
+        pulls = []
+        for _ in range(repeat):
+            case = work / f"pulled-{scale.name}.duckdb"
+            for stale in (case, Path(str(case) + ".wal")):
+                if stale.exists():
+                    stale.unlink()
+            run = run_process([sys.executable, "-m", "forensics", "lake", "pull", str(lake), str(case),
+                               "--account", str(dispute["account"])], timeout_s=scale.timeout_s)
+            if not run.ok:
+                data["errors"].append(f"lake pull: {(run.stderr or run.stdout).strip()[-400:]}")
+                break
+            pulls.append(run.wall_s)
+            log(f"lake pull {dispute['account']}: {run.wall_s:.1f} s")
+        if pulls:
+            data["pull"] = {"account": dispute["account"], "seconds": statistics.median(pulls), "runs": pulls}
+    data["load_average_at_end"] = list(os.getloadavg())
+    return data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,64 +169,15 @@ def main(argv: list[str] | None = None) -> int:
         print("the lake extra is not installed (pip install -e '.[lake]'); nothing measured", file=sys.stderr)
         return 0
     scale = SCALES[args.scale]
-    repeat = args.repeat or scale.repeat
     work = Path(args.work_dir)
     sample = inputs.generate(scale, work, log=lambda m: print(m, file=sys.stderr))
-    lines = sum(int(sample.counts[Path(p).name]) for p in (sample.panel_log, sample.access_log, sample.auth_log))
-    data = {"scale": scale.name, "machine": machine.describe(), "input_lines": lines,
-            "input_bytes": sum(os.path.getsize(p) for p in (sample.panel_log, sample.access_log, sample.auth_log)),
-            "ingest": {}, "errors": []}
-    lake = work / f"lake-{scale.name}"
-    # Interleaved (1, 2, 1, 2, ...): a change in the machine's load hits every worker count alike.
-    counts = [int(w) for w in args.workers.split(",")]
-    runs: dict[int, list[dict]] = {w: [] for w in counts}
-    for r in range(repeat):
-        for workers in counts:
-            run = _ingest(lake, sample, workers, scale.timeout_s)
-            if "error" in run:
-                data["errors"].append(f"lake ingest --workers {workers}: {run['error']}")
-                continue
-            runs[workers].append(run)
-            print(f"lake ingest, {workers or 'in-process'} worker(s), run {r + 1}: {run['wall_s']:.1f} s wall "
-                  f"({lines / run['wall_s']:,.0f} lines/s), task CPU {run['task_cpu_s']:.1f} s, busiest worker "
-                  f"{run['busiest_worker_cpu_s']:.1f} s, {run['tasks']} tasks, load "
-                  f"{run['load_before'][0]:.1f} -> {run['load_after'][0]:.1f}", file=sys.stderr)
-    for workers, done in runs.items():
-        if not done:
-            continue
-        wall = statistics.median(r["wall_s"] for r in done)
-        data["ingest"][str(workers)] = {
-            "seconds": wall, "lines_per_s": lines / wall, "runs": [r["wall_s"] for r in done],
-            "busiest_worker_cpu_s": statistics.median(r["busiest_worker_cpu_s"] for r in done),
-            "task_cpu_s": statistics.median(r["task_cpu_s"] for r in done),
-            "process_cpu_s": statistics.median(r["process_cpu_s"] for r in done),
-            "tasks": done[0]["tasks"], "peak_rss_bytes": max(r["peak_rss_bytes"] for r in done),
-            "load_1min": [[r["load_before"][0], r["load_after"][0]] for r in done], "detail": done}
-    if "1" in data["ingest"]:
-        base = data["ingest"]["1"]
-        for figure in data["ingest"].values():
-            figure["speedup_vs_1"] = base["seconds"] / figure["seconds"]
-            figure["cpu_speedup_vs_1"] = base["busiest_worker_cpu_s"] / figure["busiest_worker_cpu_s"]
-    dispute = sample.dispute("account_holder")
-    if dispute and lake.exists() and not args.no_pull:
-        pulls = []
-        for _ in range(repeat):
-            case = work / f"pulled-{scale.name}.duckdb"
-            for stale in (case, Path(str(case) + ".wal")):
-                if stale.exists():
-                    stale.unlink()
-            run = run_process([sys.executable, "-m", "forensics", "lake", "pull", str(lake), str(case),
-                               "--account", str(dispute["account"])], timeout_s=scale.timeout_s)
-            if not run.ok:
-                data["errors"].append(f"lake pull: {(run.stderr or run.stdout).strip()[-400:]}")
-                break
-            pulls.append(run.wall_s)
-            print(f"lake pull {dispute['account']}: {run.wall_s:.1f} s", file=sys.stderr)
-        if pulls:
-            data["pull"] = {"account": dispute["account"], "seconds": statistics.median(pulls), "runs": pulls}
-    data["load_average_at_end"] = list(os.getloadavg())
+    data = measure(scale, sample, work, workers=[int(w) for w in args.workers.split(",")],
+                   repeat=args.repeat or scale.repeat, pull=not args.no_pull,
+                   log=lambda m: print(m, file=sys.stderr))
+    data["machine"] = machine.describe()
+    lines = data["input_lines"]
     print(f"scale {scale.name}: {lines:,} input lines; load average at the start "
-          f"{data['machine']['load_average_1_5_15']}, at the end {data['load_average_at_end']}")
+          f"{data['load_average_at_start']}, at the end {data['load_average_at_end']}")
     for key, figure in data["ingest"].items():
         print(f"lake ingest, {key if key != '0' else 'in-process'} worker(s), {figure['tasks']} tasks: "
               f"{figure['seconds']:.1f} s wall, {figure['lines_per_s']:,.0f} lines/s, busiest worker "

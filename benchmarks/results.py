@@ -106,6 +106,7 @@ def rows(results: dict) -> list[Row]:
     if long_ua is not None:
         out.append(long_ua)
     out.append(_outage_row(results))
+    out += _lake_rows(results)
     out += _format_rows(results)
     size = results.get("case_size")
     if size:
@@ -221,6 +222,25 @@ def _outage_row(results) -> Row:
     measured = (f"median {fig['median']:.3f} s, worst {fig['worst']:.3f} s ({fig['windows']} outages, "
                 f"{fig['sla_periods']} SLA periods)")
     return Row(name, measured, target, _check(fig["median"] < OUTAGE_SECONDS) if fig["days"] >= 365 else "")
+
+
+def _lake_rows(results) -> list[Row]:
+    """Lake ingest with 1 and 2 local workers (benchmarks/lake.py), when the `lake` group ran."""
+    fig = results.get("lake")
+    if not fig or not fig.get("ingest"):
+        return []
+    target = "2 workers ≥ 1.7× 1 worker"
+    out = []
+    for workers, f in sorted(fig["ingest"].items()):
+        speed = (f"; ×{f['speedup_vs_1']:.2f} wall, ×{f['cpu_speedup_vs_1']:.2f} busiest worker's CPU"
+                 if workers != "1" and "speedup_vs_1" in f else "")
+        out.append(Row(f"lake ingest, {workers} local worker(s) ({_n(fig['input_lines'])} lines, {f['tasks']} tasks)",
+                       f"median {f['seconds']:.1f} s, {f['lines_per_s']:,.0f} lines/s{speed}",
+                       target if workers == "2" else "",
+                       _check(f["speedup_vs_1"] >= 1.7) if workers == "2" and "speedup_vs_1" in f else ""))
+    if fig.get("pull"):
+        out.append(Row(f"lake pull of one account ({fig['pull']['account']})", f"median {fig['pull']['seconds']:.1f} s"))
+    return out
 
 
 def _report_row(results) -> Row:

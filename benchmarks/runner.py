@@ -15,11 +15,12 @@ from benchmarks.scales import Scale
 REALDATA = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata"
 
 # Figure groups a run can be limited to (--only), and the JSON keys they fill.
-FIGURES = ("ingest", "peers", "enrich", "investigate", "report", "outage", "formats")
+FIGURES = ("ingest", "peers", "enrich", "investigate", "report", "outage", "formats", "lake")
 FIGURE_KEYS = {"ingest": "ingest", "peers": "peers", "enrich_case": "enrich", "enrich_target": "enrich",
                "investigate": "investigate", "investigate_shell": "investigate", "startup": "investigate",
                "report": "report", "report_long_user_agent": "report",
-               "case_size": "ingest", "profiles": "profile", "outage": "outage", "formats": "formats"}
+               "case_size": "ingest", "profiles": "profile", "outage": "outage", "formats": "formats",
+               "lake": "lake"}
 LONG_USER_AGENT_BYTES = 1024 * 1024   # the issue's hostile value
 SHELL_ACCOUNTS = 5                     # accounts timed for `forensics investigate` from the shell
 
@@ -136,6 +137,9 @@ class Runner:
             self.checkpoint()
         if "formats" in self.only:  # its own input: each definition's sample lines, repeated
             self.measure_formats()
+            self.checkpoint()
+        if sample is not None and "lake" in self.only:   # benchmarks/lake.py: its own lake of the sample
+            self.measure_lake(sample)
             self.checkpoint()
         if sample is not None:
             self.results["sample"] = self._describe_sample(sample)
@@ -447,6 +451,28 @@ class Runner:
                                        "rows": formats.measure(self.scale.format_lines, self.cheap_repeat)}
         except Exception as exc:  # a format that fails to ingest its own samples is a defect
             self.error("formats", f"{type(exc).__name__}: {exc}")
+
+    def measure_lake(self, sample) -> None:
+        """Lake ingest with 1 and 2 local Dask workers, and one account's pull (benchmarks/lake.py)."""
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            self.missing("lake", "the lake extra is not installed (pip install -e '.[lake]')")
+            return
+        from benchmarks import lake
+
+        self.log("lake: ingest with 1 and 2 local workers, pull of one account ...")
+        try:
+            data = lake.measure(self.scale, sample, self.work_dir, workers=(1, 2), repeat=self.repeat,
+                                log=lambda m: self.log(f"  {m}"))
+        except Exception as exc:  # a failed lake ingest is a defect to report
+            self.error("lake", f"{type(exc).__name__}: {exc}")
+            return
+        for detail in data["ingest"].values():
+            detail.pop("detail", None)   # per-task figures: `python -m benchmarks.lake --out` keeps them
+        self.results["lake"] = data
+        for error in data["errors"]:
+            self.error("lake", error)
 
     def measure_outage(self) -> None:
         days = self.scale.outage_days

@@ -49,3 +49,45 @@ def cited_lines(doc, by_name: bool = False) -> list[str]:
         for value in doc:
             out += cited_lines(value, by_name)
     return out
+
+
+def demo_inputs(manifest) -> list:
+    """Every log of the demo with the options `forensics demo` ingests it with,
+    as `(path, options)` inputs of one `ingest_to_lake` call."""
+    inputs = [str(manifest.panel_log), str(manifest.access_log),
+              (str(manifest.auth_log), {"tz": manifest.auth_log_tz, "host": manifest.auth_log_host})]
+    inputs += [(str(p), {"tz": manifest.mail_log_tz}) for p in manifest.contact_files]
+    inputs += [(str(p), {"host": host}) for p, host in manifest.story_logs]
+    return inputs
+
+
+def build_demo_case(directory: Path, accounts: int):
+    """(manifest, direct case path): every log of the sample ingested as `forensics demo` does
+    (`forensics.demo.runner.run_demo`)."""
+    manifest = generate_sample(directory / "logs", accounts=accounts)
+    case_path = directory / "demo.duckdb"
+    with Case.open(case_path) as case:
+        case.ingest([manifest.panel_log, manifest.access_log])
+        case.ingest([manifest.auth_log], tz=manifest.auth_log_tz, host=manifest.auth_log_host)
+        if manifest.contact_files:
+            case.ingest(manifest.contact_files, tz=manifest.mail_log_tz)
+        for path, host in manifest.story_logs:
+            case.ingest([path], host=host)
+        case.enrich(geoip_paths=list(manifest.geoip_db))
+    return manifest, case_path
+
+
+def investigate_any(case_path, dispute):
+    """The investigation of any demo dispute (action, outage, notices) as `forensics demo` runs it."""
+    with Case.open(case_path, read_only=True) as case:
+        if getattr(dispute, "kind", None) == "outage":
+            from forensics.investigate.outage import investigate_outage
+
+            return investigate_outage(case, dispute.account, target=dispute.target, aliases=dispute.aliases,
+                                      since=dispute.since.date().isoformat(), until=dispute.until.date().isoformat(),
+                                      claims=dispute.claims, tz=dispute.tz)
+        if not hasattr(dispute, "kind"):      # story_notices.NoticeDispute
+            return case.investigate_notices(dispute.account, since=dispute.since, until=dispute.until,
+                                            claims=dispute.claims, tz=dispute.tz)
+        return case.investigate(dispute.account, action=dispute.action, target=dispute.target,
+                                since=dispute.since, until=dispute.until, claims=dispute.claims, tz=dispute.tz)

@@ -35,10 +35,11 @@ def direct(tmp_path_factory):
 
 
 def _ingest_like_demo(lake, manifest, **kwargs):
-    first = ingest_to_lake(str(lake), [str(manifest.panel_log), str(manifest.access_log)], **kwargs)
-    second = ingest_to_lake(str(lake), [str(manifest.auth_log)], tz=manifest.auth_log_tz,
-                            host=manifest.auth_log_host, **kwargs)
-    return first.results + second.results
+    """One call, as a provider ingests a case: the auth log with its own zone and server."""
+    report = ingest_to_lake(str(lake), [str(manifest.panel_log), str(manifest.access_log),
+                                        (str(manifest.auth_log), {"tz": manifest.auth_log_tz,
+                                                                  "host": manifest.auth_log_host})], **kwargs)
+    return report.results
 
 
 @pytest.fixture(scope="module")
@@ -320,3 +321,70 @@ def test_lake_sql_reads_the_lake_and_nothing_else(direct, local_lake, tmp_path):
     assert r.exit_code == 1 and "reads a lake on a local path or NFS" in r.output
     r = runner.invoke(main, ["lake", "sql", str(tmp_path / "empty"), "SELECT 1"])
     assert r.exit_code == 1 and "no file in the lake yet" in r.output
+
+
+def test_a_rerun_after_an_interrupted_one_with_another_split_adds_no_duplicate(direct, tmp_path, monkeypatch):
+    """An ingest interrupted before the custody row, re-run with another split_mib:
+    the counts of a direct ingest, and no part of the interrupted run is left or read."""
+    import forensics.lake.ingest as lake_ingest
+    from forensics.lake.query import lake_sql
+
+    manifest, case_path = direct
+    lake = tmp_path / "lake"
+    config = load_config()
+    config["lake"]["split_mib"] = 0.2
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lake_ingest, "_write_source", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ingest_to_lake(str(lake), [str(manifest.access_log)], config=config)
+    left = sorted(p.name for p in lake.rglob("*.parquet"))
+    assert len([n for n in left if "-p0000" in n and n.endswith(".parquet")]) >= 2 and not (lake / "sources").exists()
+    first_run = {n.split("-")[1] for n in left}
+    config["lake"]["split_mib"] = 0.35
+    report = ingest_to_lake(str(lake), [str(manifest.access_log)], config=config)
+    (result,) = report.results
+    assert result.status == "ingested" and 1 < result.parts < 11
+    sha = result.sha256
+    # Nothing of the interrupted run is left: every Parquet file in the lake is the new run's.
+    assert not {p.name.split("-")[1] for p in lake.rglob("*.parquet") if p.parent.name != "sources"} & first_run
+    assert _lake_counts(lake) == {sha: _direct_counts(case_path)[sha]}
+    events, rejects = lake_sql(str(lake), "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM rejects)"
+                               ).iloc[0].tolist()
+    assert (events, rejects) == _direct_counts(case_path)[sha][4:]
+
+
+def test_parts_of_an_interrupted_run_are_never_read(direct, tmp_path, monkeypatch):
+    """Should an interrupted run's parts stay (their removal failed), `lake sql` and
+    `lake pull` read only the parts of the run each file's custody row names."""
+    import forensics.lake.ingest as lake_ingest
+    from forensics.lake.query import lake_sql
+    from forensics.lake.store import Lake
+
+    manifest, case_path = direct
+    lake = tmp_path / "lake"
+    config = load_config()
+    config["lake"]["split_mib"] = 0.2
+    inputs = [str(manifest.panel_log), str(manifest.access_log)]
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lake_ingest, "_write_source", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ingest_to_lake(str(lake), inputs, config=config)
+    first_run = {p.name.split("-")[1] for p in lake.rglob("*.parquet")}
+    config["lake"]["split_mib"] = 0.35
+    monkeypatch.setattr(Lake, "parts_of", lambda self, sha: [])
+    report = ingest_to_lake(str(lake), inputs, config=config)
+    assert [r.status for r in report.results] == ["ingested", "ingested"]
+    assert {p.name.split("-")[1] for p in lake.rglob("*.parquet") if p.parent.name != "sources"} & first_run
+    direct_counts = _direct_counts(case_path)
+    got = dict(lake_sql(str(lake), "SELECT source_sha256, count(*) FROM events GROUP BY ALL").values.tolist())
+    assert got == {r.sha256: direct_counts[r.sha256][4] for r in report.results}
+    pulled = pull_case(str(lake), tmp_path / "k.duckdb", manifest.disputes[0].account)
+    assert pulled.files_read and not any(f"-{run}-" in f for f in pulled.files_read for run in first_run)

@@ -116,10 +116,11 @@ def query_cmd(case, name, params, list_queries, output):
     from forensics.named_queries import all_queries, get_query, run_query
 
     if list_queries:
-        for q in all_queries().values():
-            echo(f"{q.name}: {q.description}")
-            for p, d in q.params.items():
-                echo(f"    --param {p}=...  {d}")
+        import pandas as pd
+
+        frame = pd.DataFrame([{"name": q.name, "description": q.description, "params": dict(q.params)}
+                              for q in all_queries().values()], columns=["name", "description", "params"])
+        print_rows(frame, output, table=_query_list_text)
         return
     if not case or not name:
         raise click.UsageError("give CASE and NAME, or --list")
@@ -127,6 +128,14 @@ def query_cmd(case, name, params, list_queries, output):
     with _open(case) as c:
         frame = run_query(c, name, _parse_params(params, query))
     print_rows(frame, output, empty="(no rows: not observed)")
+
+
+def _query_list_text(records) -> None:
+    """`query --list` for a person: each query, then its parameters."""
+    for r in records:
+        echo(f"{r['name']}: {r['description']}")
+        for p, d in (r["params"] or {}).items():
+            echo(f"    --param {p}=...  {d}")
 
 
 @click.command("timeline")

@@ -21,7 +21,10 @@ def lake():
 
 @lake.command("ingest")
 @click.argument("lake_url", metavar="LAKE")
-@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+@click.argument("paths", metavar="[PATH]...", nargs=-1)
+@click.option("--files-from", "file_list", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Read more inputs from FILE, one per line: PATH [--format NAME] [--tz ZONE] [--year YYYY] "
+                   "[--host NAME] (the options for that line's files only; relative paths from FILE's directory).")
 @click.option("--format", "format_name", metavar="NAME|FILE.toml",
               help="Log format (see `forensics formats list`); default: detected per file.")
 @click.option("--tz", type=TIME_ZONE, help="Zone of timestamps written without one (IANA name).")
@@ -31,24 +34,37 @@ def lake():
 @click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
               help="Run the tasks on a local Dask cluster of N worker processes.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings file (TOML) over the defaults.")
-def lake_ingest(lake_url, paths, format_name, tz, year, host, scheduler, workers, config_file):
+def lake_ingest(lake_url, paths, file_list, format_name, tz, year, host, scheduler, workers, config_file):
     """Parse log files into the lake (a local directory or s3://bucket/prefix).
 
     PATH may be a file, a directory (every file under it) or a glob, local or
-    a URL.  A file already in the lake (same SHA-256) adds nothing.  Without
-    --scheduler or --workers the tasks run in this process.
+    a URL.  --format, --tz, --year and --host hold for every PATH and for
+    each line of --files-from that does not set its own, so that all files of
+    a case go in one run, on one cluster.  A file already in the lake (same
+    SHA-256) adds nothing.  Without --scheduler or --workers the tasks run in
+    this process.
 
     \b
     Example:
         forensics lake ingest s3://acme-logs-lake s3://acme-logs/2026/ --workers 8
         forensics lake ingest /srv/lake panel-audit.jsonl access.log --scheduler tcp://10.0.0.5:8786
+        forensics lake ingest /srv/lake --files-from case-4711.files --workers 2
+
+    \b
+    where case-4711.files reads:
+        panel-audit.jsonl
+        access.log
+        auth.log  --tz Europe/Berlin --host vps-31337
     """
     from forensics.config import load_config
-    from forensics.lake.ingest import ingest_to_lake
+    from forensics.lake.ingest import ingest_to_lake, read_file_list
 
     if scheduler and workers:
         raise click.UsageError("give --scheduler or --workers, not both")
-    report = ingest_to_lake(lake_url, paths, format_name=format_name, tz=tz, year=year, host=host,
+    inputs = list(paths) + (read_file_list(file_list) if file_list else [])
+    if not inputs:
+        raise click.UsageError("give at least one PATH or --files-from FILE")
+    report = ingest_to_lake(lake_url, inputs, format_name=format_name, tz=tz, year=year, host=host,
                             scheduler=scheduler, workers=workers, config=load_config(config_file),
                             on_file=lambda r: echo(r.summary()))
     echo(f"{len(report.results)} file(s), {report.tasks} task(s) on {report.workers} worker(s) "
@@ -69,27 +85,33 @@ def lake_ingest(lake_url, paths, format_name, tz, year, host, scheduler, workers
 @click.option("--until", type=ISO_WHEN, help="End of the disputed period (a date includes that day).")
 @click.option("--history", default="365d", show_default=True, metavar="DAYSd",
               help="How far before --since the account's history reaches (the baseline).")
+@click.option("--target", "targets", multiple=True, metavar="NAME[,NAME]",
+              help="More names of the account's services (server/VM id, domain) whose monitoring, system and "
+                   "access logs the case needs (an outage's --target); its panel targets are always included.")
 @click.option("--geoip", "geoip_paths", multiple=True, type=click.Path(), metavar="PATH",
               help="MaxMind DB file to enrich the new case with; repeatable (default as for ingest).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings file (TOML) over the defaults.")
-def lake_pull(lake_url, case, account, since, until, history, geoip_paths, config_file):
+def lake_pull(lake_url, case, account, since, until, history, targets, geoip_paths, config_file):
     """Build a case file with one account's slice of the lake.
 
     The case holds the account's panel events, the web and sshd lines
     matching its addresses, user names, sessions and servers, the failed
-    logins from its addresses across the fleet, the first and last line of
-    every hour of each file (so that gaps are found as in the whole file),
-    and the custody rows of every file they come from.  `investigate` and
-    `report` then work on it as on any case.
+    logins from its addresses across the fleet, its rows in other logs (a
+    ticket export), its services' monitoring, system and access logs, the
+    mail log's lines about its notices, the first and last line of every
+    hour of each file (so that gaps are found as in the whole file), and the
+    custody rows of every file they come from.  `investigate` (every dispute
+    kind) and `report` then work on it as on any case.
 
     \b
     Example:
         forensics lake pull s3://acme-logs-lake dispute-4711.duckdb --account K-10023 --since 2026-03-01
+        forensics lake pull /srv/lake outage.duckdb --account K-10131 --target shop.example.de
     """
     from forensics.config import load_config
     from forensics.lake.pull import pull_case
 
-    result = pull_case(lake_url, case, account, since=since, until=until, history=history,
+    result = pull_case(lake_url, case, account, since=since, until=until, history=history, targets=targets,
                        geoip_paths=geoip_paths, config=load_config(config_file))
     echo(result.summary())
 

@@ -19,15 +19,19 @@ ingest.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
+import os
 import tempfile
 import time
+import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from forensics.errors import ForensicsError
-from forensics.lake.store import Lake, filesystem, is_local
+from forensics.lake.store import Lake, filesystem, is_local, sha_of
 from forensics.lake.tasks import FilePlan, PartResult, ingest_part, plan_file
 
 
@@ -81,12 +85,20 @@ class LakeIngestReport:
 
 
 class _InProcess:
-    """The executor when no Dask scheduler or local cluster is asked for."""
+    """The executor when no Dask scheduler or local cluster is asked for: each
+    task runs when it is submitted, in the order the driver chose."""
 
     workers = 1
+    slots = 1
 
-    def map(self, fn, *iterables):
-        return [fn(*args) for args in zip(*iterables)]
+    def __init__(self):
+        self._done: deque = deque()
+
+    def submit(self, fn, *args) -> None:
+        self._done.append(fn(*args))
+
+    def next_done(self):
+        return self._done.popleft()
 
     def close(self):
         pass
@@ -97,7 +109,8 @@ class _Dask:
 
     def __init__(self, scheduler: str | None, workers: int | None):
         try:
-            from distributed import Client, LocalCluster
+            import dask
+            from distributed import Client, LocalCluster, as_completed
         except ImportError:
             raise ForensicsError("--scheduler and --workers need Dask distributed: "
                                  "pip install 'forensics[lake]'") from None
@@ -109,15 +122,26 @@ class _Dask:
                 raise ForensicsError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         else:
             # One thread per worker process: each task's DuckDB then runs on one
-            # core, so N workers use N cores.
-            self.cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)
+            # core, so N workers use N cores.  A worker is given a task only when
+            # it is free (saturation 1.0): the driver's order is the order of work.
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                self.cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        threads = self.client.nthreads()
+        self.workers = max(1, len(threads))
+        # Parse tasks handed to Dask at a time: one per thread and a few more,
+        # so that no worker waits for the driver; the rest wait in the driver's
+        # queue, where the order (largest first) is decided with what the
+        # finished tasks taught.
+        self.slots = max(1, sum(threads.values())) + max(1, self.workers // 4)
+        self._completed = as_completed()
 
-    def map(self, fn, *iterables):
-        futures = self.client.map(fn, *iterables, pure=False)
-        return self.client.gather(futures)
+    def submit(self, fn, *args) -> None:
+        self._completed.add(self.client.submit(fn, *args, pure=False))
+
+    def next_done(self):
+        return next(self._completed).result()
 
     def close(self):
         self.client.close()
@@ -125,10 +149,14 @@ class _Dask:
             self.cluster.close()
 
 
-def _expand(paths, storage_options) -> list[str]:
-    """PATH arguments -> files: a directory stands for the files under it, a glob for its matches."""
-    out: list[str] = []
+def _expand(paths, storage_options) -> list[tuple[str, dict]]:
+    """PATH arguments -> (file, its options): a directory stands for the files
+    under it, a glob for its matches; a (path, options) pair gives them its options."""
+    out: list[tuple[str, dict]] = []
     for given in paths:
+        options: dict = {}
+        if isinstance(given, (tuple, list)):
+            given, options = given
         given = str(given)
         fs, inner = filesystem(given, storage_options)
         prefix = "" if is_local(fs) else given.split("://", 1)[0] + "://"
@@ -136,135 +164,296 @@ def _expand(paths, storage_options) -> list[str]:
             matches = sorted(fs.glob(inner))
             if not matches:
                 raise ForensicsError(f"{given}: no file matches")
-            out += [prefix + m for m in matches if fs.isfile(m)]
+            out += [(prefix + m, options) for m in matches if fs.isfile(m)]
         elif fs.isdir(inner):
             found = sorted(p for p in fs.find(inner) if not _basename(p).startswith("."))
             if not found:
                 raise ForensicsError(f"{given}: is an empty directory")
-            out += [prefix + p if prefix else p for p in found]
+            out += [(prefix + p if prefix else p, options) for p in found]
         else:
-            out.append(given)
+            out.append((given, options))
     return out
+
+
+def _local_size(path: str) -> int:
+    if "://" in path:
+        return 0
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _basename(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
+FILE_OPTIONS = ("format", "tz", "year", "host")
+
+
+def file_settings(defaults: dict, given: dict | None) -> dict:
+    """One file's settings (format, tz, year, host): its own over the call's, checked.
+
+    Raises:
+        ForensicsError: an unknown option, zone or format, or an implausible year.
+    """
+    from forensics.ingest.registry import get_format
+    from forensics.timefmt import zone
+
+    given = dict(given or {})
+    if "format_name" in given:
+        given["format"] = given.pop("format_name")
+    unknown = sorted(set(given) - set(FILE_OPTIONS))
+    if unknown:
+        raise ForensicsError(f"unknown file option {unknown[0]!r} (known: {', '.join(FILE_OPTIONS)})")
+    settings = {k: given[k] if given.get(k) not in (None, "") else defaults.get(k) for k in FILE_OPTIONS}
+    if settings["tz"]:
+        zone(settings["tz"])
+    if settings["year"] is not None:
+        try:
+            settings["year"] = int(settings["year"])
+        except (TypeError, ValueError):
+            raise ForensicsError(f"year {settings['year']!r} is not a year") from None
+        if not 1970 <= settings["year"] <= 2100:
+            raise ForensicsError(f"--year {settings['year']} is not a plausible year (1970-2100)")
+    if settings["format"]:
+        get_format(settings["format"])   # an unknown name is refused before anything runs
+    return settings
+
+
+def read_file_list(path: str | Path) -> list[tuple[str, dict]]:
+    """A list of inputs with their own options, one per line (`--files-from`).
+
+    Each line is a path (file, directory or glob, local or a URL) and, after
+    it, any of `--format NAME`, `--tz ZONE`, `--year YYYY`, `--host NAME`,
+    written as on the command line (shell quoting); `#` starts a comment.  A
+    relative local path is relative to the list's own directory::
+
+        # case 4711: the panel, the web server, the customer's VPS
+        panel-audit.jsonl
+        access/access.log*
+        auth.log  --tz Europe/Berlin --host vps-31337
+
+    Returns:
+        (path, options) pairs for `ingest_to_lake`.
+    """
+    import shlex
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ForensicsError(f"cannot read the file list {path}: {exc}") from None
+    names = {f"--{k}": k for k in FILE_OPTIONS}
+    out: list[tuple[str, dict]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError as exc:
+            raise ForensicsError(f"{path}:{number}: {exc}") from None
+        if not words:
+            continue
+        given, rest, options = words[0], words[1:], {}
+        while rest:
+            word = rest.pop(0)
+            key, _, value = word.partition("=")
+            if key not in names or key in (f"--{k}" for k in options):
+                raise ForensicsError(f"{path}:{number}: {word!r} is not one of --format, --tz, --year, --host "
+                                     "(each at most once)")
+            if not value:
+                if not rest:
+                    raise ForensicsError(f"{path}:{number}: {key} needs a value")
+                value = rest.pop(0)
+            options[names[key]] = value
+        if "://" not in given and not Path(given).is_absolute():
+            given = str(path.parent / given)
+        out.append((given, options))
+    return out
+
+
 def ingest_to_lake(lake_url: str, paths, *, format_name: str | None = None, tz: str | None = None,
                    year: int | None = None, host: str | None = None, scheduler: str | None = None,
                    workers: int | None = None, storage_options: dict | None = None, config: dict | None = None,
                    on_file: Callable[[LakeFileResult], None] | None = None) -> LakeIngestReport:
-    """Ingest log files into a lake.
+    """Ingest log files into a lake, all of them in one task graph.
 
     Args:
         lake_url: the lake's root (local directory, `s3://bucket/prefix`, ...).
-        paths: files, directories (every file under them) or globs; local or URLs.
-        format_name, tz, year, host: as for `forensics ingest` (`ingest_files`).
+        paths: files, directories (every file under them) or globs, local or
+            URLs; an item may be a `(path, options)` pair whose options
+            (`format`, `tz`, `year`, `host`) hold for that path's files only,
+            so that the files of a whole case (an sshd log with its zone and
+            server among web logs) go in one call, on one cluster.
+        format_name, tz, year, host: as for `forensics ingest` (`ingest_files`):
+            the defaults of every path that does not set its own.
         scheduler: a Dask scheduler's address (`tcp://host:8786`).
         workers: the number of workers of a Dask LocalCluster (when no scheduler).
             Neither: the tasks run in this process, one after the other.
         storage_options: fsspec options for the lake and the inputs (S3 endpoint, keys).
         config: settings (`load_config()` when None); `[lake]` decides the splitting.
-        on_file: called with each file's result as it is finished.
+        on_file: called with each file's result as soon as the file is in the lake.
 
     Returns:
         A `LakeIngestReport` with one result per file, in the order given.
     """
     from forensics.config import load_config
-    from forensics.ingest.registry import get_format
-    from forensics.timefmt import zone
 
     started = time.perf_counter()
     config = config or load_config()
     settings = config.get("lake", {})
-    if tz:
-        zone(tz)
-    if year is not None and not 1970 <= int(year) <= 2100:
-        raise ForensicsError(f"--year {year} is not a plausible year (1970-2100)")
-    if format_name:
-        get_format(format_name)   # an unknown name is refused before anything runs
+    defaults = file_settings({}, {"format": format_name, "tz": tz, "year": year, "host": host})
     storage_options = dict(storage_options or {})
     lake = Lake(str(lake_url), storage_options)
     lake.ensure()
-    files = _expand(paths, storage_options)
+    files = [(path, file_settings(defaults, own)) for path, own in _expand(paths, storage_options)]
     if not files:
         raise ForensicsError("no log file given")
     options = {
-        "format_name": format_name, "tz": tz, "year": year, "host": host, "config": config,
-        "storage_options": storage_options,
-        "split_bytes": int(float(settings.get("split_mib", 64)) * (1 << 20)),
+        "config": config, "storage_options": storage_options,
+        "split_bytes": int(float(settings.get("split_mib", 16)) * (1 << 20)),
         "split_formats": list(settings.get("split_formats", [])),
         "threads": int(settings.get("task_threads", 1)) if (scheduler or workers) else None,
+        "run": uuid.uuid4().hex[:12],
     }
     executor = _Dask(scheduler, workers) if (scheduler or workers) else _InProcess()
-    batch = dt.datetime.now(dt.timezone.utc).isoformat()
     report = LakeIngestReport(lake=str(lake_url), workers=executor.workers)
     try:
-        known = frozenset(lake.known_sha256())
-        plans: list[FilePlan] = executor.map(plan_file, files, range(len(files)), [known] * len(files),
-                                             [options] * len(files))
-        report.plans = list(plans)
-        results: dict[int, LakeFileResult] = {}
-        todo: list[FilePlan] = []
-        seen: dict[str, str] = {}
-        for plan in plans:
-            if plan.error:
-                results[plan.position] = LakeFileResult(plan.path, "refused", reason=plan.error)
-            elif plan.duplicate or plan.sha256 in seen:
-                results[plan.position] = LakeFileResult(plan.path, "duplicate", sha256=plan.sha256)
-            else:
-                seen[plan.sha256] = plan.path
-                todo.append(plan)
-        parts = _run_parts(executor, lake_url, todo, options, report)
-        for plan in todo:
-            mine = sorted(parts[plan.sha256], key=lambda p: p.part)
-            failed = next((p for p in mine if p.error), None)
-            if failed is not None:
-                lake.remove([w for p in mine for w in p.written])
-                results[plan.position] = LakeFileResult(plan.path, "refused", sha256=plan.sha256,
-                                                        reason=failed.error)
-                continue
-            source = _merge_sources(plan, mine)
-            _write_source(lake, plan, source, batch)
-            results[plan.position] = LakeFileResult(
-                plan.path, "truncated" if source.get("truncated") else mine[0].status, sha256=plan.sha256,
-                format=source["format"], parts=len(mine), lines_read=int(source["lines_read"]),
-                events_parsed=int(source["events_parsed"]), lines_rejected=int(source["lines_rejected"]),
-                lines_blank=int(source["lines_blank"]), reason=source.get("truncation_reason"))
-        report.results = [results[i] for i in sorted(results)]
-        if on_file:
-            for r in report.results:
-                on_file(r)
+        _Driver(executor, lake, files, options, report, on_file).run()
     finally:
         executor.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run_parts(executor, lake_url, todo: list[FilePlan], options, report) -> dict[str, list[PartResult]]:
-    """Every part of every file; a split file that needed time decisions is redone whole."""
-    jobs = [(plan, part) for plan in todo for part in range(max(1, len(plan.ranges)))]
-    report.tasks = len(jobs)
-    done = executor.map(ingest_part, [lake_url] * len(jobs), [j[0] for j in jobs], [j[1] for j in jobs],
-                        [options] * len(jobs))
-    parts: dict[str, list[PartResult]] = {}
-    for result in done:
-        parts.setdefault(result.sha256, []).append(result)
-    redo = [plan for plan in todo if len(plan.ranges) > 1 and any(p.naive_times for p in parts[plan.sha256])]
-    if redo:
-        lake = Lake(lake_url, options.get("storage_options") or {})
-        for plan in redo:
-            lake.remove([w for p in parts[plan.sha256] for w in p.written])
-            plan.ranges = []
-            plan.format_name = None
-        again = executor.map(ingest_part, [lake_url] * len(redo), redo, [0] * len(redo), [options] * len(redo))
-        report.tasks += len(redo)
-        for result in again:
-            parts[result.sha256] = [result]
-        done = list(done) + list(again)
-    report.parts = list(done)
-    return parts
+class _Driver:
+    """Plans, parse tasks and custody rows of one ingest, as one stream of tasks.
+
+    Every file is hashed (planned) first; as each plan arrives its parse
+    tasks join a queue, from which the driver hands the executor the largest
+    remaining piece whenever a slot frees: whole files first (a file that
+    cannot be cut is the coarsest piece, so it starts early and the small
+    pieces fill in around it), biggest first; then byte ranges, costliest
+    first, their cost estimated from the CPU seconds per byte of the ranges of
+    the same format finished so far.  A file's custody row is written as soon
+    as its last part is in.
+    """
+
+    def __init__(self, executor, lake: Lake, files, options: dict, report: LakeIngestReport, on_file):
+        self.executor, self.lake, self.files, self.options = executor, lake, files, options
+        self.report, self.on_file = report, on_file
+        self.batch = dt.datetime.now(dt.timezone.utc).isoformat()
+        self.results: dict[int, LakeFileResult] = {}
+        self.whole: list = []                       # heap of (-bytes, seq, plan)
+        self.ranges: dict[str, list] = {}           # format -> heap of (-bytes, seq, plan, part)
+        self.rate: dict[str, list[float]] = {}      # format -> [CPU seconds, bytes] of finished ranges
+        self.parts: dict[str, list[PartResult]] = {}
+        self.plans: dict[str, FilePlan] = {}
+        self.seq = 0
+        self.running = 0
+
+    def run(self) -> None:
+        known = frozenset(self.lake.known_sha256())
+        # Parts of files without a sources row: an interrupted run's (a part
+        # uploads its coverage file first, so one listing finds them all).
+        leftovers = {s for s in map(sha_of, self.lake.files("coverage")) if s and s not in known}
+        waiting = 0
+        # Local files are hashed smallest first: the small whole files (an sshd
+        # log) are then known, and started, before the first byte range of a
+        # big file is.  (Remote ones in the order given: a size is a request each.)
+        for position, (path, settings) in sorted(enumerate(self.files), key=lambda f: _local_size(f[1][0])):
+            self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
+            waiting += 1
+        seen: set[str] = set()
+        while waiting or self.running or self.whole or any(self.ranges.values()):
+            while self.running < self.executor.slots and (self.whole or any(self.ranges.values())):
+                self._start_next()
+            done = self.executor.next_done()
+            if isinstance(done, FilePlan):
+                waiting -= 1
+                self.report.plans.append(done)
+                if done.error:
+                    self._finish(done.position, LakeFileResult(done.path, "refused", reason=done.error))
+                elif done.sha256 in known or done.sha256 in seen:
+                    self._finish(done.position, LakeFileResult(done.path, "duplicate", sha256=done.sha256))
+                else:
+                    seen.add(done.sha256)
+                    if done.sha256 in leftovers:   # an interrupted run's parts: never read, now removed
+                        self.lake.remove(self.lake.parts_of(done.sha256))
+                    self._enqueue(done)
+            else:
+                self.running -= 1
+                self._part_done(done)
+        self.report.results = [self.results[i] for i in sorted(self.results)]
+
+    def _enqueue(self, plan: FilePlan) -> None:
+        self.plans[plan.sha256] = plan
+        self.parts[plan.sha256] = []
+        if not plan.ranges:
+            heapq.heappush(self.whole, (-plan.size_bytes, self._next(), plan, 0))
+            return
+        heap = self.ranges.setdefault(plan.format_name or "", [])
+        for part, (start, end, _) in enumerate(plan.ranges):
+            heapq.heappush(heap, (-(end - start), self._next(), plan, part))
+
+    def _next(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def _cost(self, fmt: str, size: int) -> float:
+        known = [cpu / size_ for cpu, size_ in self.rate.values() if size_]
+        cpu, done = self.rate.get(fmt, (0.0, 0))
+        per_byte = cpu / done if done else (sum(known) / len(known) if known else 1.0)
+        return size * per_byte
+
+    def _start_next(self) -> None:
+        if self.whole:
+            _, _, plan, part = heapq.heappop(self.whole)
+        else:
+            # A format none of whose ranges has finished goes first (its cost is
+            # then learned), then the costliest range.
+            fmt = max((f for f, heap in self.ranges.items() if heap),
+                      key=lambda f: (f not in self.rate, self._cost(f, -self.ranges[f][0][0]), -self.ranges[f][0][1]))
+            _, _, plan, part = heapq.heappop(self.ranges[fmt])
+        self.executor.submit(ingest_part, self.lake.url, plan, part, self.options)
+        self.running += 1
+        self.report.tasks += 1
+
+    def _part_done(self, part: PartResult) -> None:
+        self.report.parts.append(part)
+        plan = self.plans[part.sha256]
+        if plan.ranges and not part.error:
+            start, end, _ = plan.ranges[part.part]
+            figures = self.rate.setdefault(plan.format_name or "", [0.0, 0])
+            figures[0] += part.cpu_seconds
+            figures[1] += end - start
+        mine = self.parts[part.sha256]
+        mine.append(part)
+        if len(mine) < max(1, len(plan.ranges)):
+            return
+        mine.sort(key=lambda p: p.part)
+        failed = next((p for p in mine if p.error), None)
+        if failed is not None:
+            self.lake.remove([w for p in mine for w in p.written])
+            self._finish(plan.position, LakeFileResult(plan.path, "refused", sha256=plan.sha256, reason=failed.error))
+            return
+        if len(plan.ranges) > 1 and any(p.naive_times for p in mine):
+            # Naive times need the whole file's order (DST, years): redone as one task.
+            self.lake.remove([w for p in mine for w in p.written])
+            plan.ranges, plan.format_name = [], None
+            self._enqueue(plan)
+            return
+        source = _merge_sources(plan, mine)
+        _write_source(self.lake, plan, source, self.batch, self.options["run"])
+        self._finish(plan.position, LakeFileResult(
+            plan.path, "truncated" if source.get("truncated") else mine[0].status, sha256=plan.sha256,
+            format=source["format"], parts=len(mine), lines_read=int(source["lines_read"]),
+            events_parsed=int(source["events_parsed"]), lines_rejected=int(source["lines_rejected"]),
+            lines_blank=int(source["lines_blank"]), reason=source.get("truncation_reason")))
+
+    def _finish(self, position: int, result: LakeFileResult) -> None:
+        self.results[position] = result
+        if self.on_file:
+            self.on_file(result)
 
 
 def _merge_sources(plan: FilePlan, parts: list[PartResult]) -> dict:
@@ -294,7 +483,7 @@ def _merge_sources(plan: FilePlan, parts: list[PartResult]) -> dict:
     return merged
 
 
-def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str) -> None:
+def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str, run: str) -> None:
     """Write a file's custody row (the case schema's `sources` columns, plus the
     lake's own: when and in which order of the command line it came in)."""
     import duckdb
@@ -317,9 +506,9 @@ def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str) -> None:
             out = Path(tmp) / "sources"
             out.mkdir()
             con.execute(f"COPY (SELECT * EXCLUDE (source_id), $batch::TIMESTAMPTZ AS lake_batch, "
-                        f"$position::INTEGER AS lake_position FROM sources) "
+                        f"$position::INTEGER AS lake_position, $run AS lake_run FROM sources) "
                         f"TO '{out / (plan.sha256 + '.parquet')}' (FORMAT parquet)",
-                        {"batch": batch, "position": plan.position})
+                        {"batch": batch, "position": plan.position, "run": run})
             lake.upload(Path(tmp))
     finally:
         con.close()

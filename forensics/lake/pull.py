@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics.errors import ForensicsError
-from forensics.lake.store import Lake, day_of, kind_of, sha_of
+from forensics.lake.store import Lake, day_of, kind_of, part_of, sha_of
 
 _MARGIN = dt.timedelta(days=1)
 
@@ -104,7 +104,7 @@ def lake_sources(lake_url: str, storage_options: dict | None = None):
 
 
 def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None, until=None,
-              history: str = "365d", geoip_paths=None, config: dict | None = None,
+              history: str = "365d", targets=(), geoip_paths=None, config: dict | None = None,
               storage_options: dict | None = None) -> PullResult:
     """Build a new case file with an account's slice of the lake.
 
@@ -114,6 +114,10 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
         account: the customer account id.
         since, until: the disputed period (ISO date or date-time); None: no bound.
         history: how far before `since` the account's history reaches ("365d").
+        targets: more names of the account's services (server/VM id, domain;
+            comma-separated allowed) whose monitoring, system and access logs
+            the case needs, besides the targets of its panel events (an
+            outage dispute's `--target` names).
         geoip_paths: MaxMind DB files to enrich the case with (default as for ingest).
         config: settings (`load_config()` when None).
         storage_options: fsspec options for the lake.
@@ -135,6 +139,14 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
     since_t, until_t = as_instant(since, UTC), as_instant(until, UTC, end=True)
     lo = since_t - _history(history) - _MARGIN if since_t else None
     hi = until_t + _MARGIN if until_t else None
+    # The logs keyed by the account's services and notices are read in a
+    # wider window: an outage's SLA table covers the whole calendar years the
+    # period touches and its corroboration looks 30 days beyond it; a notice's
+    # delivery is looked for `[notices] mail_window_hours` after it.
+    reach = max(dt.timedelta(days=31), dt.timedelta(hours=float(config["notices"]["mail_window_hours"])))
+    wide_lo = min(dt.datetime(lo.year, 1, 1, tzinfo=UTC), lo - reach) - _MARGIN if lo else None
+    wide_hi = max(dt.datetime(hi.year + 1, 1, 1, tzinfo=UTC), hi + reach) + _MARGIN if hi else None
+    names = [n.strip() for t in targets or () for n in str(t).split(",") if n.strip()]
     lake = Lake(str(lake_url), storage_options or {})
     source_files = lake.files("sources")
     if not source_files:
@@ -144,7 +156,10 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
         day = day_of(path)
         if day is None or day == "none":
             return day == "none"
-        return (lo is None or day >= lo.date().isoformat()) and (hi is None or day <= hi.date().isoformat())
+        if kind_of(path) == "monitoring":   # a service's whole monitoring (its span and SLA periods)
+            return True
+        return (wide_lo is None or day >= wide_lo.date().isoformat()) and \
+            (wide_hi is None or day <= wide_hi.date().isoformat())
 
     event_files = [f for f in lake.files("events") if in_window(f)]
     partial = case_path.with_name(case_path.name + ".partial")
@@ -166,14 +181,12 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
             result.files_read += [lake.uri(p) for p in paths]
             return lake.fetch(paths, Path(scratch.name))
 
-        by_kind: dict[str, list[str]] = {}
-        for original, copy in zip(event_files, readable(event_files)):
-            by_kind.setdefault(kind_of(original), []).append(copy)
         con = case.con
         con.execute("SET autoinstall_known_extensions = false")
         con.execute("SET autoload_known_extensions = false")
         window = {"lo": lo, "hi": hi}
         time_filter = "($lo IS NULL OR ts >= $lo) AND ($hi IS NULL OR ts < $hi)"
+        wide_filter = "($wide_lo IS NULL OR ts >= $wide_lo) AND ($wide_hi IS NULL OR ts < $wide_hi)"
 
         def run(sql: str, params: dict | None = None):
             queries.append(sql)
@@ -182,6 +195,19 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
 
         run(f"CREATE TEMP TABLE lake_sources AS SELECT * FROM read_parquet("
             f"{_list_sql(readable(source_files))}, union_by_name = true)")
+        # A file's parts are those of the run its sources row names: an
+        # interrupted run's leftovers are never read.
+        has_run = "lake_run" in _columns(con, "lake_sources")
+        current = {(r[0], r[1] or "") for r in con.execute(
+            f"SELECT sha256, {'lake_run' if has_run else 'NULL'} FROM lake_sources").fetchall()}
+
+        def current_parts(paths: list[str]) -> list[str]:
+            return [p for p in paths if part_of(p) in current]
+
+        event_files = current_parts(event_files)
+        by_kind: dict[str, list[str]] = {}
+        for original, copy in zip(event_files, readable(event_files)):
+            by_kind.setdefault(kind_of(original), []).append(copy)
 
         def scan(kind: str) -> str | None:
             files = by_kind.get(kind)
@@ -219,6 +245,22 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
             if source is not None:
                 run(f"INSERT INTO slice BY NAME SELECT * FROM {source} WHERE ({time_filter}) AND ({condition}) "
                     f"AND source_sha256 IN (SELECT sha256 FROM lake_sources)", params)
+        params.update(wide_lo=wide_lo, wide_hi=wide_hi, names=sorted(set(params["hosts"]) | set(names)))
+        others = sorted(k for k in by_kind if k not in ("panel", "monitoring"))
+        # The account's rows in the other logs (a ticket export's messages) and
+        # its services' own logs: their monitoring (all of it), the servers'
+        # system and sshd logs, the sites' access logs (by host or virtual host).
+        for kind in [*others, "monitoring"]:
+            if scan(kind) is None:
+                continue
+            run(f"INSERT INTO slice BY NAME SELECT * FROM {scan(kind)} WHERE "
+                + ("" if kind == "monitoring" else f"({wide_filter}) AND ")
+                + "(account = $account OR list_contains($names, host) OR list_contains($names, target) "
+                  "OR list_contains($names, json_extract_string(detail, '$.vhost'))) "
+                  "AND source_sha256 IN (SELECT sha256 FROM lake_sources) "
+                  "AND (source_sha256, line_no) NOT IN (SELECT source_sha256, line_no FROM slice)", params)
+        if scan("mail") is not None:
+            _pull_mail(run, con, scan("mail"), wide_filter, params)
         # The files of the case: where the slice comes from, and every file that
         # reaches into the window: "no failed login from that address" is only
         # evidence where the logs were complete, fleet-wide.
@@ -226,11 +268,11 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
             "(SELECT DISTINCT source_sha256 FROM slice) OR (($lo IS NULL OR last_ts >= $lo) "
             "AND ($hi IS NULL OR first_ts < $hi))", params)
         kept = {r[0] for r in con.execute("SELECT sha256 FROM kept").fetchall()}
-        coverage = readable([f for f in lake.files("coverage") if sha_of(f) in kept])
+        coverage = readable([f for f in current_parts(lake.files("coverage")) if sha_of(f) in kept])
         if coverage:
             run(f"INSERT INTO slice BY NAME SELECT * FROM read_parquet({_list_sql(coverage)}, union_by_name = true) "
                 f"WHERE {time_filter}", window)
-        rejects = readable([f for f in lake.files("rejects") if sha_of(f) in kept])
+        rejects = readable([f for f in current_parts(lake.files("rejects")) if sha_of(f) in kept])
         _write_case(con, rejects, result)
         meta = {
             "lake": str(lake_url), "lake_account": account,
@@ -254,6 +296,50 @@ def pull_case(lake_url: str, case_path: str | Path, account: str, *, since=None,
     os.replace(partial, case_path)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _pull_mail(run, con, mail: str, wide_filter: str, params: dict) -> None:
+    """The mail log's lines about the account's notices, as the notices
+    investigation follows them (`forensics.investigate.notices.deliveries`):
+    the lines naming a Message-ID of its notices and messages, the delivery
+    attempts to its addresses, then every line of those messages' queue ids,
+    their bounces and hand-offs ("queued as X"), until no new queue id turns up."""
+    keys = con.execute(
+        "SELECT list(DISTINCT trim(json_extract_string(detail, '$.message_id'), '<> ')) FILTER "
+        "       (WHERE json_extract_string(detail, '$.message_id') IS NOT NULL), "
+        "       list(DISTINCT lower(trim(a))) FILTER (WHERE contains(a, '@')) "
+        "FROM (SELECT detail, unnest([json_extract_string(detail, '$.to'), json_extract_string(detail, '$.recipient'), "
+        "       json_extract_string(detail, '$.email'), json_extract_string(detail, '$.old'), "
+        "       json_extract_string(detail, '$.new'), json_extract_string(detail, '$.from'), target]) AS a "
+        "      FROM slice WHERE source_kind <> 'mail')").fetchone()
+    params.update(message_ids=keys[0] or [], addresses=keys[1] or [])
+    if not (params["message_ids"] or params["addresses"]):
+        return
+    run(f"CREATE TEMP TABLE mail_lines AS SELECT * FROM {mail} WHERE ({wide_filter}) AND ("
+        "(event IN ('mail_message_id', 'mail_received') "
+        " AND list_contains($message_ids, trim(json_extract_string(detail, '$.message_id'), '<> '))) "
+        "OR (event IN ('mail_delivery', 'mail_expired') AND list_contains($addresses, lower(target)))) "
+        "AND source_sha256 IN (SELECT sha256 FROM lake_sources)", params)
+    seen: set[str] = set()
+    for _ in range(20):
+        found = con.execute(
+            "SELECT list(DISTINCT q) FILTER (WHERE q IS NOT NULL AND q <> '') FROM (SELECT unnest([session, "
+            "json_extract_string(detail, '$.parent_queue_id'), json_extract_string(detail, '$.notice_queue_id'), "
+            "regexp_extract(json_extract_string(detail, '$.reply'), 'queued as ([0-9A-Za-z]{5,20})', 1)]) AS q "
+            "FROM mail_lines)").fetchone()[0] or []
+        new = sorted(set(found) - seen)
+        if not new:
+            break
+        seen |= set(new)
+        params["queue_ids"] = new
+        run(f"INSERT INTO mail_lines BY NAME SELECT * FROM {mail} WHERE ({wide_filter}) AND ("
+            "list_contains($queue_ids, session) "
+            "OR list_contains($queue_ids, json_extract_string(detail, '$.parent_queue_id')) "
+            "OR list_contains($queue_ids, json_extract_string(detail, '$.notice_queue_id'))) "
+            "AND source_sha256 IN (SELECT sha256 FROM lake_sources) "
+            "AND (source_sha256, line_no) NOT IN (SELECT source_sha256, line_no FROM mail_lines)", params)
+    run("INSERT INTO slice BY NAME SELECT * FROM mail_lines "
+        "WHERE (source_sha256, line_no) NOT IN (SELECT source_sha256, line_no FROM slice)")
 
 
 def _columns(con, table: str) -> list[str]:

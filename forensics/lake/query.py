@@ -53,10 +53,17 @@ def lake_sql(lake_url: str, sql: str):
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"CREATE VIEW sources AS SELECT * FROM read_parquet('{root}/sources/*.parquet', "
                     "union_by_name = true)")
+        has_run = "lake_run" in {r[0] for r in con.execute("DESCRIBE sources").fetchall()}
         for name, scan in _VIEWS.items():
-            if lake.files(name):
+            if lake.files(name) and not has_run:   # a lake written before runs were named
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM {scan.format(root=root)} "
                             "WHERE source_sha256 IN (SELECT sha256 FROM sources)")
+            elif lake.files(name):
+                # the parts of the run the file's sources row names (an
+                # interrupted run's leftovers are never read)
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM {scan.format(root=root)} "
+                            "WHERE (source_sha256, coalesce(lake_run, '')) IN "
+                            "(SELECT sha256, coalesce(lake_run, '') FROM sources)")
         con.execute(f"SET allowed_directories = ['{root}/']")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

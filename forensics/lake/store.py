@@ -121,6 +121,20 @@ class Lake:
         self.fs.get(list(paths), targets)
         return targets
 
+    def parts_of(self, sha: str) -> list[str]:
+        """Every part file of one input file (events, rejects, coverage), of any run."""
+        if not SHA256.match(sha):
+            raise ValueError("not a SHA-256")
+        found = []
+        for dataset in ("events", "rejects", "coverage"):
+            pattern = (self.path(dataset, "**", f"{sha}-*.parquet") if dataset == "events"
+                       else self.path(dataset, f"{sha}-*.parquet"))
+            try:
+                found += self.fs.glob(pattern)
+            except FileNotFoundError:
+                pass
+        return sorted(found)
+
     def remove(self, paths: list[str]) -> None:
         for path in paths:
             try:
@@ -143,3 +157,10 @@ def kind_of(path: str) -> str | None:
 def sha_of(path: str) -> str | None:
     found = re.match(r"([0-9a-f]{64})", posixpath.basename(path))
     return found.group(1) if found else None
+
+
+def part_of(path: str) -> tuple[str, str] | None:
+    """(SHA-256, ingest run) of a part file's name (`<sha256>-<run>-p<part>...`;
+    the run is "" in a lake written before runs were named)."""
+    found = re.match(r"([0-9a-f]{64})-(?:([0-9a-f]+)-)?p\d", posixpath.basename(path))
+    return (found.group(1), found.group(2) or "") if found else None

@@ -39,6 +39,7 @@ class FilePlan:
     mtime: float | None = None      # seconds since the epoch
     compressed: bool = False
     format_name: str | None = None  # set when the file is split (detected once for all ranges)
+    settings: dict = field(default_factory=dict)   # the file's own: format, tz, year, host
     ranges: list[tuple[int, int, int]] = field(default_factory=list)   # (start, end, lines before)
     duplicate: bool = False
     error: str | None = None
@@ -98,14 +99,16 @@ def plan_file(path: str, position: int, known: frozenset, options: dict) -> File
     Args:
         path: a local path or URL.
         position: its index among the paths given (keeps the ingest order).
-        known: SHA-256 values already in the lake.
-        options: `split_bytes`, `split_formats`, `format_name`, `storage_options`, `config`.
+        known: SHA-256 values already in the lake (an empty set: the driver checks).
+        options: `split_bytes`, `split_formats`, `storage_options`, `config`, and
+            `file`: the file's settings (`format`, `tz`, `year`, `host`).
     """
     import socket
     import time
 
     cpu_started = time.process_time()
-    plan = FilePlan(path=path, position=position, worker=f"{socket.gethostname()}:{os.getpid()}")
+    plan = FilePlan(path=path, position=position, worker=f"{socket.gethostname()}:{os.getpid()}",
+                    settings=dict(options.get("file") or {}))
     try:
         return _plan(plan, known, options)
     finally:
@@ -158,7 +161,7 @@ def _plan(plan: FilePlan, known: frozenset, options: dict) -> FilePlan:
     boundaries = [b for b in boundaries if b[0] < plan.size_bytes]
     if plan.compressed or not boundaries:
         return plan
-    fmt_name = options.get("format_name") or _detect(fs, inner, path, options)
+    fmt_name = plan.settings.get("format") or _detect(fs, inner, path, options)
     if fmt_name not in options["split_formats"]:
         return plan
     plan.format_name = fmt_name
@@ -220,7 +223,7 @@ def ingest_part(lake_url: str, plan: FilePlan, part: int, options: dict) -> Part
                 return result
             result.parse_seconds = time.perf_counter() - parse_started
             out = tmp / "out"
-            _write_parts(case.con, plan, part, byte_range[2] if byte_range else 0, out)
+            _write_parts(case.con, plan, part, byte_range[2] if byte_range else 0, out, options.get("run") or "")
         result.written = lake.upload(out)
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu_started
@@ -256,8 +259,9 @@ def _parse(local: Path, plan: FilePlan, options: dict, case):
     """Ingest into the temporary case; returns (sources row, status, naive times?)."""
     from forensics.ingest.engine import ingest_files
 
-    report = ingest_files(case, [str(local)], format_name=plan.format_name or options.get("format_name"),
-                          tz=options.get("tz"), year=options.get("year"), host=options.get("host"),
+    own = plan.settings
+    report = ingest_files(case, [str(local)], format_name=plan.format_name or own.get("format"),
+                          tz=own.get("tz"), year=own.get("year"), host=own.get("host"),
                           config=options.get("config"))
     status = report.results[0].status
     row = case.con.execute("SELECT * EXCLUDE (source_id) FROM sources").df().to_dict("records")[0]
@@ -267,18 +271,25 @@ def _parse(local: Path, plan: FilePlan, options: dict, case):
     return row, status, naive
 
 
-def _write_parts(con, plan: FilePlan, part: int, lines_before: int, out: Path) -> None:
+def _write_parts(con, plan: FilePlan, part: int, lines_before: int, out: Path, run: str) -> None:
     """The temporary case's rows as the lake's Parquet files (every column the
-    tables have, except the case-local ids; line numbers of the whole file)."""
+    tables have, except the case-local ids; line numbers of the whole file).
+
+    Each row and file name carries the ingest run (`lake_run`): the file's
+    `sources` row names the run whose parts are the file, so the parts an
+    interrupted run left behind (cut differently, perhaps) are never read.
+    """
     sha = plan.sha256
     if not (sha and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
         raise ValueError("not a SHA-256")
-    stem = f"{sha}-p{part:04d}"
+    if not all(c in "0123456789abcdef" for c in run):
+        raise ValueError("not a run id")
+    stem = f"{sha}-{run}-p{part:04d}" if run else f"{sha}-p{part:04d}"
     offset = int(lines_before)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     events = (f"SELECT * EXCLUDE (event_id, source_id) REPLACE (line_no + {offset} AS line_no), "
-              f"'{sha}' AS source_sha256 FROM events")
+              f"'{sha}' AS source_sha256, '{run}' AS lake_run FROM events")
     (out / "events").mkdir(parents=True)
     # Sorted by account, address and time inside each day: row groups then
     # carry narrow min/max statistics for the pull's filters.
@@ -290,7 +301,7 @@ def _write_parts(con, plan: FilePlan, part: int, lines_before: int, out: Path) -
     (out / "rejects").mkdir()
     con.execute(
         f"COPY (SELECT * EXCLUDE (source_id) REPLACE (line_no + {offset} AS line_no), "
-        f"'{sha}' AS source_sha256 FROM rejects ORDER BY line_no) "
+        f"'{sha}' AS source_sha256, '{run}' AS lake_run FROM rejects ORDER BY line_no) "
         f"TO '{out / 'rejects' / (stem + '.parquet')}' (FORMAT parquet)")
     # The first and last event of every hour: with them a pulled case finds
     # exactly the silences (`source_gaps`) the whole file has.
