@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from forensics.config import load_config
 from forensics.ingest.declarative import builtin_definitions, load_definition
 from forensics.ingest.declarative_sql import differences
 
@@ -148,9 +149,11 @@ def _ingested(case_path, path, monkeypatch, sql: bool, fmt_name: str):
     from forensics.ingest.engine import ingest_files
 
     monkeypatch.setenv("FORENSICS_DECLARATIVE_SQL", "1" if sql else "0")
+    config = load_config()
+    config["ingest"]["compiled_min_lines"] = 0   # the compiled path even for these small files
     with Case.open(case_path) as case:
         result = ingest_files(case, [str(path)], format_name=fmt_name, tz="Europe/Berlin",
-                              chunk_bytes=64 << 10).results[0]
+                              chunk_bytes=64 << 10, config=config).results[0]
         events = case.con.execute(
             "SELECT * EXCLUDE (event_id, source_id) FROM events ORDER BY line_no").fetchall()
         rejects = case.con.execute(
@@ -309,3 +312,22 @@ def test_formats_check_compares_both_paths(monkeypatch):
     parsed = [r for r, sample in zip(results, fmt.samples) if not sample.reject]
     assert parsed and not any(r.passed for r in parsed)
     assert all("the compiled SQL path differs from the Python path: event: Python" in r.problems[-1] for r in parsed)
+
+
+def test_small_files_take_the_python_path(tmp_path, monkeypatch):
+    """Below `[ingest] compiled_min_lines` the SELECT's planning costs more than it saves."""
+    from forensics.case import Case
+    from forensics.ingest import engine
+
+    calls = []
+    original = engine._FileLoader._load_chunk_sql
+    monkeypatch.setattr(engine._FileLoader, "_load_chunk_sql",
+                        lambda self, chunk: calls.append(chunk.count) or original(self, chunk))
+    path = TESTDATA / "fail2ban" / "logs" / "sshd"   # 417 lines of real sshd syslog
+    for threshold, expected in ((10_000, []), (0, [417])):
+        config = load_config()
+        config["ingest"]["compiled_min_lines"] = threshold
+        calls.clear()
+        with Case.open(tmp_path / f"case-{threshold}.duckdb") as case:
+            engine.ingest_files(case, [str(path)], format_name="syslog", tz="UTC", year=2024, config=config)
+        assert calls == expected

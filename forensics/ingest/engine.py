@@ -333,6 +333,8 @@ class _FileLoader:
         self.settings = settings
         self.progress = progress
         self.max_line_mib = float(settings.get("max_line_mib", 64))
+        self.compiled_min_lines = int(settings.get("compiled_min_lines", 0))
+        self.vectorised: bool | None = None   # decided on the first chunk (_load_chunk)
         self.reader = SourceReader(path, chunk_bytes=chunk_bytes,
                                    chunk_lines=int(settings.get("chunk_max_lines", 1 << 18)),
                                    max_line_bytes=int(self.max_line_mib * (1 << 20)))
@@ -465,7 +467,11 @@ class _FileLoader:
             self._reject_overlong(chunk)
         if chunk.all_blank:
             return
-        if hasattr(self.fmt, "select_sql"):
+        if self.vectorised is None:   # one path for the whole file
+            self.vectorised = hasattr(self.fmt, "select_sql") and not (
+                # a compiled declarative definition on a small file: its Python path is cheaper
+                getattr(self.fmt, "sql_plan", None) is not None and chunk.count < self.compiled_min_lines)
+        if self.vectorised:
             self._load_chunk_sql(chunk)
         else:
             self._load_chunk_python(chunk)
