@@ -184,8 +184,8 @@ def test_cli_lake_ingest_sources_and_pull(direct, tmp_path):
     lake = tmp_path / "lake"
     r = runner.invoke(main, ["lake", "ingest", str(lake), str(manifest.panel_log), str(manifest.access_log)])
     assert r.exit_code == 0, r.output
-    assert "panel-audit.jsonl: format panel-jsonl, 1 task(s)" in r.output
-    assert "2 file(s), 2 task(s) on 1 worker(s)" in r.output
+    assert "panel-audit.jsonl: format panel-jsonl, 1 task:" in r.output
+    assert "2 files, 2 tasks on 1 worker" in r.output
     r = runner.invoke(main, ["lake", "ingest", str(lake), str(manifest.panel_log)])
     assert r.exit_code == 0 and "already in the lake" in r.output
     listing = json.loads(runner.invoke(main, ["lake", "sources", str(lake), "--json"]).output)
@@ -197,7 +197,7 @@ def test_cli_lake_ingest_sources_and_pull(direct, tmp_path):
     r = runner.invoke(main, ["lake", "pull", str(lake), str(tmp_path / "k.duckdb"), "--account", account,
                              "--since", "2026-03-15", "--until", "2026-03-28"])
     assert r.exit_code == 0, r.output
-    assert f"account {account}" in r.output and "from 2 file(s)" in r.output
+    assert f"account {account}" in r.output and "from 2 files" in r.output
     assert "window 2025-03-14T00:00:00+00:00 .. 2026-03-30T00:00:00+00:00" in r.output
     r = runner.invoke(main, ["lake", "ingest", str(lake), str(tmp_path / "missing.log")])
     assert r.exit_code == 1 and "missing.log: no such file" in r.output
@@ -207,7 +207,7 @@ def test_cli_lake_ingest_sources_and_pull(direct, tmp_path):
     r = runner.invoke(main, ["lake", "ingest", str(lake), str(garbage), str(manifest.auth_log), "--tz", "UTC"])
     assert r.exit_code == 1, r.output
     assert "notes.txt: no known format matches its first lines" in r.output
-    assert "auth.log: format syslog, 1 task(s)" in r.output
+    assert "auth.log: format syslog, 1 task:" in r.output
     assert "Traceback" not in r.output
 
 

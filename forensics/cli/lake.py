@@ -6,6 +6,7 @@ import click
 
 from forensics.cli.options import ISO_WHEN, TIME_ZONE
 from forensics.cli.output import echo, output_options, print_rows
+from forensics.english import counted, were
 
 
 @click.group("lake")
@@ -67,13 +68,13 @@ def lake_ingest(lake_url, paths, file_list, format_name, tz, year, host, schedul
     report = ingest_to_lake(lake_url, inputs, format_name=format_name, tz=tz, year=year, host=host,
                             scheduler=scheduler, workers=workers, config=load_config(config_file),
                             on_file=lambda r: echo(r.summary()))
-    echo(f"{len(report.results)} file(s), {report.tasks} task(s) on {report.workers} worker(s) "
+    echo(f"{counted(len(report.results), 'file')}, {counted(report.tasks, 'task')} on {counted(report.workers, 'worker')} "
          f"in {report.seconds:.1f} s")
     failures = report.failures()
     if failures:
         from forensics.errors import ForensicsError
 
-        raise ForensicsError(f"{len(failures)} file(s) were not ingested completely: "
+        raise ForensicsError(f"{counted(len(failures), 'file')} {were(len(failures))} not ingested completely: "
                              + ", ".join(r.path for r in failures))
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from forensics.english import counted
 from forensics.errors import ForensicsError
 from forensics.lake.store import Lake, filesystem, is_local, sha_of
 from forensics.lake.tasks import FilePlan, PartResult, ingest_part, plan_file
@@ -59,7 +60,7 @@ class LakeFileResult:
             return f"{self.path}: already in the lake (same SHA-256 {self.sha256[:16]}...); nothing added"
         if self.status == "refused":
             return f"{self.reason}"
-        text = (f"{self.path}: format {self.format}, {self.parts} task(s): {self.lines_read:,} lines read, "
+        text = (f"{self.path}: format {self.format}, {counted(self.parts, 'task')}: {self.lines_read:,} lines read, "
                 f"{self.events_parsed:,} events, {self.lines_rejected:,} rejected, {self.lines_blank:,} blank")
         if self.status == "truncated":
             text += f"; TRUNCATED: {self.reason}"

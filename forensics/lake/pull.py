@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forensics.english import counted
 from forensics.errors import ForensicsError
 from forensics.lake.store import Lake, day_of, kind_of, part_of, sha_of
 
@@ -55,7 +56,7 @@ class PullResult:
     def summary(self) -> str:
         lo, hi = (w.isoformat() if w else "-" for w in self.window)
         text = (f"{self.case}: account {self.account}, {self.events:,} events and {self.rejects:,} rejects "
-                f"from {self.sources} file(s) ({len(self.files_read)} Parquet files read, window {lo} .. {hi}) "
+                f"from {counted(self.sources, 'file')} ({counted(len(self.files_read), 'Parquet file')} read, window {lo} .. {hi}) "
                 f"in {self.seconds:.1f} s")
         if self.enrichment is not None:
             text += (f"; enriched: {getattr(self.enrichment, 'new_user_agents', 0)} user agents, "
@@ -379,6 +380,10 @@ def _write_case(con, rejects: list[str], result: PullResult) -> None:
             f"FROM lake_rejects r JOIN ids i ON i.sha256 = r.source_sha256 ORDER BY i.source_id, r.line_no"
         ).fetchone()[0]
     result.sources = con.execute("SELECT count(*) FROM sources").fetchone()[0]
+    # each source's hours, as ingest writes them (coverage reads its gaps there)
+    from forensics.case import write_source_hours
+
+    write_source_hours(con, [r[0] for r in con.execute("SELECT source_id FROM sources").fetchall()])
 
 
 def _enrich(case, geoip_paths, config):
