@@ -818,37 +818,19 @@ class DefinitionFormat:
 
     def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
         """`parse` through the compiled SELECT (on a private in-memory connection)."""
-        import duckdb
-        import numpy as np
         import pandas as pd
 
-        from forensics.ingest.formats.sqlformat import register_functions
+        from forensics.ingest.formats.sqlformat import parse_with_select
 
         plan = self.sql_plan
         if plan is None:
             raise ValueError(f"{self.name} is not compiled to SQL: {self._sql_reason}")
-        con = duckdb.connect()
-        try:
-            con.execute("SET TimeZone = 'UTC'")
-            register_functions(con)
-            frame = pd.DataFrame({"line_no": np.asarray(line_nos, dtype=np.int64),
-                                  "line": np.asarray(lines, dtype=object)})
-            con.register("parse_input", frame)
-            sql, params = plan.select_sql("parse_input")
-            result = con.execute(
-                f"SELECT * EXCLUDE (ts, raw), ts::VARCHAR AS ts_text FROM ({sql}) ORDER BY line_no", params
-            ).df()
-        finally:
-            con.close()
-        rejected = result[result["reject_reason"].notna()]
-        parsed = result[result["reject_reason"].isna()].drop(columns=["reject_reason"])
-        parsed = parsed.assign(ts=pd.to_datetime(parsed.pop("ts_text"), utc=True, format="ISO8601"))
+        parsed, rejects = parse_with_select(plan.select_sql, lines, line_nos)
         parsed["ts_local"] = pd.to_datetime(parsed["ts_local"])
         for col in _INT_COLUMNS:
             parsed[col] = pd.array(parsed[col], dtype="Int64")
         events = parsed[["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS]].reset_index(drop=True)
-        return ParsedBatch(events=events,
-                           rejects=list(zip(rejected["line_no"].astype(int), rejected["reject_reason"])),
+        return ParsedBatch(events=events, rejects=rejects,
                            yearless=self.yearless and bool(events["ts_local"].notna().any()))
 
     @property

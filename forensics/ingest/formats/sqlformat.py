@@ -108,23 +108,29 @@ class SqlLineFormat:
         raise NotImplementedError
 
     def parse(self, lines: list[str], line_nos: list[int], ctx: IngestContext) -> ParsedBatch:
-        con = duckdb.connect()
-        try:
-            con.execute("SET TimeZone = 'UTC'")
-            register_functions(con)
-            frame = pd.DataFrame({"line_no": np.asarray(line_nos, dtype=np.int64),
-                                  "line": np.asarray(lines, dtype=object)})
-            con.register("parse_input", frame)
-            sql, params = self.select_sql("parse_input")
-            result = con.execute(
-                f"SELECT * EXCLUDE (ts, raw), ts::VARCHAR AS ts_text FROM ({sql}) ORDER BY line_no", params
-            ).df()
-        finally:
-            con.close()
-        rejected = result[result["reject_reason"].notna()]
-        parsed = result[result["reject_reason"].isna()].drop(columns=["reject_reason"])
-        parsed = parsed.assign(ts=pd.to_datetime(parsed.pop("ts_text"), utc=True, format="ISO8601"))
-        return ParsedBatch(
-            events=parsed[["line_no", "ts_raw", "ts", *CANONICAL_COLUMNS]].reset_index(drop=True),
-            rejects=list(zip(rejected["line_no"].astype(int), rejected["reject_reason"])),
-        )
+        parsed, rejects = parse_with_select(self.select_sql, lines, line_nos)
+        return ParsedBatch(events=parsed[["line_no", "ts_raw", "ts", *CANONICAL_COLUMNS]].reset_index(drop=True),
+                           rejects=rejects)
+
+
+def parse_with_select(select_sql, lines: list[str], line_nos: list[int]) -> tuple[pd.DataFrame, list]:
+    """A format's SELECT (`select_sql(table) -> (sql, params)`) over the given
+    lines on a private in-memory connection: the parsed rows (`ts` as UTC
+    timestamps, in line order) and the rejected lines as (line_no, reason)."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        register_functions(con)
+        frame = pd.DataFrame({"line_no": np.asarray(line_nos, dtype=np.int64),  # noqa: F841 (registered)
+                              "line": np.asarray(lines, dtype=object)})
+        con.register("parse_input", frame)
+        sql, params = select_sql("parse_input")
+        result = con.execute(
+            f"SELECT * EXCLUDE (ts, raw), ts::VARCHAR AS ts_text FROM ({sql}) ORDER BY line_no", params
+        ).df()
+    finally:
+        con.close()
+    rejected = result[result["reject_reason"].notna()]
+    parsed = result[result["reject_reason"].isna()].drop(columns=["reject_reason"])
+    parsed = parsed.assign(ts=pd.to_datetime(parsed.pop("ts_text"), utc=True, format="ISO8601"))
+    return parsed, list(zip(rejected["line_no"].astype(int), rejected["reject_reason"]))
