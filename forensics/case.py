@@ -287,9 +287,12 @@ class Case:
 
 
 def sources_without_hours(con) -> list[int]:
-    """Sources with events but no `source_hours` rows (written before the table existed)."""
+    """Sources with timed events but no `source_hours` rows (written before the table existed).
+
+    A source without a timed event (`first_ts` NULL) has no hours: it is not
+    looked up again on every open."""
     return [int(r[0]) for r in con.execute(
-        "SELECT source_id FROM sources WHERE coalesce(events_parsed, 0) > 0 "
+        "SELECT source_id FROM sources WHERE coalesce(events_parsed, 0) > 0 AND first_ts IS NOT NULL "
         "AND source_id NOT IN (SELECT DISTINCT source_id FROM source_hours) ORDER BY source_id").fetchall()]
 
 

@@ -45,7 +45,7 @@ def _complete_hours(case) -> None:
         stored = con.execute("SELECT * FROM source_hours").df()
     else:
         missing = [int(r[0]) for r in con.execute(
-            "SELECT source_id FROM sources WHERE coalesce(events_parsed, 0) > 0").fetchall()]
+            "SELECT source_id FROM sources WHERE coalesce(events_parsed, 0) > 0 AND first_ts IS NOT NULL").fetchall()]
         stored = None
     computed = run_query(case, "source_hours", {"source_ids": missing})
     hours = computed if stored is None else pd.concat([stored, computed], ignore_index=True)  # noqa: F841
