@@ -10,10 +10,11 @@ write the same events, rejects and time decisions.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from test_formats_declarative import write  # the definition-file writer of the declarative tests
 
 from forensics.config import load_config
 from forensics.ingest.declarative import builtin_definitions, load_definition
@@ -221,12 +222,6 @@ def test_yearless_and_zoned_times_end_to_end(tmp_path, monkeypatch):
     sq = _ingested(tmp_path / "s.duckdb", path, monkeypatch, sql=True, fmt_name="syslog")
     assert sq[1:] == py[1:] and sq[0].assumptions == py[0].assumptions
     assert sq[0].events_parsed + sq[0].lines_rejected + sq[0].lines_blank == sq[0].lines_read == 8
-
-
-def write(tmp_path, text, name="def.toml"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 USER_DEF = """
