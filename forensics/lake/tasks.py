@@ -206,7 +206,7 @@ def ingest_part(lake_url: str, plan: FilePlan, part: int, options: dict) -> Part
     byte_range = plan.ranges[part] if plan.ranges else None
     lake = Lake(lake_url, options.get("storage_options") or {})
     fs, inner = filesystem(plan.path, options.get("storage_options"))
-    with tempfile.TemporaryDirectory(prefix="forensics-lake-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="forensics-lake-", dir=lake.staging()) as tmp:
         tmp = Path(tmp)
         local = _local_copy(fs, inner, plan, byte_range, tmp)
         parse_started = time.perf_counter()
