@@ -19,6 +19,7 @@ from forensics.case import Case
 from forensics.ingest.engine import ingest_files
 from forensics.ingest.formats.plesk_xml import PleskEventLogXml
 
+ENDS = "the file ends inside it (or a chunk does, where the record could not be carried over)"
 COLUMNS = ('line_no, CAST(ts AS VARCHAR), source_kind, event, result, "user", account, actor, ip, target, '
            'detail, raw')
 
@@ -149,8 +150,8 @@ def test_broken_answers_are_rejects_that_say_why(tmp_path):
     assert reasons[4] == "<time> is not a Unix time: 'yesterday'"
     assert reasons[9] == "line 6 of 6: part of the <event> record that starts at line 4 (rejected there)"
     assert reasons[10] == "the API answered with an error, not an action: error  1013  Object not found"
-    assert reasons[11] == "an <event> record that is not closed: the input ends inside it"
-    assert reasons[12].endswith("which is not closed: the input ends inside it")
+    assert reasons[11] == "an <event> record that is not closed: " + ENDS
+    assert reasons[12].endswith("which is not closed: " + ENDS)
 
 
 def _many_records(count: int) -> str:
@@ -195,7 +196,7 @@ def test_a_record_cut_by_the_end_of_file_in_a_later_chunk(tmp_path):
     result, events, rejects = _ingest(tmp_path, text, chunk_bytes=100, format_name="plesk-event-log-xml")
     assert [e[0] for e in events] == [7, 17, 26]
     _accounted(result, text)
-    assert dict(rejects)[27] == "an <event> record that is not closed: the input ends inside it"
+    assert dict(rejects)[27] == "an <event> record that is not closed: " + ENDS
 
 
 def test_detection_leaves_other_xml_and_logs_alone():
@@ -203,3 +204,25 @@ def test_detection_leaves_other_xml_and_logs_alone():
     assert fmt.sniff_score(["<?xml version='1.0'?>", "<rss>", "<event>", "<title>x</title>", "</event>"]) == 0
     assert fmt.sniff_score(["Mar 22 14:03:11 host sshd[1]: Accepted password for root from 1.2.3.4 port 22"]) == 0
     assert fmt.sniff_score(WRITTEN.splitlines()[:12]) == 12
+
+
+def test_a_line_not_valid_utf8_is_not_carried_and_the_accounting_holds(tmp_path):
+    """A chunk whose unfinished record holds a line that was not valid UTF-8 is
+    not carried over (its bytes are attached chunk by chunk): that record is
+    rejected as cut, every line is still accounted for, the bytes are kept."""
+    text = _many_records(80)
+    data = text.encode().replace(b"<obj_id>", b"<obj_id>\xff")     # every record has one such line
+    (tmp_path / "event_log.xml").write_bytes(data)
+    with Case.open(tmp_path / "c.duckdb") as case:
+        report = ingest_files(case, [str(tmp_path / "event_log.xml")], chunk_bytes=1500,
+                              format_name="plesk-event-log-xml")
+        result = report.results[0]
+        cut = case.con.execute("SELECT count(*) FROM rejects WHERE reason LIKE 'an <event> record that is not "
+                               "closed: the file ends inside it%'").fetchall()[0][0]
+        kept = case.con.execute("SELECT count(*) FROM events WHERE raw_bytes IS NOT NULL").fetchall()[0][0] + \
+            case.con.execute("SELECT count(*) FROM rejects WHERE raw_bytes IS NOT NULL").fetchall()[0][0]
+    lines = data.split(b"\n")[:-1]
+    assert result.lines_read == len(lines)
+    assert result.events_parsed + result.lines_rejected + sum(not line.strip() for line in lines) == len(lines)
+    assert cut >= 1 and result.events_parsed == 84 - cut
+    assert kept == data.count(b"\xff")          # every invalid line's bytes are kept

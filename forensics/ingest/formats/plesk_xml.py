@@ -232,7 +232,7 @@ class PleskEventLogXml:
             else:
                 rejects.append((line_nos[i], "not part of a Plesk <event_log> answer"))
         if record:
-            cut("the input ends inside it")
+            cut("the file ends inside it (or a chunk does, where the record could not be carried over)")
         return ParsedBatch(events=_frame(rows), rejects=rejects)
 
     @staticmethod
