@@ -147,10 +147,10 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
 
     case_path = directory / CASE_FILE
     result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
-    # The renderers start now, before the case is opened (a fork without
-    # DuckDB's threads), load the templates and fonts while ingest runs, and
-    # render each report as soon as its investigation is done.
-    renderers = Renderers(len(manifest.disputes) + len(manifest.notice_disputes), lang, str(case_path))
+    # The renderers are forked now, before the case is opened (a fork
+    # without DuckDB's threads), and render each report as soon as its
+    # investigation is done, beside the next investigation.
+    renderers = Renderers(len(manifest.disputes) + len(manifest.notice_disputes), str(case_path))
     outcomes: list = []
 
     def job(outcome) -> tuple:
@@ -236,24 +236,6 @@ def _ingest_and_investigate(case, manifest: SampleManifest, result: DemoResult, 
         investigated(outcome)
 
 
-def _warm_renderer(lang: str) -> None:
-    """A renderer's start: the language's templates compiled, WeasyPrint's
-    fonts and user-agent stylesheet loaded (work every first report pays),
-    while the parent still ingests.  Nothing of it is in a report's bytes:
-    each report is laid out from its own HTML with its own font configuration."""
-    from forensics.report.render import make_environment, make_fetcher, require_weasyprint
-    from forensics.resources import templates_dir
-
-    env = make_environment(lang)
-    for name in env.list_templates(extensions=["html"]):
-        env.get_template(name)
-    weasyprint = require_weasyprint()
-    html = ('<html lang="en"><head><link rel="stylesheet" href="report.css"></head>'
-            '<body><h1>a</h1><p>b <b>c</b></p><table class="data"><tr><td>d</td></tr></table></body></html>')
-    weasyprint.HTML(string=html, base_url=templates_dir().resolve().as_uri() + "/",
-                    url_fetcher=make_fetcher()).render().write_pdf()
-
-
 def _render_payload(job: tuple, case_label: str):
     """A job sent to a running renderer (pickled): (out, ReportResult, seconds)."""
     from forensics.report import render_report
@@ -275,7 +257,7 @@ class Renderers:
     of its investigation and options.
     """
 
-    def __init__(self, n_jobs: int, lang: str, case_label: str):
+    def __init__(self, n_jobs: int, case_label: str):
         self.case_label, self.jobs, self.pending = case_label, [], []
         self.pool = None
         workers = _report_workers(n_jobs)
@@ -285,8 +267,7 @@ class Renderers:
             from forensics.report.render import require_weasyprint
 
             require_weasyprint()            # imported once, before the fork, for every worker
-            self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_warm_renderer,
-                                                                 initargs=(lang,))
+            self.pool = multiprocessing.get_context("fork").Pool(workers)
 
     def submit(self, job: tuple) -> None:
         if self.pool is None:
