@@ -147,146 +147,73 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
 
     case_path = directory / CASE_FILE
     result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
-    # The renderers are forked now, before the case is opened (a fork
-    # without DuckDB's threads), and render each report as soon as its
-    # investigation is done, beside the next investigation.
-    renderers = Renderers(len(manifest.disputes) + len(manifest.notice_disputes), str(case_path))
-    outcomes: list = []
+    with Case.open(case_path) as case:
+        started = time.perf_counter()
+        case.ingest([manifest.panel_log, manifest.access_log])
+        case.ingest([manifest.auth_log], tz=manifest.auth_log_tz, host=manifest.auth_log_host)
+        if manifest.contact_files:
+            # the mail server's year-less syslog is in UTC, like the auth log
+            case.ingest(manifest.contact_files, tz=manifest.mail_log_tz)
+        for path, host in manifest.story_logs:    # the outage story: monitoring, the VM's syslog, its shop's access log
+            case.ingest([path], host=host)
+        events, rejected, files = case.con.execute(
+            "SELECT count(*), (SELECT coalesce(sum(lines_rejected), 0) FROM sources), "
+            "(SELECT count(*) FROM sources) FROM events").fetchone()
+        done("ingest", started, f"{events:,} events from {files} files ({rejected:,} lines rejected)")
 
-    def job(outcome) -> tuple:
-        return (outcome.investigation, directory / f"report-{outcome.dispute.account}.pdf",
-                dict(lang=lang, tz=outcome.dispute.tz, report_date=REPORT_DATE,
-                     reference=f"DEMO-{outcome.dispute.account}", provider=PROVIDER,
-                     command_line=f"forensics demo {directory}"))
+        started = time.perf_counter()
+        enriched = case.enrich(geoip_paths=list(manifest.geoip_db))
+        done("enrich", started, _enrich_summary(enriched))
 
-    try:
-        with Case.open(case_path) as case:
-            _ingest_and_investigate(case, manifest, result, done, lambda o: (outcomes.append(o),
-                                                                            renderers.submit(job(o))))
-        # The case is closed before the last reports: they need only the
-        # investigations and the case file's name.
-        for outcome, (out, rendered, seconds) in zip(outcomes, renderers.results()):
-            outcome.report_path = Path(getattr(rendered, "path", out))
-            outcome.report_sha256 = getattr(rendered, "sha256", None)
-            step = Step("report", seconds, f"{outcome.report_path}")
-            steps.append(step)
-            if on_step:
-                on_step(step)
-    finally:
-        renderers.close()
+        for dispute in manifest.disputes:
+            started = time.perf_counter()
+            if dispute.kind == "outage":
+                from forensics.investigate.outage import investigate_outage
+
+                investigation = investigate_outage(case, dispute.account, target=dispute.target,
+                                                   aliases=dispute.aliases, since=dispute.since.date().isoformat(),
+                                                   until=dispute.until.date().isoformat(), claims=dispute.claims,
+                                                   tz=dispute.tz)
+                result.outcomes.append(DisputeOutcome(dispute=dispute, investigation=investigation, finding=None))
+                done("investigate", started, f"{dispute.account}: {counted(len(investigation.outage.windows), 'outage')}, "
+                                             f"{counted(len(investigation.outage_claims), 'claim')}")
+                continue
+            investigation = case.investigate(dispute.account, action=dispute.action, target=dispute.target,
+                                             since=dispute.since, until=dispute.until, claims=dispute.claims,
+                                             tz=dispute.tz)
+            finding = _finding_for(investigation, dispute)
+            outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=finding)
+            result.outcomes.append(outcome)
+            done("investigate", started,
+                 f"{dispute.account}: {counted(len(investigation.findings), 'disputed action')}, "
+                 f"{counted(len(investigation.claims), 'claim')}")
+
+        for dispute in manifest.notice_disputes:
+            started = time.perf_counter()
+            investigation = case.investigate_notices(dispute.account, since=dispute.since, until=dispute.until,
+                                                     claims=dispute.claims, tz=dispute.tz)
+            result.notice_outcomes.append(NoticeOutcome(dispute=dispute, investigation=investigation))
+            done("investigate", started,
+                 f"{dispute.account}: {counted(sum(1 for c in investigation.contacts if not c.routine), 'contact attempt')}, "
+                 f"{counted(len(investigation.claims), 'claim')}")
+
+    # The case is closed before the reports: they need only the investigations
+    # and the case file's name, and their renderers may run in forked processes.
+    outcomes = [*result.outcomes, *result.notice_outcomes]
+    jobs = [(outcome.investigation, directory / f"report-{outcome.dispute.account}.pdf",
+             dict(lang=lang, tz=outcome.dispute.tz, report_date=REPORT_DATE,
+                  reference=f"DEMO-{outcome.dispute.account}", provider=PROVIDER,
+                  command_line=f"forensics demo {directory}"))
+            for outcome in outcomes]
+    for outcome, (out, rendered, seconds) in zip(outcomes, render_reports(jobs, str(case_path))):
+        outcome.report_path = Path(getattr(rendered, "path", out))
+        outcome.report_sha256 = getattr(rendered, "sha256", None)
+        step = Step("report", seconds, f"{outcome.report_path}")
+        steps.append(step)
+        if on_step:
+            on_step(step)
     result.wall_seconds = time.perf_counter() - run_started
     return result
-
-
-def _ingest_and_investigate(case, manifest: SampleManifest, result: DemoResult, done, investigated) -> None:
-    """Ingest the sample, enrich it and investigate each scripted dispute;
-    `investigated(outcome)` is called as soon as each outcome is known."""
-    started = time.perf_counter()
-    case.ingest([manifest.panel_log, manifest.access_log])
-    case.ingest([manifest.auth_log], tz=manifest.auth_log_tz, host=manifest.auth_log_host)
-    if manifest.contact_files:
-        # the mail server's year-less syslog is in UTC, like the auth log
-        case.ingest(manifest.contact_files, tz=manifest.mail_log_tz)
-    for path, host in manifest.story_logs:    # the outage story: monitoring, the VM's syslog, its shop's access log
-        case.ingest([path], host=host)
-    events, rejected, files = case.con.execute(
-        "SELECT count(*), (SELECT coalesce(sum(lines_rejected), 0) FROM sources), "
-        "(SELECT count(*) FROM sources) FROM events").fetchone()
-    done("ingest", started, f"{events:,} events from {files} files ({rejected:,} lines rejected)")
-
-    started = time.perf_counter()
-    enriched = case.enrich(geoip_paths=list(manifest.geoip_db))
-    done("enrich", started, _enrich_summary(enriched))
-
-    for dispute in manifest.disputes:
-        started = time.perf_counter()
-        if dispute.kind == "outage":
-            from forensics.investigate.outage import investigate_outage
-
-            investigation = investigate_outage(case, dispute.account, target=dispute.target,
-                                               aliases=dispute.aliases, since=dispute.since.date().isoformat(),
-                                               until=dispute.until.date().isoformat(), claims=dispute.claims,
-                                               tz=dispute.tz)
-            outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=None)
-            result.outcomes.append(outcome)
-            done("investigate", started, f"{dispute.account}: {counted(len(investigation.outage.windows), 'outage')}, "
-                                         f"{counted(len(investigation.outage_claims), 'claim')}")
-            investigated(outcome)
-            continue
-        investigation = case.investigate(dispute.account, action=dispute.action, target=dispute.target,
-                                         since=dispute.since, until=dispute.until, claims=dispute.claims,
-                                         tz=dispute.tz)
-        finding = _finding_for(investigation, dispute)
-        outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=finding)
-        result.outcomes.append(outcome)
-        done("investigate", started,
-             f"{dispute.account}: {counted(len(investigation.findings), 'disputed action')}, "
-             f"{counted(len(investigation.claims), 'claim')}")
-        investigated(outcome)
-
-    for dispute in manifest.notice_disputes:
-        started = time.perf_counter()
-        investigation = case.investigate_notices(dispute.account, since=dispute.since, until=dispute.until,
-                                                 claims=dispute.claims, tz=dispute.tz)
-        outcome = NoticeOutcome(dispute=dispute, investigation=investigation)
-        result.notice_outcomes.append(outcome)
-        done("investigate", started,
-             f"{dispute.account}: {counted(sum(1 for c in investigation.contacts if not c.routine), 'contact attempt')}, "
-             f"{counted(len(investigation.claims), 'claim')}")
-        investigated(outcome)
-
-
-def _render_payload(job: tuple, case_label: str):
-    """A job sent to a running renderer (pickled): (out, ReportResult, seconds)."""
-    from forensics.report import render_report
-
-    investigation, out, options = job
-    started = time.perf_counter()
-    rendered = render_report(investigation, out, case=case_label, **options)
-    return out, rendered, time.perf_counter() - started
-
-
-class Renderers:
-    """The demo's reports, rendered side by side with the investigations.
-
-    With more than one core (Linux, fork), a pool of renderers is forked at
-    once; `submit(job)` hands it a report as soon as its investigation is
-    done and `results()` yields (out, ReportResult, seconds) in the order of
-    submission.  Otherwise the jobs wait and render one after the other in
-    `results()`.  Either way the PDFs are the same bytes: each is a function
-    of its investigation and options.
-    """
-
-    def __init__(self, n_jobs: int, case_label: str):
-        self.case_label, self.jobs, self.pending = case_label, [], []
-        self.pool = None
-        workers = _report_workers(n_jobs)
-        if workers > 1:
-            import multiprocessing
-
-            from forensics.report.render import require_weasyprint
-
-            require_weasyprint()            # imported once, before the fork, for every worker
-            self.pool = multiprocessing.get_context("fork").Pool(workers)
-
-    def submit(self, job: tuple) -> None:
-        if self.pool is None:
-            self.jobs.append(job)
-        else:
-            self.pending.append(self.pool.apply_async(_render_payload, (job, self.case_label)))
-
-    def results(self):
-        if self.pool is None:
-            yield from render_reports(self.jobs, self.case_label)
-            return
-        for pending in self.pending:
-            yield pending.get()
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()     # the results are in (or an error ends the demo): stop the renderers
-            self.pool.join()
-            self.pool = None
 
 
 # The reports to render, read by the forked renderers (set just before the fork).
