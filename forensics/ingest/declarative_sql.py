@@ -232,8 +232,11 @@ class CompiledDefinition:
                 # a user's pattern compiled with `regex` for its time budget: its re twin
                 compiled = re.compile(compiled.pattern)
             variants.append((vname, compiled, self._regex(compiled, anchored=True)))
-        pick = " ".join(f"WHEN regexp_matches(line, {p(rx.text)}) THEN {i}" for i, (_, _, rx) in enumerate(variants, 1))
-        l0 = {"_odd": f"regexp_matches(line, {p(_ODD_LINE)})", "_v": f"CASE {pick} END"}
+        whole = [_whole_match(compiled, rx) for _, compiled, rx in variants]
+        l0 = {"_odd": f"regexp_matches(line, {p(_ODD_LINE)})"}
+        if not all(whole):
+            pick = " ".join(f"WHEN regexp_matches(line, {p(rx.text)}) THEN {i}" for i, (_, _, rx) in enumerate(variants, 1))
+            l0["_v"] = f"CASE {pick} END"
         if fmt.comment_prefix:
             l0["_comment"] = f"starts_with(line, {p(fmt.comment_prefix)})"
         else:
@@ -241,10 +244,21 @@ class CompiledDefinition:
         self.layers.append("l0 AS (SELECT line_no, line, " + ", ".join(f"{e} AS {c}" for c, e in l0.items())
                            + " FROM __TABLE__)")
         src = "l0"
-        l1 = {}
-        for i, (_, compiled, rx) in enumerate(variants, 1):
-            l1[f"_s{i}"] = f"CASE WHEN _v = {i} THEN regexp_extract(line, {p(rx.text)}, {rx.names_sql()}) END"
-        src = self._layer(l1, src)
+        if all(whole):
+            # Each variant's pattern applied once: its extraction, with a capture `m` of the
+            # whole match (never empty), says whether it matched; a variant is tried only
+            # where the ones before it did not match (Python's order).
+            for i, (text, names) in enumerate(whole, 1):
+                extract = f"regexp_extract(line, {p(text)}, {names})"
+                src = self._layer({f"_s{i}": extract if i == 1 else f"CASE WHEN _s{i - 1}.m = '' THEN {extract} END"},
+                                  src)
+            pick = " ".join(f"WHEN _s{i}.m <> '' THEN {i}" for i in range(1, len(whole) + 1))
+            src = self._layer({"_v": f"CASE {pick} END"}, src)
+        else:
+            l1 = {}
+            for i, (_, compiled, rx) in enumerate(variants, 1):
+                l1[f"_s{i}"] = f"CASE WHEN _v = {i} THEN regexp_extract(line, {p(rx.text)}, {rx.names_sql()}) END"
+            src = self._layer(l1, src)
         # raw fields
         all_groups: list[str] = []
         for _, compiled, _ in variants:
@@ -261,9 +275,7 @@ class CompiledDefinition:
                 whens.append(f"WHEN _v = {i} THEN {v}")
                 if ambiguous:
                     amb.append(f"(_v = {i} AND {v} = '')")
-            expr = f"(CASE {' '.join(whens)} END)"
-            if nulls:
-                expr = f"(CASE WHEN {expr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {expr} END)"
+            expr = self._null_values(f"(CASE {' '.join(whens)} END)", nulls)
             state[g] = _Field(expr)
             amb_terms += amb
         if len(variants) > 1:
@@ -273,8 +285,7 @@ class CompiledDefinition:
             vexpr = f"(CASE {names} END)"
             if "variant" in state:
                 vexpr = f"coalesce({state['variant'].expr}, {vexpr})"
-            if nulls:  # setdefault happens before null_values are dropped
-                vexpr = f"(CASE WHEN {vexpr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {vexpr} END)"
+            vexpr = self._null_values(vexpr, nulls)   # setdefault happens before null_values are dropped
             state["variant"] = _Field(vexpr)
         amb_expr = " OR ".join(amb_terms) if amb_terms else "false"
         self.amb_terms = [f"coalesce({amb_expr}, false)"]
@@ -320,6 +331,14 @@ class CompiledDefinition:
                     whens.insert(0, f"WHEN {p(_mark(v))} THEN {lit.expr}")
             state[key] = _Field(f"(CASE {f.expr} {' '.join(whens)} ELSE {f.expr} END)", frozenset(consts))
         self._final(state, src)
+
+    def _null_values(self, expr: str, nulls: list) -> str:
+        """SQL: `expr`, NULL where it is one of the definition's null values."""
+        if not nulls:
+            return expr
+        if len(nulls) == 1:
+            return f"nullif({expr}, {self.p(nulls[0])})"
+        return f"(CASE WHEN {expr} IN ({', '.join(self.p(x) for x in nulls)}) THEN NULL ELSE {expr} END)"
 
     def _rules(self, rules, state, src):
         """The rules, one run (ending at a `continue` rule) per pair of layers: pick, then extract."""
@@ -777,6 +796,21 @@ class CompiledDefinition:
                 f"ELSE {naive} END")
         sql = f"SELECT line_no, {expr} AS ts_local FROM ({inner})"
         return sql, _used(sql, sub.p.values)
+
+
+def _whole_match(compiled: re.Pattern, rx: "Re2Pattern") -> tuple[str, str] | None:
+    """(RE2 text, SQL list of capture names) of an anchored line pattern with a
+    capture `m` of its whole match first; None when a match can be empty
+    (`m` would not tell a match from none)."""
+    try:
+        from re import _parser as parser
+    except ImportError:  # pragma: no cover
+        import sre_parse as parser
+    if parser.parse(compiled.pattern, compiled.flags).getwidth()[0] == 0 or not rx.text.startswith("^(?:"):
+        return None
+    text = "^(?P<m>" + rx.text[len("^(?:"):]
+    _check_re2(text)
+    return text, "['m', " + rx.names_sql()[1:]
 
 
 def _used(sql: str, values: dict) -> dict:
