@@ -442,11 +442,16 @@ class CompiledDefinition:
             for key, items in touched.items():
                 old = state.get(key)
                 consts = frozenset().union(*(c for _, _, c in items)) | (old.consts if old else frozenset())
-                whens = " ".join(f"WHEN {k} THEN {e}" for k, e, _ in items)
-                state[key] = _Field(f"(CASE {pick_col} {whens} ELSE {old.expr if old else 'NULL::VARCHAR'} END)", consts)
-            stop = [str(k) for k, rule in enumerate(run, 1) if not rule.cont]
+                # the rules giving the same value share one test (a line's pick meets one
+                # WHEN, not one per rule: `source_kind = "ssh"` of all 23 sshd rules)
+                by_value: dict[str, list[int]] = {}
+                for k, e, _ in items:
+                    by_value.setdefault(e, []).append(k)
+                whens = " ".join(f"WHEN {_one_of(pick_col, ks)} THEN {e}" for e, ks in by_value.items())
+                state[key] = _Field(f"(CASE {whens} ELSE {old.expr if old else 'NULL::VARCHAR'} END)", consts)
+            stop = [k for k, rule in enumerate(run, 1) if not rule.cont]
             if stop:
-                done = f"({done} OR coalesce({pick_col} IN ({', '.join(stop)}), false))"
+                done = f"({done} OR coalesce({_one_of(pick_col, stop)}, false))"
             src, state = self._settle(state, {}, src)
         return src, state
 
@@ -816,6 +821,16 @@ def _whole_match(compiled: re.Pattern, rx: "Re2Pattern") -> tuple[str, str] | No
     text = "^(?P<m>" + rx.text[len("^(?:"):]
     _check_re2(text)
     return text, "['m', " + rx.names_sql()[1:]
+
+
+def _one_of(column: str, numbers: list[int]) -> str:
+    """SQL: the integer column is one of `numbers` (NULL when it is NULL)."""
+    numbers = sorted(set(numbers))
+    if len(numbers) == 1:
+        return f"{column} = {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{column} BETWEEN {numbers[0]} AND {numbers[-1]}"
+    return f"list_contains({numbers}, {column})"
 
 
 def _used(sql: str, values: dict) -> dict:
