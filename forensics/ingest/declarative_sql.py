@@ -69,7 +69,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 # DuckDB settings for a statement running a compiled SELECT.  Binding and
-# optimising the `syslog` SELECT (some 40 CTE layers, each `SELECT *` over
+# optimising the `syslog` SELECT (some 50 CTE layers, each `SELECT *` over
 # the one before) is most of its fixed cost per statement, and these
 # optimizers spend it on column bookkeeping the layers do not need: without
 # them DuckDB plans it in less CPU time (measured 2026-12-02 at load 7-8:
