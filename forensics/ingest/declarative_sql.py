@@ -68,6 +68,21 @@ _IPV4 = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# DuckDB settings for a statement running a compiled SELECT.  Binding and
+# optimising the `syslog` SELECT (some 50 CTE layers, each `SELECT *` over
+# the one before) is most of its fixed cost per statement, and these
+# optimizers spend it on column bookkeeping the layers do not need: without
+# them DuckDB plans it in less CPU time (measured 2026-12-02 at load 7-8:
+# 0.16-0.21 s against 0.26-0.35 s) and runs it no slower.  Common
+# subexpression elimination stays on: without it `nagios` took 6.1 instead
+# of 4.9 us per line.  Filter pushdown stays off for the reason the engine
+# gives (`_FORMAT_SELECT_SETTINGS`).  Optimizers only choose how a statement
+# runs, never what it returns (tests/test_declarative_sql.py compares every
+# row with the Python path under these settings).
+SELECT_SETTINGS = {"disabled_optimizers": "filter_pushdown,unused_columns,column_lifetime,"
+                                          "projection_placement,projection_pullup"}
+
+
 class NotCompilable(Exception):
     """A definition (or a pattern) the compiler leaves to the Python path."""
 
@@ -181,8 +196,13 @@ class CompiledDefinition:
                            f"{name} AS (SELECT * FROM {source})")
         return name
 
-    def _settle(self, state: dict[str, _Field], extra: dict[str, str], source: str, limit: int = 240):
-        """A layer with `extra` and the state's long expressions as columns (short ones stay inline)."""
+    def _settle(self, state: dict[str, _Field], extra: dict[str, str], source: str, limit: int = 60):
+        """A layer with `extra` and the state's long expressions as columns (short ones stay inline).
+
+        An inline expression is copied into every later one that reads the
+        field: past a few dozen characters a column is cheaper to plan (the
+        `syslog` SELECT: 39 kB of SQL with 60 here, 57 kB with 240) and is
+        computed once per line."""
         exprs = dict(extra)
         new_state = {}
         for key, f in state.items():
@@ -219,8 +239,11 @@ class CompiledDefinition:
                 # a user's pattern compiled with `regex` for its time budget: its re twin
                 compiled = re.compile(compiled.pattern)
             variants.append((vname, compiled, self._regex(compiled, anchored=True)))
-        pick = " ".join(f"WHEN regexp_matches(line, {p(rx.text)}) THEN {i}" for i, (_, _, rx) in enumerate(variants, 1))
-        l0 = {"_odd": f"regexp_matches(line, {p(_ODD_LINE)})", "_v": f"CASE {pick} END"}
+        whole = [_whole_match(compiled, rx) for _, compiled, rx in variants]
+        l0 = {"_odd": f"regexp_matches(line, {p(_ODD_LINE)})"}
+        if not all(whole):
+            pick = " ".join(f"WHEN regexp_matches(line, {p(rx.text)}) THEN {i}" for i, (_, _, rx) in enumerate(variants, 1))
+            l0["_v"] = f"CASE {pick} END"
         if fmt.comment_prefix:
             l0["_comment"] = f"starts_with(line, {p(fmt.comment_prefix)})"
         else:
@@ -228,10 +251,21 @@ class CompiledDefinition:
         self.layers.append("l0 AS (SELECT line_no, line, " + ", ".join(f"{e} AS {c}" for c, e in l0.items())
                            + " FROM __TABLE__)")
         src = "l0"
-        l1 = {}
-        for i, (_, compiled, rx) in enumerate(variants, 1):
-            l1[f"_s{i}"] = f"CASE WHEN _v = {i} THEN regexp_extract(line, {p(rx.text)}, {rx.names_sql()}) END"
-        src = self._layer(l1, src)
+        if all(whole):
+            # Each variant's pattern applied once: its extraction, with a capture `m` of the
+            # whole match (never empty), says whether it matched; a variant is tried only
+            # where the ones before it did not match (Python's order).
+            for i, (text, names) in enumerate(whole, 1):
+                extract = f"regexp_extract(line, {p(text)}, {names})"
+                src = self._layer({f"_s{i}": extract if i == 1 else f"CASE WHEN _s{i - 1}.m = '' THEN {extract} END"},
+                                  src)
+            pick = " ".join(f"WHEN _s{i}.m <> '' THEN {i}" for i in range(1, len(whole) + 1))
+            src = self._layer({"_v": f"CASE {pick} END"}, src)
+        else:
+            l1 = {}
+            for i, (_, compiled, rx) in enumerate(variants, 1):
+                l1[f"_s{i}"] = f"CASE WHEN _v = {i} THEN regexp_extract(line, {p(rx.text)}, {rx.names_sql()}) END"
+            src = self._layer(l1, src)
         # raw fields
         all_groups: list[str] = []
         for _, compiled, _ in variants:
@@ -248,9 +282,7 @@ class CompiledDefinition:
                 whens.append(f"WHEN _v = {i} THEN {v}")
                 if ambiguous:
                     amb.append(f"(_v = {i} AND {v} = '')")
-            expr = f"(CASE {' '.join(whens)} END)"
-            if nulls:
-                expr = f"(CASE WHEN {expr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {expr} END)"
+            expr = self._null_values(f"(CASE {' '.join(whens)} END)", nulls)
             state[g] = _Field(expr)
             amb_terms += amb
         if len(variants) > 1:
@@ -260,8 +292,7 @@ class CompiledDefinition:
             vexpr = f"(CASE {names} END)"
             if "variant" in state:
                 vexpr = f"coalesce({state['variant'].expr}, {vexpr})"
-            if nulls:  # setdefault happens before null_values are dropped
-                vexpr = f"(CASE WHEN {vexpr} IN ({', '.join(p(x) for x in nulls)}) THEN NULL ELSE {vexpr} END)"
+            vexpr = self._null_values(vexpr, nulls)   # setdefault happens before null_values are dropped
             state["variant"] = _Field(vexpr)
         amb_expr = " OR ".join(amb_terms) if amb_terms else "false"
         self.amb_terms = [f"coalesce({amb_expr}, false)"]
@@ -307,6 +338,14 @@ class CompiledDefinition:
                     whens.insert(0, f"WHEN {p(_mark(v))} THEN {lit.expr}")
             state[key] = _Field(f"(CASE {f.expr} {' '.join(whens)} ELSE {f.expr} END)", frozenset(consts))
         self._final(state, src)
+
+    def _null_values(self, expr: str, nulls: list) -> str:
+        """SQL: `expr`, NULL where it is one of the definition's null values."""
+        if not nulls:
+            return expr
+        if len(nulls) == 1:
+            return f"nullif({expr}, {self.p(nulls[0])})"
+        return f"(CASE WHEN {expr} IN ({', '.join(self.p(x) for x in nulls)}) THEN NULL ELSE {expr} END)"
 
     def _rules(self, rules, state, src):
         """The rules, one run (ending at a `continue` rule) per pair of layers: pick, then extract."""
@@ -405,11 +444,16 @@ class CompiledDefinition:
             for key, items in touched.items():
                 old = state.get(key)
                 consts = frozenset().union(*(c for _, _, c in items)) | (old.consts if old else frozenset())
-                whens = " ".join(f"WHEN {k} THEN {e}" for k, e, _ in items)
-                state[key] = _Field(f"(CASE {pick_col} {whens} ELSE {old.expr if old else 'NULL::VARCHAR'} END)", consts)
-            stop = [str(k) for k, rule in enumerate(run, 1) if not rule.cont]
+                # the rules giving the same value share one test (a line's pick meets one
+                # WHEN, not one per rule: `source_kind = "ssh"` of all 23 sshd rules)
+                by_value: dict[str, list[int]] = {}
+                for k, e, _ in items:
+                    by_value.setdefault(e, []).append(k)
+                whens = " ".join(f"WHEN {_one_of(pick_col, ks)} THEN {e}" for e, ks in by_value.items())
+                state[key] = _Field(f"(CASE {whens} ELSE {old.expr if old else 'NULL::VARCHAR'} END)", consts)
+            stop = [k for k, rule in enumerate(run, 1) if not rule.cont]
             if stop:
-                done = f"({done} OR coalesce({pick_col} IN ({', '.join(stop)}), false))"
+                done = f"({done} OR coalesce({_one_of(pick_col, stop)}, false))"
             src, state = self._settle(state, {}, src)
         return src, state
 
@@ -441,12 +485,17 @@ class CompiledDefinition:
         return test, extract
 
     # -- timestamps -------------------------------------------------------
-    def ts_sql(self, text: str) -> tuple[dict[str, str], dict[str, str], str, str, str]:
+    def ts_sql(self, text: str) -> tuple[dict[str, str], dict[str, str], dict[str, str], str, str, str]:
         """SQL over a timestamp text column.
 
-        Returns (columns to compute first, from `text`; columns to compute
-        next, from those; then the aware value, the naive value and the flag
-        "Python must read this text", over both).  Python's order: the first format whose reader
+        Returns (columns to compute first, from `text`: the readers'
+        extractions; columns to compute next: each reader's parts, NULL where
+        its pattern did not match; then columns over those; then the aware
+        value, the naive value and the flag "Python must read this text",
+        over all of them).  A reader's pattern is applied once, by
+        `regexp_extract`, and a group that is never empty in a match tells
+        whether it matched (where a `regexp_matches` before the extraction
+        cost a second pass over the text).  Python's order: the first format whose reader
         gives a value; a format whose answer SQL cannot give exactly, met
         before any value, sends the text to Python, and so does a strptime
         pattern whose regex reader could not decide when no format gave one.
@@ -455,6 +504,15 @@ class CompiledDefinition:
 
         p = self.p
         pre: dict[str, str] = {}
+        mid: dict[str, str] = {}
+
+        def extracted(over: str, pattern: str, names: str, witness: str) -> str:
+            """A column of the parts of `pattern` (anchored at both ends) in `over`, NULL where it did not match."""
+            raw, g = self._tmp("tr"), self._tmp("t")
+            pre[raw] = f"regexp_extract({over}, {p(pattern)}, {names})"
+            mid[g] = f"CASE WHEN {raw}.{witness} <> '' THEN {raw} END"
+            return g
+
         steps = [(f"regexp_matches({text}, {p(_ODD_LINE)})", None, None)]
         slow_terms = []
         for tf in self.fmt.ts_formats:
@@ -463,11 +521,12 @@ class CompiledDefinition:
             if spec == "iso8601":
                 shape = (r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])"
                          r"(\.[0-9]{1,6})?(Z|z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?")
-                g = self._tmp("t")
-                pre[g] = f"CASE WHEN regexp_full_match({t}, {p(shape)}) THEN regexp_extract({t}, {p('^' + shape + '$')}, ['day', 'hour', 'minute', 'sec', 'frac', 'zone']) END"
+                # `day` (the date) is never empty in a match
+                g = extracted(t, '^' + shape + '$', "['day', 'hour', 'minute', 'sec', 'frac', 'zone']", "day")
                 zone = f"{g}.zone"
                 local = f"TRY_CAST(regexp_replace({t}, {p(r'(Z|z|[+-][0-9]{2}:[0-9]{2})$')}, '') AS TIMESTAMP)"
-                unknown = f"({g} IS NULL AND regexp_matches({t}, {p('^[0-9]')}))"
+                # regexp_matches(t, '^[0-9]') (a byte comparison: a non-ASCII first character is no digit)
+                unknown = f"({g} IS NULL AND substr({t}, 1, 1) BETWEEN '0' AND '9')"
                 aware = (f"CASE WHEN {g} IS NOT NULL AND {zone} <> '' THEN timezone('UTC', {local} - "
                          f"CASE WHEN {zone} IN ('Z', 'z') THEN INTERVAL 0 MINUTE ELSE "
                          f"(CASE WHEN starts_with({zone}, '-') THEN -1 ELSE 1 END) * "
@@ -478,18 +537,17 @@ class CompiledDefinition:
                 steps.append(("false", None, naive))
             elif spec == "syslog":
                 rx = r"^([A-Z][a-z]{2})\s+([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?$"
-                g = self._tmp("t")
-                pre[g] = (f"CASE WHEN regexp_matches({text}, {p(rx)}) THEN "
-                          f"regexp_extract({text}, {p(rx)}, ['mname', 'day', 'hour', 'minute', 'sec', 'frac']) END")
+                g = extracted(text, rx, "['mname', 'day', 'hour', 'minute', 'sec', 'frac']", "mname")
                 steps.append(("false", None, self._ymd_sql(g, year="2000", month_name=True, exact_month=True)))
             elif spec in ("epoch", "epoch_s", "epoch_ms", "epoch_us"):
                 divisor = {"epoch": 1, "epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[spec]
-                ok = f"regexp_full_match({t}, {p('[0-9]{1,11}')})"
+                ok = self._digits(t, 11)
                 micros = f"(TRY_CAST({t} AS BIGINT) * {1_000_000 // divisor})"
                 steps.append((f"(NOT {ok})", f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp({micros})) END", None))
             elif spec == "epoch_hex":
-                ok = f"regexp_full_match({t}, {p('[0-9a-fA-F]{1,8}')})"
-                none = f"({t} = '' OR length({t}) > 16 OR regexp_matches({t}, {p('[^0-9a-fA-F]')}))"
+                hexdigits = p("0123456789abcdefABCDEF")
+                ok = f"(length({t}) BETWEEN 1 AND 8 AND ltrim({t}, {hexdigits}) = '')"
+                none = f"({t} = '' OR length({t}) > 16 OR ltrim({t}, {hexdigits}) <> '')"
                 steps.append((f"(NOT {ok} AND NOT {none})",
                               f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp(TRY_CAST('0x' || {t} AS BIGINT) * 1000000)) END",
                               None))
@@ -508,9 +566,13 @@ class CompiledDefinition:
                     i += 1
                 fast = re.compile("".join(parts) + r"\Z")     # fullmatch, as `_fast_strptime` reads
                 reader = Re2Pattern(fast, allow_possessive=False, anchored=True)
-                g = self._tmp("t")
-                pre[g] = (f"CASE WHEN regexp_matches({text}, {p(reader.text)}) THEN "
-                          f"regexp_extract({text}, {p(reader.text)}, {_ts_names(fast, reader)}) END")
+                names = _ts_names(fast, reader)
+                if fast.groupindex:   # every part a reader captures is a group that is never empty
+                    g = extracted(text, reader.text, names, names[2:names.index("'", 2)])
+                else:
+                    g = self._tmp("t")
+                    pre[g] = (f"CASE WHEN regexp_matches({text}, {p(reader.text)}) THEN "
+                              f"regexp_extract({text}, {p(reader.text)}, {names}) END")
                 full = f"({g} IS NOT NULL)"
                 if "Y" in seen:
                     year = f"TRY_CAST({g}.yr4 AS INTEGER)"
@@ -558,7 +620,7 @@ class CompiledDefinition:
         aware_sql = f"(CASE {' '.join(aware_cases)} END)::TIMESTAMPTZ"
         naive_sql = f"(CASE {' '.join(naive_cases)} END)::TIMESTAMP"
         py_sql = f"(CASE {' '.join(py_cases)} WHEN _tslow THEN true ELSE false END)"
-        return pre, values, aware_sql, naive_sql, py_sql
+        return pre, mid, values, aware_sql, naive_sql, py_sql
 
     def _ymd_sql(self, g: str, *, year: str, month_name: bool, exact_month: bool, has=None) -> str:
         """SQL: a naive TIMESTAMP from extracted parts, NULL where datetime() would refuse them."""
@@ -593,9 +655,11 @@ class CompiledDefinition:
             tf = state.get(fmt.ts_field)
             tfield = self._pystr(tf) if tf is not None else "NULL::VARCHAR"
             src, state = self._settle(state, {"_tstext": tfield}, src, limit=60)
-            pre, values, aware, naive, py = self.ts_sql("_tstext")
+            pre, mid, values, aware, naive, py = self.ts_sql("_tstext")
             if pre:
                 src = self._layer(pre, src)
+            if mid:
+                src = self._layer(mid, src)
             src = self._layer(values, src)
             empty = "(_tstext IS NULL OR _tstext = '')"
             reason_empty = p(f"no timestamp (field {fmt.ts_field!r} is empty)")
@@ -628,7 +692,7 @@ class CompiledDefinition:
                 if key in _INT_COLUMNS:
                     raw = f"nullif({f.expr}, '')"
                     t = f"trim({self._pystr(f)}, {p(_PY_SPACE)})"
-                    ok = f"regexp_full_match({t}, {p('[0-9]{1,18}')})"
+                    ok = self._digits(t, 18)
                     columns[key] = f"CASE WHEN {ok} THEN TRY_CAST({t} AS BIGINT) END"
                     int_text[key] = _Field(f"CASE WHEN {raw} IS NOT NULL AND NOT {ok} THEN {raw} END", f.consts)
                 elif key == "ip":
@@ -697,20 +761,29 @@ class CompiledDefinition:
         out.append("line AS raw")
         self.final_select = f"SELECT {', '.join(out)} FROM {src}"
 
+    def _digits(self, text: str, most: int) -> str:
+        """SQL: `text` is 1 to `most` ASCII digits (regexp_full_match(text, '[0-9]{1,most}'),
+        without a regular expression: ltrim leaves nothing of a text of digits only)."""
+        return f"(length({text}) BETWEEN 1 AND {most} AND ltrim({text}, '0123456789') = '')"
+
     def _json_fragment(self, f: _Field, integer: bool) -> str:
-        """SQL: the value as `_dumps` writes it (NULL when absent)."""
+        """SQL: the value as `_dumps` writes it (NULL when absent: to_json(NULL) is NULL)."""
         s = f.expr
         escaped = f"to_json({s})::VARCHAR"
         if integer:
-            string = (f"CASE WHEN regexp_full_match({s}, {self.p('[0-9]{1,18}')}) "
+            string = (f"CASE WHEN {self._digits(s, 18)} "
                       f"THEN CAST(CAST({s} AS BIGINT) AS VARCHAR) ELSE {escaped} END")
         else:
             string = escaped
         if f.consts:
             return f"CASE WHEN {s} IS NULL THEN NULL WHEN starts_with({s}, chr(1)) THEN substr({s}, 2) ELSE {string} END"
+        if not integer:
+            return string
         return f"CASE WHEN {s} IS NOT NULL THEN {string} END"
 
     # -- what the engine calls --------------------------------------------
+    select_settings = SELECT_SETTINGS
+
     def select_sql(self, table: str) -> tuple[str, dict]:
         layers = [layer.replace("__TABLE__", table) for layer in self.layers]
         sql = "WITH " + ",\n".join(layers) + "\n" + self.final_select
@@ -725,14 +798,41 @@ class CompiledDefinition:
         """
         sub = CompiledDefinition.__new__(CompiledDefinition)
         sub.fmt, sub.key, sub.p, sub._n = self.fmt, self.key, _Params(), 0
-        pre, values, _, naive, py = sub.ts_sql("ts_raw")
+        pre, mid, values, _, naive, py = sub.ts_sql("ts_raw")
         cols = ", ".join(f"{e} AS {c}" for c, e in pre.items())
         inner = f"SELECT line_no, ts_raw{', ' + cols if cols else ''} FROM {source}"
+        if mid:
+            inner = f"SELECT *, {', '.join(f'{e} AS {c}' for c, e in mid.items())} FROM ({inner})"
         inner = f"SELECT *, {', '.join(f'{e} AS {c}' for c, e in values.items())} FROM ({inner})"
         expr = (f"CASE WHEN {py} THEN TRY_CAST(forensics_decl_ts({sub.p(self.key)}, ts_raw) AS TIMESTAMP) "
                 f"ELSE {naive} END")
         sql = f"SELECT line_no, {expr} AS ts_local FROM ({inner})"
         return sql, _used(sql, sub.p.values)
+
+
+def _whole_match(compiled: re.Pattern, rx: "Re2Pattern") -> tuple[str, str] | None:
+    """(RE2 text, SQL list of capture names) of an anchored line pattern with a
+    capture `m` of its whole match first; None when a match can be empty
+    (`m` would not tell a match from none)."""
+    try:
+        from re import _parser as parser
+    except ImportError:  # pragma: no cover
+        import sre_parse as parser
+    if parser.parse(compiled.pattern, compiled.flags).getwidth()[0] == 0 or not rx.text.startswith("^(?:"):
+        return None
+    text = "^(?P<m>" + rx.text[len("^(?:"):]
+    _check_re2(text)
+    return text, "['m', " + rx.names_sql()[1:]
+
+
+def _one_of(column: str, numbers: list[int]) -> str:
+    """SQL: the integer column is one of `numbers` (NULL when it is NULL)."""
+    numbers = sorted(set(numbers))
+    if len(numbers) == 1:
+        return f"{column} = {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{column} BETWEEN {numbers[0]} AND {numbers[-1]}"
+    return f"list_contains({numbers}, {column})"
 
 
 def _used(sql: str, values: dict) -> dict:

@@ -501,8 +501,9 @@ class _FileLoader:
             return
         lo, hi = chunk.first_line_no, chunk.first_line_no + chunk.count - 1
         sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
+        settings = self._select_settings()
         parsed = self._insert_events(f"({sql})", params, detail_is_json=True, ingest_chunk=ingest_chunk,
-                                     scoped_settings=_FORMAT_SELECT_SETTINGS)
+                                     scoped_settings=settings)
         if hasattr(self.fmt, "local_ts_select"):
             self._insert_local_sql(lo, hi)
         rejected = 0
@@ -516,7 +517,8 @@ class _FileLoader:
             again[np.asarray(leftover, dtype=np.int64) - lo] = True
             rest = chunk.arrow_table(again, batch_rows=_SCAN_BATCH_ROWS)
             sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
-            rejected = self._insert_rejects(f"({sql})", params, ingest_chunk=rest)
+            with _settings(self.con, settings):
+                rejected = self._insert_rejects(f"({sql})", params, ingest_chunk=rest)
             if rejected < len(leftover):  # nothing lost, even if a format misbehaves
                 ingest_chunk = rest  # noqa: F841 (found by name by DuckDB)
                 rejected += self.con.execute(
@@ -528,6 +530,12 @@ class _FileLoader:
                 ).fetchall()[0][0]
         self.parsed += parsed
         self.rejected += rejected
+
+    def _select_settings(self) -> dict:
+        """DuckDB settings for the statements running the format's SELECT (a compiled
+        definition names its own: `declarative_sql.SELECT_SETTINGS`)."""
+        plan = getattr(self.fmt, "sql_plan", None)
+        return getattr(plan, "select_settings", None) or _FORMAT_SELECT_SETTINGS
 
     def _insert_local_sql(self, lo: int, hi: int) -> None:
         """Naive times of a compiled definition's events (year-less syslog, no zone) into `ingest_local`.

@@ -120,6 +120,9 @@ def parse_with_select(select_sql, lines: list[str], line_nos: list[int]) -> tupl
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
+        # the DuckDB settings the engine runs this SELECT with (a compiled definition's)
+        for name, value in getattr(getattr(select_sql, "__self__", None), "select_settings", {}).items():
+            con.execute(f"SET {name} = $v", {"v": value})
         register_functions(con)
         frame = pd.DataFrame({"line_no": np.asarray(line_nos, dtype=np.int64),  # noqa: F841 (registered)
                               "line": np.asarray(lines, dtype=object)})
