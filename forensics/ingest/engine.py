@@ -552,7 +552,8 @@ class _FileLoader:
                 self.yearless = True
             events = batch.events
             frames.append(events if isinstance(events, pd.DataFrame) else events.to_pandas())
-        frames = [f for f in frames if len(f)] or frames[:1]
+        # (no batch at all when every line of the chunk failed: an empty one gives the columns)
+        frames = [f for f in frames if len(f)] or frames[:1] or [self.fmt.parse([], [], self.ctx).events]
         events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         events = events.drop_duplicates(subset="line_no", keep="first")
         parsed_nos = set(int(x) for x in events["line_no"])

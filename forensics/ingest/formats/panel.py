@@ -90,6 +90,20 @@ def record_to_row(record: dict) -> dict:
     return row
 
 
+def _loads(line: str):
+    """The line's JSON value, or a RecordError saying why it has none."""
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return RecordError(f"not valid JSON: {exc}")
+    if "\\u" in line:
+        try:   # `\ud800` alone decodes to a lone surrogate: no text a case can store
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return RecordError("not valid JSON text: a \\u escape of a lone UTF-16 surrogate (D800-DFFF)")
+    return record
+
+
 def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS])
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
@@ -119,12 +133,26 @@ class PanelJsonLines:
     def parse(self, lines: list[str], line_nos: list[int], ctx: IngestContext) -> ParsedBatch:
         def records():
             for line_no, line in zip(line_nos, lines):
-                try:
-                    yield line_no, json.loads(line)
-                except ValueError as exc:
-                    yield line_no, RecordError(f"not valid JSON: {exc}")
+                yield line_no, _loads(line)
 
         return _batch(records())
+
+    # -- the vectorised path (see "The vectorised path" below) --------------
+    sql_enabled = True   # False: every line through `parse` (the oracle tests switch it)
+
+    @property
+    def select_sql(self):
+        """The engine's vectorised path; absent (AttributeError) when switched off."""
+        if not (self.sql_enabled and _sql_enabled()):
+            raise AttributeError("select_sql")
+        return jsonl_select_sql
+
+    def local_ts_select(self, source: str) -> tuple[str, dict]:
+        return local_ts_select(source)
+
+    def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
+        """`parse` through the SELECT (on a private in-memory connection)."""
+        return _parse_sql(jsonl_select_sql, lines, line_nos)
 
 
 class PanelCsv:
@@ -214,3 +242,259 @@ def _batch(records) -> ParsedBatch:
 
 
 FORMATS = [PanelJsonLines(), PanelCsv()]
+
+
+# --------------------------------------------------------------------------
+# The vectorised path (issue 14, item 3): JSON Lines parsed inside DuckDB
+#
+# One SELECT over the engine's `(line_no, line)` table answers, row for row,
+# what `PanelJsonLines.parse` answers (kept as the fallback and as the oracle,
+# tests/test_panel_sql.py).  DuckDB's JSON reader (yyjson) and Python's `json`
+# differ at the edges: yyjson takes NaN/Infinity in any case and trailing
+# commas, keeps both values of a duplicate key (Python keeps the last), and
+# refuses lone surrogates (Python takes them).  So SQL answers a line only
+# when it is an ordinary record:
+#
+# * valid for yyjson, a JSON object, no `,` before `}` or `]`, every key one of
+#   FIELDS and none twice (no `detail.extra` to build);
+# * every field a string or null, except `detail`: a string, or a flat object
+#   of strings, integers (up to 15 digits), booleans and nulls with distinct
+#   keys, written by yyjson without a backslash (then Python's `json.dumps`
+#   text is yyjson's with a space after each `:` and `,`);
+# * `ts` in the common ISO 8601 shape (`YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}]` and
+#   `Z` or `±HH:MM` or nothing), a real date and time, year 1000-9998;
+# * `result` and `actor` valid values (their rejects quote the value as
+#   Python's repr does: left to Python).
+#
+# Every other line (invalid JSON and its decoder message, numbers in fields,
+# extra keys, odd times) is parsed by the Python path inside the same SELECT,
+# one UDF call per such line.  A line without a required field is rejected in
+# SQL with Python's wording.
+
+_TS_SHAPE = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+             r"(?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
+_TS_ZONE = r"(?:Z|[+-][0-9]{2}:[0-9]{2})$"
+# A flat JSON object as yyjson writes it, with its strings taken out.
+_FLAT_SKELETON = r"^\{(?:[:,]|true|false|null|-?[1-9][0-9]{0,14}|0)*\}$"
+_TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
+_STRING_TOKEN = r'"[^"]*"'
+# yyjson's minified JSON -> json.dumps' separators (", " and ": "): whole
+# strings (no backslash) and other characters up to each separator, a space
+# after it.  The pattern matches at every position (so the search never
+# starts inside a string); the space it adds at the end is trimmed.
+_SEPARATOR = r'((?:"[^"]*"|[^",:])*)([,:]?)'
+_OPTIONAL = ("user", "auth", "session", "ip", "user_agent", "target")
+
+
+def _sql_enabled() -> bool:
+    """`FORENSICS_DECLARATIVE_SQL=0` turns every compiled path off (as for the definitions)."""
+    import os
+
+    return os.environ.get("FORENSICS_DECLARATIVE_SQL", "1") != "0"
+
+
+def _string_sql(frag: str) -> str:
+    """SQL: a JSON string fragment's text (the fragment is known to be a string)."""
+    return (f"CASE WHEN contains({frag}, '\\') THEN json_extract_string({frag}, '$') "
+            f"ELSE substr({frag}, 2, length({frag}) - 2) END")
+
+
+def _is_text_or_null(frag: str) -> str:
+    return f"({frag} IS NULL OR {frag} = 'null' OR starts_with({frag}, '\"'))"
+
+
+def _is_missing(frag: str) -> str:
+    """SQL: Python's `record.get(name) in (None, "")` for a fragment."""
+    return f"({frag} IS NULL OR {frag} = 'null' OR {frag} = '\"\"')"
+
+
+def _ts_sql(text: str) -> tuple[str, str, str]:
+    """SQL over a ts text: (fast shape holds, aware UTC value, naive value)."""
+    shape = f"regexp_matches({text}, $ts_shape)"
+    zoned = f"regexp_matches({text}, $ts_zone)"
+    naive = f"TRY_CAST(regexp_replace({text}, $ts_zone, '') AS TIMESTAMP)"
+    aware = f"CASE WHEN {zoned} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
+    fast = f"coalesce({shape} AND {naive} IS NOT NULL AND NOT starts_with({text}, '9999'), false)"
+    return fast, aware, f"CASE WHEN NOT {zoned} THEN {naive} END"
+
+
+def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> str:
+    """The shared tail: `fields_sql` gives per line `line_no, line, _ok` (SQL may
+    answer) and fragments `f_<name>` (JSON text of each field, NULL when absent);
+    lines where `_ok` is false are answered by `udf_call` (JSON of the row)."""
+    ts_fast, ts_aware, ts_naive = _ts_sql("_ts")
+    missing = ", ".join(f"CASE WHEN {_is_missing('f_' + name)} THEN '{name}' END" for name in REQUIRED)
+    optional = ",\n".join(f"CASE WHEN {_is_missing('f_' + n)} THEN NULL ELSE {_string_sql('f_' + n)} END AS v_{n}"
+                          for n in _OPTIONAL)
+    detail_obj = (f"(starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') "
+                  f"AND regexp_matches(regexp_replace(f_detail, $string_token, '', 'g'), $flat) "
+                  f"AND len(list_distinct(json_keys(f_detail))) = len(json_keys(f_detail)))")
+    detail_ok = (f"(f_detail IS NULL OR f_detail = 'null' OR (starts_with(f_detail, '\"') "
+                 f"AND NOT contains(f_detail, '\\')) OR coalesce({detail_obj}, false))")
+    columns = ["source_kind", "event", "result", "account", "actor", "user", "auth", "session", "ip", "port",
+               "user_agent", "method", "path", "status", "bytes", "referrer", "target", "host", "detail"]
+    out = []
+    for col in columns:
+        if col in ("method", "path", "referrer", "host"):
+            out.append(f"NULL::VARCHAR AS {col}")
+        elif col in ("port", "status", "bytes"):
+            out.append(f"NULL::BIGINT AS {col}")
+        elif col == "source_kind":
+            out.append("'panel' AS source_kind")
+        else:
+            out.append(f'CASE WHEN _py THEN json_extract_string(_pj, $p_{col}) ELSE v_{col} END AS "{col}"')
+    return f"""
+    WITH f AS ({fields_sql.replace('__TABLE__', table)}
+    ), v AS (
+        SELECT *,
+               concat_ws(', ', {missing}) AS _missing,
+               CASE WHEN starts_with(f_ts, '"') THEN {_string_sql('f_ts')} END AS _ts,
+               CASE WHEN {_is_missing('f_result')} THEN 'success' ELSE {_string_sql('f_result')} END AS v_result,
+               CASE WHEN {_is_missing('f_actor')} THEN 'customer' ELSE {_string_sql('f_actor')} END AS v_actor,
+               CASE WHEN starts_with(f_event, '"') THEN {_string_sql('f_event')} END AS v_event,
+               CASE WHEN starts_with(f_account, '"') THEN {_string_sql('f_account')} END AS v_account,
+               {optional}
+        FROM f
+    ), w AS (
+        SELECT *, coalesce({ok_sql} AND {detail_ok}, false) AS _sqlok FROM v
+    ), x AS (
+        SELECT *,
+               -- what SQL answers: a missing field, else an ordinary record
+               CASE WHEN NOT _sqlok THEN true
+                    WHEN _missing <> '' THEN false
+                    ELSE NOT ({ts_fast} AND v_result IN ('success', 'failure')
+                              AND v_actor IN ('customer', 'staff', 'api', 'system')) END AS _py
+        FROM w
+    ), y AS (
+        SELECT *, CASE WHEN _py THEN {udf_call} END AS _pj,
+               CASE WHEN NOT _py AND _missing = '' THEN {ts_aware} END AS _tsa,
+               CASE WHEN NOT _py AND _missing = '' THEN {ts_naive} END AS _tsn,
+               CASE WHEN NOT _py AND _missing = '' AND f_detail IS NOT NULL AND f_detail NOT IN ('null', '""')
+                    THEN CASE WHEN starts_with(f_detail, '{{') THEN rtrim(regexp_replace(f_detail, $separator, '\\1\\2 ', 'g'), ' ')
+                              ELSE f_detail END END AS v_detail
+        FROM x
+    )
+    SELECT line_no,
+           CASE WHEN _py THEN json_extract_string(_pj, '$.reject')
+                WHEN _missing <> '' THEN 'missing required field(s): ' || _missing END AS reject_reason,
+           CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts') AS TIMESTAMPTZ) ELSE _tsa END AS ts,
+           CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts_local') AS TIMESTAMP) ELSE _tsn END AS ts_local,
+           CASE WHEN _py THEN json_extract_string(_pj, '$.ts_raw') ELSE _ts END AS ts_raw,
+           {', '.join(out)},
+           line AS raw
+    FROM y
+    """
+
+
+_JSON_PATHS = [f"$.{name}" for name in FIELDS]
+
+_JSONL_FIELDS = (
+    # no key but FIELDS and none twice: as many keys as FIELDS found
+    "SELECT *, coalesce(CASE WHEN _obj THEN len(json_keys(line)) = "
+    + " + ".join(f"(f_{name} IS NOT NULL)::INTEGER" for name in FIELDS) + " END, false) AS _ok FROM (SELECT line_no, line, _obj, "
+    + ", ".join(f"_j[{i}]::VARCHAR AS f_{name}" for i, name in enumerate(FIELDS, 1))
+    + " FROM (SELECT *, CASE WHEN _obj THEN json_extract(line, $paths) END AS _j FROM ("
+    # valid for yyjson, starting with `{` (an object) and no `,` before `}` or `]`
+    "SELECT line_no, line, CASE WHEN json_valid(line) THEN (starts_with(line, '{') "
+    "OR starts_with(ltrim(line, $json_space), '{')) AND NOT regexp_matches(line, $trailing_comma) "
+    "ELSE false END AS _obj FROM __TABLE__)))"
+)
+
+
+def _common_params() -> dict:
+    params = {"ts_shape": _TS_SHAPE, "ts_zone": _TS_ZONE, "string_token": _STRING_TOKEN, "flat": _FLAT_SKELETON,
+              "separator": _SEPARATOR}
+    for col in ("event", "result", "account", "actor", "user", "auth", "session", "ip", "user_agent",
+                "target", "detail", "method", "path", "referrer", "host"):
+        params[f"p_{col}"] = f"$.{col}"
+    return params
+
+
+def _jsonl_ok() -> str:
+    return "(_ok AND " + " AND ".join(_is_text_or_null(f"f_{n}") for n in FIELDS if n != "detail") + ")"
+
+
+def jsonl_select_sql(table: str) -> tuple[str, dict]:
+    """(SQL, parameters) of the panel JSON Lines SELECT over `table(line_no, line)`."""
+    sql = _record_select(table, _JSONL_FIELDS, _jsonl_ok(), "forensics_panel_jsonl(line)")
+    params = {**_common_params(), "paths": _JSON_PATHS, "trailing_comma": _TRAILING_COMMA,
+              "json_space": " \t\n\r"}
+    return sql, _used(sql, params)
+
+
+def _used(sql: str, params: dict) -> dict:
+    """The parameters the SQL names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+
+
+def local_ts_select(source: str) -> tuple[str, dict]:
+    """SELECT line_no, ts_local: the naive times of `source(line_no, ts_raw)` read again
+    (the engine's `ingest_local`; a time is a function of its text)."""
+    fast, _, naive = _ts_sql("ts_raw")
+    sql = (f"SELECT line_no, CASE WHEN {fast} THEN {naive} "
+           f"ELSE TRY_CAST(forensics_panel_ts(ts_raw) AS TIMESTAMP) END AS ts_local FROM {source}")
+    return sql, _used(sql, {"ts_shape": _TS_SHAPE, "ts_zone": _TS_ZONE})
+
+
+def _row_json(record, fmt_name: str) -> str:
+    """The Python path's answer for one record (or RecordError), as the JSON the SELECT reads."""
+    try:
+        if isinstance(record, RecordError):
+            raise record
+        row = record_to_row(record)
+    except RecordError as exc:
+        return json.dumps({"reject": str(exc)}, ensure_ascii=False)
+    except Exception as exc:  # noqa: BLE001 - the engine's own wording for a line a format fails on
+        text = str(exc)
+        text = text if len(text) <= 200 else text[:200] + "..."
+        return json.dumps({"reject": f"format {fmt_name} failed on this line: {type(exc).__name__}: {text}"})
+    out = {k: v for k, v in row.items() if v is not None and k not in ("ts", "ts_local")}
+    if row["ts"] is not None:
+        out["ts"] = row["ts"].isoformat()
+    if row["ts_local"] is not None:
+        out["ts_local"] = row["ts_local"].isoformat()
+    return json.dumps(out, ensure_ascii=False)
+
+
+def _jsonl_udf(line: str | None) -> str | None:
+    if line is None:
+        return None
+    try:
+        record = _loads(line)
+    except Exception as exc:  # noqa: BLE001 - RecursionError on deep nesting, as the engine words it
+        text = str(exc)
+        text = text if len(text) <= 200 else text[:200] + "..."
+        return json.dumps({"reject": f"format panel-jsonl failed on this line: {type(exc).__name__}: {text}"})
+    return _row_json(record, "panel-jsonl")
+
+
+def _ts_udf(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        _, naive = _parse_ts(text)
+    except (RecordError, OverflowError):
+        return None
+    return naive.isoformat() if naive is not None else None
+
+
+def register_udfs(con) -> None:
+    """The Python helpers the panel SELECTs call (on the few lines SQL leaves to Python)."""
+    import duckdb
+
+    for name, func, params in (("forensics_panel_jsonl", _jsonl_udf, ["VARCHAR"]),
+                               ("forensics_panel_ts", _ts_udf, ["VARCHAR"])):
+        try:
+            con.create_function(name, func, params, "VARCHAR", null_handling="special", side_effects=False)
+        except duckdb.Error:
+            pass  # already registered on this connection
+
+
+def _parse_sql(select_sql, lines: list[str], line_nos: list[int]) -> ParsedBatch:
+    """`parse` through the SELECT (on a private in-memory connection)."""
+    from forensics.ingest.formats.sqlformat import parse_with_select
+
+    parsed, rejects = parse_with_select(select_sql, lines, line_nos)
+    events = parsed.assign(ts_local=pd.to_datetime(parsed["ts_local"]))
+    return ParsedBatch(events=events[["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS]]
+                       .reset_index(drop=True), rejects=rejects)

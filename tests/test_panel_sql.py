@@ -1,0 +1,188 @@
+"""The panel audit log's SQL path against its Python path (the oracle).
+
+`PanelJsonLines.select_sql` (DuckDB's JSON functions, Python only for the
+lines SQL cannot answer exactly) must give, on the demo generator's panel
+log, on the tests' panel lines and on hostile lines, exactly what
+`PanelJsonLines.parse` gives: every canonical column, `detail` as text,
+`ts`, `ts_local`, `ts_raw`, which lines are rejects and their reasons.  End
+to end (`forensics ingest` into a case) both paths must write the same
+events, rejects and time decisions.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from forensics.case import Case
+from forensics.ingest.declarative_sql import batch_rows
+from forensics.ingest.engine import ingest_files
+from forensics.ingest.formats import panel
+from forensics.ingest.formats.panel import PanelJsonLines
+
+FMT = PanelJsonLines()
+BASE = {"ts": "2024-03-19T09:12:03+01:00", "account": "K-1", "event": "login"}
+
+
+def rec(**fields) -> str:
+    record = dict(BASE)
+    record.update(fields)
+    return json.dumps(record, ensure_ascii=False)
+
+
+T = '{"ts":"2024-03-19T09:12:03Z","account":"K-1","event":"login"'
+HOSTILE = [
+    # times: the common shapes (SQL) and every other one (Python decides)
+    rec(), rec(ts="2024-03-19T09:12:03Z"), rec(ts="2024-03-19 09:12:03"), rec(ts="2024-03-19T09:12:03.5+05:30"),
+    rec(ts="2024-03-19T09:12:03.123456-08:00"), rec(ts="2024-03-19T09:12:03.1234567"), rec(ts="2024-03-19T09:12"),
+    rec(ts="2024-03-19T09:12:03+0100"), rec(ts="2024-03-19T09:12:03+01"), rec(ts="2024-02-30T09:12:03"),
+    rec(ts="2024-02-29T09:12:03"), rec(ts="2023-02-29T09:12:03Z"),
+    rec(ts="2024-03-19T24:00:00"), rec(ts=" 2024-03-19T09:12:03 "), rec(ts="20240319T091203"), rec(ts="yesterday"),
+    rec(ts=1710835923), rec(ts=None), rec(ts=""), rec(ts="9999-12-31T23:00:00-05:00"),
+    rec(ts="0001-01-01T00:00:00+01:00"), rec(ts="2024-03-19T09:12:03+25:00"), rec(ts="２０２４-03-19T09:12:03"),
+    rec(ts="2024-03-19T09:12:60"), rec(ts="2024-03-19T09:12:03z"), rec(ts="1000-01-01T00:30:00+01:00"),
+    # required fields, result and actor
+    rec(account=None), rec(account=""), rec(account=5), rec(event=None, account=None), rec(event=["a"]),
+    rec(ts=None, account="", event=None),
+    rec(result="failure"), rec(result="FAILURE"), rec(result=""), rec(result=None), rec(result=0), rec(result=1),
+    rec(result=True), rec(actor="staff"), rec(actor="robot"), rec(actor=""), rec(actor=False), rec(actor={"x": 1}),
+    # optional fields: any JSON value
+    rec(user=""), rec(user=None), rec(user=12), rec(user=1.5), rec(user=True), rec(user="ä\u2028\x7f\u0085"),
+    rec(ip="::ffff:203.0.113.9"), rec(ip="2001:0DB8::1"), rec(ip=" 1.2.3.4 "),
+    rec(user_agent='Mozilla "quoted" \\ back'), rec(session="a\tb"), rec(target="x\ny"),
+    # detail: text, objects, the values json.dumps writes its own way
+    rec(detail="wrong password"), rec(detail=""), rec(detail=None), rec(detail=0), rec(detail=False),
+    rec(detail=[1, 2]), rec(detail={}), rec(detail={"os": "CentOS 5.2"}),
+    rec(detail={"a": "x, y: z", "b": 1, "c": True, "d": None, "e": -3}), rec(detail={"a": ":x", "b": ",y"}),
+    rec(detail={"a": 1.5}), rec(detail={"a": 10**20}), rec(detail={"a": {"b": 1}}), rec(detail={"a": [1, 2]}),
+    rec(detail={"a": "é \u2028 \x7f \u0085 😀"}), rec(detail={"q": 'say "hi"'}), rec(detail={"n": "a\nb"}),
+    rec(detail="x\u001by"), rec(detail={"": ""}), rec(detail={"a:b": ",", "c,d": ":"}),
+    rec(detail={"a": "x"}).replace('"detail": {"a": "x"}', '"detail": { "a" : "x" , "b" : 2 }'),
+    # keys the schema does not name: detail.extra
+    rec(ticket="T-99"), rec(ticket="T-99", detail="text"), rec(ticket="T-99", detail={"a": 1}),
+    rec(ticket="T-1", detail=""), rec(extra={"x": 1}),
+    # where DuckDB's JSON reader and Python's part
+    T + ',"user":"a","user":"b"}', T + ',"detail":{"k":1,"k":2}}', T + ",}", T + ' , }', T + ',"detail":{"a":1,}}',
+    T + ',"detail":[1,]}', T + ',"detail":{"a":NaN}}', T + ',"detail":{"a":nan}}', T + ',"detail":Infinity}',
+    T + ',"detail":-infinity}', T + ',"user":"\\ud800"}', T + ',"user":"\\udc00x"}', T + ',"user":"\\ud83d\\ude00"}',
+    T + ',"detail":{"a":"\\u00e9\\/"}}', T + ',"detail":{"a":1E2,"b":-0}}', T + ',"detail":{"a":-0}}',
+    '{"\\u0074s":"2024-03-19T09:12:03Z","account":"K-1","event":"login"}', T + "} ", T + "}\t", T + "}\r",
+    '  {"ts" : "2024-03-19T09:12:03Z" , "account" : "K-1" , "event" : "login" , "detail" : { "a" : "b" } }',
+    T + "} x", T + "}}", "not json at all", "[]", "[1,]", '"s"', "5", "null", "true", '{"a":1}', "{}", "{",
+    T + ',"detail":"a\\u0000b"}', T + ',"event":"x\\"y","account":"K-2"}',
+    "\ufeff" + T + "}", T + ',"detail":{"big":123456789012345}}', T + ',"detail":{"big":1234567890123456}}',
+    T + ',"detail":true}', T + ',"detail":"\\"quoted\\""}', T + ',"detail":{"a":"\\""}}',
+    # deep and long: Python's recursion limit, long values
+    T + ',"detail":' + "[" * 5000 + "]" * 5000 + "}", "[" * 100000 + "]" * 100000, '{"a":' * 3000 + "1" + "}" * 3000,
+    T + ',"detail":{"x":"' + "y" * 100000 + '"}}',
+]
+
+
+def _python(lines: list[str], line_nos: list[int]):
+    """The Python path line by line, as the engine runs it (a line the format fails on is a reject)."""
+    rows, rejects = {}, {}
+    for line, no in zip(lines, line_nos):
+        try:
+            r, j = batch_rows(FMT.parse([line], [no], None))
+        except Exception as exc:  # noqa: BLE001 - the engine's isolation of a failing line
+            text = str(exc)
+            rejects[no] = (f"format panel-jsonl failed on this line: {type(exc).__name__}: "
+                           f"{text if len(text) <= 200 else text[:200] + '...'}")
+            continue
+        rows.update(r)
+        rejects.update(j)
+    return rows, rejects
+
+
+def differences(lines: list[str]) -> list[str]:
+    line_nos = list(range(1, len(lines) + 1))
+    py_rows, py_rejects = _python(lines, line_nos)
+    sql_rows, sql_rejects = batch_rows(FMT.parse_sql(lines, line_nos))
+    problems = []
+    for no, line in zip(line_nos, lines):
+        a, b = py_rows.get(no), sql_rows.get(no)
+        if a != b or py_rejects.get(no) != sql_rejects.get(no):
+            problems.append(f"line {no} {line[:100]!r}: Python {a or py_rejects.get(no)!r}, "
+                            f"SQL {b or sql_rejects.get(no)!r}")
+    return problems
+
+
+def test_hostile_lines_agree():
+    assert differences(HOSTILE) == []
+
+
+def test_the_python_path_is_asked_only_for_unusual_lines(monkeypatch):
+    calls = []
+    real = panel._row_json
+    monkeypatch.setattr(panel, "_row_json", lambda *a: calls.append(a) or real(*a))
+    ordinary = [rec(), rec(detail={"job": "nightly", "n": 3}), rec(user="mueller", ip="203.0.113.9"),
+                rec(ts="2024-03-19 09:12:03"), rec(account="")]
+    parsed = FMT.parse_sql(ordinary + [rec(ticket="T-1")], list(range(1, 7)))
+    assert len(calls) == 1                       # the line with an extra key only
+    events = parsed.events.set_index("line_no")
+    assert events.loc[2, "detail"] == '{"job": "nightly", "n": 3}'
+    assert events.loc[4, "ts_local"].isoformat() == "2024-03-19T09:12:03" and events.loc[4, "ts"] is pd.NaT
+    assert str(events.loc[1, "ts"]) == "2024-03-19 08:12:03+00:00"
+    assert parsed.rejects == [(5, "missing required field(s): account")]
+    assert json.loads(events.loc[6, "detail"]) == {"extra": {"ticket": "T-1"}}
+
+
+@pytest.fixture(scope="module")
+def demo_panel_lines(tmp_path_factory):
+    from forensics.demo.generator import generate_sample
+
+    manifest = generate_sample(tmp_path_factory.mktemp("sample"), accounts=40)
+    return [line for line in manifest.panel_log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_demo_panel_log_agrees(demo_panel_lines, monkeypatch):
+    calls = []
+    real = panel._row_json
+    monkeypatch.setattr(panel, "_row_json", lambda *a: calls.append(a) or real(*a))
+    assert len(demo_panel_lines) > 1000
+    assert differences(demo_panel_lines) == []
+    assert calls == [] or len(calls) < len(demo_panel_lines) // 100
+
+
+def _ingest(tmp_path, name, lines, sql: bool, monkeypatch, tz=None):
+    monkeypatch.setenv("FORENSICS_DECLARATIVE_SQL", "1" if sql else "0")
+    log = tmp_path / f"{name}.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    case_path = tmp_path / f"{name}-{'sql' if sql else 'py'}.duckdb"
+    result = ingest_files(case_path, [log], format_name="panel-jsonl", tz=tz, chunk_bytes=1 << 12).results[0]
+    with Case.open(case_path) as case:
+        events = case.sql_df('SELECT line_no, ts::VARCHAR AS ts, ts_raw, event, result, account, actor, "user", '
+                             "auth, session, ip, user_agent, target, detail::VARCHAR AS detail, raw "
+                             "FROM events ORDER BY line_no")
+        rejects = case.sql_df("SELECT line_no, reason, raw FROM rejects ORDER BY line_no")
+        source = case.sql_df("SELECT lines_read, events_parsed, lines_rejected, lines_blank, tz, tz_decision, "
+                             "assumptions::VARCHAR AS assumptions FROM sources")
+    return result, events, rejects, source
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/Berlin"])
+def test_end_to_end_both_paths_write_the_same_case(tmp_path, monkeypatch, tz):
+    lines = [line for line in HOSTILE if "\\ud8" not in line and "\\udc" not in line] + [
+        "", rec(ts="2024-10-27T02:30:00"), rec(ts="2024-10-27T02:10:00"), rec(ts="2024-03-31T02:30:00"),
+        rec(ts="2024-10-27 02:45:00", detail={"k": "v"})]
+    py = _ingest(tmp_path, "p", lines, False, monkeypatch, tz)
+    sql = _ingest(tmp_path, "p", lines, True, monkeypatch, tz)
+    assert py[0].events_parsed == sql[0].events_parsed > 50
+    assert py[1].equals(sql[1])
+    assert py[2].equals(sql[2])
+    assert py[3].equals(sql[3])
+    events = sql[1].set_index("line_no")
+    first = events.loc[1]
+    assert first.ts == "2024-03-19 08:12:03+00" and first.account == "K-1" and first.actor == "customer"
+    if tz == "Europe/Berlin":   # a naive time in the zone given, DST-aware
+        assert events.loc[3].ts == "2024-03-19 08:12:03+00"
+
+
+def test_lone_surrogates_are_rejects_on_both_paths(tmp_path, monkeypatch):
+    lines = [T + ',"user":"\\ud800"}', T + "}"]
+    for sql in (False, True):
+        result, events, rejects, _ = _ingest(tmp_path, f"s{sql}", lines, sql, monkeypatch)
+        assert (result.events_parsed, result.lines_rejected) == (1, 1)
+        assert list(rejects.line_no) == [1] and "lone UTF-16 surrogate" in rejects.reason[0]
