@@ -273,11 +273,11 @@ FORMATS = [PanelJsonLines(), PanelCsv()]
 
 _TS_SHAPE = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
              r"(?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
-_TS_ZONE = r"(?:Z|[+-][0-9]{2}:[0-9]{2})$"
-# A flat JSON object as yyjson writes it, with its strings taken out.
-_FLAT_SKELETON = r"^\{(?:[:,]|true|false|null|-?[1-9][0-9]{0,14}|0)*\}$"
+# A flat JSON object as yyjson writes it (no backslash: a `"` only opens or closes a string):
+# string keys, values strings, integers of up to 15 digits, booleans or null.
+_FLAT_VALUE = r'(?:"[^"]*"|true|false|null|-?[1-9][0-9]{0,14}|0)'
+_FLAT_OBJECT = rf'^\{{(?:"[^"]*":{_FLAT_VALUE}(?:,"[^"]*":{_FLAT_VALUE})*)?\}}$'
 _TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
-_STRING_TOKEN = r'"[^"]*"'
 # yyjson's minified JSON -> json.dumps' separators (", " and ": "): whole
 # strings (no backslash) and other characters up to each separator, a space
 # after it.  The pattern matches at every position (so the search never
@@ -309,13 +309,18 @@ def _is_missing(frag: str) -> str:
 
 
 def _ts_sql(text: str) -> tuple[str, str, str]:
-    """SQL over a ts text: (fast shape holds, aware UTC value, naive value)."""
-    shape = f"regexp_matches({text}, $ts_shape)"
-    zoned = f"regexp_matches({text}, $ts_zone)"
-    naive = f"TRY_CAST(regexp_replace({text}, $ts_zone, '') AS TIMESTAMP)"
+    """SQL over a ts text: (fast shape holds, aware UTC value, naive value).
+
+    In the fast shape the sixth character from the end is `+` or `-` only in
+    an offset (else a `:` of the time or a digit of the fraction).
+    """
+    zoned = f"(ends_with({text}, 'Z') OR substr({text}, -6, 1) IN ('+', '-'))"
     aware = f"CASE WHEN {zoned} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
-    fast = f"coalesce({shape} AND {naive} IS NOT NULL AND NOT starts_with({text}, '9999'), false)"
-    return fast, aware, f"CASE WHEN NOT {zoned} THEN {naive} END"
+    naive = f"CASE WHEN NOT {zoned} THEN TRY_CAST({text} AS TIMESTAMP) END"
+    fast = (f"coalesce(regexp_matches({text}, $ts_shape) AND NOT starts_with({text}, '9999') "
+            f"AND (CASE WHEN {zoned} THEN TRY_CAST({text} AS TIMESTAMPTZ) IS NOT NULL "
+            f"ELSE TRY_CAST({text} AS TIMESTAMP) IS NOT NULL END), false)")
+    return fast, aware, naive
 
 
 def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> str:
@@ -327,8 +332,7 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> s
     optional = ",\n".join(f"CASE WHEN {_is_missing('f_' + n)} THEN NULL ELSE {_string_sql('f_' + n)} END AS v_{n}"
                           for n in _OPTIONAL)
     detail_obj = (f"(starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') "
-                  f"AND regexp_matches(regexp_replace(f_detail, $string_token, '', 'g'), $flat) "
-                  f"AND len(list_distinct(json_keys(f_detail))) = len(json_keys(f_detail)))")
+                  f"AND regexp_matches(f_detail, $flat) AND len(list_distinct(json_keys(f_detail))) = _dk)")
     detail_ok = (f"(f_detail IS NULL OR f_detail = 'null' OR (starts_with(f_detail, '\"') "
                  f"AND NOT contains(f_detail, '\\')) OR coalesce({detail_obj}, false))")
     columns = ["source_kind", "event", "result", "account", "actor", "user", "auth", "session", "ip", "port",
@@ -348,6 +352,7 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> s
     ), v AS (
         SELECT *,
                concat_ws(', ', {missing}) AS _missing,
+               CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') THEN len(json_keys(f_detail)) END AS _dk,
                CASE WHEN starts_with(f_ts, '"') THEN {_string_sql('f_ts')} END AS _ts,
                CASE WHEN {_is_missing('f_result')} THEN 'success' ELSE {_string_sql('f_result')} END AS v_result,
                CASE WHEN {_is_missing('f_actor')} THEN 'customer' ELSE {_string_sql('f_actor')} END AS v_actor,
@@ -370,8 +375,12 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> s
                CASE WHEN NOT _py AND _missing = '' THEN {ts_aware} END AS _tsa,
                CASE WHEN NOT _py AND _missing = '' THEN {ts_naive} END AS _tsn,
                CASE WHEN NOT _py AND _missing = '' AND f_detail IS NOT NULL AND f_detail NOT IN ('null', '""')
-                    THEN CASE WHEN starts_with(f_detail, '{{') THEN rtrim(regexp_replace(f_detail, $separator, '\\1\\2 ', 'g'), ' ')
-                              ELSE f_detail END END AS v_detail
+                    THEN CASE WHEN NOT starts_with(f_detail, '{{') THEN f_detail
+                              -- every `":` and `,"` a separator (as many as keys): a space after each
+                              WHEN _dk = (length(f_detail) - length(replace(f_detail, '":', ''))) // 2
+                                   AND greatest(_dk - 1, 0) = (length(f_detail) - length(replace(f_detail, ',"', ''))) // 2
+                              THEN replace(replace(f_detail, '":', '": '), ',"', ', "')
+                              ELSE rtrim(regexp_replace(f_detail, $separator, '\\1\\2 ', 'g'), ' ') END END AS v_detail
         FROM x
     )
     SELECT line_no,
@@ -402,7 +411,7 @@ _JSONL_FIELDS = (
 
 
 def _common_params() -> dict:
-    params = {"ts_shape": _TS_SHAPE, "ts_zone": _TS_ZONE, "string_token": _STRING_TOKEN, "flat": _FLAT_SKELETON,
+    params = {"ts_shape": _TS_SHAPE, "flat": _FLAT_OBJECT,
               "separator": _SEPARATOR}
     for col in ("event", "result", "account", "actor", "user", "auth", "session", "ip", "user_agent",
                 "target", "detail", "method", "path", "referrer", "host"):
@@ -433,7 +442,7 @@ def local_ts_select(source: str) -> tuple[str, dict]:
     fast, _, naive = _ts_sql("ts_raw")
     sql = (f"SELECT line_no, CASE WHEN {fast} THEN {naive} "
            f"ELSE TRY_CAST(forensics_panel_ts(ts_raw) AS TIMESTAMP) END AS ts_local FROM {source}")
-    return sql, _used(sql, {"ts_shape": _TS_SHAPE, "ts_zone": _TS_ZONE})
+    return sql, _used(sql, {"ts_shape": _TS_SHAPE})
 
 
 def _row_json(record, fmt_name: str) -> str:
