@@ -186,3 +186,123 @@ def test_lone_surrogates_are_rejects_on_both_paths(tmp_path, monkeypatch):
         result, events, rejects, _ = _ingest(tmp_path, f"s{sql}", lines, sql, monkeypatch)
         assert (result.events_parsed, result.lines_rejected) == (1, 1)
         assert list(rejects.line_no) == [1] and "lone UTF-16 surrogate" in rejects.reason[0]
+
+
+# --------------------------------------------------------------------------
+# CSV: the header names the columns; SQL cuts the fields of each line itself
+
+HEADER = list(panel.FIELDS)
+
+
+def crow(**fields) -> str:
+    import csv
+    import io
+
+    record = {"ts": "2024-03-19T09:12:03+01:00", "account": "K-1", "event": "login", **fields}
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(
+        [json.dumps(record[h]) if isinstance(record.get(h), dict) else record.get(h, "") for h in HEADER])
+    return buf.getvalue()
+
+
+CSV_HOSTILE = [
+    crow(), crow(ts="2024-03-19 09:12:03"), crow(ts=" 2024-03-19T09:12:03"), crow(ts="bad"), crow(account=""),
+    crow(event="", account=""), crow(result="failure"), crow(result="nope"), crow(actor="robot"), crow(user="a,b"),
+    crow(user='say "hi"'), crow(user_agent="Mozilla/5.0 (X11, Linux)"), crow(user="\u2028x\x85"),
+    crow(detail="wrong password"), crow(detail={"os": "CentOS 5.2"}), crow(detail='{"a":1,"a":2}'),
+    crow(detail='{"a":1,}'), crow(detail='{"a":NaN}'), crow(detail=' {"a": 1}'), crow(detail="{not json"),
+    crow(detail='{"a": {"b": 1}}'), crow(detail='{"a": "x\\u00e9"}'), crow(detail="tab\there"),
+    crow(detail="back\\slash"), crow(detail="null"), crow(detail="{}"), crow(detail='{"a": "\\ud800"}'),
+    crow(detail='\u00a0{"a": 1}'), crow(detail='"quoted"'), crow(detail='{"a": 1.5}'), crow(detail="[1, 2]"),
+    crow(detail="é😀"), crow(detail="{" * 3000 + "}" * 3000), crow(detail='{"a":' * 3000 + "1" + "}" * 3000),
+    "a,b", ",".join([""] * 12), ",".join(["x"] * 13), '"2024-03-19T09:12:03Z",K-1,login' + "," * 9,
+    '"a"b,c' + "," * 10, 'a"b' + "," * 11, '"unterminated' + "," * 11,
+    "2024-03-19T09:12:03Z,K-1,login,,,,,,,,,x\ry", "2024-03-19T09:12:03Z,K-1,login,,,,,,,,,\x00",
+    "2024-03-19T09:12:03Z,K-1,login,,,,,,,,," + "y" * 140000, ",2024-03-19T09:12:03Z,K-1,login" + "," * 8,
+    ",".join(HEADER),
+]
+
+
+def csv_differences(header: list[str], lines: list[str]) -> list[str]:
+    """Both paths over a file whose first line is `header` and whose other lines are `lines`."""
+    lines = [",".join(header)] + lines
+    line_nos = list(range(1, len(lines) + 1))
+    rows, rejects, ctx = {}, {}, type("Ctx", (), {})()
+    for line, no in zip(lines, line_nos):   # the Python path, as the engine isolates failing lines
+        try:
+            r, j = batch_rows(panel.PanelCsv().parse([line], [no], ctx))
+        except Exception as exc:  # noqa: BLE001
+            text = str(exc)
+            rejects[no] = (f"format panel-csv failed on this line: {type(exc).__name__}: "
+                           f"{text if len(text) <= 200 else text[:200] + '...'}")
+            continue
+        rows.update(r)
+        rejects.update(j)
+    sql_rows, sql_rejects = batch_rows(panel.PanelCsvFile(header, 1).parse_sql(lines, line_nos))
+    return [f"line {no} {line[:100]!r}: Python {rows.get(no) or rejects.get(no)!r}, "
+            f"SQL {sql_rows.get(no) or sql_rejects.get(no)!r}"
+            for no, line in zip(line_nos, lines)
+            if rows.get(no) != sql_rows.get(no) or rejects.get(no) != sql_rejects.get(no)]
+
+
+def test_csv_hostile_lines_agree():
+    assert csv_differences(HEADER, CSV_HOSTILE) == []
+
+
+def test_csv_with_a_header_of_some_columns_in_another_order_agrees():
+    header = ["event", "ts", "detail", "account", "ip"]
+    lines = ['login,2024-03-19T09:12:03Z,"{""os"": ""Debian""}",K-1,203.0.113.9', "logout,2024-03-19T10:00:00,,K-1,",
+             "login,2024-03-19T09:12:03Z,x", ",2024-03-19T09:12:03Z,,K-1,"]
+    assert csv_differences(header, lines) == []
+    parsed = panel.PanelCsvFile(header, 1).parse_sql([",".join(header)] + lines, [1, 2, 3, 4, 5])
+    assert parsed.rejects == [(1, "CSV header (column names, not an event)"), (4, "3 fields, the header has 5"),
+                              (5, "missing required field(s): event")]
+    events = parsed.events.set_index("line_no")
+    assert events.loc[2, "detail"] == '{"os": "Debian"}' and events.loc[2, "ip"] == "203.0.113.9"
+    assert events.loc[3, "ts_local"].isoformat() == "2024-03-19T10:00:00"
+
+
+def test_csv_demo_records_agree_without_python(demo_panel_lines, monkeypatch):
+    lines = [crow(**json.loads(line)) for line in demo_panel_lines[:3000]]
+    assert csv_differences(HEADER, lines) == []
+    calls = []
+    real = panel._row_json
+    monkeypatch.setattr(panel, "_row_json", lambda *a: calls.append(a) or real(*a))
+    panel.PanelCsvFile(HEADER, 1).parse_sql(lines, list(range(2, len(lines) + 2)))
+    assert calls == []
+
+
+def test_csv_end_to_end_both_paths_write_the_same_case(tmp_path, monkeypatch):
+    text = "\n\n" + ",".join(HEADER) + "\n" + "\n".join(
+        line for line in CSV_HOSTILE if "\r" not in line) + "\n" + crow(ts="2024-10-27T02:30:00") + "\n"
+    log = tmp_path / "panel.csv"
+    log.write_text(text, encoding="utf-8")
+    cases = []
+    for sql in (False, True):
+        monkeypatch.setenv("FORENSICS_DECLARATIVE_SQL", "1" if sql else "0")
+        case_path = tmp_path / f"c-{sql}.duckdb"
+        result = ingest_files(case_path, [log], format_name="panel-csv", tz="Europe/Berlin",
+                              chunk_bytes=1 << 12).results[0]
+        with Case.open(case_path) as case:
+            cases.append((result.events_parsed, result.lines_rejected, result.lines_blank,
+                          case.sql_df('SELECT line_no, ts::VARCHAR AS ts, ts_raw, event, result, account, actor, '
+                                      '"user", ip, user_agent, detail::VARCHAR AS detail FROM events ORDER BY line_no'),
+                          case.sql_df("SELECT line_no, reason FROM rejects ORDER BY line_no")))
+    (pe, pr, pb, pev, prej), (se, sr, sb, sev, srej) = cases
+    assert (pe, pr, pb) == (se, sr, sb) and pb == 2 and pe > 15
+    assert pev.equals(sev) and prej.equals(srej)
+    assert srej.reason[0] == "CSV header (column names, not an event)" and srej.line_no[0] == 3
+    assert sev.set_index("line_no").loc[4].ts == "2024-03-19 08:12:03+00"
+
+
+def test_csv_without_its_header_first_stays_on_the_python_path(tmp_path):
+    log = tmp_path / "late-header.csv"
+    log.write_text("junk line\n" + ",".join(HEADER) + "\n" + crow() + "\n", encoding="utf-8")
+    ctx = type("Ctx", (), {"path": str(log)})()
+    assert panel.PanelCsv().for_file(ctx).__class__ is panel.PanelCsv
+    good = tmp_path / "good.csv"
+    good.write_text("\n" + ",".join(HEADER) + "\n" + crow() + "\n", encoding="utf-8")
+    chosen = panel.PanelCsv().for_file(type("Ctx", (), {"path": str(good)})())
+    assert isinstance(chosen, panel.PanelCsvFile) and chosen.header_line_no == 2
+    result = ingest_files(tmp_path / "c.duckdb", [log], format_name="panel-csv").results[0]
+    assert (result.events_parsed, result.lines_rejected) == (1, 2)

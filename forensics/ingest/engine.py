@@ -340,6 +340,8 @@ class _FileLoader:
                                    max_line_bytes=int(self.max_line_mib * (1 << 20)))
         mtime = dt.datetime.fromtimestamp(self.reader.mtime, tz=UTC)
         self.ctx = IngestContext(path=path, tz=tz, year=year, host=host, mtime_utc=mtime)
+        if hasattr(fmt, "for_file"):   # a format with state per file (panel-csv: its header line)
+            self.fmt = fmt.for_file(self.ctx)
         self.lines_read = 0
         self.blank = 0
         self.parsed = 0

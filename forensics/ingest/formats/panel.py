@@ -210,19 +210,69 @@ class PanelCsv:
                         ctx.panel_csv_header = header
                     yield line_no, RecordError("CSV header (column names, not an event)")
                     continue
-                values = next(csv.reader([line]), [])
-                if len(values) != len(header):
-                    yield line_no, RecordError(f"{len(values)} fields, the header has {len(header)}")
-                    continue
-                record = {k: v for k, v in zip(header, values) if v != ""}
-                if isinstance(record.get("detail"), str) and record["detail"].lstrip().startswith("{"):
-                    try:
-                        record["detail"] = json.loads(record["detail"])
-                    except ValueError:
-                        pass  # a string that happens to start with "{": kept as text
-                yield line_no, record
+                yield line_no, _csv_record(header, line)
 
         return _batch(records())
+
+    # -- the vectorised path -------------------------------------------------
+    sql_enabled = True
+
+    def for_file(self, ctx: IngestContext) -> "PanelCsv":
+        """The format for one file (the engine asks once per file): with the
+        SQL path when the file's first non-blank line is the header."""
+        if not (self.sql_enabled and _sql_enabled()):
+            return self
+        from forensics.ingest.reader import head_lines
+
+        head = head_lines(ctx.path, max_lines=50)
+        for i, line in enumerate(head[:-1]):   # the last one may be cut short
+            if line.strip(" \t\r\f\v"):
+                header = self._header(line)
+                if header is None or len(set(header)) != len(header):
+                    return self
+                return PanelCsvFile(header, i + 1)
+        return self
+
+
+class PanelCsvFile(PanelCsv):
+    """`panel-csv` for one file whose header is known: its SELECT (the Python path stays)."""
+
+    def __init__(self, header: list[str], header_line_no: int):
+        self.header, self.header_line_no = header, header_line_no
+        self._select = csv_select_sql_for(header, header_line_no)
+
+    def for_file(self, ctx: IngestContext) -> "PanelCsv":
+        return self
+
+    @property
+    def select_sql(self):
+        if not (self.sql_enabled and _sql_enabled()):
+            raise AttributeError("select_sql")
+        return self._select
+
+    def local_ts_select(self, source: str) -> tuple[str, dict]:
+        return local_ts_select(source)
+
+    def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
+        """`parse` through the SELECT (on a private in-memory connection)."""
+        return _parse_sql(self._select, lines, line_nos)
+
+
+def _csv_record(header: list[str], line: str):
+    """A data line of the CSV -> its record, or a RecordError (csv.Error raises)."""
+    values = next(csv.reader([line]), [])
+    if len(values) != len(header):
+        return RecordError(f"{len(values)} fields, the header has {len(header)}")
+    record = {k: v for k, v in zip(header, values) if v != ""}
+    if isinstance(record.get("detail"), str) and record["detail"].lstrip().startswith("{"):
+        text = record["detail"]
+        try:
+            record["detail"] = json.loads(text)
+            if "\\u" in text:   # a lone surrogate escape (`\ud800`) is no text a case can store
+                json.dumps(record["detail"], ensure_ascii=False).encode("utf-8")
+        except ValueError:   # (UnicodeEncodeError is one)
+            record["detail"] = text  # a string that happens to start with "{": kept as text
+    return record
 
 
 def _batch(records) -> ParsedBatch:
@@ -323,16 +373,23 @@ def _ts_sql(text: str) -> tuple[str, str, str]:
     return fast, aware, naive
 
 
-def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> str:
+def _json_field(name: str) -> tuple[str, str]:
+    """(SQL: the field is missing, SQL: its text where it is a string) of a JSON fragment `f_<name>`."""
+    frag = f"f_{name}"
+    return _is_missing(frag), f"CASE WHEN starts_with({frag}, '\"') THEN {_string_sql(frag)} END"
+
+
+def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, field=_json_field) -> str:
     """The shared tail: `fields_sql` gives per line `line_no, line, _ok` (SQL may
-    answer) and fragments `f_<name>` (JSON text of each field, NULL when absent);
-    lines where `_ok` is false are answered by `udf_call` (JSON of the row)."""
+    answer), the fields (`field(name)` -> SQL (missing, text)) and `f_detail`
+    (the detail as JSON text, NULL when absent); lines where `_ok` is false
+    are answered by `udf_call` (JSON of the row)."""
     ts_fast, ts_aware, ts_naive = _ts_sql("_ts")
-    missing = ", ".join(f"CASE WHEN {_is_missing('f_' + name)} THEN '{name}' END" for name in REQUIRED)
-    optional = ",\n".join(f"CASE WHEN {_is_missing('f_' + n)} THEN NULL ELSE {_string_sql('f_' + n)} END AS v_{n}"
+    missing = ", ".join(f"CASE WHEN {field(name)[0]} THEN '{name}' END" for name in REQUIRED)
+    optional = ",\n".join(f"CASE WHEN {field(n)[0]} THEN NULL ELSE {field(n)[1]} END AS v_{n}"
                           for n in _OPTIONAL)
-    detail_obj = (f"(starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') "
-                  f"AND regexp_matches(f_detail, $flat) AND len(list_distinct(json_keys(f_detail))) = _dk)")
+    detail_obj = (f"(CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') "
+                  f"AND regexp_matches(f_detail, $flat) THEN len(list_distinct(json_keys(f_detail))) = _dk END)")
     detail_ok = (f"(f_detail IS NULL OR f_detail = 'null' OR (starts_with(f_detail, '\"') "
                  f"AND NOT contains(f_detail, '\\')) OR coalesce({detail_obj}, false))")
     columns = ["source_kind", "event", "result", "account", "actor", "user", "auth", "session", "ip", "port",
@@ -352,12 +409,12 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> s
     ), v AS (
         SELECT *,
                concat_ws(', ', {missing}) AS _missing,
-               CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') THEN len(json_keys(f_detail)) END AS _dk,
-               CASE WHEN starts_with(f_ts, '"') THEN {_string_sql('f_ts')} END AS _ts,
-               CASE WHEN {_is_missing('f_result')} THEN 'success' ELSE {_string_sql('f_result')} END AS v_result,
-               CASE WHEN {_is_missing('f_actor')} THEN 'customer' ELSE {_string_sql('f_actor')} END AS v_actor,
-               CASE WHEN starts_with(f_event, '"') THEN {_string_sql('f_event')} END AS v_event,
-               CASE WHEN starts_with(f_account, '"') THEN {_string_sql('f_account')} END AS v_account,
+               CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') AND regexp_matches(f_detail, $flat) THEN len(json_keys(f_detail)) END AS _dk,
+               {field('ts')[1]} AS _ts,
+               CASE WHEN {field('result')[0]} THEN 'success' ELSE {field('result')[1]} END AS v_result,
+               CASE WHEN {field('actor')[0]} THEN 'customer' ELSE {field('actor')[1]} END AS v_actor,
+               {field('event')[1]} AS v_event,
+               {field('account')[1]} AS v_account,
                {optional}
         FROM f
     ), w AS (
@@ -365,16 +422,17 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> s
     ), x AS (
         SELECT *,
                -- what SQL answers: a missing field, else an ordinary record
-               CASE WHEN NOT _sqlok THEN true
+               CASE WHEN _rej0 IS NOT NULL THEN false
+                    WHEN NOT _sqlok THEN true
                     WHEN _missing <> '' THEN false
                     ELSE NOT ({ts_fast} AND v_result IN ('success', 'failure')
                               AND v_actor IN ('customer', 'staff', 'api', 'system')) END AS _py
         FROM w
     ), y AS (
         SELECT *, CASE WHEN _py THEN {udf_call} END AS _pj,
-               CASE WHEN NOT _py AND _missing = '' THEN {ts_aware} END AS _tsa,
-               CASE WHEN NOT _py AND _missing = '' THEN {ts_naive} END AS _tsn,
-               CASE WHEN NOT _py AND _missing = '' AND f_detail IS NOT NULL AND f_detail NOT IN ('null', '""')
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN {ts_aware} END AS _tsa,
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN {ts_naive} END AS _tsn,
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' AND f_detail IS NOT NULL AND f_detail NOT IN ('null', '""')
                     THEN CASE WHEN NOT starts_with(f_detail, '{{') THEN f_detail
                               -- every `":` and `,"` a separator (as many as keys): a space after each
                               WHEN _dk = (length(f_detail) - length(replace(f_detail, '":', ''))) // 2
@@ -384,11 +442,11 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str) -> s
         FROM x
     )
     SELECT line_no,
-           CASE WHEN _py THEN json_extract_string(_pj, '$.reject')
+           CASE WHEN _py THEN json_extract_string(_pj, '$.reject') WHEN _rej0 IS NOT NULL THEN _rej0
                 WHEN _missing <> '' THEN 'missing required field(s): ' || _missing END AS reject_reason,
            CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts') AS TIMESTAMPTZ) ELSE _tsa END AS ts,
            CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts_local') AS TIMESTAMP) ELSE _tsn END AS ts_local,
-           CASE WHEN _py THEN json_extract_string(_pj, '$.ts_raw') ELSE _ts END AS ts_raw,
+           CASE WHEN _py THEN json_extract_string(_pj, '$.ts_raw') WHEN _rej0 IS NULL THEN _ts END AS ts_raw,
            {', '.join(out)},
            line AS raw
     FROM y
@@ -399,7 +457,7 @@ _JSON_PATHS = [f"$.{name}" for name in FIELDS]
 
 _JSONL_FIELDS = (
     # no key but FIELDS and none twice: as many keys as FIELDS found
-    "SELECT *, coalesce(CASE WHEN _obj THEN len(json_keys(line)) = "
+    "SELECT *, NULL::VARCHAR AS _rej0, coalesce(CASE WHEN _obj THEN len(json_keys(line)) = "
     + " + ".join(f"(f_{name} IS NOT NULL)::INTEGER" for name in FIELDS) + " END, false) AS _ok FROM (SELECT line_no, line, _obj, "
     + ", ".join(f"_j[{i}]::VARCHAR AS f_{name}" for i, name in enumerate(FIELDS, 1))
     + " FROM (SELECT *, CASE WHEN _obj THEN json_extract(line, $paths) END AS _j FROM ("
@@ -408,6 +466,60 @@ _JSONL_FIELDS = (
     "OR starts_with(ltrim(line, $json_space), '{')) AND NOT regexp_matches(line, $trailing_comma) "
     "ELSE false END AS _obj FROM __TABLE__)))"
 )
+
+
+# A CSV line as `csv.reader` reads it without surprises: fields unquoted
+# (no `"`) or quoted whole (`""` for a quote inside); `_CSV_FIELD` cuts
+# `',' || line` into its fields (each match starts at its comma, so none is empty).
+_CSV_QUOTED = r'"(?:[^"]|"")*"'
+_CSV_LINE = rf'^(?:{_CSV_QUOTED}|[^",]*)(?:,(?:{_CSV_QUOTED}|[^",]*))*$'
+_CSV_FIELD = rf',({_CSV_QUOTED}|[^",]*)'
+_CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a longer field
+
+
+def csv_select_sql_for(header: list[str], header_line_no: int):
+    """The panel CSV SELECT for a file whose header (on line `header_line_no`) is `header`."""
+    index = {name: i for i, name in enumerate(header, 1)}
+
+    def cell(name: str) -> str:
+        if name not in index:
+            return "NULL::VARCHAR"
+        x = f"_c[{index[name]}]"
+        return f"(CASE WHEN starts_with({x}, '\"') THEN replace(substr({x}, 2, length({x}) - 2), '\"\"', '\"') ELSE {x} END)"
+
+    columns = ", ".join(f"{cell(name)} AS c_{name}" for name in FIELDS)
+    d = "c_detail"
+    fields_sql = f"""
+        SELECT *, CASE WHEN {d} IS NULL OR {d} = '' THEN NULL
+                       WHEN starts_with({d}, '{{') AND json_valid({d}) AND NOT regexp_matches({d}, $trailing_comma)
+                       THEN json({d})::VARCHAR
+                       -- JSON Python may read as an object, or text json.dumps escapes: Python answers
+                       WHEN regexp_matches({d}, $detail_py) THEN 'python'
+                       ELSE '"' || {d} || '"' END AS f_detail
+        FROM (SELECT line_no, line, _c, _ok,
+                     CASE WHEN line_no = $header_line THEN 'CSV header (column names, not an event)'
+                          WHEN _ok AND len(_c) <> $n THEN len(_c) || ' fields, the header has ' || $n END AS _rej0,
+                     {columns}
+              FROM (SELECT *, _c IS NOT NULL AS _ok FROM (
+                    SELECT line_no, line,
+                           CASE WHEN line_no = $header_line OR contains(line, chr(13)) OR contains(line, chr(0))
+                                     OR length(line) > {_CSV_FIELD_LIMIT} THEN NULL
+                                WHEN NOT contains(line, '"') THEN string_split(line, ',')
+                                WHEN regexp_matches(line, $csv_line) THEN regexp_extract_all(',' || line, $csv_field, 1)
+                           END AS _c
+                    FROM __TABLE__)))"""
+
+    def field(name: str) -> tuple[str, str]:
+        return f"(c_{name} IS NULL OR c_{name} = '')", f"c_{name}"
+
+    def select_sql(table: str) -> tuple[str, dict]:
+        sql = _record_select(table, fields_sql, "_ok", f"forensics_panel_csv($header_json, line)", field)
+        params = {**_common_params(), "trailing_comma": _TRAILING_COMMA, "header_line": header_line_no,
+                  "n": len(header), "csv_line": _CSV_LINE, "csv_field": _CSV_FIELD,
+                  "detail_py": r'^[ \t\r\n]*\{|["\\\x00-\x1f]', "header_json": json.dumps(header)}
+        return sql, _used(sql, params)
+
+    return select_sql
 
 
 def _common_params() -> dict:
@@ -477,6 +589,18 @@ def _jsonl_udf(line: str | None) -> str | None:
     return _row_json(record, "panel-jsonl")
 
 
+def _csv_udf(header_json: str | None, line: str | None) -> str | None:
+    if header_json is None or line is None:
+        return None
+    try:
+        record = _csv_record(json.loads(header_json), line)
+    except Exception as exc:  # noqa: BLE001 - csv.Error and the like, as the engine words them
+        text = str(exc)
+        text = text if len(text) <= 200 else text[:200] + "..."
+        return json.dumps({"reject": f"format panel-csv failed on this line: {type(exc).__name__}: {text}"})
+    return _row_json(record, "panel-csv")
+
+
 def _ts_udf(text: str | None) -> str | None:
     if text is None:
         return None
@@ -492,6 +616,7 @@ def register_udfs(con) -> None:
     import duckdb
 
     for name, func, params in (("forensics_panel_jsonl", _jsonl_udf, ["VARCHAR"]),
+                               ("forensics_panel_csv", _csv_udf, ["VARCHAR", "VARCHAR"]),
                                ("forensics_panel_ts", _ts_udf, ["VARCHAR"])):
         try:
             con.create_function(name, func, params, "VARCHAR", null_handling="special", side_effects=False)
