@@ -788,6 +788,8 @@ class DefinitionFormat:
         """The compiled SELECT (`declarative_sql.CompiledDefinition`), or None (see `sql_fallback_reason`)."""
         if self._sql_plan is None and self._sql_reason is None:
             from forensics.ingest.declarative_sql import NotCompilable, compile_definition
+            if self.kind == "csv":   # CSV lines cut in SQL (forensics.ingest.declarative_sql_records)
+                from forensics.ingest.declarative_sql_records import compile_definition
 
             try:
                 self._sql_plan = compile_definition(self)

@@ -1,0 +1,100 @@
+"""Declarative CSV definitions compiled to one DuckDB SELECT (issue 14, item 3).
+
+The regex definitions are compiled by `forensics.ingest.declarative_sql`; a
+CSV definition differs only in how a line becomes raw fields, so
+`CompiledCsvDefinition` replaces that first step (`_raw_fields`) and keeps
+the rest ([fields], defaults, rules, value maps, timestamps, `detail`, the
+Python rows).  Each line of the engine's `(line_no, line)` table is cut into
+its cells in SQL, not with `read_csv` on the file (which drops invalid UTF-8
+lines and splits on a lone `\\r`, so line numbers would drift):
+
+* a line without `"` is split on the delimiter (`string_split`);
+* a line of whole-quoted and unquoted cells (`""` for a quote inside) is
+  checked by one regex and cut by `regexp_extract_all` over
+  `delimiter || line` (every match starts at its delimiter: none is empty);
+* every other line, a line whose cell count is not the definition's, a line
+  that reads as the header, lines longer than `csv`'s field limit and lines
+  outside printable ASCII (as for the regex definitions) are parsed by the
+  Python path (`DefinitionFormat.parse_line`), one UDF call per such line,
+  which also gives their exact reject reasons.
+
+Not compiled: a `[csv] escape` character (backslash escapes: `csv`'s own
+reading), a delimiter that is not one printable ASCII character, `[split]`,
+timestamp patterns without a regex reader.  JSON-lines definitions stay on
+the Python path (`keep_unmapped`, dotted paths and JSON values as text are
+not compiled yet).
+"""
+
+from __future__ import annotations
+
+import re
+
+from forensics.ingest.declarative_sql import (_FORMATS, _ODD_LINE, CompiledDefinition, NotCompilable, _Field)
+
+_CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a longer cell
+
+
+class CompiledCsvDefinition(CompiledDefinition):
+    """The SELECT of a CSV definition."""
+
+    def _raw_fields(self):
+        fmt, p = self.fmt, self.p
+        if fmt.kind != "csv":
+            raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+        if fmt.split:
+            raise NotCompilable("[split] is parsed in Python")
+        if fmt.regex_warnings:
+            raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
+        for tf in fmt.ts_formats:
+            if "%" in tf.spec and not tf.spec.startswith("epoch"):
+                from forensics.ingest.declarative import _fast_strptime
+                if _fast_strptime(tf.spec) is None:
+                    raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+        dialect = fmt._csv_dialect
+        if dialect["escapechar"] is not None or not dialect["doublequote"]:
+            raise NotCompilable("a CSV escape character is read by Python's csv")
+        delim = dialect["delimiter"]
+        if len(delim) != 1 or delim == '"' or not (delim == "\t" or 0x20 <= ord(delim) < 0x7f):
+            raise NotCompilable("a CSV delimiter that is not one printable ASCII character")
+        columns = fmt.csv_spec["columns"]
+        d = re.escape(delim) if delim != "\t" else "\\t"
+        quoted = r'"(?:[^"]|"")*"'
+        line_rx = rf'^(?:{quoted}|[^"{d}]*)(?:{d}(?:{quoted}|[^"{d}]*))*$'
+        cell_rx = rf'{d}({quoted}|[^"{d}]*)'
+        cut = (f"CASE WHEN length(line) > {_CSV_FIELD_LIMIT} THEN NULL "
+               f"WHEN NOT contains(line, '\"') THEN string_split(line, {p(delim)}) "
+               f"WHEN regexp_matches(line, {p(line_rx)}) THEN regexp_extract_all({p(delim)} || line, {p(cell_rx)}, 1) END")
+        self.layers.append(f"l0c AS (SELECT line_no, line, {cut} AS _c FROM __TABLE__)")
+        odd = [f"regexp_matches(line, {p(_ODD_LINE)})", "_c IS NULL", f"len(_c) <> {len(columns)}"]
+        if fmt.csv_spec.get("header"):
+            # the header line (cells, stripped and lower-cased, are the column names): Python says so
+            cells = (f"list_transform(_c, lambda x: lower(trim(CASE WHEN starts_with(x, '\"') THEN "
+                     f"replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END, ' ' || chr(9))))")
+            test = f"{cells} = {p([c.lower() for c in columns])}::VARCHAR[]"
+            if fmt._header_probe:   # as the Python path: a line without the longest name is no header
+                test = f"(contains(lower(line), {p(fmt._header_probe)}) AND {test})"
+            odd.append(test)
+        comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
+        self.layers.append(f"l0 AS (SELECT line_no, line, _c, coalesce({' OR '.join(odd)}, true) AS _odd, "
+                           f"1 AS _v, {comment} AS _comment FROM l0c)")
+        src = "l0"
+        nulls = sorted(fmt.null_values)
+        state: dict[str, _Field] = {}
+        for i, name in enumerate(columns, 1):
+            x = f"_c[{i}]"
+            expr = f"(CASE WHEN starts_with({x}, '\"') THEN replace(substr({x}, 2, length({x}) - 2), '\"\"', '\"') ELSE {x} END)"
+            if nulls:
+                expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
+            state[name] = _Field(expr)
+        self.amb_terms = ["false"]
+        return self._settle(state, {}, src)
+
+
+def compile_definition(fmt) -> CompiledDefinition:
+    """The compiled SELECT of a CSV definition; raises NotCompilable."""
+    if fmt.kind != "csv":
+        raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+    key = f"{fmt.name}@{id(fmt):x}"
+    compiled = CompiledCsvDefinition(fmt, key)
+    _FORMATS[key] = (fmt, compiled)
+    return compiled
