@@ -30,13 +30,13 @@ COMPILED = {
     "nagios", "icinga2-log", "syslog", "syslog-notime",
     # CSV lines cut in SQL (forensics.ingest.declarative_sql_records; tests/test_declarative_sql_records.py)
     "whmcs-activity-csv", "whmcs-admin-log-csv", "whmcs-tickets-csv", "whmcs-ticketreplies-csv", "contacts-csv",
-    "check-csv",
+    "check-csv", "check-jsonl",
 }
 FALLBACK_REASONS = {
     "cpanel-session-log": "[split]",
     "solusvm-server-log": "no regex reader",
     "whmcs-activity-sql": "sql", "whmcs-admin-log-sql": "sql",
-    "virtualizor-logs-jsonl": "jsonl", "journald-json": "jsonl", "contacts-jsonl": "jsonl", "check-jsonl": "jsonl",
+    "virtualizor-logs-jsonl": "jsonl", "journald-json": "jsonl", "contacts-jsonl": "jsonl",
 }
 
 

@@ -162,3 +162,41 @@ def test_whmcs_activity_end_to_end(tmp_path, monkeypatch):
     sq = _ingested(tmp_path / "s.duckdb", log, monkeypatch, sql=True, fmt_name="whmcs-activity-csv")
     assert sq[1:] == py[1:] and sq[0].assumptions == py[0].assumptions
     assert sq[0].events_parsed > 50 and sq[2][0][1] == "CSV header line"
+
+
+# --------------------------------------------------------------------------
+# JSON lines (definitions without keep_unmapped, multiline or dotted paths)
+
+CHECK = '{"ts": "2026-03-02T10:00:00Z", "target": "vps-1", "check": "ping", "state": "up", "probe": "fra1"'
+JSONL_HOSTILE = [CHECK + "}", CHECK + ",}", CHECK + ', "latency_ms": 1e-05}', CHECK + ', "latency_ms": 0.0001}',
+                 CHECK + ', "latency_ms": 12.50}', CHECK + ', "latency_ms": 1E2}',
+                 CHECK + ', "latency_ms": 12345678901234567890}', CHECK + ', "latency_ms": -0}',
+                 CHECK + ', "latency_ms": true}', CHECK + ', "latency_ms": [1,2]}', CHECK + ', "latency_ms": {"a":1}}',
+                 CHECK + ', "latency_ms": NaN}', CHECK + ', "latency_ms": "x\\ty"}', CHECK + ', "detail": "a\\"b"}',
+                 CHECK + ', "detail": "\\u00e9"}', CHECK + ', "state": "up", "state": "down"}',
+                 CHECK + ', "other": {"deep": [1,2,{}]}}', CHECK + "} x", "[1]", "null", '{"ts": 5}', "{}",
+                 CHECK + ', "detail": "é"}', CHECK.replace("T10:00:00Z", " 10:00:00") + "}",
+                 CHECK.replace("03-02T", "02-30T") + "}", CHECK + ', "latency_ms": 0.5}', CHECK + ', "latency_ms": -3.25}',
+                 CHECK + ', "latency_ms": 100000000000000.5}', CHECK + ', "detail": ""}', CHECK + ', "check": null}',
+                 CHECK + ', "detail": "\\ud800"}', "not json", CHECK + ', "state": "DOWN", "detail": "a, b: c"}']
+
+
+def test_check_jsonl_compiles_and_agrees(monkeypatch):
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS["check-jsonl"]
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    assert differences(fmt, JSONL_HOSTILE) == []
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    ordinary = [CHECK + "}", CHECK + ', "latency_ms": 12.5, "detail": "ok"}', CHECK + ', "latency_ms": null}']
+    batch = fmt.parse_sql(ordinary, [1, 2, 3])
+    assert calls == [] and list(batch.events["target"]) == ["vps-1"] * 3
+    assert str(batch.events["ts"][0]) == "2026-03-02 10:00:00+00:00"
+
+
+@pytest.mark.parametrize("name", ["virtualizor-logs-jsonl", "contacts-jsonl", "journald-json"])
+def test_json_lines_keeping_unmapped_keys_stay_in_python(name):
+    fmt = DEFINITIONS[name]
+    assert fmt.sql_plan is None and "keep_unmapped and multiline" in fmt.sql_fallback_reason

@@ -90,11 +90,72 @@ class CompiledCsvDefinition(CompiledDefinition):
         return self._settle(state, {}, src)
 
 
+# JSON numbers whose text yyjson and Python's str() write alike: integers of up
+# to 15 digits, decimals of up to 15+15 digits at or above 0.001 (Python's
+# repr turns to exponents below 1e-4 and from 1e16).
+_JSON_NUMBER = r"^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?$"
+_JSON_TINY = r"^-?0(?:\.0*)?$|^-?0\.00"
+_TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
+
+
+class CompiledJsonlDefinition(CompiledDefinition):
+    """The SELECT of a JSON-lines definition without `keep_unmapped`, `multiline` or dotted paths.
+
+    A line is answered in SQL when yyjson reads it as an object without a
+    trailing comma or a key twice (where Python's json differs), and every
+    field the definition reads is absent, null, a string, a boolean or a
+    plain number (`_JSON_NUMBER`); else the Python path answers it.
+    """
+
+    def _raw_fields(self):
+        fmt, p = self.fmt, self.p
+        if fmt.kind != "jsonl":
+            raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+        if fmt.jsonl_spec.get("keep_unmapped") or fmt.jsonl_spec.get("multiline"):
+            raise NotCompilable("jsonl keep_unmapped and multiline are parsed in Python")
+        if fmt.split:
+            raise NotCompilable("[split] is parsed in Python")
+        if fmt.regex_warnings:
+            raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
+        paths = list(fmt._json_paths)
+        if not paths or any("." in path or not path.isidentifier() for path in paths):
+            raise NotCompilable("a JSON path that is not a plain key is read by Python")
+        for tf in fmt.ts_formats:
+            if "%" in tf.spec and not tf.spec.startswith("epoch"):
+                from forensics.ingest.declarative import _fast_strptime
+                if _fast_strptime(tf.spec) is None:
+                    raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+        obj = (f"CASE WHEN json_valid(line) THEN starts_with(ltrim(line, ' ' || chr(9)), '{{') "
+               f"AND NOT regexp_matches(line, {p(_TRAILING_COMMA)}) ELSE false END")
+        self.layers.append(f"l0a AS (SELECT line_no, line, {obj} AS _obj FROM __TABLE__)")
+        self.layers.append(f"l0b AS (SELECT *, CASE WHEN _obj THEN json_extract(line, {p(['$.' + x for x in paths])}) END AS _j, "
+                           f"CASE WHEN _obj THEN json_keys(line) END AS _k FROM l0a)")
+        frags = [f"_j[{i}]::VARCHAR" for i in range(1, len(paths) + 1)]
+        plain = " AND ".join(
+            f"({f} IS NULL OR {f} IN ('null', 'true', 'false') OR (starts_with({f}, '\"') AND NOT contains({f}, '\\')) "
+            f"OR (regexp_matches({f}, {p(_JSON_NUMBER)}) AND NOT regexp_matches({f}, {p(_JSON_TINY)})))"
+            for f in frags)
+        odd = f"NOT coalesce(_obj AND len(list_distinct(_k)) = len(_k) AND {plain}, false) OR regexp_matches(line, {p(_ODD_LINE)})"
+        comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
+        self.layers.append(f"l0 AS (SELECT line_no, line, _j, {odd} AS _odd, 1 AS _v, {comment} AS _comment FROM l0b)")
+        state: dict[str, _Field] = {}
+        nulls = sorted(fmt.null_values)
+        for i, path in enumerate(paths, 1):
+            f = f"_j[{i}]::VARCHAR"
+            expr = (f"(CASE WHEN {f} IS NULL OR {f} = 'null' THEN NULL "
+                    f"WHEN starts_with({f}, '\"') THEN substr({f}, 2, length({f}) - 2) ELSE {f} END)")
+            if nulls:
+                expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
+            state[path] = _Field(expr)
+        self.amb_terms = ["false"]
+        return self._settle(state, {}, "l0")
+
+
 def compile_definition(fmt) -> CompiledDefinition:
-    """The compiled SELECT of a CSV definition; raises NotCompilable."""
-    if fmt.kind != "csv":
+    """The compiled SELECT of a CSV or JSON-lines definition; raises NotCompilable."""
+    if fmt.kind not in ("csv", "jsonl"):
         raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
     key = f"{fmt.name}@{id(fmt):x}"
-    compiled = CompiledCsvDefinition(fmt, key)
+    compiled = (CompiledCsvDefinition if fmt.kind == "csv" else CompiledJsonlDefinition)(fmt, key)
     _FORMATS[key] = (fmt, compiled)
     return compiled
