@@ -200,3 +200,19 @@ def test_check_jsonl_compiles_and_agrees(monkeypatch):
 def test_json_lines_keeping_unmapped_keys_stay_in_python(name):
     fmt = DEFINITIONS[name]
     assert fmt.sql_plan is None and "keep_unmapped and multiline" in fmt.sql_fallback_reason
+
+
+def test_non_ascii_text_in_cells_no_regex_reads_stays_in_sql(monkeypatch):
+    """A ticket's German subject and message are copied as they are (SQL); a rule's field is Python's."""
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS["whmcs-tickets-csv"]
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    lines = [s.line for s in fmt.samples if not s.reject]
+    assert any(not line.isascii() for line in lines)
+    assert differences(fmt, lines) == []
+    calls.clear()
+    fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
+    assert len(calls) < len(lines)

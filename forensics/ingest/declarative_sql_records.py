@@ -65,7 +65,18 @@ class CompiledCsvDefinition(CompiledDefinition):
                f"WHEN NOT contains(line, '\"') THEN string_split(line, {p(delim)}) "
                f"WHEN regexp_matches(line, {p(line_rx)}) THEN regexp_extract_all({p(delim)} || line, {p(cell_rx)}, 1) END")
         self.layers.append(f"l0c AS (SELECT line_no, line, {cut} AS _c FROM __TABLE__)")
-        odd = [f"regexp_matches(line, {p(_ODD_LINE)})", "_c IS NULL", f"len(_c) <> {len(columns)}"]
+        # Outside printable ASCII, RE2's classes (\\d \\w \\s) and Python's part: such text goes to
+        # Python only in the cells a regex reads (rule conditions, the time, integer columns and
+        # fields, and the cells [fields] copies into them); elsewhere it is copied as it is.
+        # Control characters (json.dumps and DuckDB escape them differently) anywhere do.
+        read = _regex_read(fmt)
+        odd = [f"regexp_matches(line, {p(_CONTROL)})", "_c IS NULL", f"len(_c) <> {len(columns)}"]
+        odd += [f"regexp_matches(_c[{i}], {p(_ODD_LINE)})" for i, name in enumerate(columns, 1) if name in read]
+        if fmt.csv_spec.get("header") and fmt._header_probe:
+            # a header line with non-ASCII text (Python's lower() decides): Python says
+            odd.append(f"(regexp_matches(line, {p(_ODD_LINE)}) AND contains(lower(line), {p(fmt._header_probe)}))")
+        elif fmt.csv_spec.get("header"):
+            odd.append(f"regexp_matches(line, {p(_ODD_LINE)})")
         if fmt.csv_spec.get("header"):
             # the header line (cells, stripped and lower-cased, are the column names): Python says so
             cells = (f"list_transform(_c, lambda x: lower(trim(CASE WHEN starts_with(x, '\"') THEN "
@@ -149,6 +160,22 @@ class CompiledJsonlDefinition(CompiledDefinition):
             state[path] = _Field(expr)
         self.amb_terms = ["false"]
         return self._settle(state, {}, "l0")
+
+
+_CONTROL = "[\\x00-\\x08\\x0a-\\x1f\\x7f]"
+
+
+def _regex_read(fmt) -> set[str]:
+    """Record keys some regex or Python str test reads: rule conditions, the time field, integer
+    columns and fields, and (closed over [fields]) the keys copied into them."""
+    read = {key for rule in fmt.rules for key in rule.match} | {"port", "status", "bytes"}
+    read |= set(fmt.integer_fields) | {f"detail.{name}" for name in fmt.integer_fields}
+    read |= {fmt.ts_field} if fmt.ts_field else set()
+    while True:
+        more = {source for target, sources in fmt.fields.items() if target in read for source in sources}
+        if more <= read:
+            return read
+        read |= more
 
 
 def compile_definition(fmt) -> CompiledDefinition:
