@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from forensics.case import Case
+from forensics.config import load_config
 from forensics.ingest.declarative_sql import batch_rows
 from forensics.ingest.engine import ingest_files
 from forensics.ingest.formats import panel
@@ -146,12 +147,19 @@ def test_the_demo_panel_log_agrees(demo_panel_lines, monkeypatch):
     assert calls == [] or len(calls) < len(demo_panel_lines) // 100
 
 
+def _config() -> dict:
+    config = load_config()
+    config["ingest"]["compiled_min_lines"] = 0   # the SQL path even for these small files
+    return config
+
+
 def _ingest(tmp_path, name, lines, sql: bool, monkeypatch, tz=None):
     monkeypatch.setenv("FORENSICS_DECLARATIVE_SQL", "1" if sql else "0")
     log = tmp_path / f"{name}.jsonl"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     case_path = tmp_path / f"{name}-{'sql' if sql else 'py'}.duckdb"
-    result = ingest_files(case_path, [log], format_name="panel-jsonl", tz=tz, chunk_bytes=1 << 12).results[0]
+    result = ingest_files(case_path, [log], format_name="panel-jsonl", tz=tz, chunk_bytes=1 << 12,
+                          config=_config()).results[0]
     with Case.open(case_path) as case:
         events = case.sql_df('SELECT line_no, ts::VARCHAR AS ts, ts_raw, event, result, account, actor, "user", '
                              "auth, session, ip, user_agent, target, detail::VARCHAR AS detail, raw "
@@ -282,7 +290,7 @@ def test_csv_end_to_end_both_paths_write_the_same_case(tmp_path, monkeypatch):
         monkeypatch.setenv("FORENSICS_DECLARATIVE_SQL", "1" if sql else "0")
         case_path = tmp_path / f"c-{sql}.duckdb"
         result = ingest_files(case_path, [log], format_name="panel-csv", tz="Europe/Berlin",
-                              chunk_bytes=1 << 12).results[0]
+                              chunk_bytes=1 << 12, config=_config()).results[0]
         with Case.open(case_path) as case:
             cases.append((result.events_parsed, result.lines_rejected, result.lines_blank,
                           case.sql_df('SELECT line_no, ts::VARCHAR AS ts, ts_raw, event, result, account, actor, '
@@ -304,5 +312,24 @@ def test_csv_without_its_header_first_stays_on_the_python_path(tmp_path):
     good.write_text("\n" + ",".join(HEADER) + "\n" + crow() + "\n", encoding="utf-8")
     chosen = panel.PanelCsv().for_file(type("Ctx", (), {"path": str(good)})())
     assert isinstance(chosen, panel.PanelCsvFile) and chosen.header_line_no == 2
-    result = ingest_files(tmp_path / "c.duckdb", [log], format_name="panel-csv").results[0]
+    result = ingest_files(tmp_path / "c.duckdb", [log], format_name="panel-csv", config=_config()).results[0]
     assert (result.events_parsed, result.lines_rejected) == (1, 2)
+
+
+def test_small_files_take_the_python_path(tmp_path, monkeypatch):
+    """Below `[ingest] compiled_min_lines` the SELECT's planning costs more than it saves."""
+    from forensics.ingest import engine
+
+    calls = []
+    original = engine._FileLoader._load_chunk_sql
+    monkeypatch.setattr(engine._FileLoader, "_load_chunk_sql",
+                        lambda self, chunk: calls.append(chunk.count) or original(self, chunk))
+    log = tmp_path / "panel.jsonl"
+    log.write_text("\n".join(rec(user=f"u{i}") for i in range(300)) + "\n", encoding="utf-8")
+    for threshold, expected in ((10_000, []), (0, [300])):
+        config = load_config()
+        config["ingest"]["compiled_min_lines"] = threshold
+        calls.clear()
+        result = ingest_files(tmp_path / f"c-{threshold}.duckdb", [log], format_name="panel-jsonl",
+                              config=config).results[0]
+        assert calls == expected and result.events_parsed == 300

@@ -147,6 +147,12 @@ class PanelJsonLines:
             raise AttributeError("select_sql")
         return jsonl_select_sql
 
+    @property
+    def sql_plan(self):
+        """Set (the SELECT's builder): like a compiled definition, a file whose first chunk has
+        fewer than `[ingest] compiled_min_lines` lines is parsed in Python (planning costs more)."""
+        return jsonl_select_sql
+
     def local_ts_select(self, source: str) -> tuple[str, dict]:
         return local_ts_select(source)
 
@@ -248,6 +254,11 @@ class PanelCsvFile(PanelCsv):
     def select_sql(self):
         if not (self.sql_enabled and _sql_enabled()):
             raise AttributeError("select_sql")
+        return self._select
+
+    @property
+    def sql_plan(self):
+        """Set: small files are parsed in Python, as for `PanelJsonLines.sql_plan`."""
         return self._select
 
     def local_ts_select(self, source: str) -> tuple[str, dict]:
