@@ -83,20 +83,22 @@ class CompiledCsvDefinition(CompiledDefinition):
                      f"replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END, ' ' || chr(9))))")
             test = f"{cells} = {p([c.lower() for c in columns])}::VARCHAR[]"
             if fmt._header_probe:   # as the Python path: a line without the longest name is no header
-                test = f"(contains(lower(line), {p(fmt._header_probe)}) AND {test})"
+                test = f"(CASE WHEN contains(lower(line), {p(fmt._header_probe)}) THEN {test} ELSE false END)"
             odd.append(test)
         comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
         self.layers.append(f"l0 AS (SELECT line_no, line, _c, coalesce({' OR '.join(odd)}, true) AS _odd, "
                            f"1 AS _v, {comment} AS _comment FROM l0c)")
         src = "l0"
         nulls = sorted(fmt.null_values)
-        state: dict[str, _Field] = {}
+        cells: dict[str, str] = {}   # each cell decoded once, as a column of its own
         for i, name in enumerate(columns, 1):
             x = f"_c[{i}]"
             expr = f"(CASE WHEN starts_with({x}, '\"') THEN replace(substr({x}, 2, length({x}) - 2), '\"\"', '\"') ELSE {x} END)"
             if nulls:
                 expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
-            state[name] = _Field(expr)
+            cells[f"_k{i}"] = expr
+        src = self._layer(cells, src)
+        state = {name: _Field(f"_k{i}") for i, name in enumerate(columns, 1)}
         self.amb_terms = ["false"]
         return self._settle(state, {}, src)
 
