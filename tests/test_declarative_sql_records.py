@@ -50,7 +50,8 @@ def hostile(fmt) -> list[str]:
         for i in range(len(cells)):
             for change in (lambda c: c + ",x", lambda c: 'say "hi" ' + c, lambda c: c + " é",
                            lambda c: "", lambda c: " " + c, lambda c: c + "\t", lambda c: c.replace("1", "\u0661"),
-                           lambda c: c + "\\", lambda c: "-", lambda c: "NULL"):
+                           lambda c: c + "\\", lambda c: "-", lambda c: "NULL", lambda c: f'"{c}"',
+                           lambda c: '"' + c, lambda c: c + "\x1f", lambda c: '""'):
                 altered = list(cells)
                 altered[i] = change(cells[i])
                 out.append(_join(altered))
@@ -216,3 +217,22 @@ def test_non_ascii_text_in_cells_no_regex_reads_stays_in_sql(monkeypatch):
     calls.clear()
     fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
     assert len(calls) < len(lines)
+
+
+def test_random_quoted_cells_are_cut_as_csv_cuts_them(tmp_path):
+    """Cells of quotes, delimiters, spaces and non-ASCII, written minimally or all quoted."""
+    import csv
+    import io
+    import random
+
+    fmt = load_definition(write(tmp_path, CSV_DEF.format(delimiter=",", d=",")))
+    rng = random.Random(14)
+    lines = []
+    for _ in range(3000):
+        cells = ["".join(rng.choice(['a', ',', '"', ' ', 'é', '-']) for _ in range(rng.randint(0, 5)))
+                 for _ in range(3)]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="", quoting=rng.choice([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])).writerow(
+            ["2025-03-22 14:03:11", cells[0], cells[1], "OK", cells[2]])
+        lines.append(buf.getvalue())
+    assert differences(fmt, lines) == []

@@ -10,8 +10,8 @@ lines and splits on a lone `\\r`, so line numbers would drift):
 
 * a line without `"` is split on the delimiter (`string_split`);
 * a line of whole-quoted and unquoted cells (`""` for a quote inside) is
-  checked by one regex and cut by `regexp_extract_all` over
-  `delimiter || line` (every match starts at its delimiter: none is empty);
+  checked by one regex and cut with string functions (`quoted_cells_sql`;
+  `regexp_extract_all` over `delimiter || line` where the line holds chr(31));
 * every other line, a line whose cell count is not the definition's, a line
   that reads as the header, lines longer than `csv`'s field limit and lines
   outside printable ASCII (as for the regex definitions) are parsed by the
@@ -32,6 +32,25 @@ import re
 from forensics.ingest.declarative_sql import (_FORMATS, _ODD_LINE, CompiledDefinition, NotCompilable, _Field)
 
 _CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a longer cell
+
+
+# SQL: a cell as regexp_extract_all cuts it (`x`), unquoted
+_UNQUOTE = "CASE WHEN starts_with(x, '\"') THEN replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END"
+
+
+def quoted_cells_sql(line: str, delim: str) -> str:
+    """SQL: the cells, unquoted, of a well-formed CSV line with quotes and without chr(31).
+
+    Split on `"`, the pieces alternate outside/inside a quoted cell (odd/even
+    positions); an empty outside piece between two others is an escaped `""`
+    (a closing and an opening quote of different cells have a delimiter
+    between them).  Inside pieces are kept, escaped quotes become `"`, the
+    delimiters outside become chr(31), and the text is split on chr(31).
+    About 1 µs a line where `regexp_extract_all` took 9-12 µs.
+    """
+    return (f"string_split(array_to_string(list_transform(string_split({line}, '\"'), lambda x, i: "
+            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 AND i < len(string_split({line}, '\"')) THEN '\"' "
+            f"ELSE replace(x, {delim}, chr(31)) END), ''), chr(31))")
 
 
 class CompiledCsvDefinition(CompiledDefinition):
@@ -63,7 +82,9 @@ class CompiledCsvDefinition(CompiledDefinition):
         cell_rx = rf'{d}({quoted}|[^"{d}]*)'
         cut = (f"CASE WHEN length(line) > {_CSV_FIELD_LIMIT} THEN NULL "
                f"WHEN NOT contains(line, '\"') THEN string_split(line, {p(delim)}) "
-               f"WHEN regexp_matches(line, {p(line_rx)}) THEN regexp_extract_all({p(delim)} || line, {p(cell_rx)}, 1) END")
+               f"WHEN NOT regexp_matches(line, {p(line_rx)}) THEN NULL "
+               f"WHEN NOT contains(line, chr(31)) THEN {quoted_cells_sql('line', p(delim))} "
+               f"ELSE list_transform(regexp_extract_all({p(delim)} || line, {p(cell_rx)}, 1), lambda x: {_UNQUOTE}) END")
         self.layers.append(f"l0c AS (SELECT line_no, line, {cut} AS _c FROM __TABLE__)")
         # Outside printable ASCII, RE2's classes (\\d \\w \\s) and Python's part: such text goes to
         # Python only in the cells a regex reads (rule conditions, the time, integer columns and
@@ -79,8 +100,7 @@ class CompiledCsvDefinition(CompiledDefinition):
             odd.append(f"regexp_matches(line, {p(_ODD_LINE)})")
         if fmt.csv_spec.get("header"):
             # the header line (cells, stripped and lower-cased, are the column names): Python says so
-            cells = (f"list_transform(_c, lambda x: lower(trim(CASE WHEN starts_with(x, '\"') THEN "
-                     f"replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END, ' ' || chr(9))))")
+            cells = "list_transform(_c, lambda x: lower(trim(x, ' ' || chr(9))))"
             test = f"{cells} = {p([c.lower() for c in columns])}::VARCHAR[]"
             if fmt._header_probe:   # as the Python path: a line without the longest name is no header
                 test = f"(CASE WHEN contains(lower(line), {p(fmt._header_probe)}) THEN {test} ELSE false END)"
@@ -92,8 +112,7 @@ class CompiledCsvDefinition(CompiledDefinition):
         nulls = sorted(fmt.null_values)
         cells: dict[str, str] = {}   # each cell decoded once, as a column of its own
         for i, name in enumerate(columns, 1):
-            x = f"_c[{i}]"
-            expr = f"(CASE WHEN starts_with({x}, '\"') THEN replace(substr({x}, 2, length({x}) - 2), '\"\"', '\"') ELSE {x} END)"
+            expr = f"_c[{i}]"   # cut and unquoted
             if nulls:
                 expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
             cells[f"_k{i}"] = expr

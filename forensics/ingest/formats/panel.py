@@ -490,13 +490,14 @@ _CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a l
 
 def csv_select_sql_for(header: list[str], header_line_no: int):
     """The panel CSV SELECT for a file whose header (on line `header_line_no`) is `header`."""
+    from forensics.ingest.declarative_sql_records import _UNQUOTE, quoted_cells_sql
+
     index = {name: i for i, name in enumerate(header, 1)}
 
     def cell(name: str) -> str:
         if name not in index:
             return "NULL::VARCHAR"
-        x = f"_c[{index[name]}]"
-        return f"(CASE WHEN starts_with({x}, '\"') THEN replace(substr({x}, 2, length({x}) - 2), '\"\"', '\"') ELSE {x} END)"
+        return f"_c[{index[name]}]"   # cut and unquoted
 
     columns = ", ".join(f"{cell(name)} AS c_{name}" for name in FIELDS)
     d = "c_detail"
@@ -516,7 +517,9 @@ def csv_select_sql_for(header: list[str], header_line_no: int):
                            CASE WHEN line_no = $header_line OR contains(line, chr(13)) OR contains(line, chr(0))
                                      OR length(line) > {_CSV_FIELD_LIMIT} THEN NULL
                                 WHEN NOT contains(line, '"') THEN string_split(line, ',')
-                                WHEN regexp_matches(line, $csv_line) THEN regexp_extract_all(',' || line, $csv_field, 1)
+                                WHEN NOT regexp_matches(line, $csv_line) THEN NULL
+                                WHEN NOT contains(line, chr(31)) THEN {quoted_cells_sql('line', "','")}
+                                ELSE list_transform(regexp_extract_all(',' || line, $csv_field, 1), lambda x: {_UNQUOTE})
                            END AS _c
                     FROM __TABLE__)))"""
 
