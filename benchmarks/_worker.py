@@ -9,6 +9,7 @@ Usage::
     python -m benchmarks._worker ingest CASE FILE [--format NAME] [--tz ZONE] [--host NAME]
     python -m benchmarks._worker enrich CASE [--geoip DB]...
     python -m benchmarks._worker investigate CASE --accounts N --seed S [--account ID]...
+    python -m benchmarks._worker startup CASE --account ID [--since DAY] [--until DAY]
     python -m benchmarks._worker report CASE --account ID --out DIR --repeat N [--claim TEXT]...
         [--user-agent-bytes N]
 """
@@ -167,6 +168,54 @@ def investigate_notices_accounts(args) -> dict:
         case.close()
 
 
+def startup(args) -> dict:
+    """Where `forensics investigate` from the shell spends what the warm call
+    does not: in this fresh interpreter, each step in the order the command
+    takes it (the CLI's modules, DuckDB, pandas, the investigation package,
+    opening the case, the first call, its text), then the same call again
+    (warm).  Wall and CPU seconds per step; the worker's own start (Python,
+    argparse) comes before and is not counted."""
+    import os
+
+    steps = []
+    wall, cpu = time.perf_counter(), time.process_time()
+
+    def step(name: str) -> None:
+        nonlocal wall, cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        steps.append({"step": name, "wall_s": now - wall, "cpu_s": now_cpu - cpu})
+        wall, cpu = time.perf_counter(), time.process_time()
+
+    import forensics.cli  # noqa: F401  (click and the command modules, as the console script loads them)
+    step("import forensics.cli")
+    import duckdb  # noqa: F401
+    step("import duckdb")
+    import pandas  # noqa: F401  (and numpy)
+    step("import pandas")
+    from forensics.investigate import investigate
+    from forensics.investigate.textout import render_text
+    step("import forensics.investigate")
+    case = _case(args.case, read_only=True)
+    step("open the case")
+    kwargs = {k: v for k, v in (("since", args.since), ("until", args.until)) if v}
+    try:
+        result = investigate(case, args.account, **kwargs)
+        step("investigate (first call)")
+        render_text(result, None)
+        step("text output")
+        investigate(case, args.account, **kwargs)
+        step("investigate (warm call)")
+    finally:
+        case.close()
+    first = next(s for s in steps if s["step"] == "investigate (first call)")
+    warm = steps[-1]
+    over = [s for s in steps if s is not warm]
+    return {"account": args.account, **kwargs, "steps": steps, "load_1min": os.getloadavg()[0],
+            "over_warm_call_wall_s": sum(s["wall_s"] for s in over) - warm["wall_s"],
+            "over_warm_call_cpu_s": sum(s["cpu_s"] for s in over) - warm["cpu_s"],
+            "first_call_extra_cpu_s": first["cpu_s"] - warm["cpu_s"]}
+
+
 def _investigate_kwargs(investigate, args) -> dict:
     """The dispute's parameters, as far as `investigate` takes them."""
     import datetime as dt
@@ -297,6 +346,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--account", action="append", default=[], help="the notices dispute's account (timed too)")
     p.add_argument("--since")
     p.add_argument("--until")
+    p = sub.add_parser("startup")
+    p.add_argument("case")
+    p.add_argument("--account", required=True)
+    p.add_argument("--since")
+    p.add_argument("--until")
     p = sub.add_parser("report")
     p.add_argument("case")
     p.add_argument("--account", required=True)
@@ -315,7 +369,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     handler = {"ingest": ingest, "enrich": enrich, "investigate": investigate_accounts,
-               "notices": investigate_notices_accounts, "report": report, "outage": outage}[args.stage]
+               "notices": investigate_notices_accounts, "startup": startup, "report": report,
+               "outage": outage}[args.stage]
     try:
         result = handler(args)
     except ImportError as exc:

@@ -61,7 +61,7 @@ DDL = [
         source_id   INTEGER NOT NULL,
         line_no     BIGINT NOT NULL,           -- 1-based line in the (decompressed) file
         ts          TIMESTAMPTZ,               -- UTC instant
-        ts_raw      VARCHAR,                   -- the timestamp text as written
+        ts_raw      VARCHAR USING COMPRESSION zstd,  -- the timestamp text as written
         source_kind VARCHAR,                   -- panel | http | ssh | syslog | ...
         event       VARCHAR,                   -- canonical vocabulary (README)
         result      VARCHAR,                   -- success | failure | NULL
@@ -81,7 +81,7 @@ DDL = [
         target      VARCHAR,
         host        VARCHAR,
         detail      JSON,
-        raw         VARCHAR,                   -- the line, decoded (invalid UTF-8 replaced by U+FFFD)
+        raw         VARCHAR USING COMPRESSION zstd,  -- the line, decoded (invalid UTF-8 replaced by U+FFFD)
         raw_bytes   BLOB,                      -- the original bytes, only where the line was not valid UTF-8
         integrity   VARCHAR                    -- NULL: verified or plain; unverified | cut (damaged archive)
     )
@@ -91,7 +91,7 @@ DDL = [
         source_id INTEGER NOT NULL,
         line_no   BIGINT NOT NULL,
         reason    VARCHAR NOT NULL,
-        raw       VARCHAR,
+        raw       VARCHAR USING COMPRESSION zstd,
         raw_bytes BLOB,
         integrity VARCHAR                      -- as events.integrity
     )

@@ -197,3 +197,30 @@ def test_declarative_formats_are_a_figure_group_of_the_suite():
     table = results._format_rows({"formats": {"rows": rows}})
     assert [row.figure.split()[1] for row in table] == ["syslog"] + names[1:]
     assert {row.status for row in table[1:]} <= {"pass", "FAIL"}
+
+
+def test_startup_worker_splits_the_shell_investigate_into_its_steps(tmp_path):
+    """`python -m benchmarks._worker startup` times each step of a shell
+    `forensics investigate` in a fresh interpreter and answers like the command."""
+    import json
+    import subprocess
+
+    import casebuilder as cb
+
+    case = tmp_path / "case.duckdb"
+    cb.founding_story(case).close()
+    run = subprocess.run([sys.executable, "-m", "benchmarks._worker", "startup", str(case), "--account", cb.HOLDER,
+                          "--since", "2026-03-01"], capture_output=True, text=True, timeout=300,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert [s["step"] for s in out["steps"]] == [
+        "import forensics.cli", "import duckdb", "import pandas", "import forensics.investigate", "open the case",
+        "investigate (first call)", "text output", "investigate (warm call)"]
+    assert out["account"] == cb.HOLDER and out["since"] == "2026-03-01"
+    assert all(s["wall_s"] >= 0 and s["cpu_s"] >= 0 for s in out["steps"])
+    # the overhead is everything but the warm call, the warm call taken off once
+    steps = {s["step"]: s for s in out["steps"]}
+    expected = sum(s["cpu_s"] for name, s in steps.items() if name != "investigate (warm call)") \
+        - steps["investigate (warm call)"]["cpu_s"]
+    assert out["over_warm_call_cpu_s"] == pytest.approx(expected)

@@ -3,9 +3,11 @@
 The layout is the one Plesk's own extraction script prints (plesk/kb-scripts,
 action-log/action_log.php: `{ip} {user} [{date}] '{action}' ('{component}':
 '{old}' => '{new}', ...)`), and the tab-separated export of the query given in
-the definition's header.  No public export of a real Action Log was found
-(README "Sources"), so the lines below are written in that layout with made-up
-names and addresses, as was done for Webmin's actions log.
+the definition's header.  One real line of the panel's own download was
+found (quoted on bunny.tech.blog, address redacted, line cut; see the
+definition's rules): `DOWNLOADED` below is that line adapted as the
+definition's sample says.  The other lines are written in the layout with
+made-up names and addresses, as was done for Webmin's actions log.
 """
 
 from __future__ import annotations
@@ -99,3 +101,18 @@ def test_action_log_alone_answers_a_disputed_subscription_delete(tmp_path):
     assert finding["session"]["login"]["line_no"] == 3 and finding["session"]["ip"] == "128.199.180.21"
     changes = next(i for i in finding["indicators"] if i["name"] == "account_changes")
     assert changes["direction"] == "other" and [e["line_no"] for e in changes["evidence"]] == [4]
+
+
+# the real downloaded line (bunny.tech.blog, 2020-03-01), adapted: ASCII quotes, a
+# documentation address for the redacted one, closed after its last component
+DOWNLOADED = ("192.0.2.1 BunnyUser [2020-03-01 01:51:38] 'Update Domain Status' ('Domain Name': 'example.com' => "
+              "'example.com', 'Status': '0' => '64', 'Extended status of domain': 'active' => 'suspended')\n")
+
+
+def test_the_panels_download_with_translated_names_gives_the_suspension(tmp_path):
+    report, rows = _rows(tmp_path, "action_log_download.log", DOWNLOADED)
+    assert [(r.format, r.events_parsed, r.lines_rejected) for r in report.results] == [("plesk-action-log", 1, 0)]
+    # 01:51:38 in Prague (CET, +01:00) is 00:51:38 UTC
+    assert rows[0][:9] == ("2020-03-01 00:51:38+00", "panel", "suspend", "success", "BunnyUser", "BunnyUser", None,
+                           "192.0.2.1", "example.com")
+    assert json.loads(rows[0][9])["action"] == "Update Domain Status"

@@ -47,3 +47,36 @@ def test_actions_log_and_miniserv_log_are_detected_and_read(tmp_path):
         "virtual-server", "delete", "domain", "tzimmermann.example")
     # the access log names the same Webmin user and address, its time in UTC
     assert req1[:7] == ("2026-03-10 19:11:51+00", "http", "http_request", None, "root", None, "217.235.87.14")
+
+
+# Real miniserv.log lines: posted by a Webmin user in webmin/authentic-theme
+# issue #1469 (https://github.com/webmin/authentic-theme/issues/1469, comment
+# of 2020-05-02, "this is a part of miniserv.log file"), quoted verbatim as
+# test data (issue text: cited, not vendored as a file).  Webmin's default
+# log (no `logclf`): the common log format, times with their offset.
+MINISERV_REAL = (
+    '192.168.1.2 - - [24/Jan/2020:12:50:26 +0000] "GET /unauthenticated/css/bundle.min.css?19399999999999902 '
+    'HTTP/1.1" 200 131678\n'
+    '192.168.1.9 - - [19/Feb/2020:00:28:33 +0000] "" 403 1175284\n'
+    '192.168.1.2 - - [10/Mar/2020:22:37:57 +0000] "GET / HTTP/1.1" 401 4628\n'
+    '192.168.1.2 - - [10/Mar/2020:22:37:58 +0000] "GET /images/favicons/webmin/android-chrome-192x192.png '
+    'HTTP/1.1" 200 6851\n'
+)
+
+
+def test_real_miniserv_log_lines_are_detected_and_read(tmp_path):
+    (tmp_path / "miniserv.log").write_text(MINISERV_REAL)
+    with Case.open(tmp_path / "c.duckdb") as case:
+        report = ingest_files(case, [str(tmp_path / "miniserv.log")])
+        rows = case.con.execute(
+            'SELECT line_no, CAST(ts AS VARCHAR), source_kind, event, "user", ip, method, path, status, bytes '
+            "FROM events ORDER BY line_no").fetchall()
+    assert [(r.format, r.events_parsed, r.lines_rejected) for r in report.results] == [("combined", 4, 0)]
+    assert rows[0] == (1, "2020-01-24 12:50:26+00", "http", "http_request", None, "192.168.1.2", "GET",
+                       "/unauthenticated/css/bundle.min.css?19399999999999902", 200, 131678)
+    # a line with an empty request (""), as in the issue: address, status and bytes are kept
+    assert rows[1] == (2, "2020-02-19 00:28:33+00", "http", "http_request", None, "192.168.1.9", None, None,
+                       403, 1175284)
+    # the unauthenticated request for / answered 401 (the login page)
+    assert rows[2] == (3, "2020-03-10 22:37:57+00", "http", "http_request", None, "192.168.1.2", "GET", "/",
+                       401, 4628)

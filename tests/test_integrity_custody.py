@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from test_formats_declarative import MINIMAL, write  # the declarative tests' door-log definition and its writer
 
 from forensics.case import Case
 from forensics.cli import main
@@ -177,35 +178,9 @@ def test_utf16_with_bom_is_decoded_and_recorded(access_log, tmp_path, codec, bom
     assert any(f"The file is {codec.upper()} text" in a for a in json.loads(src.assumptions))
 
 
-DOOR_LOG = """
-name = "NAME"
-description = "badge reader export"
-source_kind = "physical"
-
-[[regex]]
-name = "line"
-pattern = '^(?P<ts>\\S+ \\S+) (?P<who>\\w+) (?P<door>\\w+) (?P<outcome>OK|DENIED)$'
-
-[fields]
-user = "who"
-
-[timestamp]
-field = "ts"
-formats = ["%Y-%m-%d %H:%M:%S"]
-
-[defaults]
-event = "door"
-
-[[samples]]
-line = "2025-03-22 14:03:11 jdoe north OK"
-expect = { ts_local = "2025-03-22T14:03:11", user = "jdoe", event = "door" }
-"""
-
-
 @pytest.mark.parametrize("name", ["combined", "syslog", "panel-jsonl"])
 def test_a_user_definition_may_not_take_a_shipped_name(tmp_path, name):
-    definition = tmp_path / "mine.toml"
-    definition.write_text(DOOR_LOG.replace("NAME", name))
+    definition = write(tmp_path, MINIMAL.replace('name = "door-log"', f'name = "{name}"'), "mine.toml")
     log = tmp_path / "door.txt"
     log.write_text("2025-03-22 14:03:11 jdoe north OK\n")
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "case.duckdb"), str(log),
@@ -216,7 +191,7 @@ def test_a_user_definition_may_not_take_a_shipped_name(tmp_path, name):
                              "shipped one\n")
     assert not (tmp_path / "case.duckdb").exists()
     # Under a name of its own it is ingested.
-    definition.write_text(DOOR_LOG.replace("NAME", "door-log"))
+    write(tmp_path, MINIMAL, "mine.toml")
     ok = CliRunner().invoke(main, ["ingest", str(tmp_path / "case.duckdb"), str(log), "--format", str(definition)])
     assert ok.exit_code == 0, ok.output
     with Case.open(tmp_path / "case.duckdb", read_only=True) as case:

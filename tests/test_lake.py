@@ -79,6 +79,8 @@ def test_two_workers_give_the_counts_of_a_direct_ingest(direct, local_lake):
     # Hive partitions by kind and day, the file's hash as the key.
     panel_days = sorted((lake / "events" / "source_kind=panel").iterdir())
     assert panel_days[0].name == "day=2025-01-15" and panel_days[-1].name == "day=2026-04-14"
+    # The tasks wrote into the lake's staging directory and moved their files out: nothing is left there.
+    assert list((lake / ".incoming").iterdir()) == []
 
 
 def test_reingest_adds_nothing(direct, local_lake):

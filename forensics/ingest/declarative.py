@@ -32,7 +32,11 @@ from typing import Any
 
 from forensics.errors import ForensicsError
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
-from forensics.ingest.formats.sqldump import SqlSyntaxError as _SqlSyntaxError, parse_insert as _parse_insert
+from forensics.ingest.formats.sqldump import (
+    SqlSyntaxError as _SqlSyntaxError,
+    one_row as _one_row,
+    parse_insert as _parse_insert,
+)
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 
@@ -879,6 +883,12 @@ class DefinitionFormat:
     def _sql_row(self, line: str) -> tuple[dict[str, Any] | None, str | None]:
         """One row of an `INSERT INTO` line of a MySQL dump (`[sql]`)."""
         table = self.sql_spec["table"]
+        one = _one_row(line)     # mysqldump's common line, no NULL: in one regex match
+        if one is not None:
+            name, columns, values = one
+            columns = columns or self.sql_spec["columns"]
+            if (name == table or name.rpartition(".")[2] == table) and len(values) == len(columns):
+                return dict(zip(columns, values)), None
         try:
             parsed = _parse_insert(line)
         except _SqlSyntaxError as exc:

@@ -349,6 +349,8 @@ class _FileLoader:
         self.invalid = 0
         self.yearless = bool(getattr(fmt, "yearless", False)) if fmt is not None else False
         self.has_local = False
+        # a multi-line record the last chunk ended inside (`_load_chunk_python`)
+        self._carry: tuple[int, list[str], dict] | None = None
 
     # -- the transaction ---------------------------------------------------
     def run(self) -> IngestResult:
@@ -372,6 +374,10 @@ class _FileLoader:
                     self._reject_all(chunk, "no format could be detected")
                 if self.progress:
                     self.progress(self.path, self.reader.bytes_read, self.reader.size_bytes)
+            if self._carry is not None:   # the file ends inside a record: the format says so
+                first, lines, overlong = self._carry
+                self._carry = None
+                self._load_chunk_python(Chunk(first, lines=lines, overlong=overlong), carry=False)
             sha = self.reader.sha256
             if self.reader.changed:
                 self.con.rollback()
@@ -541,12 +547,37 @@ class _FileLoader:
             {**params, "sid": self.source_id, "lo": lo, "hi": hi}).fetchall()[0][0]
         self.has_local = self.has_local or n_local > 0
 
-    def _load_chunk_python(self, chunk: Chunk) -> None:
-        """Formats that parse in Python and hand back a DataFrame."""
+    def _load_chunk_python(self, chunk: Chunk, carry: bool = True) -> None:
+        """Formats that parse in Python and hand back a DataFrame.
+
+        A format whose records span lines (`unfinished_tail(lines)`: where the
+        record the lines end inside begins) gets such a record whole: its lines
+        are held back and parsed with the next chunk's (the file's last chunk
+        gives them alone).  Lines that were not valid UTF-8 are not held back
+        (their bytes are attached chunk by chunk): a record cut there is cut.
+        """
+        if self._carry is not None:
+            c_first, c_lines, c_overlong = self._carry
+            self._carry = None
+            # an all-blank chunk in between is not given to the format: blank lines here too
+            c_lines = c_lines + [""] * (chunk.first_line_no - c_first - len(c_lines))
+            shift = len(c_lines)
+            chunk = Chunk(c_first, lines=c_lines + chunk.lines,
+                          invalid={k + shift: v for k, v in chunk.invalid.items()},
+                          overlong={**c_overlong, **{k + shift: v for k, v in chunk.overlong.items()}})
         first = chunk.first_line_no
         nonblank = np.flatnonzero(chunk.parse_mask()).tolist()
         lines = [chunk.lines[i] for i in nonblank]
         line_nos = [first + i for i in nonblank]
+        tail = getattr(self.fmt, "unfinished_tail", None) if carry else None
+        cut = tail(lines) if tail is not None and lines else None
+        if cut is not None and not any(k >= nonblank[cut] for k in chunk.invalid):
+            start = nonblank[cut]
+            self._carry = (first + start, chunk.lines[start:],
+                           {k - start: v for k, v in chunk.overlong.items() if k >= start})
+            lines, line_nos = lines[:cut], line_nos[:cut]
+            if not lines:
+                return
         batches, failures = self._parse_isolating(lines, line_nos)
         frames = []
         for batch in batches:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from forensics.errors import ForensicsError
 from forensics.ingest.base import LogFormat
-from forensics.ingest.formats import access, panel
+from forensics.ingest.formats import access, panel, plesk_xml
 
 # Declarative definitions that accept lines of any program; tried after the
 # specific formats, so that a web log is never read as "some syslog".
@@ -39,7 +39,7 @@ def all_formats() -> list[LogFormat]:
     declared = list(_declarative().builtin_definitions()) if _declarative() else []
     specific = [f for f in declared if f.name not in GENERIC_DEFINITIONS]
     generic = [f for f in declared if f.name in GENERIC_DEFINITIONS]
-    return [*panel.FORMATS, *specific, *access.FORMATS, *generic]
+    return [*panel.FORMATS, *plesk_xml.FORMATS, *specific, *access.FORMATS, *generic]
 
 
 def format_names() -> list[str]:

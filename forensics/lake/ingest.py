@@ -508,7 +508,7 @@ def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str, run: str
             out.mkdir()
             con.execute(f"COPY (SELECT * EXCLUDE (source_id), $batch::TIMESTAMPTZ AS lake_batch, "
                         f"$position::INTEGER AS lake_position, $run AS lake_run FROM sources) "
-                        f"TO '{out / (plan.sha256 + '.parquet')}' (FORMAT parquet)",
+                        f"TO '{out / (plan.sha256 + '.parquet')}' (FORMAT parquet, COMPRESSION zstd)",
                         {"batch": batch, "position": plan.position, "run": run})
             lake.upload(Path(tmp))
     finally:

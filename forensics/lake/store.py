@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -98,14 +99,29 @@ class Lake:
         except FileNotFoundError:
             return []
 
+    def staging(self) -> str | None:
+        """Where a task writes its files before they join the lake: for a local
+        lake a directory inside it (`.incoming`, outside every dataset), so that
+        `upload` moves each file with a rename instead of copying its bytes;
+        None for an object store (a local temporary directory is used)."""
+        if not self.local:
+            return None
+        path = self.path(".incoming")
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return path
+
     def upload(self, local_dir: Path) -> list[str]:
-        """Copy every file under `local_dir` to the same relative path in the lake."""
+        """Move (local lake) or copy (object store) every file under `local_dir`
+        to the same relative path in the lake, in name order (`coverage/` first)."""
         local_files = sorted(p for p in Path(local_dir).rglob("*") if p.is_file())
         targets = [self.path(*p.relative_to(local_dir).parts) for p in local_files]
         if self.local:
             for local, target in zip(local_files, targets):
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
-                self.fs.put_file(str(local), target)
+                try:
+                    os.replace(local, target)   # same file system: a rename
+                except OSError:
+                    self.fs.put_file(str(local), target)
         elif targets:
             # One call: object stores' file systems (s3fs) send the files concurrently.
             self.fs.put([str(p) for p in local_files], targets)

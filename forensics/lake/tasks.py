@@ -206,7 +206,7 @@ def ingest_part(lake_url: str, plan: FilePlan, part: int, options: dict) -> Part
     byte_range = plan.ranges[part] if plan.ranges else None
     lake = Lake(lake_url, options.get("storage_options") or {})
     fs, inner = filesystem(plan.path, options.get("storage_options"))
-    with tempfile.TemporaryDirectory(prefix="forensics-lake-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="forensics-lake-", dir=lake.staging()) as tmp:
         tmp = Path(tmp)
         local = _local_copy(fs, inner, plan, byte_range, tmp)
         parse_started = time.perf_counter()
@@ -296,13 +296,13 @@ def _write_parts(con, plan: FilePlan, part: int, lines_before: int, out: Path, r
     con.execute(
         f"COPY (SELECT *, coalesce(strftime(ts, '%Y-%m-%d'), 'none') AS day FROM ({events}) "
         f"ORDER BY account, ip, ts, line_no) TO '{out / 'events'}' "
-        f"(FORMAT parquet, PARTITION_BY (source_kind, day), FILENAME_PATTERN '{stem}-{{i}}', "
+        f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (source_kind, day), FILENAME_PATTERN '{stem}-{{i}}', "
         f"ROW_GROUP_SIZE 32768, OVERWRITE_OR_IGNORE)")
     (out / "rejects").mkdir()
     con.execute(
         f"COPY (SELECT * EXCLUDE (source_id) REPLACE (line_no + {offset} AS line_no), "
         f"'{sha}' AS source_sha256, '{run}' AS lake_run FROM rejects ORDER BY line_no) "
-        f"TO '{out / 'rejects' / (stem + '.parquet')}' (FORMAT parquet)")
+        f"TO '{out / 'rejects' / (stem + '.parquet')}' (FORMAT parquet, COMPRESSION zstd)")
     # The first and last event of every hour: with them a pulled case finds
     # exactly the silences (`source_gaps`) the whole file has.
     (out / "coverage").mkdir()
@@ -311,5 +311,5 @@ def _write_parts(con, plan: FilePlan, part: int, lines_before: int, out: Path, r
         f"                            arg_max(line_no, ts) AS last_line FROM events WHERE ts IS NOT NULL GROUP BY h) "
         f"SELECT * FROM ({events}) WHERE line_no - {offset} IN "
         f"(SELECT first_line FROM hours UNION SELECT last_line FROM hours) ORDER BY ts, line_no) "
-        f"TO '{out / 'coverage' / (stem + '.parquet')}' (FORMAT parquet)")
+        f"TO '{out / 'coverage' / (stem + '.parquet')}' (FORMAT parquet, COMPRESSION zstd)")
 

@@ -14,7 +14,9 @@ evaluated.
 
 from __future__ import annotations
 
+import csv
 import re
+import threading
 
 _INSERT = re.compile(
     r"^\s*INSERT\s+(?:IGNORE\s+)?INTO\s+[`\"]?(?P<table>[\w$.]+?)[`\"]?\s*"
@@ -36,6 +38,10 @@ def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None
     Raises:
         SqlSyntaxError: the VALUES part is not a list of complete tuples.
     """
+    one = one_row(line)
+    if one is not None:
+        table, columns, values = one
+        return table, None if columns is None else list(columns), [values]
     fast = _fast_prefix(line)
     if fast is not None:
         table, text, values = fast
@@ -44,19 +50,89 @@ def parse_insert(line: str) -> tuple[str, list[str] | None, list[list[str | None
         if m is None:
             return None
         table, text, values = m.group("table", "columns", "values")
-    columns = None
-    if text is not None:
-        # a dump repeats its column list on every line: each text is read once
-        cached = _COLUMNS.get(text)
-        if cached is None:
-            cached = tuple(c.strip().strip("`\"") for c in text.split(","))
-            if len(_COLUMNS) < 256:
-                _COLUMNS[text] = cached
-        columns = list(cached)
+    columns = None if text is None else list(_columns(text))
     return table, columns, _rows(values)
 
 
+def _columns(text: str) -> tuple[str, ...]:
+    # a dump repeats its column list on every line: each text is read once
+    cached = _COLUMNS.get(text)
+    if cached is None:
+        cached = tuple(c.strip().strip("`\"") for c in text.split(","))
+        if len(_COLUMNS) < 256:
+            _COLUMNS[text] = cached
+    return cached
+
+
 _COLUMNS: dict[str, tuple[str, ...]] = {}
+
+# The line mysqldump --skip-extended-insert writes, read whole by one regex:
+# `INSERT INTO `t` [(`a`, `b`)] VALUES (v,v,...);` with no blanks between
+# values, where each value is a quoted string (backslash or doubled-quote
+# escapes) or a bare word other than NULL without a backslash.  A value is
+# atomic, its first match (as `_ONE_ROW`'s and `_VALUE.match`'s), so the
+# values are the ones `_rows` reads.  Anything else (NULL, blanks, several
+# rows, other spellings) is left to `_fast_prefix`/`_INSERT` and `_rows`.
+_Q = r"'[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+'"
+_BARE = r"(?!(?i:null)[,)])[^,()\s'\\]++"
+_ROW_LINE = re.compile(
+    rf"INSERT INTO `([\w$.]+)` (?:\(([^)]*)\) )?VALUES \(((?>{_Q}|{_BARE})(?:,(?>{_Q}|{_BARE}))*+)\)\s*;?\s*",
+    re.DOTALL)
+# The values of a row `_ROW_LINE` took, one group each: a quoted string's
+# text (after its opening quote, up to the closing one) or a bare word.
+_ROW_VALUE = re.compile(r",?'?((?<=')[^'\\]*+(?:(?:\\.|'')[^'\\]*+)*+(?=')|[^,()\s'\\]++)'?", re.DOTALL)
+
+
+def one_row(line: str) -> tuple[str, tuple[str, ...] | None, list[str]] | None:
+    """(table, column names or None, values) of a mysqldump one-row INSERT line; None: use `parse_insert`.
+
+    The common line in one regex match: no value is NULL, so every value is a
+    string (escapes resolved).  None does not mean "not an INSERT": it means
+    the line is not in that common shape.
+    """
+    m = _ROW_LINE.fullmatch(line)
+    if m is None:
+        return None
+    table, text, row = m.groups()
+    values = None
+    if "\\" not in row or _MYSQL_ESCAPE.search(row) is None:
+        # csv's C reader splits a row `_ROW_LINE` took into the same values:
+        # quote "'", doubled quotes; with a backslash, `\\x` read as `x`,
+        # what MySQL reads too while no `\\0 \\b \\n \\r \\t \\Z` is in the row
+        local = _LOCAL.__dict__
+        feed = local.get("feed")
+        if feed is None:
+            feed = local["feed"] = _Feed()
+            local["plain"] = csv.reader(feed, quotechar="'", doublequote=True, strict=True)
+            local["escaped"] = csv.reader(feed, quotechar="'", doublequote=True, escapechar="\\", strict=True)
+        feed.line = row
+        try:
+            values = next(local["escaped" if "\\" in row else "plain"])
+        except csv.Error:       # a NUL character, a value over csv's size limit
+            values = None
+    if values is None:
+        values = _ROW_VALUE.findall(row)
+        if "\\" in row or "''" in row:
+            values = [_ESCAPE.sub(_unescape, v) if "\\" in v or "''" in v else v for v in values]
+    return table, None if text is None else _columns(text), values
+
+
+# A backslash escape MySQL reads as another character than the one escaped
+# (or an escaped backslash before one of those letters: the regex path decides).
+_MYSQL_ESCAPE = re.compile(r"\\[0bnrtZ]")
+_LOCAL = threading.local()
+
+
+class _Feed:
+    """The one line a csv reader reads next (csv.reader wants an iterator; made once per thread)."""
+
+    line = ""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        return self.line
 
 # mysqldump writes every row line the same way: `INSERT INTO `t` VALUES (`
 # or `INSERT INTO `t` (`a`, `b`) VALUES (`, upper case, single blanks.  That
