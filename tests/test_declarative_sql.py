@@ -28,14 +28,15 @@ COMPILED = {
     "cpanel-login-log", "cpanel-api-log", "cpanel-accounting", "proxmox-pveproxy", "proxmox-tasks",
     "hestia-auth-log", "webmin-actions-log", "plesk-panel-log", "plesk-action-log", "http-error-log", "postfix", "exim",
     "nagios", "icinga2-log", "syslog", "syslog-notime",
+    # CSV lines cut in SQL (forensics.ingest.declarative_sql_records; tests/test_declarative_sql_records.py)
+    "whmcs-activity-csv", "whmcs-admin-log-csv", "whmcs-tickets-csv", "whmcs-ticketreplies-csv", "contacts-csv",
+    "check-csv", "check-jsonl",
 }
 FALLBACK_REASONS = {
     "cpanel-session-log": "[split]",
     "solusvm-server-log": "no regex reader",
-    "whmcs-activity-csv": "csv", "whmcs-admin-log-csv": "csv", "whmcs-tickets-csv": "csv",
-    "whmcs-ticketreplies-csv": "csv", "contacts-csv": "csv", "check-csv": "csv",
     "whmcs-activity-sql": "sql", "whmcs-admin-log-sql": "sql",
-    "virtualizor-logs-jsonl": "jsonl", "journald-json": "jsonl", "contacts-jsonl": "jsonl", "check-jsonl": "jsonl",
+    "virtualizor-logs-jsonl": "jsonl", "journald-json": "jsonl", "contacts-jsonl": "jsonl",
 }
 
 

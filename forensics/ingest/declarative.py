@@ -792,6 +792,8 @@ class DefinitionFormat:
         """The compiled SELECT (`declarative_sql.CompiledDefinition`), or None (see `sql_fallback_reason`)."""
         if self._sql_plan is None and self._sql_reason is None:
             from forensics.ingest.declarative_sql import NotCompilable, compile_definition
+            if self.kind in ("csv", "jsonl"):   # CSV and JSON lines cut in SQL (forensics.ingest.declarative_sql_records)
+                from forensics.ingest.declarative_sql_records import compile_definition
 
             try:
                 self._sql_plan = compile_definition(self)
@@ -870,6 +872,10 @@ class DefinitionFormat:
         # jsonl
         try:
             obj = json.loads(line)
+            if "\\u" in line:   # `\ud800` alone decodes to a lone surrogate: no text a case can store
+                json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return None, "not a JSON object (a \\u escape of a lone UTF-16 surrogate, D800-DFFF)"
         except ValueError as exc:
             return None, f"not a JSON object ({exc.args[0] if exc.args else exc})"
         return self._json_fields(obj)

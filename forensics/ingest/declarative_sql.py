@@ -217,6 +217,12 @@ class CompiledDefinition:
         return self._layer(exprs, source), new_state
 
     def _build(self) -> None:
+        src, state = self._raw_fields()
+        self._compile_record(src, state)
+
+    def _raw_fields(self):
+        """The layers cutting a line into its raw fields: (last layer, {field: SQL})
+        (a subclass cuts CSV lines: forensics.ingest.declarative_sql_records)."""
         fmt = self.fmt
         if fmt.kind != "regex":
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
@@ -296,7 +302,11 @@ class CompiledDefinition:
             state["variant"] = _Field(vexpr)
         amb_expr = " OR ".join(amb_terms) if amb_terms else "false"
         self.amb_terms = [f"coalesce({amb_expr}, false)"]
-        src, state = self._settle(state, {}, src)
+        return self._settle(state, {}, src)
+
+    def _compile_record(self, src, state) -> None:
+        """From raw fields to the final SELECT: [fields], defaults, rules, value maps, the row."""
+        fmt, p = self.fmt, self.p
         # fields, defaults
         for target, sources in fmt.fields.items():
             expr_parts, consts = [], frozenset()

@@ -340,6 +340,8 @@ class _FileLoader:
                                    max_line_bytes=int(self.max_line_mib * (1 << 20)))
         mtime = dt.datetime.fromtimestamp(self.reader.mtime, tz=UTC)
         self.ctx = IngestContext(path=path, tz=tz, year=year, host=host, mtime_utc=mtime)
+        if hasattr(fmt, "for_file"):   # a format with state per file (panel-csv: its header line)
+            self.fmt = fmt.for_file(self.ctx)
         self.lines_read = 0
         self.blank = 0
         self.parsed = 0
@@ -591,7 +593,8 @@ class _FileLoader:
                 self.yearless = True
             events = batch.events
             frames.append(events if isinstance(events, pd.DataFrame) else events.to_pandas())
-        frames = [f for f in frames if len(f)] or frames[:1]
+        # (no batch at all when every line of the chunk failed: an empty one gives the columns)
+        frames = [f for f in frames if len(f)] or frames[:1] or [self.fmt.parse([], [], self.ctx).events]
         events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         events = events.drop_duplicates(subset="line_no", keep="first")
         parsed_nos = set(int(x) for x in events["line_no"])

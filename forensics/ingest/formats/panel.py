@@ -90,6 +90,20 @@ def record_to_row(record: dict) -> dict:
     return row
 
 
+def _loads(line: str):
+    """The line's JSON value, or a RecordError saying why it has none."""
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return RecordError(f"not valid JSON: {exc}")
+    if "\\u" in line:
+        try:   # `\ud800` alone decodes to a lone surrogate: no text a case can store
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return RecordError("not valid JSON text: a \\u escape of a lone UTF-16 surrogate (D800-DFFF)")
+    return record
+
+
 def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS])
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
@@ -119,12 +133,32 @@ class PanelJsonLines:
     def parse(self, lines: list[str], line_nos: list[int], ctx: IngestContext) -> ParsedBatch:
         def records():
             for line_no, line in zip(line_nos, lines):
-                try:
-                    yield line_no, json.loads(line)
-                except ValueError as exc:
-                    yield line_no, RecordError(f"not valid JSON: {exc}")
+                yield line_no, _loads(line)
 
         return _batch(records())
+
+    # -- the vectorised path (see "The vectorised path" below) --------------
+    sql_enabled = True   # False: every line through `parse` (the oracle tests switch it)
+
+    @property
+    def select_sql(self):
+        """The engine's vectorised path; absent (AttributeError) when switched off."""
+        if not (self.sql_enabled and _sql_enabled()):
+            raise AttributeError("select_sql")
+        return jsonl_select_sql
+
+    @property
+    def sql_plan(self):
+        """Set (the SELECT's builder): like a compiled definition, a file whose first chunk has
+        fewer than `[ingest] compiled_min_lines` lines is parsed in Python (planning costs more)."""
+        return jsonl_select_sql
+
+    def local_ts_select(self, source: str) -> tuple[str, dict]:
+        return local_ts_select(source)
+
+    def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
+        """`parse` through the SELECT (on a private in-memory connection)."""
+        return _parse_sql(jsonl_select_sql, lines, line_nos)
 
 
 class PanelCsv:
@@ -182,19 +216,74 @@ class PanelCsv:
                         ctx.panel_csv_header = header
                     yield line_no, RecordError("CSV header (column names, not an event)")
                     continue
-                values = next(csv.reader([line]), [])
-                if len(values) != len(header):
-                    yield line_no, RecordError(f"{len(values)} fields, the header has {len(header)}")
-                    continue
-                record = {k: v for k, v in zip(header, values) if v != ""}
-                if isinstance(record.get("detail"), str) and record["detail"].lstrip().startswith("{"):
-                    try:
-                        record["detail"] = json.loads(record["detail"])
-                    except ValueError:
-                        pass  # a string that happens to start with "{": kept as text
-                yield line_no, record
+                yield line_no, _csv_record(header, line)
 
         return _batch(records())
+
+    # -- the vectorised path -------------------------------------------------
+    sql_enabled = True
+
+    def for_file(self, ctx: IngestContext) -> "PanelCsv":
+        """The format for one file (the engine asks once per file): with the
+        SQL path when the file's first non-blank line is the header."""
+        if not (self.sql_enabled and _sql_enabled()):
+            return self
+        from forensics.ingest.reader import head_lines
+
+        head = head_lines(ctx.path, max_lines=50)
+        for i, line in enumerate(head[:-1]):   # the last one may be cut short
+            if line.strip(" \t\r\f\v"):
+                header = self._header(line)
+                if header is None or len(set(header)) != len(header):
+                    return self
+                return PanelCsvFile(header, i + 1)
+        return self
+
+
+class PanelCsvFile(PanelCsv):
+    """`panel-csv` for one file whose header is known: its SELECT (the Python path stays)."""
+
+    def __init__(self, header: list[str], header_line_no: int):
+        self.header, self.header_line_no = header, header_line_no
+        self._select = csv_select_sql_for(header, header_line_no)
+
+    def for_file(self, ctx: IngestContext) -> "PanelCsv":
+        return self
+
+    @property
+    def select_sql(self):
+        if not (self.sql_enabled and _sql_enabled()):
+            raise AttributeError("select_sql")
+        return self._select
+
+    @property
+    def sql_plan(self):
+        """Set: small files are parsed in Python, as for `PanelJsonLines.sql_plan`."""
+        return self._select
+
+    def local_ts_select(self, source: str) -> tuple[str, dict]:
+        return local_ts_select(source)
+
+    def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
+        """`parse` through the SELECT (on a private in-memory connection)."""
+        return _parse_sql(self._select, lines, line_nos)
+
+
+def _csv_record(header: list[str], line: str):
+    """A data line of the CSV -> its record, or a RecordError (csv.Error raises)."""
+    values = next(csv.reader([line]), [])
+    if len(values) != len(header):
+        return RecordError(f"{len(values)} fields, the header has {len(header)}")
+    record = {k: v for k, v in zip(header, values) if v != ""}
+    if isinstance(record.get("detail"), str) and record["detail"].lstrip().startswith("{"):
+        text = record["detail"]
+        try:
+            record["detail"] = json.loads(text)
+            if "\\u" in text:   # a lone surrogate escape (`\ud800`) is no text a case can store
+                json.dumps(record["detail"], ensure_ascii=False).encode("utf-8")
+        except ValueError:   # (UnicodeEncodeError is one)
+            record["detail"] = text  # a string that happens to start with "{": kept as text
+    return record
 
 
 def _batch(records) -> ParsedBatch:
@@ -214,3 +303,346 @@ def _batch(records) -> ParsedBatch:
 
 
 FORMATS = [PanelJsonLines(), PanelCsv()]
+
+
+# --------------------------------------------------------------------------
+# The vectorised path (issue 14, item 3): JSON Lines parsed inside DuckDB
+#
+# One SELECT over the engine's `(line_no, line)` table answers, row for row,
+# what `PanelJsonLines.parse` answers (kept as the fallback and as the oracle,
+# tests/test_panel_sql.py).  DuckDB's JSON reader (yyjson) and Python's `json`
+# differ at the edges: yyjson takes NaN/Infinity in any case and trailing
+# commas, keeps both values of a duplicate key (Python keeps the last), and
+# refuses lone surrogates (Python takes them).  So SQL answers a line only
+# when it is an ordinary record:
+#
+# * valid for yyjson, a JSON object, no `,` before `}` or `]`, every key one of
+#   FIELDS and none twice (no `detail.extra` to build);
+# * every field a string or null, except `detail`: a string, or a flat object
+#   of strings, integers (up to 15 digits), booleans and nulls with distinct
+#   keys, written by yyjson without a backslash (then Python's `json.dumps`
+#   text is yyjson's with a space after each `:` and `,`);
+# * `ts` in the common ISO 8601 shape (`YYYY-MM-DD[T ]HH:MM:SS[.f{1,6}]` and
+#   `Z` or `±HH:MM` or nothing), a real date and time, year 1000-9998;
+# * `result` and `actor` valid values (their rejects quote the value as
+#   Python's repr does: left to Python).
+#
+# Every other line (invalid JSON and its decoder message, numbers in fields,
+# extra keys, odd times) is parsed by the Python path inside the same SELECT,
+# one UDF call per such line.  A line without a required field is rejected in
+# SQL with Python's wording.
+
+_TS_SHAPE = (r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+             r"(?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$")
+# A flat JSON object as yyjson writes it (no backslash: a `"` only opens or closes a string):
+# string keys, values strings, integers of up to 15 digits, booleans or null.
+_FLAT_VALUE = r'(?:"[^"]*"|true|false|null|-?[1-9][0-9]{0,14}|0)'
+_FLAT_OBJECT = rf'^\{{(?:"[^"]*":{_FLAT_VALUE}(?:,"[^"]*":{_FLAT_VALUE})*)?\}}$'
+_TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
+# yyjson's minified JSON -> json.dumps' separators (", " and ": "): whole
+# strings (no backslash) and other characters up to each separator, a space
+# after it.  The pattern matches at every position (so the search never
+# starts inside a string); the space it adds at the end is trimmed.
+_SEPARATOR = r'((?:"[^"]*"|[^",:])*)([,:]?)'
+_OPTIONAL = ("user", "auth", "session", "ip", "user_agent", "target")
+
+
+def _sql_enabled() -> bool:
+    """`FORENSICS_DECLARATIVE_SQL=0` turns every compiled path off (as for the definitions)."""
+    import os
+
+    return os.environ.get("FORENSICS_DECLARATIVE_SQL", "1") != "0"
+
+
+def _string_sql(frag: str) -> str:
+    """SQL: a JSON string fragment's text (the fragment is known to be a string)."""
+    return (f"CASE WHEN contains({frag}, '\\') THEN json_extract_string({frag}, '$') "
+            f"ELSE substr({frag}, 2, length({frag}) - 2) END")
+
+
+def _is_text_or_null(frag: str) -> str:
+    return f"({frag} IS NULL OR {frag} = 'null' OR starts_with({frag}, '\"'))"
+
+
+def _is_missing(frag: str) -> str:
+    """SQL: Python's `record.get(name) in (None, "")` for a fragment."""
+    return f"({frag} IS NULL OR {frag} = 'null' OR {frag} = '\"\"')"
+
+
+def _ts_sql(text: str) -> tuple[str, str, str]:
+    """SQL over a ts text: (fast shape holds, aware UTC value, naive value).
+
+    In the fast shape the sixth character from the end is `+` or `-` only in
+    an offset (else a `:` of the time or a digit of the fraction).
+    """
+    zoned = f"(ends_with({text}, 'Z') OR substr({text}, -6, 1) IN ('+', '-'))"
+    aware = f"CASE WHEN {zoned} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
+    naive = f"CASE WHEN NOT {zoned} THEN TRY_CAST({text} AS TIMESTAMP) END"
+    fast = (f"coalesce(regexp_matches({text}, $ts_shape) AND NOT starts_with({text}, '9999') "
+            f"AND (CASE WHEN {zoned} THEN TRY_CAST({text} AS TIMESTAMPTZ) IS NOT NULL "
+            f"ELSE TRY_CAST({text} AS TIMESTAMP) IS NOT NULL END), false)")
+    return fast, aware, naive
+
+
+def _json_field(name: str) -> tuple[str, str]:
+    """(SQL: the field is missing, SQL: its text where it is a string) of a JSON fragment `f_<name>`."""
+    frag = f"f_{name}"
+    return _is_missing(frag), f"CASE WHEN starts_with({frag}, '\"') THEN {_string_sql(frag)} END"
+
+
+def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, field=_json_field) -> str:
+    """The shared tail: `fields_sql` gives per line `line_no, line, _ok` (SQL may
+    answer), the fields (`field(name)` -> SQL (missing, text)) and `f_detail`
+    (the detail as JSON text, NULL when absent); lines where `_ok` is false
+    are answered by `udf_call` (JSON of the row)."""
+    ts_fast, ts_aware, ts_naive = _ts_sql("_ts")
+    missing = ", ".join(f"CASE WHEN {field(name)[0]} THEN '{name}' END" for name in REQUIRED)
+    optional = ",\n".join(f"CASE WHEN {field(n)[0]} THEN NULL ELSE {field(n)[1]} END AS v_{n}"
+                          for n in _OPTIONAL)
+    detail_obj = (f"(CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') "
+                  f"AND regexp_matches(f_detail, $flat) THEN len(list_distinct(json_keys(f_detail))) = _dk END)")
+    detail_ok = (f"(f_detail IS NULL OR f_detail = 'null' OR (starts_with(f_detail, '\"') "
+                 f"AND NOT contains(f_detail, '\\')) OR coalesce({detail_obj}, false))")
+    columns = ["source_kind", "event", "result", "account", "actor", "user", "auth", "session", "ip", "port",
+               "user_agent", "method", "path", "status", "bytes", "referrer", "target", "host", "detail"]
+    out = []
+    for col in columns:
+        if col in ("method", "path", "referrer", "host"):
+            out.append(f"NULL::VARCHAR AS {col}")
+        elif col in ("port", "status", "bytes"):
+            out.append(f"NULL::BIGINT AS {col}")
+        elif col == "source_kind":
+            out.append("'panel' AS source_kind")
+        else:
+            out.append(f'CASE WHEN _py THEN json_extract_string(_pj, $p_{col}) ELSE v_{col} END AS "{col}"')
+    return f"""
+    WITH f AS ({fields_sql.replace('__TABLE__', table)}
+    ), v AS (
+        SELECT *,
+               concat_ws(', ', {missing}) AS _missing,
+               CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') AND regexp_matches(f_detail, $flat) THEN len(json_keys(f_detail)) END AS _dk,
+               {field('ts')[1]} AS _ts,
+               CASE WHEN {field('result')[0]} THEN 'success' ELSE {field('result')[1]} END AS v_result,
+               CASE WHEN {field('actor')[0]} THEN 'customer' ELSE {field('actor')[1]} END AS v_actor,
+               {field('event')[1]} AS v_event,
+               {field('account')[1]} AS v_account,
+               {optional}
+        FROM f
+    ), w AS (
+        SELECT *, coalesce({ok_sql} AND {detail_ok}, false) AS _sqlok FROM v
+    ), x AS (
+        SELECT *,
+               -- what SQL answers: a missing field, else an ordinary record
+               CASE WHEN _rej0 IS NOT NULL THEN false
+                    WHEN NOT _sqlok THEN true
+                    WHEN _missing <> '' THEN false
+                    ELSE NOT ({ts_fast} AND v_result IN ('success', 'failure')
+                              AND v_actor IN ('customer', 'staff', 'api', 'system')) END AS _py
+        FROM w
+    ), y AS (
+        SELECT *, CASE WHEN _py THEN {udf_call} END AS _pj,
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN {ts_aware} END AS _tsa,
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN {ts_naive} END AS _tsn,
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' AND f_detail IS NOT NULL AND f_detail NOT IN ('null', '""')
+                    THEN CASE WHEN NOT starts_with(f_detail, '{{') THEN f_detail
+                              -- every `":` and `,"` a separator (as many as keys): a space after each
+                              WHEN _dk = (length(f_detail) - length(replace(f_detail, '":', ''))) // 2
+                                   AND greatest(_dk - 1, 0) = (length(f_detail) - length(replace(f_detail, ',"', ''))) // 2
+                              THEN replace(replace(f_detail, '":', '": '), ',"', ', "')
+                              ELSE rtrim(regexp_replace(f_detail, $separator, '\\1\\2 ', 'g'), ' ') END END AS v_detail
+        FROM x
+    )
+    SELECT line_no,
+           CASE WHEN _py THEN json_extract_string(_pj, '$.reject') WHEN _rej0 IS NOT NULL THEN _rej0
+                WHEN _missing <> '' THEN 'missing required field(s): ' || _missing END AS reject_reason,
+           CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts') AS TIMESTAMPTZ) ELSE _tsa END AS ts,
+           CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts_local') AS TIMESTAMP) ELSE _tsn END AS ts_local,
+           CASE WHEN _py THEN json_extract_string(_pj, '$.ts_raw') WHEN _rej0 IS NULL THEN _ts END AS ts_raw,
+           {', '.join(out)},
+           line AS raw
+    FROM y
+    """
+
+
+_JSON_PATHS = [f"$.{name}" for name in FIELDS]
+
+_JSONL_FIELDS = (
+    # no key but FIELDS and none twice: as many keys as FIELDS found
+    "SELECT *, NULL::VARCHAR AS _rej0, coalesce(CASE WHEN _obj THEN len(json_keys(line)) = "
+    + " + ".join(f"(f_{name} IS NOT NULL)::INTEGER" for name in FIELDS) + " END, false) AS _ok FROM (SELECT line_no, line, _obj, "
+    + ", ".join(f"_j[{i}]::VARCHAR AS f_{name}" for i, name in enumerate(FIELDS, 1))
+    + " FROM (SELECT *, CASE WHEN _obj THEN json_extract(line, $paths) END AS _j FROM ("
+    # valid for yyjson, starting with `{` (an object) and no `,` before `}` or `]`
+    "SELECT line_no, line, CASE WHEN json_valid(line) THEN (starts_with(line, '{') "
+    "OR starts_with(ltrim(line, $json_space), '{')) AND NOT regexp_matches(line, $trailing_comma) "
+    "ELSE false END AS _obj FROM __TABLE__)))"
+)
+
+
+# A CSV line as `csv.reader` reads it without surprises: fields unquoted
+# (no `"`) or quoted whole (`""` for a quote inside); `_CSV_FIELD` cuts
+# `',' || line` into its fields (each match starts at its comma, so none is empty).
+_CSV_QUOTED = r'"(?:[^"]|"")*"'
+_CSV_LINE = rf'^(?:{_CSV_QUOTED}|[^",]*)(?:,(?:{_CSV_QUOTED}|[^",]*))*$'
+_CSV_FIELD = rf',({_CSV_QUOTED}|[^",]*)'
+_CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a longer field
+
+
+def csv_select_sql_for(header: list[str], header_line_no: int):
+    """The panel CSV SELECT for a file whose header (on line `header_line_no`) is `header`."""
+    from forensics.ingest.declarative_sql_records import _UNQUOTE, quoted_cells_sql
+
+    index = {name: i for i, name in enumerate(header, 1)}
+
+    def cell(name: str) -> str:
+        if name not in index:
+            return "NULL::VARCHAR"
+        return f"_c[{index[name]}]"   # cut and unquoted
+
+    columns = ", ".join(f"{cell(name)} AS c_{name}" for name in FIELDS)
+    d = "c_detail"
+    fields_sql = f"""
+        SELECT *, CASE WHEN {d} IS NULL OR {d} = '' THEN NULL
+                       WHEN starts_with({d}, '{{') AND json_valid({d}) AND NOT regexp_matches({d}, $trailing_comma)
+                       THEN json({d})::VARCHAR
+                       -- JSON Python may read as an object, or text json.dumps escapes: Python answers
+                       WHEN regexp_matches({d}, $detail_py) THEN 'python'
+                       ELSE '"' || {d} || '"' END AS f_detail
+        FROM (SELECT line_no, line, _c, _ok,
+                     CASE WHEN line_no = $header_line THEN 'CSV header (column names, not an event)'
+                          WHEN _ok AND len(_c) <> $n THEN len(_c) || ' fields, the header has ' || $n END AS _rej0,
+                     {columns}
+              FROM (SELECT *, _c IS NOT NULL AS _ok FROM (
+                    SELECT line_no, line,
+                           CASE WHEN line_no = $header_line OR contains(line, chr(13)) OR contains(line, chr(0))
+                                     OR length(line) > {_CSV_FIELD_LIMIT} THEN NULL
+                                WHEN NOT contains(line, '"') THEN string_split(line, ',')
+                                WHEN NOT regexp_matches(line, $csv_line) THEN NULL
+                                WHEN NOT contains(line, chr(31)) THEN {quoted_cells_sql('line', "','")}
+                                ELSE list_transform(regexp_extract_all(',' || line, $csv_field, 1), lambda x: {_UNQUOTE})
+                           END AS _c
+                    FROM __TABLE__)))"""
+
+    def field(name: str) -> tuple[str, str]:
+        return f"(c_{name} IS NULL OR c_{name} = '')", f"c_{name}"
+
+    def select_sql(table: str) -> tuple[str, dict]:
+        sql = _record_select(table, fields_sql, "_ok", f"forensics_panel_csv($header_json, line)", field)
+        params = {**_common_params(), "trailing_comma": _TRAILING_COMMA, "header_line": header_line_no,
+                  "n": len(header), "csv_line": _CSV_LINE, "csv_field": _CSV_FIELD,
+                  "detail_py": r'^[ \t\r\n]*\{|["\\\x00-\x1f]', "header_json": json.dumps(header)}
+        return sql, _used(sql, params)
+
+    return select_sql
+
+
+def _common_params() -> dict:
+    params = {"ts_shape": _TS_SHAPE, "flat": _FLAT_OBJECT,
+              "separator": _SEPARATOR}
+    for col in ("event", "result", "account", "actor", "user", "auth", "session", "ip", "user_agent",
+                "target", "detail", "method", "path", "referrer", "host"):
+        params[f"p_{col}"] = f"$.{col}"
+    return params
+
+
+def _jsonl_ok() -> str:
+    return "(_ok AND " + " AND ".join(_is_text_or_null(f"f_{n}") for n in FIELDS if n != "detail") + ")"
+
+
+def jsonl_select_sql(table: str) -> tuple[str, dict]:
+    """(SQL, parameters) of the panel JSON Lines SELECT over `table(line_no, line)`."""
+    sql = _record_select(table, _JSONL_FIELDS, _jsonl_ok(), "forensics_panel_jsonl(line)")
+    params = {**_common_params(), "paths": _JSON_PATHS, "trailing_comma": _TRAILING_COMMA,
+              "json_space": " \t\n\r"}
+    return sql, _used(sql, params)
+
+
+def _used(sql: str, params: dict) -> dict:
+    """The parameters the SQL names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+
+
+def local_ts_select(source: str) -> tuple[str, dict]:
+    """SELECT line_no, ts_local: the naive times of `source(line_no, ts_raw)` read again
+    (the engine's `ingest_local`; a time is a function of its text)."""
+    fast, _, naive = _ts_sql("ts_raw")
+    sql = (f"SELECT line_no, CASE WHEN {fast} THEN {naive} "
+           f"ELSE TRY_CAST(forensics_panel_ts(ts_raw) AS TIMESTAMP) END AS ts_local FROM {source}")
+    return sql, _used(sql, {"ts_shape": _TS_SHAPE})
+
+
+def _row_json(record, fmt_name: str) -> str:
+    """The Python path's answer for one record (or RecordError), as the JSON the SELECT reads."""
+    try:
+        if isinstance(record, RecordError):
+            raise record
+        row = record_to_row(record)
+    except RecordError as exc:
+        return json.dumps({"reject": str(exc)}, ensure_ascii=False)
+    except Exception as exc:  # noqa: BLE001 - the engine's own wording for a line a format fails on
+        text = str(exc)
+        text = text if len(text) <= 200 else text[:200] + "..."
+        return json.dumps({"reject": f"format {fmt_name} failed on this line: {type(exc).__name__}: {text}"})
+    out = {k: v for k, v in row.items() if v is not None and k not in ("ts", "ts_local")}
+    if row["ts"] is not None:
+        out["ts"] = row["ts"].isoformat()
+    if row["ts_local"] is not None:
+        out["ts_local"] = row["ts_local"].isoformat()
+    return json.dumps(out, ensure_ascii=False)
+
+
+def _jsonl_udf(line: str | None) -> str | None:
+    if line is None:
+        return None
+    try:
+        record = _loads(line)
+    except Exception as exc:  # noqa: BLE001 - RecursionError on deep nesting, as the engine words it
+        text = str(exc)
+        text = text if len(text) <= 200 else text[:200] + "..."
+        return json.dumps({"reject": f"format panel-jsonl failed on this line: {type(exc).__name__}: {text}"})
+    return _row_json(record, "panel-jsonl")
+
+
+def _csv_udf(header_json: str | None, line: str | None) -> str | None:
+    if header_json is None or line is None:
+        return None
+    try:
+        record = _csv_record(json.loads(header_json), line)
+    except Exception as exc:  # noqa: BLE001 - csv.Error and the like, as the engine words them
+        text = str(exc)
+        text = text if len(text) <= 200 else text[:200] + "..."
+        return json.dumps({"reject": f"format panel-csv failed on this line: {type(exc).__name__}: {text}"})
+    return _row_json(record, "panel-csv")
+
+
+def _ts_udf(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        _, naive = _parse_ts(text)
+    except (RecordError, OverflowError):
+        return None
+    return naive.isoformat() if naive is not None else None
+
+
+def register_udfs(con) -> None:
+    """The Python helpers the panel SELECTs call (on the few lines SQL leaves to Python)."""
+    import duckdb
+
+    for name, func, params in (("forensics_panel_jsonl", _jsonl_udf, ["VARCHAR"]),
+                               ("forensics_panel_csv", _csv_udf, ["VARCHAR", "VARCHAR"]),
+                               ("forensics_panel_ts", _ts_udf, ["VARCHAR"])):
+        try:
+            con.create_function(name, func, params, "VARCHAR", null_handling="special", side_effects=False)
+        except duckdb.Error:
+            pass  # already registered on this connection
+
+
+def _parse_sql(select_sql, lines: list[str], line_nos: list[int]) -> ParsedBatch:
+    """`parse` through the SELECT (on a private in-memory connection)."""
+    from forensics.ingest.formats.sqlformat import parse_with_select
+
+    parsed, rejects = parse_with_select(select_sql, lines, line_nos)
+    events = parsed.assign(ts_local=pd.to_datetime(parsed["ts_local"]))
+    return ParsedBatch(events=events[["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS]]
+                       .reset_index(drop=True), rejects=rejects)

@@ -74,6 +74,9 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     from forensics.ingest.declarative_sql import register_udfs
 
     register_udfs(con)   # the compiled declarative definitions' helpers
+    from forensics.ingest.formats.panel import register_udfs as register_panel_udfs
+
+    register_panel_udfs(con)   # the panel log's SELECTs' helpers
 
 
 def unescaped(column: str) -> str:

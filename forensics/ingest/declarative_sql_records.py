@@ -1,0 +1,209 @@
+"""Declarative CSV definitions compiled to one DuckDB SELECT (issue 14, item 3).
+
+The regex definitions are compiled by `forensics.ingest.declarative_sql`; a
+CSV definition differs only in how a line becomes raw fields, so
+`CompiledCsvDefinition` replaces that first step (`_raw_fields`) and keeps
+the rest ([fields], defaults, rules, value maps, timestamps, `detail`, the
+Python rows).  Each line of the engine's `(line_no, line)` table is cut into
+its cells in SQL, not with `read_csv` on the file (which drops invalid UTF-8
+lines and splits on a lone `\\r`, so line numbers would drift):
+
+* a line without `"` is split on the delimiter (`string_split`);
+* a line of whole-quoted and unquoted cells (`""` for a quote inside) is
+  checked by one regex and cut with string functions (`quoted_cells_sql`;
+  `regexp_extract_all` over `delimiter || line` where the line holds chr(31));
+* every other line, a line whose cell count is not the definition's, a line
+  that reads as the header, lines longer than `csv`'s field limit and lines
+  outside printable ASCII (as for the regex definitions) are parsed by the
+  Python path (`DefinitionFormat.parse_line`), one UDF call per such line,
+  which also gives their exact reject reasons.
+
+Not compiled: a `[csv] escape` character (backslash escapes: `csv`'s own
+reading), a delimiter that is not one printable ASCII character, `[split]`,
+timestamp patterns without a regex reader.  JSON-lines definitions stay on
+the Python path (`keep_unmapped`, dotted paths and JSON values as text are
+not compiled yet).
+"""
+
+from __future__ import annotations
+
+import re
+
+from forensics.ingest.declarative_sql import (_FORMATS, _ODD_LINE, CompiledDefinition, NotCompilable, _Field)
+
+_CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a longer cell
+
+
+# SQL: a cell as regexp_extract_all cuts it (`x`), unquoted
+_UNQUOTE = "CASE WHEN starts_with(x, '\"') THEN replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END"
+
+
+def quoted_cells_sql(line: str, delim: str) -> str:
+    """SQL: the cells, unquoted, of a well-formed CSV line with quotes and without chr(31).
+
+    Split on `"`, the pieces alternate outside/inside a quoted cell (odd/even
+    positions); an empty outside piece between two others is an escaped `""`
+    (a closing and an opening quote of different cells have a delimiter
+    between them).  Inside pieces are kept, escaped quotes become `"`, the
+    delimiters outside become chr(31), and the text is split on chr(31).
+    About 1 µs a line where `regexp_extract_all` took 9-12 µs.
+    """
+    return (f"string_split(array_to_string(list_transform(string_split({line}, '\"'), lambda x, i: "
+            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 AND i < len(string_split({line}, '\"')) THEN '\"' "
+            f"ELSE replace(x, {delim}, chr(31)) END), ''), chr(31))")
+
+
+class CompiledCsvDefinition(CompiledDefinition):
+    """The SELECT of a CSV definition."""
+
+    def _raw_fields(self):
+        fmt, p = self.fmt, self.p
+        if fmt.kind != "csv":
+            raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+        if fmt.split:
+            raise NotCompilable("[split] is parsed in Python")
+        if fmt.regex_warnings:
+            raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
+        for tf in fmt.ts_formats:
+            if "%" in tf.spec and not tf.spec.startswith("epoch"):
+                from forensics.ingest.declarative import _fast_strptime
+                if _fast_strptime(tf.spec) is None:
+                    raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+        dialect = fmt._csv_dialect
+        if dialect["escapechar"] is not None or not dialect["doublequote"]:
+            raise NotCompilable("a CSV escape character is read by Python's csv")
+        delim = dialect["delimiter"]
+        if len(delim) != 1 or delim == '"' or not (delim == "\t" or 0x20 <= ord(delim) < 0x7f):
+            raise NotCompilable("a CSV delimiter that is not one printable ASCII character")
+        columns = fmt.csv_spec["columns"]
+        d = re.escape(delim) if delim != "\t" else "\\t"
+        quoted = r'"(?:[^"]|"")*"'
+        line_rx = rf'^(?:{quoted}|[^"{d}]*)(?:{d}(?:{quoted}|[^"{d}]*))*$'
+        cell_rx = rf'{d}({quoted}|[^"{d}]*)'
+        cut = (f"CASE WHEN length(line) > {_CSV_FIELD_LIMIT} THEN NULL "
+               f"WHEN NOT contains(line, '\"') THEN string_split(line, {p(delim)}) "
+               f"WHEN NOT regexp_matches(line, {p(line_rx)}) THEN NULL "
+               f"WHEN NOT contains(line, chr(31)) THEN {quoted_cells_sql('line', p(delim))} "
+               f"ELSE list_transform(regexp_extract_all({p(delim)} || line, {p(cell_rx)}, 1), lambda x: {_UNQUOTE}) END")
+        self.layers.append(f"l0c AS (SELECT line_no, line, {cut} AS _c FROM __TABLE__)")
+        # Outside printable ASCII, RE2's classes (\\d \\w \\s) and Python's part: such text goes to
+        # Python only in the cells a regex reads (rule conditions, the time, integer columns and
+        # fields, and the cells [fields] copies into them); elsewhere it is copied as it is.
+        # Control characters (json.dumps and DuckDB escape them differently) anywhere do.
+        read = _regex_read(fmt)
+        odd = [f"regexp_matches(line, {p(_CONTROL)})", "_c IS NULL", f"len(_c) <> {len(columns)}"]
+        odd += [f"regexp_matches(_c[{i}], {p(_ODD_LINE)})" for i, name in enumerate(columns, 1) if name in read]
+        if fmt.csv_spec.get("header") and fmt._header_probe:
+            # a header line with non-ASCII text (Python's lower() decides): Python says
+            odd.append(f"(regexp_matches(line, {p(_ODD_LINE)}) AND contains(lower(line), {p(fmt._header_probe)}))")
+        elif fmt.csv_spec.get("header"):
+            odd.append(f"regexp_matches(line, {p(_ODD_LINE)})")
+        if fmt.csv_spec.get("header"):
+            # the header line (cells, stripped and lower-cased, are the column names): Python says so
+            cells = "list_transform(_c, lambda x: lower(trim(x, ' ' || chr(9))))"
+            test = f"{cells} = {p([c.lower() for c in columns])}::VARCHAR[]"
+            if fmt._header_probe:   # as the Python path: a line without the longest name is no header
+                test = f"(CASE WHEN contains(lower(line), {p(fmt._header_probe)}) THEN {test} ELSE false END)"
+            odd.append(test)
+        comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
+        self.layers.append(f"l0 AS (SELECT line_no, line, _c, coalesce({' OR '.join(odd)}, true) AS _odd, "
+                           f"1 AS _v, {comment} AS _comment FROM l0c)")
+        src = "l0"
+        nulls = sorted(fmt.null_values)
+        cells: dict[str, str] = {}   # each cell decoded once, as a column of its own
+        for i, name in enumerate(columns, 1):
+            expr = f"_c[{i}]"   # cut and unquoted
+            if nulls:
+                expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
+            cells[f"_k{i}"] = expr
+        src = self._layer(cells, src)
+        state = {name: _Field(f"_k{i}") for i, name in enumerate(columns, 1)}
+        self.amb_terms = ["false"]
+        return self._settle(state, {}, src)
+
+
+# JSON numbers whose text yyjson and Python's str() write alike: integers of up
+# to 15 digits, decimals of up to 15+15 digits at or above 0.001 (Python's
+# repr turns to exponents below 1e-4 and from 1e16).
+_JSON_NUMBER = r"^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?$"
+_JSON_TINY = r"^-?0(?:\.0*)?$|^-?0\.00"
+_TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
+
+
+class CompiledJsonlDefinition(CompiledDefinition):
+    """The SELECT of a JSON-lines definition without `keep_unmapped`, `multiline` or dotted paths.
+
+    A line is answered in SQL when yyjson reads it as an object without a
+    trailing comma or a key twice (where Python's json differs), and every
+    field the definition reads is absent, null, a string, a boolean or a
+    plain number (`_JSON_NUMBER`); else the Python path answers it.
+    """
+
+    def _raw_fields(self):
+        fmt, p = self.fmt, self.p
+        if fmt.kind != "jsonl":
+            raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+        if fmt.jsonl_spec.get("keep_unmapped") or fmt.jsonl_spec.get("multiline"):
+            raise NotCompilable("jsonl keep_unmapped and multiline are parsed in Python")
+        if fmt.split:
+            raise NotCompilable("[split] is parsed in Python")
+        if fmt.regex_warnings:
+            raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
+        paths = list(fmt._json_paths)
+        if not paths or any("." in path or not path.isidentifier() for path in paths):
+            raise NotCompilable("a JSON path that is not a plain key is read by Python")
+        for tf in fmt.ts_formats:
+            if "%" in tf.spec and not tf.spec.startswith("epoch"):
+                from forensics.ingest.declarative import _fast_strptime
+                if _fast_strptime(tf.spec) is None:
+                    raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+        obj = (f"CASE WHEN json_valid(line) THEN starts_with(ltrim(line, ' ' || chr(9)), '{{') "
+               f"AND NOT regexp_matches(line, {p(_TRAILING_COMMA)}) ELSE false END")
+        self.layers.append(f"l0a AS (SELECT line_no, line, {obj} AS _obj FROM __TABLE__)")
+        self.layers.append(f"l0b AS (SELECT *, CASE WHEN _obj THEN json_extract(line, {p(['$.' + x for x in paths])}) END AS _j, "
+                           f"CASE WHEN _obj THEN json_keys(line) END AS _k FROM l0a)")
+        frags = [f"_j[{i}]::VARCHAR" for i in range(1, len(paths) + 1)]
+        plain = " AND ".join(
+            f"({f} IS NULL OR {f} IN ('null', 'true', 'false') OR (starts_with({f}, '\"') AND NOT contains({f}, '\\')) "
+            f"OR (regexp_matches({f}, {p(_JSON_NUMBER)}) AND NOT regexp_matches({f}, {p(_JSON_TINY)})))"
+            for f in frags)
+        odd = f"NOT coalesce(_obj AND len(list_distinct(_k)) = len(_k) AND {plain}, false) OR regexp_matches(line, {p(_ODD_LINE)})"
+        comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
+        self.layers.append(f"l0 AS (SELECT line_no, line, _j, {odd} AS _odd, 1 AS _v, {comment} AS _comment FROM l0b)")
+        state: dict[str, _Field] = {}
+        nulls = sorted(fmt.null_values)
+        for i, path in enumerate(paths, 1):
+            f = f"_j[{i}]::VARCHAR"
+            expr = (f"(CASE WHEN {f} IS NULL OR {f} = 'null' THEN NULL "
+                    f"WHEN starts_with({f}, '\"') THEN substr({f}, 2, length({f}) - 2) ELSE {f} END)")
+            if nulls:
+                expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
+            state[path] = _Field(expr)
+        self.amb_terms = ["false"]
+        return self._settle(state, {}, "l0")
+
+
+_CONTROL = "[\\x00-\\x08\\x0a-\\x1f\\x7f]"
+
+
+def _regex_read(fmt) -> set[str]:
+    """Record keys some regex or Python str test reads: rule conditions, the time field, integer
+    columns and fields, and (closed over [fields]) the keys copied into them."""
+    read = {key for rule in fmt.rules for key in rule.match} | {"port", "status", "bytes"}
+    read |= set(fmt.integer_fields) | {f"detail.{name}" for name in fmt.integer_fields}
+    read |= {fmt.ts_field} if fmt.ts_field else set()
+    while True:
+        more = {source for target, sources in fmt.fields.items() if target in read for source in sources}
+        if more <= read:
+            return read
+        read |= more
+
+
+def compile_definition(fmt) -> CompiledDefinition:
+    """The compiled SELECT of a CSV or JSON-lines definition; raises NotCompilable."""
+    if fmt.kind not in ("csv", "jsonl"):
+        raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+    key = f"{fmt.name}@{id(fmt):x}"
+    compiled = (CompiledCsvDefinition if fmt.kind == "csv" else CompiledJsonlDefinition)(fmt, key)
+    _FORMATS[key] = (fmt, compiled)
+    return compiled

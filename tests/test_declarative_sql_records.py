@@ -1,0 +1,238 @@
+"""The CSV definitions' compiled SELECT against their Python path (the oracle).
+
+`forensics.ingest.declarative_sql_records` cuts each CSV line into its cells
+inside DuckDB (string_split, or a whole-line regex and regexp_extract_all for
+quoted cells) and hands the rest to the regex definitions' compiler.  On the
+shipped CSV definitions' samples, on hostile lines (quoted delimiters,
+doubled quotes, wrong cell counts, header lines, non-ASCII, control
+characters) and end to end it must give exactly what the Python path gives.
+The shipped definitions' own samples and benchmark files are compared in
+tests/test_declarative_sql.py (they are in its COMPILED set).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from test_declarative_sql import DEFINITIONS, _ingested
+from test_formats_declarative import write
+
+from forensics.ingest.declarative import load_definition
+from forensics.ingest.declarative_sql import differences
+
+CSV_NAMES = sorted(name for name, fmt in DEFINITIONS.items() if fmt.kind == "csv")
+
+
+def _cells(fmt, line: str) -> list[str]:
+    import csv
+
+    return next(csv.reader([line], **fmt._csv_dialect))
+
+
+def _join(values: list[str]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(values)
+    return buf.getvalue()
+
+
+def hostile(fmt) -> list[str]:
+    """The definition's own parsed samples, altered cell by cell, and malformed lines."""
+    columns = fmt.csv_spec["columns"]
+    own = [s.line for s in fmt.samples]
+    out = list(own)
+    for line in own[:6]:
+        cells = _cells(fmt, line)
+        if len(cells) != len(columns):
+            continue
+        for i in range(len(cells)):
+            for change in (lambda c: c + ",x", lambda c: 'say "hi" ' + c, lambda c: c + " é",
+                           lambda c: "", lambda c: " " + c, lambda c: c + "\t", lambda c: c.replace("1", "\u0661"),
+                           lambda c: c + "\\", lambda c: "-", lambda c: "NULL", lambda c: f'"{c}"',
+                           lambda c: '"' + c, lambda c: c + "\x1f", lambda c: '""'):
+                altered = list(cells)
+                altered[i] = change(cells[i])
+                out.append(_join(altered))
+        out += [_join(cells[:-1]), _join(cells + ["extra"]), line + '"', '"' + line, line.replace(",", ";"),
+                line + "\r", line + "\x00", line.replace('"', ""), line.upper(),
+                ",".join(f'"{c}"' for c in cells), ",".join(f' "{c}"' for c in cells)]
+    out += [",".join(columns), ",".join(c.upper() for c in columns), " , ".join(columns), ",".join(columns) + ",",
+            ",".join(f'"{c}"' for c in columns), "", ",", "a,b", '"', '""', '"a""', "x" * 140_000,
+            ",".join(["1"] * len(columns)), ",".join([""] * len(columns)), "# comment," + "," * len(columns)]
+    return [line for line in out if line.strip()]
+
+
+@pytest.mark.parametrize("name", CSV_NAMES)
+def test_hostile_lines_agree(name):
+    fmt = DEFINITIONS[name]
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    lines = hostile(fmt)
+    assert len(lines) > 100
+    assert differences(fmt, lines) == []
+
+
+@pytest.mark.parametrize("name", CSV_NAMES)
+def test_ordinary_lines_do_not_ask_python(name, monkeypatch):
+    """The parsed samples are answered by SQL alone (the Python UDF is for unusual lines)."""
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS[name]
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    # outside printable ASCII a line goes to Python (RE2's classes are ASCII): letters swapped for x
+    lines = ["".join(c if c.isascii() and c.isprintable() else "x" for c in s.line)
+             for s in fmt.samples if not s.reject]
+    batch = fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
+    assert len(batch.events) > 0
+    assert calls == []
+
+
+CSV_DEF = """
+    name = "badge-csv"
+    description = "badge reader export"
+    source_kind = "physical"
+    null_values = ["-"]
+
+    [csv]
+    columns = ["when", "who", "door", "outcome", "note"]
+    header = true
+    delimiter = "{delimiter}"
+
+    [fields]
+    user = "who"
+
+    [timestamp]
+    field = "when"
+    formats = ["%Y-%m-%d %H:%M:%S", "iso8601"]
+
+    [defaults]
+    event = "door"
+
+    [[rules]]
+    match = {{ outcome = '^OK$' }}
+    set = {{ result = "success" }}
+
+    [[rules]]
+    match = {{ outcome = '.' }}
+    set = {{ result = "failure" }}
+
+    [[samples]]
+    line = '2025-03-22 14:03:11{d}jdoe{d}north{d}OK{d}-'
+    expect = {{ user = "jdoe", result = "success" }}
+"""
+
+
+@pytest.mark.parametrize("delimiter,d", [(";", ";"), ("\\t", "\t"), ("|", "|")])
+def test_user_definition_with_its_own_delimiter(tmp_path, monkeypatch, delimiter, d):
+    fmt = load_definition(write(tmp_path, CSV_DEF.format(delimiter=delimiter, d=d)))
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    lines = [d.join(["when", "who", "door", "outcome", "note"]),
+             d.join(["2025-03-22 14:03:11", "jdoe", "north", "OK", "-"]),
+             d.join(["2025-03-22T14:03:12+01:00", '"j;d|o""e"', "north", "DENIED", '"a, b"']),
+             d.join(["2025-02-30 14:03:11", "jdoe", "north", "OK", ""]),
+             d.join(["2025-03-22 14:03:11", "jdoé", "north", "OK", "x"]),
+             d.join(["2025-03-22 14:03:11", "jdoe", "north"]),
+             d.join(["", "jdoe", "north", "OK", "x"])]
+    assert differences(fmt, lines) == []
+    log = tmp_path / "doors.csv"
+    log.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    py = _ingested(tmp_path / "p.duckdb", log, monkeypatch, sql=False, fmt_name=str(fmt.path))
+    sq = _ingested(tmp_path / "s.duckdb", log, monkeypatch, sql=True, fmt_name=str(fmt.path))
+    assert sq[1:] == py[1:]
+    assert [row[0] for row in sq[2]] == [1, 4, 6, 7]   # header, impossible date, 3 cells, no time
+    assert sq[0].events_parsed == 3
+
+
+def test_an_escape_character_stays_on_the_python_path(tmp_path):
+    text = CSV_DEF.format(delimiter=",", d=",").replace('delimiter = ","', 'delimiter = ","\n    escape = "\\\\"')
+    fmt = load_definition(write(tmp_path, text))
+    assert fmt.sql_plan is None and "escape" in fmt.sql_fallback_reason
+    assert not hasattr(fmt, "select_sql")
+
+
+def test_whmcs_activity_end_to_end(tmp_path, monkeypatch):
+    """A WHMCS activity export through both paths: the same events, rejects and decisions."""
+    fmt = DEFINITIONS["whmcs-activity-csv"]
+    lines = [",".join(fmt.csv_spec["columns"])] + hostile(fmt)
+    log = tmp_path / "tblactivitylog.csv"
+    log.write_text("\n".join(line for line in lines if "\r" not in line) + "\n", encoding="utf-8")
+    py = _ingested(tmp_path / "p.duckdb", log, monkeypatch, sql=False, fmt_name="whmcs-activity-csv")
+    sq = _ingested(tmp_path / "s.duckdb", log, monkeypatch, sql=True, fmt_name="whmcs-activity-csv")
+    assert sq[1:] == py[1:] and sq[0].assumptions == py[0].assumptions
+    assert sq[0].events_parsed > 50 and sq[2][0][1] == "CSV header line"
+
+
+# --------------------------------------------------------------------------
+# JSON lines (definitions without keep_unmapped, multiline or dotted paths)
+
+CHECK = '{"ts": "2026-03-02T10:00:00Z", "target": "vps-1", "check": "ping", "state": "up", "probe": "fra1"'
+JSONL_HOSTILE = [CHECK + "}", CHECK + ",}", CHECK + ', "latency_ms": 1e-05}', CHECK + ', "latency_ms": 0.0001}',
+                 CHECK + ', "latency_ms": 12.50}', CHECK + ', "latency_ms": 1E2}',
+                 CHECK + ', "latency_ms": 12345678901234567890}', CHECK + ', "latency_ms": -0}',
+                 CHECK + ', "latency_ms": true}', CHECK + ', "latency_ms": [1,2]}', CHECK + ', "latency_ms": {"a":1}}',
+                 CHECK + ', "latency_ms": NaN}', CHECK + ', "latency_ms": "x\\ty"}', CHECK + ', "detail": "a\\"b"}',
+                 CHECK + ', "detail": "\\u00e9"}', CHECK + ', "state": "up", "state": "down"}',
+                 CHECK + ', "other": {"deep": [1,2,{}]}}', CHECK + "} x", "[1]", "null", '{"ts": 5}', "{}",
+                 CHECK + ', "detail": "é"}', CHECK.replace("T10:00:00Z", " 10:00:00") + "}",
+                 CHECK.replace("03-02T", "02-30T") + "}", CHECK + ', "latency_ms": 0.5}', CHECK + ', "latency_ms": -3.25}',
+                 CHECK + ', "latency_ms": 100000000000000.5}', CHECK + ', "detail": ""}', CHECK + ', "check": null}',
+                 CHECK + ', "detail": "\\ud800"}', "not json", CHECK + ', "state": "DOWN", "detail": "a, b: c"}']
+
+
+def test_check_jsonl_compiles_and_agrees(monkeypatch):
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS["check-jsonl"]
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    assert differences(fmt, JSONL_HOSTILE) == []
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    ordinary = [CHECK + "}", CHECK + ', "latency_ms": 12.5, "detail": "ok"}', CHECK + ', "latency_ms": null}']
+    batch = fmt.parse_sql(ordinary, [1, 2, 3])
+    assert calls == [] and list(batch.events["target"]) == ["vps-1"] * 3
+    assert str(batch.events["ts"][0]) == "2026-03-02 10:00:00+00:00"
+
+
+@pytest.mark.parametrize("name", ["virtualizor-logs-jsonl", "contacts-jsonl", "journald-json"])
+def test_json_lines_keeping_unmapped_keys_stay_in_python(name):
+    fmt = DEFINITIONS[name]
+    assert fmt.sql_plan is None and "keep_unmapped and multiline" in fmt.sql_fallback_reason
+
+
+def test_non_ascii_text_in_cells_no_regex_reads_stays_in_sql(monkeypatch):
+    """A ticket's German subject and message are copied as they are (SQL); a rule's field is Python's."""
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS["whmcs-tickets-csv"]
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    lines = [s.line for s in fmt.samples if not s.reject]
+    assert any(not line.isascii() for line in lines)
+    assert differences(fmt, lines) == []
+    calls.clear()
+    fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
+    assert len(calls) < len(lines)
+
+
+def test_random_quoted_cells_are_cut_as_csv_cuts_them(tmp_path):
+    """Cells of quotes, delimiters, spaces and non-ASCII, written minimally or all quoted."""
+    import csv
+    import io
+    import random
+
+    fmt = load_definition(write(tmp_path, CSV_DEF.format(delimiter=",", d=",")))
+    rng = random.Random(14)
+    lines = []
+    for _ in range(3000):
+        cells = ["".join(rng.choice(['a', ',', '"', ' ', 'é', '-']) for _ in range(rng.randint(0, 5)))
+                 for _ in range(3)]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="", quoting=rng.choice([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])).writerow(
+            ["2025-03-22 14:03:11", cells[0], cells[1], "OK", cells[2]])
+        lines.append(buf.getvalue())
+    assert differences(fmt, lines) == []
