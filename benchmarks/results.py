@@ -7,13 +7,21 @@ from dataclasses import dataclass
 GIB = 1024 ** 3
 MIB = 1024 ** 2
 
-# The targets of the other issues (ingest #2, enrich #3, investigate #4, report #5).
-INGEST_LINES_PER_S = 500_000
+# The targets of the issues (ingest #2 and #14, enrich #3, investigate #4 and #14, report #5 and #14).
+INGEST_LINES_PER_S = 600_000       # combined access log: >= 2x lnav's lines/s (#14), this when lnav was not run
+INGEST_VS_LNAV = 2.0
 INGEST_PEAK_RSS = 1 * GIB          # for a 2 GB access log
+FORMAT_LINES_PER_S = {             # #14: the other formats of the suite's sample
+    "sshd_syslog": 250_000,
+    "panel_jsonl": 300_000,
+    "mail_postfix": 100_000,
+    "contacts_jsonl": 100_000,
+}
+CASE_VS_INPUT = 0.3                # #14: case file <= 0.3x the input's size
 ENRICH_SECONDS = 10.0              # 20,000 UAs + 100,000 IPs
 ENRICH_UAS, ENRICH_IPS = 20_000, 100_000
-INVESTIGATE_SECONDS = 1.0          # median, 20 M events
-REPORT_SECONDS = 3.0
+INVESTIGATE_SECONDS = 0.2          # median, 20 M events, in process (#14; #4 asked < 1 s)
+REPORT_SECONDS = 2.0               # #14 (#5 asked < 3 s)
 SHELL_INVESTIGATE_SECONDS = 0.5    # `forensics investigate` from the shell, 20 M events (#14)
 OUTAGE_SECONDS = 1.0               # a year of one-minute checks of one service (#16)
 
@@ -64,9 +72,10 @@ def rows(results: dict) -> list[Row]:
             continue
         measured = f"{_n(fig['lines_per_s'])} lines/s, peak RSS {_mib(fig['peak_rss_bytes'])}"
         if label == "access_combined":
-            speed_ok = fig["lines_per_s"] is not None and fig["lines_per_s"] >= INGEST_LINES_PER_S
+            wanted = _access_target(results)
+            speed_ok = fig["lines_per_s"] is not None and fig["lines_per_s"] >= wanted
             rss_ok = fig["peak_rss_bytes"] is not None and fig["peak_rss_bytes"] < INGEST_PEAK_RSS
-            target = f"≥ {INGEST_LINES_PER_S:,} lines/s; < 1 GiB RSS for 2 GB"
+            target = f"≥ {wanted:,.0f} lines/s; < 1 GiB RSS for 2 GB"
             status = "pass" if speed_ok and rss_ok else "FAIL: " + " and ".join(
                 what for what, ok in (("speed", speed_ok), ("memory", rss_ok)) if not ok)
             if not (speed_ok and rss_ok) and (speed_ok or rss_ok):
@@ -75,7 +84,9 @@ def rows(results: dict) -> list[Row]:
                 target += f" (file is {fig['bytes'] / 10**9:.2f} GB)"
             out.append(Row(f"ingest {name} ({size})", measured, target, status))
         else:
-            out.append(Row(f"ingest {name} ({size})", measured))
+            wanted = FORMAT_LINES_PER_S.get(label)
+            out.append(Row(f"ingest {name} ({size})", measured, f"≥ {wanted:,} lines/s" if wanted else "",
+                           _check(fig["lines_per_s"] >= wanted) if wanted and fig["lines_per_s"] is not None else ""))
     peers = results.get("peers", {})
     if isinstance(peers, dict) and "skipped" not in peers:
         for name, peer in peers.items():
@@ -111,8 +122,18 @@ def rows(results: dict) -> list[Row]:
     size = results.get("case_size")
     if size:
         out.append(Row("case file vs input", f"{size['case_bytes'] / MIB:,.0f} MiB vs "
-                       f"{size['input_bytes'] / MIB:,.0f} MiB = {size['ratio']:.2f}×"))
+                       f"{size['input_bytes'] / MIB:,.0f} MiB = {size['ratio']:.2f}×",
+                       f"≤ {CASE_VS_INPUT}×", _check(size["ratio"] <= CASE_VS_INPUT)))
     return out
+
+
+def _access_target(results) -> float:
+    """The combined access log's target: twice lnav's lines/s in the same run, else INGEST_LINES_PER_S."""
+    peers = results.get("peers")
+    lnav = peers.get("lnav") if isinstance(peers, dict) else None
+    if isinstance(lnav, dict) and lnav.get("lines_per_s"):
+        return INGEST_VS_LNAV * lnav["lines_per_s"]
+    return float(INGEST_LINES_PER_S)
 
 
 def _format_rows(results) -> list[Row]:
@@ -163,7 +184,7 @@ def _not_measured(fig, name: str, target: str, key: str = "median") -> Row | Non
 
 def _investigate_row(results) -> Row:
     fig = results.get("investigate")
-    target = f"median < {INVESTIGATE_SECONDS:.0f} s on 20 M events"
+    target = f"median < {INVESTIGATE_SECONDS:g} s on 20 M events"
     if (row := _not_measured(fig, "investigate one account", target)) is not None:
         return row
     n = len(fig.get("accounts", []))
@@ -201,7 +222,7 @@ def _startup_row(results) -> Row:
 
 def _notices_row(results) -> Row:
     fig = results["investigate_notices"]
-    target = f"median < {INVESTIGATE_SECONDS:.0f} s on 20 M events"
+    target = f"median < {INVESTIGATE_SECONDS:g} s on 20 M events"
     if (row := _not_measured(fig, "investigate notices", target)) is not None:
         return row
     runs = fig.get("accounts", [])
@@ -245,7 +266,7 @@ def _lake_rows(results) -> list[Row]:
 
 def _report_row(results) -> Row:
     fig = results.get("report")
-    target = f"< {REPORT_SECONDS:.0f} s"
+    target = f"< {REPORT_SECONDS:g} s"
     if (row := _not_measured(fig, "report render", target)) is not None:
         return row
     name = f"report render ({fig['findings']} disputed actions, {fig.get('pages') or '?'} pages)"

@@ -84,7 +84,7 @@ def test_table_shows_targets_as_pass_or_fail():
         "ingest": {"access_combined": {"bytes": 3 * 10**9, "lines_read": 14_000_000, "lines_per_s": 610_000.0,
                                        "peak_rss_bytes": 700 * 2**20, "error": None}},
         "enrich_target": {"user_agents": 20_000, "ips": 100_000, "seconds": 12.5, "peak_rss_bytes": 2**28},
-        "investigate": {"median": 0.4, "worst": 1.2, "case_events": 20_000_000,
+        "investigate": {"median": 0.15, "worst": 1.2, "case_events": 20_000_000,
                         "accounts": [{"account_events": 1500}, {"account_events": 2500}]},
         "report": {"missing": "ImportError: no module named forensics.report.render"},
     }
@@ -96,6 +96,18 @@ def test_table_shows_targets_as_pass_or_fail():
     assert by_figure["enrich 20,000 UAs + 100,000 IPs"].status == "FAIL"
     assert by_figure["investigate one account"].status == "pass"
     assert by_figure["report render"].status == "missing"
+    # Issue 14: the access log at twice lnav's lines/s in the same run; the case at most 0.3x its input.
+    data["ingest"]["access_combined"]["lines_per_s"] = 610_000.0
+    data["peers"] = {"lnav": {"description": "lnav headless", "lines_per_s": 320_000.0, "wall_s": 40.0,
+                              "peak_rss_bytes": 2**30}}
+    access = {r.figure.split(" (")[0]: r for r in results.rows(data)}["ingest combined access log"]
+    assert access.target.startswith("≥ 640,000 lines/s") and access.status == "FAIL: speed (memory pass)"
+    data["case_size"] = {"case_bytes": 31 * 2**20, "input_bytes": 100 * 2**20, "ratio": 0.31}
+    case = {r.figure: r for r in results.rows(data)}["case file vs input"]
+    assert (case.target, case.status) == ("≤ 0.3×", "FAIL")
+    data["investigate"]["median"] = 0.4
+    assert {r.figure.split(" (")[0]: r for r in results.rows(data)}["investigate one account"].status == "FAIL"
+    del data["peers"], data["case_size"]
     text = results.text_table(data)
     assert "missing: peer lnav: lnav not installed" in text
     assert "| ingest combined access log" in results.markdown_table(data)
