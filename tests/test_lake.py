@@ -24,6 +24,7 @@ from click.testing import CliRunner  # noqa: E402
 from forensics.case import Case  # noqa: E402
 from forensics.cli import main  # noqa: E402
 from forensics.config import load_config  # noqa: E402
+from forensics.errors import ForensicsError  # noqa: E402
 from forensics.lake.ingest import ingest_to_lake  # noqa: E402
 from forensics.lake.pull import lake_sources, pull_case  # noqa: E402
 from lake_fixtures import build_direct, cited_lines, investigate, strip_ids  # noqa: E402
@@ -390,3 +391,14 @@ def test_parts_of_an_interrupted_run_are_never_read(direct, tmp_path, monkeypatc
     assert got == {r.sha256: direct_counts[r.sha256][4] for r in report.results}
     pulled = pull_case(str(lake), tmp_path / "k.duckdb", manifest.disputes[0].account)
     assert pulled.files_read and not any(f"-{run}-" in f for f in pulled.files_read for run in first_run)
+
+
+def test_an_unknown_format_is_refused_before_anything_runs(tmp_path, direct):
+    manifest, _ = direct
+    lake = tmp_path / "lake"
+    with pytest.raises(ForensicsError, match="^unknown format 'nosuchformat'; known formats: panel-jsonl"):
+        ingest_to_lake(str(lake), [str(manifest.auth_log)], format_name="nosuchformat")
+    # per file, too (a --files-from line's own --format)
+    with pytest.raises(ForensicsError, match="^unknown format 'nosuch'"):
+        ingest_to_lake(str(lake), [str(manifest.panel_log), (str(manifest.auth_log), {"format": "nosuch"})])
+    assert not lake.exists()

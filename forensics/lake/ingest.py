@@ -198,7 +198,6 @@ def file_settings(defaults: dict, given: dict | None) -> dict:
     Raises:
         ForensicsError: an unknown option, zone or format, or an implausible year.
     """
-    from forensics.ingest.registry import get_format
     from forensics.timefmt import zone
 
     given = dict(given or {})
@@ -218,7 +217,11 @@ def file_settings(defaults: dict, given: dict | None) -> dict:
         if not 1970 <= settings["year"] <= 2100:
             raise ForensicsError(f"--year {settings['year']} is not a plausible year (1970-2100)")
     if settings["format"]:
-        get_format(settings["format"])   # an unknown name is refused before anything runs
+        # an unknown name is refused before anything runs (the registry, which
+        # imports pandas, is loaded in the driver only for this check)
+        from forensics.ingest.registry import get_format
+
+        get_format(settings["format"])
     return settings
 
 
@@ -305,10 +308,10 @@ def ingest_to_lake(lake_url: str, paths, *, format_name: str | None = None, tz: 
     defaults = file_settings({}, {"format": format_name, "tz": tz, "year": year, "host": host})
     storage_options = dict(storage_options or {})
     lake = Lake(str(lake_url), storage_options)
-    lake.ensure()
     files = [(path, file_settings(defaults, own)) for path, own in _expand(paths, storage_options)]
     if not files:
         raise ForensicsError("no log file given")
+    lake.ensure()   # only once every file's options are known to be good: a refusal creates nothing
     options = {
         "config": config, "storage_options": storage_options,
         "split_bytes": int(float(settings.get("split_mib", 16)) * (1 << 20)),
