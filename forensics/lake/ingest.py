@@ -506,7 +506,7 @@ def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str, run: str
         frame = pd.DataFrame([{c: row.get(c) for c in columns if c != "source_id"}])
         lake_row = frame  # noqa: F841 (found by name by DuckDB)
         con.execute("INSERT INTO sources BY NAME SELECT 0 AS source_id, * FROM lake_row")
-        with tempfile.TemporaryDirectory(prefix="forensics-lake-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="forensics-lake-", dir=lake.staging()) as tmp:
             out = Path(tmp) / "sources"
             out.mkdir()
             con.execute(f"COPY (SELECT * EXCLUDE (source_id), $batch::TIMESTAMPTZ AS lake_batch, "
