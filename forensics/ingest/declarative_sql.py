@@ -220,11 +220,12 @@ class CompiledDefinition:
         src, state = self._raw_fields()
         self._compile_record(src, state)
 
-    def _raw_fields(self):
-        """The layers cutting a line into its raw fields: (last layer, {field: SQL})
-        (a subclass cuts CSV lines: forensics.ingest.declarative_sql_records)."""
+    def _check_compilable(self, kind: str) -> None:
+        """Raise NotCompilable for what only the Python path answers exactly (a
+        definition of another kind, `[split]`, nested loops, a strptime pattern
+        without a regex reader)."""
         fmt = self.fmt
-        if fmt.kind != "regex":
+        if fmt.kind != kind:
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
         if fmt.split:
             raise NotCompilable("[split] is parsed in Python")
@@ -237,6 +238,12 @@ class CompiledDefinition:
                 from forensics.ingest.declarative import _fast_strptime
                 if _fast_strptime(tf.spec) is None:
                     raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+
+    def _raw_fields(self):
+        """The layers cutting a line into its raw fields: (last layer, {field: SQL})
+        (a subclass cuts CSV lines: forensics.ingest.declarative_sql_records)."""
+        fmt = self.fmt
+        self._check_compilable("regex")
         p = self.p
         # layer 0: which variant, odd lines, comments
         variants = []
@@ -750,7 +757,7 @@ class CompiledDefinition:
         src = self._layer(pre, src)
         out = [
             "line_no",
-            f"CASE WHEN _py THEN json_extract_string(_pj, '$.reject') ELSE _rj END AS reject_reason",
+            "CASE WHEN _py THEN json_extract_string(_pj, '$.reject') ELSE _rj END AS reject_reason",
             "CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts') AS TIMESTAMPTZ) ELSE _ts END AS ts",
             "CASE WHEN _py THEN TRY_CAST(json_extract_string(_pj, '$.ts_local') AS TIMESTAMP) ELSE _tl END AS ts_local",
             "CASE WHEN _py THEN json_extract_string(_pj, '$.ts_raw') ELSE _tsraw END AS ts_raw",

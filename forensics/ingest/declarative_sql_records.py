@@ -58,17 +58,7 @@ class CompiledCsvDefinition(CompiledDefinition):
 
     def _raw_fields(self):
         fmt, p = self.fmt, self.p
-        if fmt.kind != "csv":
-            raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
-        if fmt.split:
-            raise NotCompilable("[split] is parsed in Python")
-        if fmt.regex_warnings:
-            raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
-        for tf in fmt.ts_formats:
-            if "%" in tf.spec and not tf.spec.startswith("epoch"):
-                from forensics.ingest.declarative import _fast_strptime
-                if _fast_strptime(tf.spec) is None:
-                    raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+        self._check_compilable("csv")
         dialect = fmt._csv_dialect
         if dialect["escapechar"] is not None or not dialect["doublequote"]:
             raise NotCompilable("a CSV escape character is read by Python's csv")
