@@ -14,6 +14,8 @@ native panel log) or declarative definitions (TOML files loaded by
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -24,6 +26,24 @@ CANONICAL_COLUMNS = (
     "session", "ip", "port", "user_agent", "method", "path", "status", "bytes",
     "referrer", "target", "host", "detail",
 )
+
+
+def lone_surrogate(text: str, value: Any) -> bool:
+    """Whether `value`, decoded from the JSON `text`, holds a lone UTF-16
+    surrogate (a `\\ud800` escape without its pair): no text a case can store."""
+    if "\\u" not in text:
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def used_params(sql: str, params: dict) -> dict:
+    """The parameters the SQL names (DuckDB refuses unused ones)."""
+    names = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
+    return {k: v for k, v in params.items() if k in names}
 
 
 @dataclass

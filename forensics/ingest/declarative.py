@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from forensics.errors import ForensicsError
-from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
+from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch, lone_surrogate
 from forensics.ingest.formats.sqldump import (
     SqlSyntaxError as _SqlSyntaxError,
     one_row as _one_row,
@@ -791,12 +791,13 @@ class DefinitionFormat:
     def sql_plan(self):
         """The compiled SELECT (`declarative_sql.CompiledDefinition`), or None (see `sql_fallback_reason`)."""
         if self._sql_plan is None and self._sql_reason is None:
-            from forensics.ingest.declarative_sql import NotCompilable, compile_definition
-            if self.kind in ("csv", "jsonl"):   # CSV and JSON lines cut in SQL (forensics.ingest.declarative_sql_records)
-                from forensics.ingest.declarative_sql_records import compile_definition
+            from forensics.ingest import declarative_sql, declarative_sql_records
+            from forensics.ingest.declarative_sql import NotCompilable
 
+            # CSV and JSON lines are cut in SQL by forensics.ingest.declarative_sql_records
+            compiler = declarative_sql_records if self.kind in ("csv", "jsonl") else declarative_sql
             try:
-                self._sql_plan = compile_definition(self)
+                self._sql_plan = compiler.compile_definition(self)
             except NotCompilable as exc:
                 self._sql_reason = str(exc)
         return self._sql_plan
@@ -872,12 +873,10 @@ class DefinitionFormat:
         # jsonl
         try:
             obj = json.loads(line)
-            if "\\u" in line:   # `\ud800` alone decodes to a lone surrogate: no text a case can store
-                json.dumps(obj, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return None, "not a JSON object (a \\u escape of a lone UTF-16 surrogate, D800-DFFF)"
         except ValueError as exc:
             return None, f"not a JSON object ({exc.args[0] if exc.args else exc})"
+        if lone_surrogate(line, obj):
+            return None, "not a JSON object (a \\u escape of a lone UTF-16 surrogate, D800-DFFF)"
         return self._json_fields(obj)
 
     def _sql_row(self, line: str) -> tuple[dict[str, Any] | None, str | None]:

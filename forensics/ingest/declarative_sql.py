@@ -55,7 +55,7 @@ from typing import Any
 
 import duckdb
 
-from forensics.ingest.base import CANONICAL_COLUMNS
+from forensics.ingest.base import CANONICAL_COLUMNS, used_params
 
 _INT_COLUMNS = ("port", "status", "bytes")
 _CANONICAL = frozenset(CANONICAL_COLUMNS) - {"detail"}
@@ -804,7 +804,7 @@ class CompiledDefinition:
     def select_sql(self, table: str) -> tuple[str, dict]:
         layers = [layer.replace("__TABLE__", table) for layer in self.layers]
         sql = "WITH " + ",\n".join(layers) + "\n" + self.final_select
-        return sql, _used(sql, self.p.values)
+        return sql, used_params(sql, self.p.values)
 
     def local_ts_select(self, source: str) -> tuple[str, dict]:
         """SELECT line_no, ts_local: the naive times of `source(line_no, ts_raw)` read again.
@@ -824,7 +824,7 @@ class CompiledDefinition:
         expr = (f"CASE WHEN {py} THEN TRY_CAST(forensics_decl_ts({sub.p(self.key)}, ts_raw) AS TIMESTAMP) "
                 f"ELSE {naive} END")
         sql = f"SELECT line_no, {expr} AS ts_local FROM ({inner})"
-        return sql, _used(sql, sub.p.values)
+        return sql, used_params(sql, sub.p.values)
 
 
 def _whole_match(compiled: re.Pattern, rx: "Re2Pattern") -> tuple[str, str] | None:
@@ -850,12 +850,6 @@ def _one_of(column: str, numbers: list[int]) -> str:
     if numbers == list(range(numbers[0], numbers[-1] + 1)):
         return f"{column} BETWEEN {numbers[0]} AND {numbers[-1]}"
     return f"list_contains({numbers}, {column})"
-
-
-def _used(sql: str, values: dict) -> dict:
-    """The parameters the SQL names (DuckDB refuses unused ones)."""
-    names = set(re.findall(r"\$(p\d+)\b", sql))
-    return {k: v for k, v in values.items() if k in names}
 
 
 def _py_repr_sql(column: str) -> str:

@@ -23,7 +23,7 @@ import re
 
 import pandas as pd
 
-from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
+from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch, lone_surrogate, used_params
 
 FIELDS = ("ts", "account", "event", "result", "actor", "user", "auth", "session",
           "ip", "user_agent", "target", "detail")
@@ -96,11 +96,8 @@ def _loads(line: str):
         record = json.loads(line)
     except ValueError as exc:
         return RecordError(f"not valid JSON: {exc}")
-    if "\\u" in line:
-        try:   # `\ud800` alone decodes to a lone surrogate: no text a case can store
-            json.dumps(record, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return RecordError("not valid JSON text: a \\u escape of a lone UTF-16 surrogate (D800-DFFF)")
+    if lone_surrogate(line, record):
+        return RecordError("not valid JSON text: a \\u escape of a lone UTF-16 surrogate (D800-DFFF)")
     return record
 
 
@@ -278,11 +275,11 @@ def _csv_record(header: list[str], line: str):
     if isinstance(record.get("detail"), str) and record["detail"].lstrip().startswith("{"):
         text = record["detail"]
         try:
-            record["detail"] = json.loads(text)
-            if "\\u" in text:   # a lone surrogate escape (`\ud800`) is no text a case can store
-                json.dumps(record["detail"], ensure_ascii=False).encode("utf-8")
-        except ValueError:   # (UnicodeEncodeError is one)
-            record["detail"] = text  # a string that happens to start with "{": kept as text
+            detail = json.loads(text)
+        except ValueError:
+            detail = text  # a string that happens to start with "{": kept as text
+        # a lone surrogate escape (`\ud800`) is no text a case can store: kept as the text
+        record["detail"] = text if lone_surrogate(text, detail) else detail
     return record
 
 
@@ -399,8 +396,8 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, fiel
     missing = ", ".join(f"CASE WHEN {field(name)[0]} THEN '{name}' END" for name in REQUIRED)
     optional = ",\n".join(f"CASE WHEN {field(n)[0]} THEN NULL ELSE {field(n)[1]} END AS v_{n}"
                           for n in _OPTIONAL)
-    detail_obj = (f"(CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') "
-                  f"AND regexp_matches(f_detail, $flat) THEN len(list_distinct(json_keys(f_detail))) = _dk END)")
+    detail_obj = ("(CASE WHEN starts_with(f_detail, '{') AND NOT contains(f_detail, '\\') "
+                  "AND regexp_matches(f_detail, $flat) THEN len(list_distinct(json_keys(f_detail))) = _dk END)")
     detail_ok = (f"(f_detail IS NULL OR f_detail = 'null' OR (starts_with(f_detail, '\"') "
                  f"AND NOT contains(f_detail, '\\')) OR coalesce({detail_obj}, false))")
     columns = ["source_kind", "event", "result", "account", "actor", "user", "auth", "session", "ip", "port",
@@ -527,11 +524,11 @@ def csv_select_sql_for(header: list[str], header_line_no: int):
         return f"(c_{name} IS NULL OR c_{name} = '')", f"c_{name}"
 
     def select_sql(table: str) -> tuple[str, dict]:
-        sql = _record_select(table, fields_sql, "_ok", f"forensics_panel_csv($header_json, line)", field)
+        sql = _record_select(table, fields_sql, "_ok", "forensics_panel_csv($header_json, line)", field)
         params = {**_common_params(), "trailing_comma": _TRAILING_COMMA, "header_line": header_line_no,
                   "n": len(header), "csv_line": _CSV_LINE, "csv_field": _CSV_FIELD,
                   "detail_py": r'^[ \t\r\n]*\{|["\\\x00-\x1f]', "header_json": json.dumps(header)}
-        return sql, _used(sql, params)
+        return sql, used_params(sql, params)
 
     return select_sql
 
@@ -554,12 +551,7 @@ def jsonl_select_sql(table: str) -> tuple[str, dict]:
     sql = _record_select(table, _JSONL_FIELDS, _jsonl_ok(), "forensics_panel_jsonl(line)")
     params = {**_common_params(), "paths": _JSON_PATHS, "trailing_comma": _TRAILING_COMMA,
               "json_space": " \t\n\r"}
-    return sql, _used(sql, params)
-
-
-def _used(sql: str, params: dict) -> dict:
-    """The parameters the SQL names (DuckDB refuses unused ones)."""
-    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    return sql, used_params(sql, params)
 
 
 def local_ts_select(source: str) -> tuple[str, dict]:
@@ -568,7 +560,7 @@ def local_ts_select(source: str) -> tuple[str, dict]:
     fast, _, naive = _ts_sql("ts_raw")
     sql = (f"SELECT line_no, CASE WHEN {fast} THEN {naive} "
            f"ELSE TRY_CAST(forensics_panel_ts(ts_raw) AS TIMESTAMP) END AS ts_local FROM {source}")
-    return sql, _used(sql, {"ts_shape": _TS_SHAPE})
+    return sql, used_params(sql, {"ts_shape": _TS_SHAPE})
 
 
 def _row_json(record, fmt_name: str) -> str:
