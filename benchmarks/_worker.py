@@ -171,7 +171,7 @@ def investigate_notices_accounts(args) -> dict:
 def startup(args) -> dict:
     """Where `forensics investigate` from the shell spends what the warm call
     does not: in this fresh interpreter, each step in the order the command
-    takes it (the CLI's modules, DuckDB, pandas, the investigation package,
+    takes it (the CLI's modules, DuckDB, the investigation package (no pandas),
     opening the case, the first call, its text), then the same call again
     (warm).  Wall and CPU seconds per step; the worker's own start (Python,
     argparse) comes before and is not counted."""
@@ -190,8 +190,6 @@ def startup(args) -> dict:
     step("import forensics.cli")
     import duckdb  # noqa: F401
     step("import duckdb")
-    import pandas  # noqa: F401  (and numpy)
-    step("import pandas")
     from forensics.investigate import investigate
     from forensics.investigate.textout import render_text
     step("import forensics.investigate")
