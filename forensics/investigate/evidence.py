@@ -36,6 +36,16 @@ def _clean(value):
     return value
 
 
+def as_rows(data) -> list[dict]:
+    """Query rows as dicts of Python values: a list (`query_rows`) as it is; a
+    pandas DataFrame (a notebook's `Case.query`) converted row by row."""
+    if data is None:
+        return []
+    if isinstance(data, list):
+        return data
+    return [{k: _clean(v) for k, v in r.items()} for r in data.to_dict("records")]
+
+
 def parse_detail(text):
     """The `detail` column (JSON text) as a dict or string."""
     text = _clean(text)

@@ -52,7 +52,7 @@ import json
 from dataclasses import dataclass, field
 
 from forensics.errors import ForensicsError
-from forensics.investigate.evidence import Facts, ref
+from forensics.investigate.evidence import Facts, as_rows, ref
 from forensics.investigate.model import EventRef, Session
 
 
@@ -76,8 +76,10 @@ def join_addresses(query, panel: list[dict], config: dict) -> Joins:
     """Address, browser and login of panel sessions whose own lines name no address (see module doc).
 
     `query(name, params)` runs a named query and returns its rows (`QueryRun.rows`).
+    `panel` is the account's panel rows (a DataFrame is taken too).
     """
     joins = Joins()
+    panel = as_rows(panel)
     if not panel:
         return joins
     rules = config["sessions"]
@@ -98,7 +100,7 @@ def join_addresses(query, panel: list[dict], config: dict) -> Joins:
         candidates = [r for r in logins if r["session"] is None and r["ip"] is not None]
         slack = dt.timedelta(seconds=float(rules["http_join_slack_seconds"]))
         claimed: set[int] = set()
-        for r in first:
+        for r in as_rows(first):
             j = Join(ip=r.get("ip"), user_agent=r.get("user_agent"), refs=[ref(r)])
             joins.by_session[r["token"]] = j
             ts = r["ts"]
@@ -115,7 +117,7 @@ def join_addresses(query, panel: list[dict], config: dict) -> Joins:
                                          "paths": list(rules["login_request_paths"]),
                                          "seconds": float(rules["login_request_join_seconds"])})
         groups: dict[int, list[dict]] = {}
-        for r in found:
+        for r in as_rows(found):
             groups.setdefault(r["login_id"], []).append(r)
         for login_id in sorted(groups):
             group = groups[login_id]
@@ -146,9 +148,11 @@ def build_sessions(panel: list[dict], config: dict, panel_end: dt.datetime | Non
                    joins: Joins | None = None):
     """Sessions of an account from its panel events (sorted by time).
 
-    `joins` (from `join_addresses`) adds what the access log knows.
+    `joins` (from `join_addresses`) adds what the access log knows.  `panel`
+    is rows (`query_rows`; a DataFrame is taken too).
     Returns `(sessions, event_to_session_key)`.
     """
+    panel = as_rows(panel)
     joins = joins or Joins()
     idle = dt.timedelta(minutes=float(config["sessions"]["idle_timeout_minutes"]))
     builders: list[_Builder] = []
@@ -236,8 +240,17 @@ def _in(address, networks) -> bool:
 
 
 def forwarded_clients(http: list[dict], trusted_proxies) -> list[dict]:
-    """Requests from trusted proxies with their client address (see module doc)."""
+    """Requests from trusted proxies with their client address (see module doc).
+
+    Rows in, rows out; a DataFrame in (a notebook), a DataFrame out."""
     networks = _networks(trusted_proxies)
+    if http is not None and not isinstance(http, list):
+        if http.empty or not networks or "detail" not in http:
+            return http
+        rows = forwarded_clients(as_rows(http), trusted_proxies)
+        out = http.copy()
+        out["ip"], out["detail"] = [r["ip"] for r in rows], [r["detail"] for r in rows]
+        return out
     if not http or not networks or "detail" not in http[0]:
         return http
     out = []
@@ -270,7 +283,13 @@ def session_requests(session: Session, http: list[dict], config: dict) -> list[d
     case's order, each a copy with `joined_by` (session id, user, address+browser).
 
     Called once per disputed session on the requests fetched for all of them.
+    A DataFrame in (a notebook), a DataFrame out.
     """
+    if http is not None and not isinstance(http, list):
+        rows = session_requests(session, [{**r, "_pos": i} for i, r in enumerate(as_rows(http))], config)
+        out = http.iloc[[r["_pos"] for r in rows]].copy()
+        out["joined_by"] = [r["joined_by"] for r in rows]
+        return out
     if not http:
         return []
     slack = dt.timedelta(seconds=float(config["sessions"]["http_join_slack_seconds"]))
