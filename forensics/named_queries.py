@@ -97,13 +97,16 @@ def _checked(name: str, params: dict | None) -> tuple[NamedQuery, dict]:
     return q, params
 
 
-def _execute(case, name: str, params: dict | None, cursor):
+def _execute(case, name: str, params: dict | None, cursor, exclude=()):
     q, params = _checked(name, params)
     con = cursor or case.con
+    sql = q.sql
+    if exclude:   # column names from the code, never from input
+        sql = f"SELECT * EXCLUDE ({', '.join(exclude)}) FROM (\n{sql}\n)"
     import duckdb
 
     try:
-        return con.execute(q.sql, params)
+        return con.execute(sql, params)
     except duckdb.Error as exc:
         raise ForensicsError(f"query {name!r} failed: {exc}") from None
 
@@ -120,14 +123,16 @@ def run_query(case, name: str, params: dict | None = None, *, cursor=None):
         raise ForensicsError(f"query {name!r} failed: {exc}") from None
 
 
-def query_rows(case, name: str, params: dict | None = None, *, cursor=None) -> list[dict]:
+def query_rows(case, name: str, params: dict | None = None, *, cursor=None, exclude=()) -> list[dict]:
     """Run a named query on a case with bound parameters; return its rows as
     dicts of Python values (NULL is None, times are aware datetimes).
 
     What the investigations work on: no pandas on the path of
     `forensics investigate` (its import alone costs more than the call).
+    `exclude` leaves columns out that the caller does not read (the same
+    query, projected: a ZSTD-stored text column costs its blocks' decompression).
     """
-    result = _execute(case, name, params, cursor)
+    result = _execute(case, name, params, cursor, exclude)
     import duckdb
 
     try:

@@ -59,11 +59,12 @@ class QueryRun:
         self.case, self.account, self.cfg = case, account, cfg
         self.queries: list[str] = []
 
-    def rows(self, name: str, params: dict | None = None) -> list[dict]:
-        """Run a named query (logged for the report's method section): its rows as dicts."""
+    def rows(self, name: str, params: dict | None = None, exclude=()) -> list[dict]:
+        """Run a named query (logged for the report's method section): its rows as dicts
+        (without the `exclude` columns)."""
         if name not in self.queries:
             self.queries.append(name)
-        return query_rows(self.case, name, params or {})
+        return query_rows(self.case, name, params or {}, exclude=exclude)
 
     def q(self, name: str, params: dict | None = None):
         """The same as a pandas DataFrame (for callers that want one; pandas is loaded then)."""
@@ -80,7 +81,8 @@ def account_events(case, account: str, cfg: dict):
     """The account's events, once: the run that logs the queries used, all its
     events, its panel events (defaults applied) and the notes on them (rows)."""
     run = QueryRun(case, account, cfg)
-    events = run.rows("account_events", {"account": account})
+    # ts_raw (the time as written) is the timeline's, never cited: a ZSTD column not read
+    events = run.rows("account_events", {"account": account}, exclude=("ts_raw",))
     if not events:
         raise ForensicsError(f"the case has no events for account {account!r}")
     panel, notes = panel_events(events)

@@ -49,10 +49,20 @@ class Context:
     fleet: list[dict] | None = None              # rows: failed logins against other accounts before the login
 
 
-def _cached(ctx: Context, key: str, make):
+def _cached(ctx: Context, key, make):
     if key not in ctx.shared:
         ctx.shared[key] = make()
     return ctx.shared[key]
+
+
+def _browser_label(ctx: Context, b):
+    """A browser's label, made once per User-Agent in the run (the baseline has hundreds of sessions)."""
+    return _cached(ctx, ("browser_label", b.user_agent), lambda: b.label)
+
+
+def _network_label(ctx: Context, facts):
+    """`network_label`, made once per address in the run."""
+    return _cached(ctx, ("network_label", facts.ip if facts else None), lambda: network_label(facts))
 
 
 def _ind(name, conclusion, label, observed, baseline, result, explanation, evidence_refs=(), **data) -> Indicator:
@@ -460,7 +470,7 @@ def browser_fingerprint(ctx: Context) -> Indicator:
     exact = [x for x in ctx.baseline if x.user_agent == s.user_agent]
     family = [x for x in ctx.baseline if x.browser and b.fingerprint_family
               and x.browser.fingerprint_family == b.fingerprint_family]
-    seen = sorted({x.browser.label for x in ctx.baseline if x.browser})
+    seen = sorted({_browser_label(ctx, x.browser) for x in ctx.baseline if x.browser})
     base = msg("{n} earlier session: {browsers}", "{n} earlier sessions: {browsers}", n=len(ctx.baseline),
                browsers=join(seen[:5], "; "))
     ev = [_opener(s)]
@@ -545,7 +555,7 @@ def network(ctx: Context) -> Indicator:
                     msg("There are no earlier sessions to compare the address with."))
     rows = ctx.history
     ev = [_opener(s)]
-    nets = sorted({network_label(x.ip_facts) for x in ctx.baseline})
+    nets = sorted({_network_label(ctx, x.ip_facts) for x in ctx.baseline})
     base = msg("{n} earlier session from: {networks}", "{n} earlier sessions from: {networks}", n=len(ctx.baseline),
                networks=join(nets[:5], "; "))
     same_ip = [r for r in rows if r.same_ip == "same"]
