@@ -264,14 +264,16 @@ class Case:
         from forensics.investigate.action.sessions import build_sessions, join_addresses
         from forensics.timefmt import as_utc
 
+        from forensics.named_queries import query_rows
+
         config = load_config()
-        events = self.query("account_events", account=account)
-        panel = events[events["source_kind"] == "panel"].reset_index(drop=True)
+        events = query_rows(self, "account_events", {"account": account})
+        panel = [r for r in events if r["source_kind"] == "panel"]
         span = Coverage(self, config).period("panel")
-        joins = join_addresses(lambda name, params: self.query(name, **params), panel, config)
+        joins = join_addresses(lambda name, params: query_rows(self, name, params), panel, config)
         sessions, _ = build_sessions(panel, config, span[1] if span else None, joins=joins)
-        facts = Facts(self, set(panel["ip"].dropna()) | {s.ip for s in sessions if s.ip},
-                      set(panel["user_agent"].dropna()) | {s.user_agent for s in sessions if s.user_agent})
+        facts = Facts(self, {r["ip"] for r in panel if r["ip"]} | {s.ip for s in sessions if s.ip},
+                      {r["user_agent"] for r in panel if r["user_agent"]} | {s.user_agent for s in sessions if s.user_agent})
         for s in sessions:
             s.ip_facts, s.browser = facts.ip_facts(s.ip), facts.browser(s.user_agent)
         lo = as_utc(_instant(since)) if since is not None else None

@@ -60,8 +60,45 @@ def test_investigate_imports_what_it_uses_and_nothing_for_reports_or_the_lake(tm
     modules, run = imported_by(tmp_path, "investigate", case, "--account", cb.HOLDER, "--since", "2026-03-01")
     assert run.returncode == 0, run.stderr
     assert "ASSESSMENT: account_holder" in run.stdout      # it did investigate
-    # The investigation works on DuckDB results in pandas; nothing else heavy.
-    assert modules == ["duckdb", "numpy", "pandas"]
+    # The investigation works on DuckDB's rows: no pandas, no numpy (their import
+    # alone cost more than the warm call), nothing else heavy.
+    assert modules == ["duckdb"]
+
+
+def test_investigate_json_imports_no_pandas(tmp_path):
+    case = tmp_path / "case.duckdb"
+    cb.founding_story(case).close()
+    modules, run = imported_by(tmp_path, "investigate", case, "--account", cb.HOLDER, "--since", "2026-03-01",
+                               "--json", "--claim", "23.03. CentOS installiert")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["findings"][0]["assessment"] == "account_holder"
+    assert modules == ["duckdb"]
+
+
+def test_notices_and_outage_disputes_import_no_pandas(tmp_path):
+    from forensics.case import Case
+    from forensics.demo.story_outage import Outage, OutageScenario, ingest, write_logs
+    import datetime as dt
+
+    utc = dt.timezone.utc
+    scenario = OutageScenario(outages=[Outage(dt.datetime(2026, 3, 9, 3, 12, tzinfo=utc),
+                                              dt.datetime(2026, 3, 10, 2, 41, tzinfo=utc),
+                                              cause="hardware", notice="during")],
+                              end=dt.datetime(2026, 3, 20, tzinfo=utc))
+    logs = write_logs(tmp_path / "logs", scenario, panel=True)
+    case = tmp_path / "case.duckdb"
+    with Case.open(case) as c:
+        ingest(c, logs, scenario)
+    modules, run = imported_by(tmp_path, "investigate", case, "--dispute", "outage", "--account", scenario.account,
+                               "--target", f"{scenario.service},{scenario.domain}", "--json")
+    assert run.returncode == 0, run.stderr
+    assert len(json.loads(run.stdout)["outage"]["windows"]) == 1
+    assert modules == ["duckdb"]
+    modules, run = imported_by(tmp_path, "investigate", case, "--dispute", "notices", "--account", scenario.account,
+                               "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["account"] == scenario.account
+    assert modules == ["duckdb"]
 
 
 def test_a_usage_error_imports_no_heavy_package(tmp_path):

@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pandas as pd
-
 from forensics.case import sources_without_hours, write_source_hours
 from forensics.investigate.evidence import _clean
 from forensics.investigate.model import Gap, SourceCoverage
 from forensics.messages import Msg, join, msg
-from forensics.named_queries import run_query
+from forensics.named_queries import get_query, query_rows
 from forensics.timefmt import as_utc, iso
 
 QUERIES = ["source_coverage", "source_gaps"]
@@ -37,19 +35,23 @@ def _complete_hours(case) -> None:
     if not getattr(case, "read_only", True):
         write_source_hours(con, sources_without_hours(con))
         return
-    has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'source_hours'").fetchall()[0][0]
-    if has_table:
+    import duckdb
+
+    try:   # (asking the catalog, duckdb_tables(), costs a first call 10 ms more)
         missing = sources_without_hours(con)
+        has_table = True
+    except duckdb.CatalogException:
+        has_table = False
+    if has_table:
         if not missing:
             return
-        stored = con.execute("SELECT * FROM source_hours").df()
+        stored = "SELECT * FROM source_hours UNION ALL "   # the case's table: the temporary one does not exist yet
     else:
         missing = [int(r[0]) for r in con.execute(
             "SELECT source_id FROM sources WHERE coalesce(events_parsed, 0) > 0 AND first_ts IS NOT NULL").fetchall()]
-        stored = None
-    computed = run_query(case, "source_hours", {"source_ids": missing})
-    hours = computed if stored is None else pd.concat([stored, computed], ignore_index=True)  # noqa: F841
-    con.execute("CREATE OR REPLACE TEMP TABLE source_hours AS SELECT * FROM hours")
+        stored = ""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE source_hours AS {stored}SELECT * FROM ({get_query('source_hours').sql}\n)",
+                {"source_ids": missing})
 
 
 class Coverage:
@@ -57,18 +59,18 @@ class Coverage:
 
     def __init__(self, case, config: dict):
         self.max_gap_hours = float(config["coverage"]["max_gap_hours"])
-        rows = run_query(case, "source_coverage")
+        rows = query_rows(case, "source_coverage")
         state = (str(getattr(case, "path", id(case))), self.max_gap_hours,
                  tuple((int(r["source_id"]), r["sha256"], _clean(r["events_parsed"]), str(_clean(r["last_ts"])))
-                       for _, r in rows.iterrows()))
+                       for r in rows))
         gap_rows = _GAP_CACHE.get(state)
         if gap_rows is None:
             _complete_hours(case)
-            gap_rows = run_query(case, "source_gaps", {"min_gap_hours": self.max_gap_hours})
+            gap_rows = query_rows(case, "source_gaps", {"min_gap_hours": self.max_gap_hours})
             _GAP_CACHE.clear()   # one case state at a time is enough
             _GAP_CACHE[state] = gap_rows
         self.sources: list[SourceCoverage] = []
-        for _, r in rows.iterrows():
+        for r in rows:
             self.sources.append(SourceCoverage(
                 source_id=int(r["source_id"]), path=r["path"], source_kind=_clean(r["source_kind"]),
                 format=r["format"], sha256=r["sha256"], first_ts=as_utc(_clean(r["first_ts"])),
@@ -77,7 +79,7 @@ class Coverage:
                 events_parsed=_clean(r["events_parsed"]), lines_rejected=_clean(r["lines_rejected"]),
                 host=_clean(r["host"])))
         by_id = {s.source_id: s for s in self.sources}
-        for _, g in gap_rows.iterrows():
+        for g in gap_rows:
             src = by_id.get(int(g["source_id"]))
             if src is None:
                 continue

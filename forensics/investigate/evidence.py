@@ -10,17 +10,22 @@ from __future__ import annotations
 import json
 import math
 
-import pandas as pd
-
 from forensics.investigate.model import BrowserFacts, EventRef, IpFacts
 from forensics.messages import Country, Msg, join, msg
 from forensics.timefmt import as_utc
 
 
 def _clean(value):
-    """pandas NA/NaN/NaT -> None; numpy scalars -> Python."""
+    """A query value as Python: NaN -> None; from a DataFrame, pandas NA/NaT -> None
+    and numpy scalars -> Python.  Rows of `query_rows` are Python already."""
     if value is None or type(value) is str or type(value) is int:
         return value
+    if type(value) is float:
+        return None if value != value else value
+    if not type(value).__module__.startswith(("pandas", "numpy")):
+        return value
+    import pandas as pd   # only a DataFrame's values come here, so pandas is loaded already
+
     try:
         if pd.isna(value):
             return None
@@ -29,6 +34,16 @@ def _clean(value):
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()
     return value
+
+
+def as_rows(data) -> list[dict]:
+    """Query rows as dicts of Python values: a list (`query_rows`) as it is; a
+    pandas DataFrame (a notebook's `Case.query`) converted row by row."""
+    if data is None:
+        return []
+    if isinstance(data, list):
+        return data
+    return [{k: _clean(v) for k, v in r.items()} for r in data.to_dict("records")]
 
 
 def parse_detail(text):
@@ -75,23 +90,23 @@ def ref(row) -> EventRef:
     )
 
 
-def refs(frame: pd.DataFrame) -> list[EventRef]:
-    return [ref(row) for _, row in frame.iterrows()]
+def refs(rows) -> list[EventRef]:
+    return [ref(row) for row in rows]
 
 
 class Facts:
     """Enrichment facts for the addresses and browsers of one investigation."""
 
     def __init__(self, case, ips, user_agents):
-        from forensics.named_queries import run_query
+        from forensics.named_queries import query_rows
 
         ips = sorted({i for i in ips if i})
         uas = sorted({u for u in user_agents if u})
         self.queries = ["ip_facts", "browser_facts"]
-        ip_rows = run_query(case, "ip_facts", {"ips": ips})
-        ua_rows = run_query(case, "browser_facts", {"user_agents": uas})
+        ip_rows = query_rows(case, "ip_facts", {"ips": ips})
+        ua_rows = query_rows(case, "browser_facts", {"user_agents": uas})
         self.ip: dict[str, IpFacts] = {}
-        for _, r in ip_rows.iterrows():
+        for r in ip_rows:
             anon = [name for name, col in (("vpn", "is_anonymous_vpn"), ("hosting", "is_hosting_provider"),
                                            ("tor", "is_tor_exit_node"), ("proxy", "is_public_proxy"),
                                            ("residential proxy", "is_residential_proxy"))
@@ -107,7 +122,7 @@ class Facts:
                 accuracy_radius=_clean(r.get("accuracy_radius")), time_zone=_clean(r.get("time_zone")),
                 is_private=_clean(r.get("is_private")), anonymiser=anon)
         self.ua: dict[str, BrowserFacts] = {}
-        for _, r in ua_rows.iterrows():
+        for r in ua_rows:
             self.ua[r["user_agent"]] = BrowserFacts(
                 user_agent=r["user_agent"], browser_family=_clean(r.get("browser_family")),
                 browser_major=_clean(r.get("browser_major")), browser_version=_clean(r.get("browser_version")),

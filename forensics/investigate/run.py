@@ -5,18 +5,20 @@ Each dispute kind (`action`, and the kinds beside it) is its own package that
 starts from these: `account_events()` fetches the account's events once
 (logging each named query in the run, for the report's method section),
 `clustered()` runs a windowed query for many windows in a few scans.
+
+Rows are dicts of Python values (`QueryRun.rows`, `named_queries.query_rows`):
+the investigations import no pandas, whose import alone costs more than a
+warm investigation (`forensics investigate` from the shell, issue 14).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from forensics.config import load_config
 from forensics.errors import ForensicsError
 from forensics.messages import msg
-from forensics.named_queries import run_query
+from forensics.named_queries import query_rows, run_query
 from forensics.timefmt import UTC
 
 
@@ -57,7 +59,15 @@ class QueryRun:
         self.case, self.account, self.cfg = case, account, cfg
         self.queries: list[str] = []
 
-    def q(self, name: str, params: dict | None = None) -> pd.DataFrame:
+    def rows(self, name: str, params: dict | None = None, exclude=()) -> list[dict]:
+        """Run a named query (logged for the report's method section): its rows as dicts
+        (without the `exclude` columns)."""
+        if name not in self.queries:
+            self.queries.append(name)
+        return query_rows(self.case, name, params or {}, exclude=exclude)
+
+    def q(self, name: str, params: dict | None = None):
+        """The same as a pandas DataFrame (for callers that want one; pandas is loaded then)."""
         if name not in self.queries:
             self.queries.append(name)
         return run_query(self.case, name, params or {})
@@ -69,38 +79,59 @@ def state_changing(cfg) -> list[str]:
 
 def account_events(case, account: str, cfg: dict):
     """The account's events, once: the run that logs the queries used, all its
-    events, its panel events (defaults applied) and the notes on them."""
+    events, its panel events (defaults applied) and the notes on them (rows)."""
     run = QueryRun(case, account, cfg)
-    events = run.q("account_events", {"account": account})
-    if events.empty:
+    # ts_raw (the time as written) is the timeline's, never cited: a ZSTD column not read
+    events = run.rows("account_events", {"account": account}, exclude=("ts_raw",))
+    if not events:
         raise ForensicsError(f"the case has no events for account {account!r}")
     panel, notes = panel_events(events)
     return run, events, panel, notes
 
 
-def panel_events(events: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def panel_events(events: list[dict]) -> tuple[list[dict], list[str]]:
     """The account's panel events, with the native format's defaults where a
     format left a field empty (actor: customer, result: success), and notes
-    saying so."""
-    panel = events[events["source_kind"] == "panel"]
+    saying so.  The rows are copies: `events` keeps what the log said."""
+    panel = [r for r in events if r["source_kind"] == "panel"]
     notes = []
-    untimed = int(panel["ts"].isna().sum())
+    untimed = sum(1 for r in panel if r["ts"] is None)
     if untimed:
         notes.append(msg("{n} panel event of the account carries no time and was left out.",
                          "{n} panel events of the account carry no time and were left out.", n=untimed))
-        panel = panel[panel["ts"].notna()]
-    panel = panel.reset_index(drop=True).copy()
-    missing_actor = int(panel["actor"].isna().sum())
+        panel = [r for r in panel if r["ts"] is not None]
+    panel = [dict(r) for r in panel]
+    missing_actor = sum(1 for r in panel if r["actor"] is None)
     if missing_actor:
         notes.append(msg("{n} panel event names no actor; read as the customer (the native format's default).",
                          "{n} panel events name no actor; read as the customer (the native format's default).",
                          n=missing_actor))
-        panel["actor"] = panel["actor"].fillna("customer")
-    panel["result"] = panel["result"].fillna("success")
+        for r in panel:
+            if r["actor"] is None:
+                r["actor"] = "customer"
+    for r in panel:
+        if r["result"] is None:
+            r["result"] = "success"
     return panel, notes
 
 
-def clustered(run: QueryRun, query: str, windows, params_of, max_queries: int = 4) -> pd.DataFrame:
+def by_time(rows) -> list[dict]:
+    """Rows in the case's order: time, file, line (a stable sort, as the queries' ORDER BY)."""
+    return sorted(rows, key=lambda r: (r["ts"], r["source_id"], r["line_no"]))
+
+
+def unique_events(rows) -> list[dict]:
+    """The first row of each event_id, in order."""
+    seen: set = set()
+    out = []
+    for r in rows:
+        if r["event_id"] not in seen:
+            seen.add(r["event_id"])
+            out.append(r)
+    return out
+
+
+def clustered(run: QueryRun, query: str, windows, params_of, max_queries: int = 4) -> list[dict]:
     """Run a windowed query for many time windows in at most `max_queries` queries.
 
     `windows` are (since, until, item); they are merged into clusters by
@@ -110,7 +141,7 @@ def clustered(run: QueryRun, query: str, windows, params_of, max_queries: int = 
     Rows are de-duplicated and sorted.
     """
     if not windows:
-        return pd.DataFrame()
+        return []
     windows = sorted(windows, key=lambda w: w[0])
     silences = []
     reach = windows[0][1]
@@ -118,14 +149,10 @@ def clustered(run: QueryRun, query: str, windows, params_of, max_queries: int = 
         silences.append((windows[i][0] - reach, i))
         reach = max(reach, windows[i][1])
     cuts = sorted(i for gap, i in sorted(silences, reverse=True)[: max_queries - 1] if gap > dt.timedelta(0))
-    frames = []
+    rows: list[dict] = []
     for lo, hi in zip([0, *cuts], [*cuts, len(windows)]):
         group = windows[lo:hi]
         params = params_of([w[2] for w in group])
         params.update(since=min(w[0] for w in group), until=max(w[1] for w in group))
-        frames.append(run.q(query, params))
-    non_empty = [f for f in frames if not f.empty]
-    if not non_empty:
-        return frames[0]
-    out = pd.concat(non_empty, ignore_index=True) if len(non_empty) > 1 else non_empty[0]
-    return out.drop_duplicates("event_id").sort_values(["ts", "source_id", "line_no"]).reset_index(drop=True)
+        rows += run.rows(query, params)
+    return by_time(unique_events(rows))

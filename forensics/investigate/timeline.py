@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import datetime as dt
 
 from forensics.investigate.action.sessions import build_sessions, join_addresses, session_requests
+from forensics.investigate.evidence import _clean
 from forensics.investigate.run import account_events, as_instant, config_of
 
 
 TIMELINE_COLUMNS = ["ts", "source_kind", "event", "result", "actor", "user", "auth", "session", "ip", "user_agent",
                     "method", "http_path", "status", "referrer", "target", "host", "path", "line_no", "integrity", "raw",
                     "attributed_by"]
+# What `session_requests` reads of a request.
+_JOIN_COLUMNS = ["ts", "source_id", "line_no", "session", "user", "ip", "user_agent"]
 
 
-def timeline(case, account: str, *, since=None, until=None, config=None) -> pd.DataFrame:
-    """The merged timeline of all sources for one account, oldest first.
+def timeline(case, account: str, *, since=None, until=None, config=None):
+    """The merged timeline of all sources for one account, oldest first (a pandas DataFrame).
 
     Panel events of the account; the access-log requests joined to its
     sessions (by session id, user name, or address + browser within the
@@ -24,33 +27,41 @@ def timeline(case, account: str, *, since=None, until=None, config=None) -> pd.D
     "cut"; None for a line as read).  Times are UTC instants (`ts`); print them with
     `forensics.timefmt.iso`.
     """
+    import pandas as pd   # the result is a DataFrame for analysts; the investigations need no pandas
+
     cfg = config_of(config)
     since_t, until_t = as_instant(since, None), as_instant(until, None, end=True)
     run, events, panel, _ = account_events(case, account, cfg)
-    lo = pd.Timestamp(since_t) if since_t else events["ts"].min() - pd.Timedelta(hours=1)
-    hi = pd.Timestamp(until_t) if until_t else events["ts"].max() + pd.Timedelta(hours=1)
-    sessions, _ = build_sessions(panel, cfg, None, joins=join_addresses(run.q, panel, cfg))
-    sessions = [s for s in sessions if (s.end or s.start) >= lo and s.start <= hi]
-    users = sorted(set(panel["user"].dropna()) - set(panel.loc[panel["actor"] == "staff", "user"].dropna()))
-    own = events[(events["ts"] >= lo) & (events["ts"] < hi)].copy()
+    times = [r["ts"] for r in events if r["ts"] is not None]
+    lo = since_t if since_t else (min(times) - dt.timedelta(hours=1) if times else None)
+    hi = until_t if until_t else (max(times) + dt.timedelta(hours=1) if times else None)
+    sessions, _ = build_sessions(panel, cfg, None, joins=join_addresses(run.rows, panel, cfg))
+    sessions = [s for s in sessions if lo is not None and (s.end or s.start) >= lo and s.start <= hi]
+    staff = {r["user"] for r in panel if r["actor"] == "staff"}
+    users = sorted({r["user"] for r in panel if r["user"] is not None} - staff)
+    frame = run.q("account_events", {"account": account})
+    own = frame[(frame["ts"] >= pd.Timestamp(lo)) & (frame["ts"] < pd.Timestamp(hi))].copy() if lo is not None \
+        else frame.iloc[0:0].copy()
     own["attributed_by"] = "account"
     parts = [own]
     if sessions:
         http = run.q("session_requests", {
             "sessions": sorted({s.session_id for s in sessions if s.session_id}), "users": users,
-            "ips": sorted({s.ip for s in sessions if s.ip}), "since": lo.to_pydatetime(), "until": hi.to_pydatetime()})
+            "ips": sorted({s.ip for s in sessions if s.ip}), "since": lo, "until": hi})
+        columns = {c: [_clean(v) for v in http[c].tolist()] for c in _JOIN_COLUMNS}
+        rows = [{**{c: columns[c][i] for c in _JOIN_COLUMNS}, "_pos": i} for i in range(len(http))]
         for s in sessions:
-            joined = session_requests(s, http, cfg)
-            if not joined.empty:
-                joined = joined.copy()
-                joined["attributed_by"] = "session " + (s.session_id or s.key) + " by " + joined["joined_by"]
-                parts.append(joined.drop(columns=["joined_by"]))
-    ssh = run.q("ssh_events", {"ips": sorted(set(panel["ip"].dropna())), "users": users,
-                               "hosts": sorted(set(panel["target"].dropna())), "since": lo.to_pydatetime(),
-                               "until": hi.to_pydatetime()})
+            joined = session_requests(s, rows, cfg)
+            if joined:
+                part = http.iloc[[r["_pos"] for r in joined]].copy()
+                part["attributed_by"] = ["session " + (s.session_id or s.key) + " by " + r["joined_by"] for r in joined]
+                parts.append(part)
+    ip_set = {r["ip"] for r in panel if r["ip"] is not None}
+    host_set = {r["target"] for r in panel if r["target"] is not None}
+    ssh = run.q("ssh_events", {"ips": sorted(ip_set), "users": users, "hosts": sorted(host_set), "since": lo,
+                               "until": hi})
     if not ssh.empty:
         ssh = ssh.copy()
-        ip_set, host_set = set(panel["ip"].dropna()), set(panel["target"].dropna())
         ssh["attributed_by"] = ssh.apply(
             lambda r: "sshd from the account's address" if r["ip"] in ip_set
             else ("sshd on the account's server" if r["host"] in host_set else "sshd for the account's user name"),

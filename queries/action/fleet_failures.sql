@@ -7,14 +7,23 @@
 -- param since: TIMESTAMPTZ, start of the window (inclusive)
 -- param until: TIMESTAMPTZ, end of the window (exclusive)
 -- One scan of the window (zone maps on `ts` prune the rest of the case); the
--- network of each failing address comes from enrichment.
-SELECT e.*, coalesce(i.isp_network, i.asn_network) AS network
-FROM evidence_events e
-LEFT JOIN ip_info i ON i.ip = e.ip
-WHERE e.ts >= CAST($since AS TIMESTAMPTZ) AND e.ts < CAST($until AS TIMESTAMPTZ)
-  AND e.source_kind = 'panel' AND e.event = 'login' AND e.result = 'failure'
-  AND e.account IS DISTINCT FROM $account
-  AND (   e.ip IN (SELECT unnest(CAST($ips AS VARCHAR[])))
-       OR e.user_agent IN (SELECT unnest(CAST($user_agents AS VARCHAR[])))
-       OR coalesce(i.isp_network, i.asn_network) IN (SELECT unnest(CAST($networks AS VARCHAR[]))))
-ORDER BY e.ts, e.source_id, e.line_no
+-- network of each failing address comes from enrichment, looked up for those
+-- addresses only (a join with every enriched address built a hash table of all).
+WITH failures AS (
+    SELECT e.*
+    FROM evidence_events e
+    WHERE e.ts >= CAST($since AS TIMESTAMPTZ) AND e.ts < CAST($until AS TIMESTAMPTZ)
+      AND e.source_kind = 'panel' AND e.event = 'login' AND e.result = 'failure'
+      AND e.account IS DISTINCT FROM $account
+), networks AS (
+    SELECT i.ip, coalesce(i.isp_network, i.asn_network) AS network
+    FROM ip_info i
+    WHERE i.ip IN (SELECT ip FROM failures)
+)
+SELECT f.*, n.network
+FROM failures f
+LEFT JOIN networks n ON n.ip = f.ip
+WHERE f.ip IN (SELECT unnest(CAST($ips AS VARCHAR[])))
+   OR f.user_agent IN (SELECT unnest(CAST($user_agents AS VARCHAR[])))
+   OR n.network IN (SELECT unnest(CAST($networks AS VARCHAR[])))
+ORDER BY f.ts, f.source_id, f.line_no

@@ -7,7 +7,8 @@ logins only for the session's address before its login (`login_failures`),
 failed logins against other accounts only in the window before each login
 (`fleet_failures`, one pruned scan per cluster of windows), enrichment only
 for the addresses and browsers seen (`ip_facts`, `browser_facts`).
-Everything else is computed in pandas.
+Everything else is computed in Python on the queries' rows (no pandas: its
+import alone would cost more than the call, `forensics investigate` from the shell).
 
 Requests from `[network] trusted_proxies` (load balancers) are joined and
 cited by their client address from X-Forwarded-For (`sessions.py`).
@@ -23,8 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
-
 from forensics import __version__
 from forensics.errors import ForensicsError
 from forensics.investigate.action import indicators as ind
@@ -35,26 +34,21 @@ from forensics.investigate.action.sessions import (build_sessions, forwarded_cli
                                                    session_requests)
 from forensics.investigate.claims import match_claims
 from forensics.investigate.coverage import QUERIES as COVERAGE_QUERIES, Coverage
-from forensics.investigate.evidence import Facts, _clean, ref
+from forensics.investigate.evidence import Facts, ref
 from forensics.investigate.evidence import network_key
 from forensics.investigate.model import ActionFinding, EventRef, Investigation, Session
 from forensics.messages import msg
-from forensics.investigate.run import (QueryRun, account_events, as_instant, clustered, config_of, panel_events,
-                                       state_changing)
-from forensics.named_queries import run_query
+from forensics.investigate.run import (QueryRun, account_events, as_instant, by_time, clustered, config_of,
+                                       panel_events, state_changing, unique_events)
+from forensics.named_queries import query_rows
 from forensics.timefmt import UTC, as_utc, iso, zone
 
 
-def _disputed(panel: pd.DataFrame, cfg, action, target, since, until) -> pd.DataFrame:
-    events = [action] if action else state_changing(cfg)
-    mask = panel["event"].isin(events) & (panel["result"].fillna("success") != "failure")
-    if target:
-        mask &= panel["target"] == target
-    if since is not None:
-        mask &= panel["ts"] >= pd.Timestamp(since)
-    if until is not None:
-        mask &= panel["ts"] < pd.Timestamp(until)
-    return panel[mask]
+def _disputed(panel: list[dict], cfg, action, target, since, until) -> list[dict]:
+    events = set([action] if action else state_changing(cfg))
+    return [r for r in panel if r["event"] in events and r["result"] != "failure"
+            and (not target or r["target"] == target)
+            and (since is None or r["ts"] >= since) and (until is None or r["ts"] < until)]
 
 
 class UnknownAction(ForensicsError):
@@ -95,17 +89,18 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     tzinfo = zone(tz)
     since_t, until_t = as_instant(since, tzinfo), as_instant(until, tzinfo, end=True)
     run, events, panel, panel_notes = account_events(case, account, cfg)
-    if action and action not in state_changing(cfg) and not (panel["event"] == action).any():
-        raise UnknownAction(action, sorted(set(panel["event"].dropna()) - {"login", "logout", "http_request"}))
+    if action and action not in state_changing(cfg) and not any(r["event"] == action for r in panel):
+        raise UnknownAction(action, sorted({r["event"] for r in panel if r["event"] is not None}
+                                           - {"login", "logout", "http_request"}))
     claim_day = _claim_date(claim_date)
     coverage = Coverage(case, cfg)
     run.queries.extend(q for q in COVERAGE_QUERIES if q not in run.queries)
     panel_span = coverage.period("panel")
     sessions, mapping = build_sessions(panel, cfg, panel_span[1] if panel_span else None,
-                                       joins=join_addresses(run.q, panel, cfg))
+                                       joins=join_addresses(run.rows, panel, cfg))
     by_key = {s.key: s for s in sessions}
     disputed = _disputed(panel, cfg, action, target, since_t, until_t)
-    disputed_keys = {mapping.get(int(e)) for e in disputed["event_id"]} - {None}
+    disputed_keys = {mapping.get(int(r["event_id"])) for r in disputed} - {None}
     disputed_sessions = [by_key[k] for k in disputed_keys]
 
     # Access-log requests and failed logins: only for the disputed sessions, one
@@ -117,29 +112,27 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         "users": sorted({s.user for s in group if s.user}),
         "ips": sorted({s.ip for s in group if s.ip})})
     http = forwarded_clients(http, cfg["network"].get("trusted_proxies") or [])
-    users = sorted(set(panel["user"].dropna()) - set(panel.loc[panel["actor"] == "staff", "user"].dropna()))
+    staff_users = {r["user"] for r in panel if r["actor"] == "staff"}
+    users = sorted({r["user"] for r in panel if r["user"] is not None} - staff_users)
     widest = dt.timedelta(hours=max(float(h) for h in cfg["failed_logins"]["windows_hours"]))
     all_failures = clustered(run, "login_failures", [(s.start - widest, s.start, s) for s in disputed_sessions],
                               lambda group: {"account": account, "ips": sorted({s.ip for s in group if s.ip}),
                                              "users": users})
-    failures_by_key: dict[str, pd.DataFrame] = {}
+    user_set = set(users)
+    failures_by_key: dict[str, list[dict]] = {}
     for s in disputed_sessions:
-        f = all_failures
-        if not f.empty:
-            in_window = (f["ts"] >= pd.Timestamp(s.start - widest)) & (f["ts"] < pd.Timestamp(s.start))
-            mine = ((f["source_kind"] == "panel") & ((f["account"] == account) | (f["ip"] == s.ip))) | (
-                (f["source_kind"] == "ssh") & ((f["ip"] == s.ip) | f["user"].isin(users)))
-            f = f[in_window & mine]
-        failures_by_key[s.key] = f
+        failures_by_key[s.key] = [
+            f for f in all_failures if s.start - widest <= f["ts"] < s.start and (
+                (f["source_kind"] == "panel" and (f["account"] == account or f["ip"] == s.ip))
+                or (f["source_kind"] == "ssh" and (f["ip"] == s.ip or f["user"] in user_set)))]
 
-    ips = set(panel["ip"].dropna())
-    uas = set(panel["user_agent"].dropna())
+    ips = {r["ip"] for r in panel if r["ip"] is not None}
+    uas = {r["user_agent"] for r in panel if r["user_agent"] is not None}
     ips |= {s.ip for s in sessions if s.ip}   # addresses the access log gave (join_addresses)
     uas |= {s.user_agent for s in sessions if s.user_agent}
-    for frame in (http, all_failures):
-        if not frame.empty:
-            ips |= set(frame["ip"].dropna())
-            uas |= set(frame["user_agent"].dropna())
+    for rows in (http, all_failures):
+        ips |= {r["ip"] for r in rows if r["ip"] is not None}
+        uas |= {r["user_agent"] for r in rows if r["user_agent"] is not None}
     facts = Facts(case, ips, uas)
     run.queries.extend(q for q in facts.queries if q not in run.queries)
     for s in sessions:
@@ -151,23 +144,25 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
                       lambda group: {"account": account, "ips": sorted({s.ip for s in group if s.ip}),
                                      "networks": sorted({n for s in group if (n := network_key(facts.ip_facts(s.ip)))}),
                                      "user_agents": sorted({s.user_agent for s in group if s.user_agent})})
-    provenance = run.q("geoip_provenance")
-    dbs = provenance[provenance["kind"] == "database"]
-    isp_available = bool(dbs["database_type"].fillna("").str.contains("ASN|ISP|Enterprise", case=False).any())
-    geoip = [{"type": _clean(r["database_type"]), "path": _clean(r["path"]),
-              "build_date": iso(_clean(r["build_date"])) if _clean(r["build_date"]) is not None else None,
-              "sha256": _clean(r["sha256"])} for r in dbs.to_dict("records")]
-    notes = panel_notes + [n for n in provenance.loc[provenance["kind"] == "run", "note"].dropna().unique()]
+    provenance = run.rows("geoip_provenance")
+    dbs = [r for r in provenance if r["kind"] == "database"]
+    isp_available = any(k in (r["database_type"] or "").lower() for r in dbs for k in ("asn", "isp", "enterprise"))
+    geoip = [{"type": r["database_type"], "path": r["path"],
+              "build_date": iso(r["build_date"]) if r["build_date"] is not None else None,
+              "sha256": r["sha256"]} for r in dbs]
+    notes = panel_notes + list(dict.fromkeys(r["note"] for r in provenance if r["kind"] == "run"
+                                             and r["note"] is not None))
     if not isp_available:
         notes.append(msg("No ISP database was used: addresses are compared by their address range only."))
 
     around = dt.timedelta(hours=float(cfg["timeline"]["hours_around_action"]))
     ssh_around = clustered(run, "ssh_events", [(t - around, t + around, None) for t in
-                                               (as_utc(x) for x in disputed["ts"])], lambda _group: {
-        "ips": sorted(set(panel["ip"].dropna())), "users": users, "hosts": sorted(set(panel["target"].dropna()))})
+                                               (as_utc(r["ts"]) for r in disputed)], lambda _group: {
+        "ips": sorted({r["ip"] for r in panel if r["ip"] is not None}), "users": users,
+        "hosts": sorted({r["target"] for r in panel if r["target"] is not None})})
     findings = []
     shared: dict = {}
-    for row in disputed.to_dict("records"):
+    for row in disputed:
         action_ref = ref(row)
         session = by_key.get(mapping.get(int(row["event_id"])))
         finding = _finding(run, action_ref, session, sessions, disputed_keys, http,
@@ -213,7 +208,7 @@ def _claims(panel, claims, cfg, coverage: Coverage, until_t, tzinfo, claim_date=
     # --until is the start of the day after the period: its last instant is the reference
     reference = (until_t - dt.timedelta(microseconds=1)) if until_t else (span[1] if span else coverage.end())
     source = "until" if until_t else "log_end"
-    events = [ref(r) for r in panel.to_dict("records")]
+    events = [ref(r) for r in panel]
     out = []
     for text in claims:
         out += match_claims(text, events, state_changing=state_changing(cfg), coverage=coverage,
@@ -227,8 +222,8 @@ def reconcile_claims(case, account: str, claims, *, until=None, tz: str | None =
     """Only the claim reconciliation of `investigate()` (same rules), as a list of `ClaimResult`."""
     cfg = config_of(config)
     tzinfo = zone(tz)
-    events = run_query(case, "account_events", {"account": account})
-    if events.empty:
+    events = query_rows(case, "account_events", {"account": account})
+    if not events:
         raise ForensicsError(f"the case has no events for account {account!r}")
     panel, _ = panel_events(events)
     return _claims(panel, list(claims), cfg, Coverage(case, cfg), as_instant(until, tzinfo, end=True), tzinfo,
@@ -265,9 +260,9 @@ def _finding(run: QueryRun, action: EventRef, session: Session | None, sessions,
     base = baseline(session, sessions, disputed_keys) if session else []
     history = [compare(session, b) for b in reversed(base)] if session else []
     prior = prior_activity(session, action.ts, history, cfg) if session else []
-    requests = session_requests(session, http, cfg) if session is not None and not http.empty else pd.DataFrame()
+    requests = session_requests(session, http, cfg) if session is not None else []
     ctx = ind.Context(action=action, session=session, sessions=sessions, baseline=base, history=history,
-                      prior=prior, requests=requests, failures=failures if failures is not None else pd.DataFrame(),
+                      prior=prior, requests=requests, failures=failures if failures is not None else [],
                       panel=panel, facts=facts, coverage=coverage, config=cfg, isp_available=isp_available,
                       disputed_keys=disputed_keys, shared=shared, fleet=fleet)
     indicators = [ind.credential(ctx)]
@@ -298,28 +293,20 @@ def _after_action(action: EventRef, panel, cfg, until_t) -> list[EventRef]:
     after the action, up to the end of the period examined (`until`, else the
     end of the log): the earliest `timeline.max_events` of them."""
     events = {"login", *cfg["account_changes"]["changes"]}
-    later = panel[(panel["ts"] > pd.Timestamp(action.ts)) & panel["event"].isin(events)
-                  & (panel["event_id"] != action.event_id)]
-    if until_t is not None:
-        later = later[later["ts"] < pd.Timestamp(until_t)]
-    later = later.sort_values(["ts", "source_id", "line_no"]).head(int(cfg["timeline"]["max_events"]))
-    return [ref(r) for r in later.to_dict("records")]
+    later = [r for r in panel if r["ts"] > action.ts and r["event"] in events and r["event_id"] != action.event_id
+             and (until_t is None or r["ts"] < until_t)]
+    return [ref(r) for r in by_time(later)[: int(cfg["timeline"]["max_events"])]]
 
 
 def _around(action: EventRef, panel, requests, ssh, cfg) -> list[EventRef]:
     """The merged timeline (panel, the session's requests, attributed sshd) around an action."""
     hours = dt.timedelta(hours=float(cfg["timeline"]["hours_around_action"]))
-    lo, hi = pd.Timestamp(action.ts - hours), pd.Timestamp(action.ts + hours)
-    parts = [frame[(frame["ts"] >= lo) & (frame["ts"] <= hi)] for frame in (panel, requests, ssh)
-             if frame is not None and not frame.empty]
-    parts = [p for p in parts if not p.empty]
-    if not parts:
+    lo, hi = action.ts - hours, action.ts + hours
+    merged = unique_events([r for rows in (panel, requests, ssh) if rows for r in rows if lo <= r["ts"] <= hi])
+    if not merged:
         return []
-    merged = pd.concat(parts).drop_duplicates("event_id")
     limit = int(cfg["timeline"]["max_events"])
     if len(merged) > limit:   # a busy API client: keep the events nearest the action
-        distance = (merged["ts"] - pd.Timestamp(action.ts)).abs()
-        merged = merged.loc[distance.nsmallest(limit).index]
-    merged = merged.sort_values(["ts", "source_id", "line_no"])
-    return [ref(r) for r in merged.to_dict("records")]
-
+        nearest = sorted(range(len(merged)), key=lambda i: abs(merged[i]["ts"] - action.ts))[:limit]
+        merged = [merged[i] for i in sorted(nearest)]
+    return [ref(r) for r in by_time(merged)]

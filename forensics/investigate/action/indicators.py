@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from forensics.investigate.action.evidence_model import evidence
 from forensics.investigate.action.history import identifiers_of, is_api
 from forensics.investigate.coverage import Coverage
@@ -39,22 +37,32 @@ class Context:
     baseline: list[Session]
     history: list[HistoryRow]
     prior: list[Session]
-    requests: pd.DataFrame
-    failures: pd.DataFrame
-    panel: pd.DataFrame
+    requests: list[dict]                         # rows: the session's access-log requests (joined_by)
+    failures: list[dict]                         # rows: failed logins before the session
+    panel: list[dict]                            # rows: the account's panel events
     facts: Facts
     coverage: Coverage
     config: dict
     isp_available: bool
     disputed_keys: set = field(default_factory=set)
-    shared: dict = field(default_factory=dict)   # per-run cache shared by the findings (filtered frames)
-    fleet: pd.DataFrame | None = None            # failed logins against other accounts before the login
+    shared: dict = field(default_factory=dict)   # per-run cache shared by the findings (filtered rows)
+    fleet: list[dict] | None = None              # rows: failed logins against other accounts before the login
 
 
-def _cached(ctx: Context, key: str, make):
+def _cached(ctx: Context, key, make):
     if key not in ctx.shared:
         ctx.shared[key] = make()
     return ctx.shared[key]
+
+
+def _browser_label(ctx: Context, b):
+    """A browser's label, made once per User-Agent in the run (the baseline has hundreds of sessions)."""
+    return _cached(ctx, ("browser_label", b.user_agent), lambda: b.label)
+
+
+def _network_label(ctx: Context, facts):
+    """`network_label`, made once per address in the run."""
+    return _cached(ctx, ("network_label", facts.ip if facts else None), lambda: network_label(facts))
 
 
 def _ind(name, conclusion, label, observed, baseline, result, explanation, evidence_refs=(), **data) -> Indicator:
@@ -228,11 +236,9 @@ def credential(ctx: Context) -> Indicator:
 
 
 # -- failed logins --------------------------------------------------------------
-def repeats(frame: pd.DataFrame) -> pd.Series:
+def repeats(rows) -> list[int]:
     """How many failures each row stands for: sshd's "message repeated N times"
     line carries `detail.repeat_count` = N, every other row counts 1."""
-    if frame is None or frame.empty or "detail" not in frame:
-        return pd.Series(1, index=frame.index if frame is not None else None, dtype="int64")
 
     def one(text):
         if not isinstance(text, str) or "repeat_count" not in text:
@@ -243,7 +249,7 @@ def repeats(frame: pd.DataFrame) -> pd.Series:
         except (ValueError, TypeError, AttributeError):
             return 1
 
-    return frame["detail"].map(one).astype("int64")
+    return [one(r.get("detail")) for r in rows or ()]
 
 
 def failed_logins(ctx: Context) -> tuple[Indicator, list[EventRef]]:
@@ -256,34 +262,30 @@ def failed_logins(ctx: Context) -> tuple[Indicator, list[EventRef]]:
                     msg("Without a login there is no 'before the session' to look at.")), []
     start = s.start
     widest = start - dt.timedelta(hours=max(windows))
-    f = ctx.failures
-    f = f[(f["ts"] >= pd.Timestamp(widest)) & (f["ts"] < pd.Timestamp(start))] if not f.empty else f
-    weight = repeats(f) if not f.empty else pd.Series(dtype="int64")
+    f = [r for r in ctx.failures if widest <= r["ts"] < start]
+    weight = repeats(f)
     counts = {}
     for h in windows:
-        w = (f["ts"] >= pd.Timestamp(start - dt.timedelta(hours=h))) if not f.empty else None
-        if f.empty:
-            counts[f"{h}h"] = {"panel_account": 0, "panel_from_address": 0, "ssh": 0}
-            continue
-        panel = f["source_kind"] == "panel"
+        since = start - dt.timedelta(hours=h)
+        inside = [(r, w) for r, w in zip(f, weight) if r["ts"] >= since]
         counts[f"{h}h"] = {
-            "panel_account": int(weight[w & panel & (f["account"] == s.account)].sum()),
-            "panel_from_address": int(weight[w & panel & (f["ip"] == s.ip)].sum()),
-            "ssh": int(weight[w & (f["source_kind"] == "ssh")].sum()),
+            "panel_account": sum(w for r, w in inside if r["source_kind"] == "panel" and r["account"] == s.account),
+            "panel_from_address": sum(w for r, w in inside if r["source_kind"] == "panel" and r["ip"] == s.ip),
+            "ssh": sum(w for r, w in inside if r["source_kind"] == "ssh"),
         }
     problems = ctx.coverage.problems("panel", widest, start)
     ssh_problems = ctx.coverage.problems("ssh", widest, start)
-    evidence_refs = [ref(r) for r in f.to_dict("records")]
+    evidence_refs = [ref(r) for r in f]
     observed = join([msg("last {window}: {account} panel (account), {address} panel (from {ip}), {ssh} sshd",
                          window=k, account=v["panel_account"], address=v["panel_from_address"], ip=s.ip,
                          ssh=v["ssh"]) for k, v in counts.items()])
-    n = int(weight.sum()) if not f.empty else 0
-    sources = sorted({i for i in f["ip"].dropna()}) if not f.empty else []
+    n = sum(weight)
+    sources = sorted({r["ip"] for r in f if r["ip"] is not None})
     min_gap = None
     if len(f) >= 2:
-        diffs = f["ts"].sort_values().diff().dt.total_seconds().dropna()
-        min_gap = float(diffs.min())
-    repeated = bool(not f.empty and (weight > 1).any())
+        times = sorted(r["ts"] for r in f)
+        min_gap = min((b - a).total_seconds() for a, b in zip(times, times[1:]))
+    repeated = any(w > 1 for w in weight)
     brute = n >= int(rules["brute_force_min_failures"]) or len(sources) >= int(rules["brute_force_min_sources"]) \
         or (n >= 3 and ((min_gap is not None and min_gap < float(rules["brute_force_min_interval_seconds"]))
                         or repeated))
@@ -301,8 +303,8 @@ def failed_logins(ctx: Context) -> tuple[Indicator, list[EventRef]]:
                     msg("No failed login for the account or from {ip} in the week before the login: no one was "
                         "guessing the password here (a stolen password does not fail).", ip=s.ip),
                     [], **data), evidence_refs
-    recent = int(weight[f["ts"] >= pd.Timestamp(start - dt.timedelta(
-        minutes=float(rules['success_after_failures_minutes'])))].sum())
+    recent_since = start - dt.timedelta(minutes=float(rules['success_after_failures_minutes']))
+    recent = sum(w for r, w in zip(f, weight) if r["ts"] >= recent_since)
     rule = msg("brute-force rule: at least {n} failures, {a} addresses or pacing under {s} s",
                n=rules["brute_force_min_failures"], a=rules["brute_force_min_sources"],
                s=rules["brute_force_min_interval_seconds"])
@@ -339,10 +341,9 @@ def fleet_failures(ctx: Context) -> Indicator:
     if s is None or s.login is None:
         return _ind("fleet_failures", "none", label, msg("no login"), base, "unknown",
                     msg("Without a login there is no wave to connect it to."))
-    f = ctx.fleet if ctx.fleet is not None else pd.DataFrame()
-    if not f.empty:
-        f = f[(f["ts"] >= pd.Timestamp(s.start - dt.timedelta(hours=hours))) & (f["ts"] < pd.Timestamp(s.start))]
-    if f.empty:
+    lo = s.start - dt.timedelta(hours=hours)
+    f = [r for r in ctx.fleet or () if lo <= r["ts"] < s.start]
+    if not f:
         return _ind("fleet_failures", "none", label, msg("none"), base, "absent",
                     msg("No failed logins against other accounts from this address, its network or its browser "
                         "string before the login."))
@@ -350,30 +351,31 @@ def fleet_failures(ctx: Context) -> Indicator:
     net = network_key(s.ip_facts)
     own_net = _continuity_of(ctx).conclusion == "holder_network"
     browser_ua = bool(s.browser and s.browser.automation_class == "browser")
-    by_addr = f["ip"] == s.ip
-    by_net = (f["network"] == net) if (net and not own_net and "network" in f) else pd.Series(False, index=f.index)
+    by_addr = [r["ip"] == s.ip for r in f]
+    by_net = [bool(net) and not own_net and r.get("network", None) == net for r in f]
     # A browser's string is shared by millions (stuffing tools send the current Chrome's too):
     # only a client's own string (a library, a tool) connects a login to a wave by itself.
-    by_ua = (f["user_agent"] == s.user_agent) if (s.user_agent and not browser_ua) \
-        else pd.Series(False, index=f.index)
+    by_ua = [bool(s.user_agent) and not browser_ua and r["user_agent"] == s.user_agent for r in f]
     # Once the login's own address is in a wave, the wave is every failure sent with the same
     # client strings as that address's failures (one tool, many addresses).
-    tool = f["user_agent"].isin(set(f.loc[by_addr, "user_agent"].dropna())) if by_addr.any() \
-        else pd.Series(False, index=f.index)
-    wave = f[by_addr | by_net | by_ua | tool]
-    if wave.empty:
+    tools = {r["user_agent"] for r, a in zip(f, by_addr) if a and r["user_agent"] is not None}
+    in_wave = [a or n or u or r["user_agent"] in tools for r, a, n, u in zip(f, by_addr, by_net, by_ua)]
+    wave = [r for r, w in zip(f, in_wave) if w]
+    if not wave:
         return _ind("fleet_failures", "none", label, msg("none"), base, "absent",
                     msg("No failed logins against other accounts from this address, its network or its browser "
                         "string before the login."))
-    ww = weight[wave.index]
-    size = dict(failures=int(ww.sum()), addresses=int(wave["ip"].nunique()), accounts=int(wave["account"].nunique()),
-                first=iso(wave["ts"].min()), last=iso(wave["ts"].max()),
-                from_address=int(weight[by_addr].sum()), accounts_from_address=int(f.loc[by_addr, "account"].nunique()))
+    size = dict(failures=sum(w for w, x in zip(weight, in_wave) if x),
+                addresses=len({r["ip"] for r in wave if r["ip"] is not None}),
+                accounts=len({r["account"] for r in wave if r["account"] is not None}),
+                first=iso(min(r["ts"] for r in wave)), last=iso(max(r["ts"] for r in wave)),
+                from_address=sum(w for w, a in zip(weight, by_addr) if a),
+                accounts_from_address=len({r["account"] for r, a in zip(f, by_addr) if a and r["account"] is not None}))
     observed = msg("{n} failed login {against_accounts} {from_addresses}, {first} to {last}",
                    "{n} failed logins {against_accounts} {from_addresses}, {first} to {last}",
                    n=size["failures"], against_accounts=_against_accounts(size["accounts"]),
                    from_addresses=_from_addresses(size["addresses"]), first=size["first"], last=size["last"])
-    refs = [ref(r) for r in wave.to_dict("records")]
+    refs = [ref(r) for r in wave]
     cited = refs[:5] + ([refs[-1]] if len(refs) > 5 else []) + [_opener(s)]
     if size["accounts_from_address"] >= int(rules["min_accounts"]) or size["from_address"] >= int(rules["min_failures"]):
         return _ind("fleet_failures", "same_address", label, observed, base, "mismatch",
@@ -386,8 +388,8 @@ def fleet_failures(ctx: Context) -> Indicator:
                         failures=msg("{n} failure", "{n} failures", n=size["failures"]),
                         from_addresses=_from_addresses(size["addresses"])), cited, **size)
     if size["accounts"] >= int(rules["min_accounts"]) and size["failures"] >= int(rules["min_failures"]):
-        how = (msg("the same network and with the same client string") if by_net.any() and by_ua.any()
-               else msg("the same network") if by_net.any() else msg("the same client string"))
+        how = (msg("the same network and with the same client string") if any(by_net) and any(by_ua)
+               else msg("the same network") if any(by_net) else msg("the same client string"))
         return _ind("fleet_failures", "wave", label, observed, base, "mismatch",
                     msg("A credential-stuffing wave ({n} failures against {k} other accounts from {a} addresses) "
                         "came from {how} before this login.", n=size["failures"], k=size["accounts"],
@@ -406,9 +408,8 @@ def account_changes(ctx: Context) -> tuple[Indicator, list[EventRef]]:
     label = msg("Account changes before the action")
     t = ctx.action.ts
     since = t - dt.timedelta(hours=float(rules["lookback_hours"]))
-    p = _cached(ctx, "changes", lambda: ctx.panel[ctx.panel["event"].isin(rules["changes"])])
-    rows = p[(p["ts"] >= pd.Timestamp(since)) & (p["ts"] < pd.Timestamp(t)) & (p["event_id"] != ctx.action.event_id)]
-    changes = [ref(r) for r in rows.to_dict("records")]
+    p = _cached(ctx, "changes", lambda: [r for r in ctx.panel if r["event"] in set(rules["changes"])])
+    changes = [ref(r) for r in p if since <= r["ts"] < t and r["event_id"] != ctx.action.event_id]
     base = msg("networks of the account's earlier sessions")
     if not changes:
         return _ind("account_changes", "none", label, msg("none"),
@@ -469,7 +470,7 @@ def browser_fingerprint(ctx: Context) -> Indicator:
     exact = [x for x in ctx.baseline if x.user_agent == s.user_agent]
     family = [x for x in ctx.baseline if x.browser and b.fingerprint_family
               and x.browser.fingerprint_family == b.fingerprint_family]
-    seen = sorted({x.browser.label for x in ctx.baseline if x.browser})
+    seen = sorted({_browser_label(ctx, x.browser) for x in ctx.baseline if x.browser})
     base = msg("{n} earlier session: {browsers}", "{n} earlier sessions: {browsers}", n=len(ctx.baseline),
                browsers=join(seen[:5], "; "))
     ev = [_opener(s)]
@@ -554,7 +555,7 @@ def network(ctx: Context) -> Indicator:
                     msg("There are no earlier sessions to compare the address with."))
     rows = ctx.history
     ev = [_opener(s)]
-    nets = sorted({network_label(x.ip_facts) for x in ctx.baseline})
+    nets = sorted({_network_label(ctx, x.ip_facts) for x in ctx.baseline})
     base = msg("{n} earlier session from: {networks}", "{n} earlier sessions from: {networks}", n=len(ctx.baseline),
                networks=join(nets[:5], "; "))
     same_ip = [r for r in rows if r.same_ip == "same"]
@@ -745,7 +746,7 @@ def hour_of_day(ctx: Context) -> Indicator:
 
 # -- click-stream -----------------------------------------------------------------------
 def _path_only(url):
-    if not isinstance(url, str) or not url or url == "-":   # NaN from pandas when the log had none
+    if not isinstance(url, str) or not url or url == "-":   # None when the log had none
         return None
     try:
         return urlsplit(url).path or "/"
@@ -768,45 +769,44 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
     if s is None:
         return _ind("clickstream", "unknown", label, msg("no session"), "-", "unknown", msg("No session.")), [], "unknown"
     reqs = ctx.requests
-    if reqs is None or reqs.empty:
+    if not reqs:
         problems = ctx.coverage.problems("http", s.start, s.end or s.start)
         why = join(problems) if problems else msg("the access log has no request of this session")
         return _ind("clickstream", "unknown", label, msg("no requests"), "-", "unknown",
                     msg("No click-stream: {why}.", why=why), data_problems=problems), [], "unknown"
     suffixes = tuple(x.lower() for x in rules["asset_suffixes"])
-    reqs = reqs.sort_values(["ts", "source_id", "line_no"]).reset_index(drop=True)
-    paths = reqs["http_path"].fillna("").astype(str)
-    is_asset = paths.map(lambda p: p.split("?", 1)[0].lower().endswith(suffixes))
-    ts = reqs["ts"]
-    think_all = ts.diff().dt.total_seconds()
-    pages = reqs[~is_asset]
-    think = pages["ts"].diff().dt.total_seconds().dropna()
-    n_pages, n_assets = len(pages), int(is_asset.sum())
+    reqs = sorted(reqs, key=lambda r: (r["ts"], r["source_id"], r["line_no"]))
+    is_asset = [str(r["http_path"] if r["http_path"] is not None else "").split("?", 1)[0].lower().endswith(suffixes)
+                for r in reqs]
+    think_all = [None] + [(b["ts"] - a["ts"]).total_seconds() for a, b in zip(reqs, reqs[1:])]
+    pages = [i for i, asset in enumerate(is_asset) if not asset]   # positions in reqs
+    think = [(reqs[b]["ts"] - reqs[a]["ts"]).total_seconds() for a, b in zip(pages, pages[1:])]
+    n_pages, n_assets = len(pages), sum(is_asset)
     median = float(statistics.median(think)) if len(think) else None
     cv = (float(statistics.pstdev(think) / statistics.mean(think))
           if len(think) >= 2 and statistics.mean(think) > 0 else None)
     # The request that carried out the action: the nearest POST (else any page) to the audit time.
-    window = pd.Timedelta(seconds=float(rules["action_match_seconds"]))
-    near = pages[(pages["ts"] - pd.Timestamp(ctx.action.ts)).abs() <= window]
+    window = dt.timedelta(seconds=float(rules["action_match_seconds"]))
+    near = [i for i in pages if abs(reqs[i]["ts"] - ctx.action.ts) <= window]
     action_idx = None
-    if not near.empty:
-        posts = near[near["method"].fillna("").str.upper() == "POST"]
-        cand = posts if not posts.empty else near
-        action_idx = (cand["ts"] - pd.Timestamp(ctx.action.ts)).abs().idxmin()
+    if near:
+        posts = [i for i in near if (reqs[i]["method"] or "").upper() == "POST"]
+        cand = posts or near
+        action_idx = min(cand, key=lambda i: abs(reqs[i]["ts"] - ctx.action.ts))   # the first of equals
     chain_ok, confirm_path = None, None
     if action_idx is not None:
-        before = pages.loc[:action_idx].iloc[:-1]
-        act = pages.loc[action_idx]
-        if not before.empty:
-            confirm_path = before.iloc[-1]["http_path"]
+        before = [i for i in pages if i < action_idx]
+        act = reqs[action_idx]
+        if before:
+            confirm_path = reqs[before[-1]]["http_path"]
             chain_ok = _path_only(act["referrer"]) == _path_only(confirm_path) and _path_only(act["referrer"]) is not None
     ua = ctx.facts.browser(s.user_agent)
     automation = ua.automation_class if ua else None
     min_pages = int(rules["min_page_requests"])
     data = dict(page_requests=n_pages, asset_requests=n_assets, median_think_s=median, pacing_cv=cv,
                 referrer_chain_ok=chain_ok, confirmation_page=confirm_path,
-                action_request=int(reqs.loc[action_idx, "event_id"]) if action_idx is not None else None,
-                joined_by=sorted(set(reqs["joined_by"])) if "joined_by" in reqs else [])
+                action_request=int(reqs[action_idx]["event_id"]) if action_idx is not None else None,
+                joined_by=sorted({r["joined_by"] for r in reqs}) if "joined_by" in reqs[0] else [])
     chain = msg("yes") if chain_ok else (msg("no") if chain_ok is False else msg("not seen"))
     observed = msg("{pages} pages, {assets} static assets, median think time {median}, referrer chain through the "
                    "confirmation page: {chain}", pages=n_pages, assets=n_assets,
@@ -814,11 +814,11 @@ def clickstream(ctx: Context) -> tuple[Indicator, list[Click], str]:
     base = msg("human: assets loaded, median think time at least {s} s, referrer chain intact; automated: automation "
                "client, or faster/more regular than a person", s=rules["min_human_think_seconds"])
     # Excerpt: the requests leading up to the action and a few after it.
-    cut = (reqs.index[reqs["event_id"] == data["action_request"]][0] + 3) if action_idx is not None else len(reqs)
+    cut = (next(i for i, r in enumerate(reqs) if r["event_id"] == data["action_request"]) + 3) \
+        if action_idx is not None else len(reqs)
     first = max(0, cut - int(rules["excerpt_requests"]))
-    rows = reqs.iloc[first:cut].to_dict("records")
-    excerpt = [Click(ref=ref(r), think_time_s=(None if pd.isna(think_all[first + i]) else float(think_all[first + i])),
-                     is_asset=bool(is_asset[first + i])) for i, r in enumerate(rows)]
+    excerpt = [Click(ref=ref(r), think_time_s=think_all[first + i], is_asset=is_asset[first + i])
+               for i, r in enumerate(reqs[first:cut])]
     evidence_refs = [c.ref for c in excerpt if not c.is_asset][-6:]
     automated_history = any(x.browser and x.browser.automation_class == automation for x in ctx.baseline) \
         if automation in ("headless", "library") else False
@@ -878,9 +878,9 @@ def session_consistency(ctx: Context) -> Indicator:
         if a.ip:
             judge(a.ip, a.user_agent, a)
     reqs = ctx.requests
-    carried = reqs[reqs["joined_by"] == "session id"] if reqs is not None and not reqs.empty else reqs
-    if carried is not None and not carried.empty:
-        for r in carried.to_dict("records"):
+    carried = [r for r in reqs or () if r["joined_by"] == "session id"]
+    if carried:
+        for r in carried:
             judge(r.get("ip"), r.get("user_agent"), ref(r))
     observed_ips = sorted({x.ip for x in foreign})
     base = msg("login from {where} with {browser}", where=network_label(s.ip_facts),
@@ -898,7 +898,7 @@ def session_consistency(ctx: Context) -> Indicator:
                     msg("The session moved within the same address range and browser (a re-assigned home or mobile "
                         "address)."), benign[:3])
     where = (msg("all panel events and access-log requests carrying the session id from the login's address and "
-                 "browser") if carried is not None and not carried.empty
+                 "browser") if carried
              else msg("all panel events from the login's address and browser"))
     return _ind("session_consistency", "consistent", label, where, base, "match",
                 msg("Every request of the session came from the address and browser that logged in."))
@@ -908,11 +908,11 @@ def session_consistency(ctx: Context) -> Indicator:
 def staff_activity(ctx: Context) -> tuple[Indicator, list[EventRef]]:
     hours = float(ctx.config["staff"]["window_hours"])
     label = msg("Staff activity around the action")
-    t = pd.Timestamp(ctx.action.ts)
-    p = _cached(ctx, "staff", lambda: ctx.panel[(ctx.panel["actor"] == "staff") | (ctx.panel["auth"] == "impersonation")
-                                                | ctx.panel["event"].fillna("").str.startswith("impersonate")])
-    rows = p[(p["ts"] - t).abs() <= pd.Timedelta(hours=hours)] if not p.empty else p
-    staff = [ref(r) for r in rows.to_dict("records")]
+    t = ctx.action.ts
+    p = _cached(ctx, "staff", lambda: [r for r in ctx.panel if r["actor"] == "staff" or r["auth"] == "impersonation"
+                                       or (r["event"] or "").startswith("impersonate")])
+    span = dt.timedelta(hours=hours)
+    staff = [ref(r) for r in p if abs(r["ts"] - t) <= span]
     window = msg("±{h} hours", h=f"{hours:g}")
     if not staff:
         return _ind("staff_activity", "none", label, msg("none"), window, "absent",

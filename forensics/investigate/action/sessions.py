@@ -51,11 +51,8 @@ import ipaddress
 import json
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
-
 from forensics.errors import ForensicsError
-from forensics.investigate.evidence import Facts, _clean, ref
+from forensics.investigate.evidence import Facts, as_rows, ref
 from forensics.investigate.model import EventRef, Session
 
 
@@ -75,54 +72,62 @@ class Joins:
     by_session: dict[str, Join] = field(default_factory=dict)   # token sessions: token -> Join
 
 
-def join_addresses(query, panel: pd.DataFrame, config: dict) -> Joins:
+def join_addresses(query, panel: list[dict], config: dict) -> Joins:
     """Address, browser and login of panel sessions whose own lines name no address (see module doc).
 
-    `query(name, params)` runs a named query (`QueryRun.q`).
+    `query(name, params)` runs a named query and returns its rows (`QueryRun.rows`).
+    `panel` is the account's panel rows (a DataFrame is taken too).
     """
     joins = Joins()
-    if panel is None or panel.empty:
+    panel = as_rows(panel)
+    if not panel:
         return joins
     rules = config["sessions"]
-    logins = panel[(panel["event"] == "login") & (panel["result"] != "failure")]
+    logins = [r for r in panel if r["event"] == "login" and r["result"] != "failure"]
     # Sessions named by a token whose events carry no address.
-    named = panel[panel["session"].notna()]
-    addressless = named.groupby("session")["ip"].apply(lambda x: x.isna().all())
-    has_login = set(named.loc[named["event"] == "login", "session"])
+    named = [r for r in panel if r["session"] is not None]
+    addressless: dict[str, bool] = {}
+    for r in named:
+        addressless[r["session"]] = addressless.get(r["session"], True) and r["ip"] is None
+    has_login = {r["session"] for r in named if r["event"] == "login"}
     tokens = sorted(t for t, none in addressless.items() if none and t not in has_login)
     if tokens:
-        rows = named[named["session"].isin(tokens)]
+        wanted = set(tokens)
+        times = [r["ts"] for r in named if r["session"] in wanted]
         window = dt.timedelta(seconds=float(rules["token_login_max_seconds"]))
-        first = query("token_requests", {"sessions": tokens, "since": rows["ts"].min() - dt.timedelta(days=1),
-                                         "until": rows["ts"].max() + dt.timedelta(days=1)})
-        candidates = logins[logins["session"].isna() & logins["ip"].notna()]
-        slack = pd.Timedelta(seconds=float(rules["http_join_slack_seconds"]))
+        first = query("token_requests", {"sessions": tokens, "since": min(times) - dt.timedelta(days=1),
+                                         "until": max(times) + dt.timedelta(days=1)})
+        candidates = [r for r in logins if r["session"] is None and r["ip"] is not None]
+        slack = dt.timedelta(seconds=float(rules["http_join_slack_seconds"]))
         claimed: set[int] = set()
-        for r in first.to_dict("records"):
-            r = {k: _clean(v) for k, v in r.items()}
+        for r in as_rows(first):
             j = Join(ip=r.get("ip"), user_agent=r.get("user_agent"), refs=[ref(r)])
             joins.by_session[r["token"]] = j
-            ts = pd.Timestamp(r["ts"])
-            c = candidates[(candidates["ip"] == r.get("ip")) & (candidates["ts"] <= ts + slack)
-                           & (candidates["ts"] >= ts - pd.Timedelta(window))
-                           & ~candidates["event_id"].astype(int).isin(claimed)]
-            if not c.empty:
-                login = c.iloc[-1]   # the latest login before the token's first request
+            ts = r["ts"]
+            c = [x for x in candidates if x["ip"] == r.get("ip") and ts - window <= x["ts"] <= ts + slack
+                 and int(x["event_id"]) not in claimed]
+            if c:
+                login = c[-1]   # the latest login before the token's first request
                 claimed.add(int(login["event_id"]))
                 joins.by_event[int(login["event_id"])] = Join(session=r["token"])
     # Logins whose own line names no address: the web server's login request.
-    bare = logins[logins["ip"].isna() & logins["session"].isna()]
-    if not bare.empty and rules["login_request_paths"]:
-        found = query("login_requests", {"logins": [int(x) for x in bare["event_id"]],
+    bare = [r for r in logins if r["ip"] is None and r["session"] is None]
+    if bare and rules["login_request_paths"]:
+        found = query("login_requests", {"logins": [int(r["event_id"]) for r in bare],
                                          "paths": list(rules["login_request_paths"]),
                                          "seconds": float(rules["login_request_join_seconds"])})
-        for login_id, group in found.groupby("login_id"):
-            if group["ip"].nunique() != 1 or int(group["logins_nearby"].max()) != 1:
+        groups: dict[int, list[dict]] = {}
+        for r in as_rows(found):
+            groups.setdefault(r["login_id"], []).append(r)
+        for login_id in sorted(groups):
+            group = groups[login_id]
+            if len({r["ip"] for r in group if r["ip"] is not None}) != 1 \
+                    or max(int(r["logins_nearby"]) for r in group) != 1:
                 continue   # two addresses, or two logins in the same seconds: no telling which is which
-            agents = group["user_agent"].dropna().unique()
+            agents = list(dict.fromkeys(r["user_agent"] for r in group if r["user_agent"] is not None))
             joins.by_event[int(login_id)] = Join(
-                ip=group["ip"].iloc[0], user_agent=agents[0] if len(agents) == 1 else None,
-                refs=[ref({k: _clean(v) for k, v in r.items()}) for r in group.to_dict("records")])
+                ip=group[0]["ip"], user_agent=agents[0] if len(agents) == 1 else None,
+                refs=[ref(r) for r in group])
     return joins
 
 
@@ -139,20 +144,21 @@ class _Builder:
         return self.rows[-1]["ts"]
 
 
-def build_sessions(panel: pd.DataFrame, config: dict, panel_end: dt.datetime | None, facts: Facts | None = None,
+def build_sessions(panel: list[dict], config: dict, panel_end: dt.datetime | None, facts: Facts | None = None,
                    joins: Joins | None = None):
     """Sessions of an account from its panel events (sorted by time).
 
-    `joins` (from `join_addresses`) adds what the access log knows.
+    `joins` (from `join_addresses`) adds what the access log knows.  `panel`
+    is rows (`query_rows`; a DataFrame is taken too).
     Returns `(sessions, event_to_session_key)`.
     """
+    panel = as_rows(panel)
     joins = joins or Joins()
     idle = dt.timedelta(minutes=float(config["sessions"]["idle_timeout_minutes"]))
     builders: list[_Builder] = []
     by_id: dict[str, _Builder] = {}
     by_key: dict[tuple, _Builder] = {}
-    for row in panel.to_dict("records"):
-        row = {k: _clean(v) for k, v in row.items()}
+    for row in panel:
         event, sid = row.get("event"), row.get("session")
         sid = sid or getattr(joins.by_event.get(int(row["event_id"])), "session", None)
         if event == "login" and row.get("result") == "failure":
@@ -233,66 +239,74 @@ def _in(address, networks) -> bool:
     return any(ip.version == n.version and ip in n for n in networks)
 
 
-def forwarded_clients(http: pd.DataFrame, trusted_proxies) -> pd.DataFrame:
-    """Requests from trusted proxies with their client address (see module doc)."""
+def forwarded_clients(http: list[dict], trusted_proxies) -> list[dict]:
+    """Requests from trusted proxies with their client address (see module doc).
+
+    Rows in, rows out; a DataFrame in (a notebook), a DataFrame out."""
     networks = _networks(trusted_proxies)
-    if http is None or http.empty or not networks or "detail" not in http:
+    if http is not None and not isinstance(http, list):
+        if http.empty or not networks or "detail" not in http:
+            return http
+        rows = forwarded_clients(as_rows(http), trusted_proxies)
+        out = http.copy()
+        out["ip"], out["detail"] = [r["ip"] for r in rows], [r["detail"] for r in rows]
+        return out
+    if not http or not networks or "detail" not in http[0]:
         return http
-    http = http.copy()
-    for idx, remote, detail in zip(http.index, http["ip"], http["detail"]):
+    out = []
+    for row in http:
+        remote, detail = row["ip"], row["detail"]
         if not isinstance(detail, str) or "x_forwarded_for" not in detail or not _in(remote, networks):
+            out.append(row)
             continue
         try:
             d = json.loads(detail)
         except ValueError:
+            out.append(row)
             continue
         chain = [x.strip() for x in str(d.get("x_forwarded_for") or "").split(",") if x.strip()]
         client = next((x for x in reversed(chain) if not _in(x, networks)), None)
-        if client is None:
-            continue
         try:
-            client = str(ipaddress.ip_address(client))
+            client = str(ipaddress.ip_address(client)) if client is not None else None
         except ValueError:
-            continue   # not an address (e.g. "unknown"): keep the proxy's
+            client = None   # not an address (e.g. "unknown"): keep the proxy's
+        if client is None:
+            out.append(row)
+            continue
         d["forwarded_by"] = remote
-        http.at[idx, "ip"] = client
-        http.at[idx, "detail"] = json.dumps(d)
-    return http
+        out.append({**row, "ip": client, "detail": json.dumps(d)})
+    return out
 
 
-def session_requests(session: Session, http: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """The access-log requests that belong to a session (see module doc).
+def session_requests(session: Session, http: list[dict], config: dict) -> list[dict]:
+    """The access-log requests that belong to a session (see module doc), in the
+    case's order, each a copy with `joined_by` (session id, user, address+browser).
 
-    Vectorised on numpy arrays: called once per disputed session on the
-    requests fetched for all of them.
+    Called once per disputed session on the requests fetched for all of them.
+    A DataFrame in (a notebook), a DataFrame out.
     """
-    if http is None or http.empty:
-        return http.iloc[0:0] if http is not None else pd.DataFrame()
-    slack = pd.Timedelta(seconds=float(config["sessions"]["http_join_slack_seconds"]))
-    ts = http["ts"]
-    if getattr(ts.dt, "tz", None) is not None:
-        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
-    ts = ts.to_numpy().astype("datetime64[us]")
-
-    def naive(value):
-        value = pd.Timestamp(value)
-        return np.datetime64((value.tz_convert("UTC").tz_localize(None) if value.tzinfo else value), "us")
-
-    start, end = naive(pd.Timestamp(session.start) - slack), naive(pd.Timestamp(session.end or session.start) + slack)
-    in_span = (ts >= start) & (ts <= end)
-    sess = http["session"].to_numpy(dtype=object)
-    by_id = (sess == session.session_id) if session.session_id else np.zeros(len(http), bool)
-    by_user = in_span & (http["user"].to_numpy(dtype=object) == session.user) if session.user else np.zeros(len(http), bool)
-    by_addr = np.zeros(len(http), bool)
-    if session.ip:
-        same_ip = http["ip"].to_numpy(dtype=object) == session.ip
-        same_ua = (http["user_agent"].to_numpy(dtype=object) == session.user_agent) if session.user_agent \
-            else np.ones(len(http), bool)
+    if http is not None and not isinstance(http, list):
+        rows = session_requests(session, [{**r, "_pos": i} for i, r in enumerate(as_rows(http))], config)
+        out = http.iloc[[r["_pos"] for r in rows]].copy()
+        out["joined_by"] = [r["joined_by"] for r in rows]
+        return out
+    if not http:
+        return []
+    slack = dt.timedelta(seconds=float(config["sessions"]["http_join_slack_seconds"]))
+    start, end = session.start - slack, (session.end or session.start) + slack
+    sid, user, ip, agent = session.session_id, session.user, session.ip, session.user_agent
+    out = []
+    for r in http:
+        if sid and r["session"] == sid:
+            how = "session id"
+        elif not (start <= r["ts"] <= end):
+            continue
+        elif user and r["user"] == user:
+            how = "user"
         # Requests that carry another session's id are not this session's.
-        other_id = pd.notna(sess) & ~by_id
-        by_addr = in_span & same_ip & same_ua & ~other_id
-    keep = by_id | by_user | by_addr
-    out = http[keep].copy()
-    how = np.where(by_id[keep], "session id", np.where(by_user[keep], "user", "address+browser"))
-    out["joined_by"] = how
-    return out.sort_values(["ts", "source_id", "line_no"])
+        elif ip and r["ip"] == ip and (not agent or r["user_agent"] == agent) and r["session"] is None:
+            how = "address+browser"
+        else:
+            continue
+        out.append({**r, "joined_by": how})
+    return sorted(out, key=lambda r: (r["ts"], r["source_id"], r["line_no"]))

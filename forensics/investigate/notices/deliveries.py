@@ -103,8 +103,8 @@ def trace_messages(run, notices, cfg) -> dict[int, MessageTrace]:
     ids = sorted({m for _, _, m, _ in notices if m})
     by_id: dict[str, list] = {}
     if ids:
-        found = run.q("mail_by_message_id", {"message_ids": ids, "since": since, "until": until})
-        for row in found.to_dict("records"):
+        found = run.rows("mail_by_message_id", {"message_ids": ids, "since": since, "until": until})
+        for row in found:
             r = ref(row)
             mid = normalise_message_id((r.detail or {}).get("message_id") if isinstance(r.detail, dict) else None)
             by_id.setdefault(mid, []).append(r)
@@ -113,10 +113,10 @@ def trace_messages(run, notices, cfg) -> dict[int, MessageTrace]:
     loose = [n for n in notices if not (n[2] and n[2] in by_id) and n[3]]
     by_rcpt: dict[str, list] = {}
     if loose:
-        rows = run.q("mail_to_recipients", {"recipients": sorted({n[3].lower() for n in loose}),
+        rows = run.rows("mail_to_recipients", {"recipients": sorted({n[3].lower() for n in loose}),
                                             "since": min(n[1] for n in loose) - slack,
                                             "until": max(n[1] for n in loose) + window})
-        for row in rows.to_dict("records"):
+        for row in rows:
             r = ref(row)
             by_rcpt.setdefault((r.target or "").lower(), []).append(r)
     queue_ids = sorted({r.session for refs in [*by_id.values(), *by_rcpt.values()] for r in refs if r.session})
@@ -124,9 +124,9 @@ def trace_messages(run, notices, cfg) -> dict[int, MessageTrace]:
     seen_queues: set[str] = set()
     while queue_ids:                    # follow hand-offs to a local filter ("queued as X")
         seen_queues |= set(queue_ids)
-        lines = run.q("mail_by_queue_id", {"queue_ids": queue_ids, "since": since, "until": until})
+        lines = run.rows("mail_by_queue_id", {"queue_ids": queue_ids, "since": since, "until": until})
         more = set()
-        for row in lines.to_dict("records"):
+        for row in lines:
             r = ref(row)
             for key in _queue_keys(r):
                 by_queue.setdefault(key, []).append(r)

@@ -54,9 +54,9 @@ def investigate_notices(case, account: str, *, since=None, until=None, claims=()
     tzinfo = zone(tz)
     since_t, until_t = as_instant(since, tzinfo), as_instant(until, tzinfo, end=True)
     run = QueryRun(case, account, cfg)
-    rows = run.q("customer_contacts", {"account": account,
-                                      "action_events": list(cfg["notices"]["action_events"])})
-    refs = [ref(r) for r in rows.to_dict("records") if r.get("ts") is not None and r.get("ts") == r.get("ts")]
+    rows = run.rows("customer_contacts", {"account": account,
+                                         "action_events": list(cfg["notices"]["action_events"])})
+    refs = [ref(r) for r in rows if r.get("ts") is not None]
     if not refs:
         raise ForensicsError(f"the case has no notice, ticket message, contact change or service action "
                              f"for account {account!r}")

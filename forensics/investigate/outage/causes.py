@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import re
 
-import pandas as pd
 
 from forensics.investigate.evidence import ref
 from forensics.investigate.model import EventRef
@@ -42,12 +41,10 @@ def _check(e: EventRef):
     return e.detail.get("check") if isinstance(e.detail, dict) else None
 
 
-def panel_refs(panel: pd.DataFrame, names) -> list[EventRef]:
+def panel_refs(panel: list[dict], names) -> list[EventRef]:
     """The account's panel events about the service (or about no object at all)."""
-    if panel.empty:
-        return []
-    mask = panel["target"].isna() | panel["target"].isin(list(names))
-    return [ref(r) for r in panel[mask].to_dict("records")]
+    wanted = set(names)
+    return [ref(r) for r in panel if r["target"] is None or r["target"] in wanted]
 
 
 def notices_of(panel_events: list[EventRef], cfg) -> list[EventRef]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 
 from forensics.investigate.evidence import _clean, ref
 from forensics.investigate.outage.model import DownWindow, LogCheck
@@ -31,10 +30,10 @@ ACCESS_KINDS = ["http"]
 STOP_EVENTS = {"shutdown_request", "kernel_panic", "watchdog", "oom_kill"}
 
 
-def _edges(frame: pd.DataFrame) -> dict:
+def _edges(rows: list[dict]) -> dict:
     out = {"before": None, "first_inside": None, "last_inside": None, "after": None,
            "n_inside": 0, "n_inside_answered": 0, "n_baseline": 0}
-    for r in frame.to_dict("records"):
+    for r in rows:
         out[r["edge"]] = ref(r)
         out["n_inside"] = int(_clean(r["n_inside"]) or 0)
         out["n_inside_answered"] = int(_clean(r["n_inside_answered"]) or 0)
@@ -47,7 +46,7 @@ def server_log(run, window: DownWindow, names, life_signs, cfg) -> LogCheck:
     sla = cfg["sla"]
     slack = dt.timedelta(minutes=float(sla["boot_slack_minutes"]))
     lo, hi = certain(window)
-    e = _edges(run.q("log_activity", {"kinds": SERVER_KINDS, "hosts": list(names),
+    e = _edges(run.rows("log_activity", {"kinds": SERVER_KINDS, "hosts": list(names),
                                        "baseline_since": lo - dt.timedelta(days=1), "since": lo, "until": hi}))
     boots = [x for x in life_signs if x.event in ("boot", "startup_finished")
              and window.start <= as_utc(x.ts) <= window.end + slack]
@@ -83,7 +82,7 @@ def access_log(run, window: DownWindow, names, cfg) -> LogCheck:
     sla = cfg["sla"]
     days = float(sla["access_baseline_days"])
     lo, hi = certain(window)
-    e = _edges(run.q("log_activity", {"kinds": ACCESS_KINDS, "hosts": list(names),
+    e = _edges(run.rows("log_activity", {"kinds": ACCESS_KINDS, "hosts": list(names),
                                        "baseline_since": lo - dt.timedelta(days=days), "since": lo, "until": hi}))
     check = LogCheck(log="access", verdict="not_covered", supports="neutral", lines_inside=e["n_inside"],
                      answered_inside=e["n_inside_answered"], before=e["before"], first_inside=e["first_inside"],

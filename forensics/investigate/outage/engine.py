@@ -14,12 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import pandas as pd
-
 from forensics import __version__
 from forensics.errors import ForensicsError
 from forensics.investigate.coverage import QUERIES as COVERAGE_QUERIES, Coverage
-from forensics.investigate.evidence import _clean, ref
+from forensics.investigate.evidence import ref
 from forensics.investigate.outage import causes as causes_mod
 from forensics.investigate.outage import corroborate
 from forensics.investigate.outage.claims import reconcile
@@ -47,7 +45,7 @@ def service_names(target: str | None, aliases=()) -> list[str]:
 
 def _state_log_gaps(case, cfg, span) -> dict[int, list]:
     """Silences of the Nagios/Icinga state logs, longer than `[sla] max_state_log_silence_hours`."""
-    state_sources = {int(r["source_id"]) for r in span.to_dict("records") if int(r["checks"] or 0) == 0}
+    state_sources = {int(r["source_id"]) for r in span if int(r["checks"] or 0) == 0}
     if not state_sources:
         return {}
     hours = float(cfg["sla"]["max_state_log_silence_hours"])
@@ -85,15 +83,15 @@ def investigate_outage(case, account: str, *, target: str | None = None, aliases
     if account:
         run, _events, panel, notes = account_events(case, account, cfg)
     else:   # the monitoring alone (no panel: no causes or notices from it)
-        run, panel = QueryRun(case, None, cfg), pd.DataFrame(columns=["target"])
+        run, panel = QueryRun(case, None, cfg), []
         notes = [msg("No account given: causes and notices from the panel were not looked for.")]
-    span = run.q("monitor_span", {"targets": names})
-    if span.empty:
+    span = run.rows("monitor_span", {"targets": names})
+    if not span:
         raise ForensicsError(f"the case has no monitoring results for {', '.join(names)} (ingest a Nagios/Icinga "
                              "state log or a check export that names it)")
-    data_first = min(as_utc(r) for r in span["first_ts"])
-    data_last = max(as_utc(r) for r in span["last_ts"])
-    files_last = max(as_utc(r) for r in span["file_last_ts"])
+    data_first = min(as_utc(r["first_ts"]) for r in span)
+    data_last = max(as_utc(r["last_ts"]) for r in span)
+    files_last = max(as_utc(r["file_last_ts"]) for r in span)
     since_t = as_instant(since, tzinfo) or data_first
     until_t = as_instant(until, tzinfo, end=True) or (max(data_last, files_last) + dt.timedelta(seconds=1))
     if until_t <= since_t:
@@ -101,10 +99,10 @@ def investigate_outage(case, account: str, *, target: str | None = None, aliases
     q_since, q_until = query_range(since_t, until_t, sla["periods"], tzinfo)
     logs_end = min(until_t, max(data_last, files_last))
 
-    runs = run.q("monitor_runs", {"targets": names, "since": q_since, "until": q_until})
-    silences = run.q("monitor_silences", {"targets": names, "since": q_since, "until": q_until,
-                                          "max_interval_seconds": float(sla["max_check_interval_minutes"]) * 60})
-    file_ends = {int(r["source_id"]): as_utc(r["file_last_ts"]) for r in span.to_dict("records")}
+    runs = run.rows("monitor_runs", {"targets": names, "since": q_since, "until": q_until})
+    silences = run.rows("monitor_silences", {"targets": names, "since": q_since, "until": q_until,
+                                             "max_interval_seconds": float(sla["max_check_interval_minutes"]) * 60})
+    file_ends = {int(r["source_id"]): as_utc(r["file_last_ts"]) for r in span}
     monitored, gaps = monitored_time(span, silences, _state_log_gaps(case, cfg, span), q_since, logs_end)
     all_windows = merge_windows(down_runs(runs, file_ends), stream_spans(runs, file_ends),
                                 join_seconds=float(sla["max_check_interval_minutes"]) * 60,
@@ -113,10 +111,10 @@ def investigate_outage(case, account: str, *, target: str | None = None, aliases
     for i, w in enumerate(confirmed, start=1):
         w.index = i
 
-    life_signs = [ref(r) for r in run.q("server_life_signs", {
-        "hosts": names, "since": q_since - dt.timedelta(days=1), "until": q_until + dt.timedelta(days=1)}).to_dict("records")]
-    downtimes = [ref(r) for r in run.q("monitor_downtimes", {"targets": names, "since": q_since - dt.timedelta(days=1),
-                                                             "until": q_until}).to_dict("records")]
+    life_signs = [ref(r) for r in run.rows("server_life_signs", {
+        "hosts": names, "since": q_since - dt.timedelta(days=1), "until": q_until + dt.timedelta(days=1)})]
+    downtimes = [ref(r) for r in run.rows("monitor_downtimes", {"targets": names, "since": q_since - dt.timedelta(days=1),
+                                                                "until": q_until})]
     panel_refs = causes_mod.panel_refs(panel, names)
     notices = causes_mod.notices_of(panel_refs, cfg)
     in_period = [w for w in confirmed if w.start < until_t and w.end > since_t]
@@ -148,8 +146,8 @@ def investigate_outage(case, account: str, *, target: str | None = None, aliases
         monitoring=[{"source_id": int(r["source_id"]), "path": r["path"], "format": r["format"],
                      "first_ts": iso(as_utc(r["first_ts"])), "last_ts": iso(as_utc(r["last_ts"])),
                      "events": int(r["events"]), "checks": int(r["checks"]),
-                     "probes": len({p for p in runs.loc[runs["source_id"] == r["source_id"], "probe"] if p})}
-                    for r in span.to_dict("records")],
+                     "probes": len({x["probe"] for x in runs if x["source_id"] == r["source_id"] and x["probe"]})}
+                    for r in span],
         monitored=monitored, windows=in_period,
         unconfirmed=[w for w in all_windows if not w.confirmed and w.start < until_t and w.end > since_t],
         gaps=period_gaps, sla=periods,

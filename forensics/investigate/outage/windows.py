@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import pandas as pd
 
 from forensics.investigate.evidence import _clean, ref
 from forensics.investigate.model import EventRef
@@ -96,10 +95,10 @@ def _probe_label(row) -> str:
     return probe or f"{row['path']}"
 
 
-def stream_spans(runs: pd.DataFrame, file_ends: dict[int, dt.datetime]) -> list[tuple[str, dt.datetime, dt.datetime]]:
+def stream_spans(runs: list[dict], file_ends: dict[int, dt.datetime]) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """Each stream's (probe, first, last) time: which probes were watching when."""
     spans = {}
-    for r in runs.to_dict("records"):
+    for r in runs:
         key = (r["source_id"], r["target"], r["check_name"], r["probe"])
         start = as_utc(r["ts"])
         end = as_utc(_clean(r["next_ts"])) or as_utc(r["run_last_ts"])
@@ -113,10 +112,10 @@ def stream_spans(runs: pd.DataFrame, file_ends: dict[int, dt.datetime]) -> list[
     return list(spans.values())
 
 
-def down_runs(runs: pd.DataFrame, file_ends: dict[int, dt.datetime]) -> list[Run]:
+def down_runs(runs: list[dict], file_ends: dict[int, dt.datetime]) -> list[Run]:
     """The down runs of every stream, with their start and end evidence."""
     out = []
-    records = runs.to_dict("records")
+    records = runs
     by_stream: dict[tuple, list[dict]] = {}
     for r in records:
         by_stream.setdefault((r["source_id"], r["target"], r["check_name"], r["probe"]), []).append(r)
@@ -177,12 +176,12 @@ def merge_windows(runs: list[Run], spans, *, join_seconds: float, min_probes: in
 
 
 # -- monitored time -------------------------------------------------------------
-def monitored_time(span: pd.DataFrame, silences: pd.DataFrame, state_gaps: dict[int, list[Interval]],
+def monitored_time(span: list[dict], silences: list[dict], state_gaps: dict[int, list[Interval]],
                    lo: dt.datetime, hi: dt.datetime) -> tuple[list[Interval], list[MonitoringGap]]:
     """The time the service was monitored within [lo, hi), and the gaps."""
     covered = []
     gaps: list[MonitoringGap] = []
-    for r in span.to_dict("records"):
+    for r in span:
         if int(r["checks"] or 0) > 0:
             covered.append((max(lo, as_utc(r["first_ts"])), min(hi, as_utc(r["last_ts"]))))
         else:
@@ -194,7 +193,7 @@ def monitored_time(span: pd.DataFrame, silences: pd.DataFrame, state_gaps: dict[
                     gaps.append(MonitoringGap(start=s, end=e, seconds=(e - s).total_seconds(),
                                               kind="state_log_silence", path=r["path"]))
     silent = []
-    for r in silences.to_dict("records"):
+    for r in silences:
         s, e = as_utc(r["gap_start"]), as_utc(r["gap_end"])
         silent.append((s, e))
         gaps.append(MonitoringGap(start=s, end=e, seconds=float(r["seconds"]), kind="silence", path=r["path"],
