@@ -33,7 +33,7 @@ from typing import Callable
 from forensics.english import counted
 from forensics.errors import ForensicsError
 from forensics.lake.store import Lake, filesystem, is_local, sha_of
-from forensics.lake.tasks import FilePlan, PartResult, ingest_part, plan_file
+from forensics.lake.tasks import FilePlan, PartResult, SourceWritten, ingest_part, plan_file
 
 
 @dataclass
@@ -76,6 +76,7 @@ class LakeIngestReport:
     seconds: float = 0.0
     plans: list[FilePlan] = field(default_factory=list)     # every hash task's figures (CPU, worker)
     parts: list[PartResult] = field(default_factory=list)   # every parse task's figures (wall, CPU, worker)
+    custody: list[SourceWritten] = field(default_factory=list)   # every custody row's task
 
     @property
     def ok(self) -> bool:
@@ -90,12 +91,14 @@ class _InProcess:
     task runs when it is submitted, in the order the driver chose."""
 
     workers = 1
-    slots = 1
 
     def __init__(self):
         self._done: deque = deque()
 
-    def submit(self, fn, *args) -> None:
+    def has_room(self) -> bool:
+        return not self._done
+
+    def submit(self, fn, *args, first: bool = False) -> None:
         self._done.append(fn(*args))
 
     def next_done(self):
@@ -103,6 +106,23 @@ class _InProcess:
 
     def close(self):
         pass
+
+
+# The LocalCluster of `--workers N` lives as long as one ingest; what Dask does
+# for long-lived clusters only costs CPU on the cores the tasks need (measured
+# on the medium benchmark input, 2026-12-03, see README "The evidence lake").
+LOCAL_CLUSTER_CONFIG = {
+    # the statistical profiler samples every worker thread's stack every 10 ms, for a
+    # dashboard that is not running
+    "distributed.worker.profile.enabled": False,
+    # Dask sets glibc's trim threshold to 64 KiB in the workers (to hand memory back
+    # between tasks of a long-lived worker); the parsers' frames then come from fresh
+    # pages each time: 30 % more page faults, ~5 % more CPU per task
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # memory and host monitors: 10 and 2 polls a second by default
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 class _Dask:
@@ -123,26 +143,50 @@ class _Dask:
                 raise ForensicsError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         else:
             # One thread per worker process: each task's DuckDB then runs on one
-            # core, so N workers use N cores.  A worker is given a task only when
-            # it is free (saturation 1.0): the driver's order is the order of work.
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            # core, so N workers use N cores.
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
                 self.cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
                                             dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster)
-        threads = self.client.nthreads()
-        self.workers = max(1, len(threads))
-        # Parse tasks handed to Dask at a time: one per thread and a few more,
-        # so that no worker waits for the driver; the rest wait in the driver's
-        # queue, where the order (largest first) is decided with what the
-        # finished tasks taught.
-        self.slots = max(1, sum(threads.values())) + max(1, self.workers // 4)
         self._completed = as_completed()
+        self._where: dict = {}       # future's key -> the worker it was given to
+        self._threads: dict = {}
+        self._refresh()
 
-    def submit(self, fn, *args) -> None:
-        self._completed.add(self.client.submit(fn, *args, pure=False))
+    def _refresh(self) -> None:
+        """The scheduler's workers and their threads (a cluster may grow or shrink during a run)."""
+        self._threads = {addr: max(1, n) for addr, n in self.client.nthreads().items()}
+        self._busy = {addr: sum(1 for a in self._where.values() if a == addr) for addr in self._threads}
+        self.workers = max(1, len(self._threads))
+        self._refreshed = time.monotonic()
+
+    def has_room(self) -> bool:
+        """Whether a worker has a thread without a task."""
+        if time.monotonic() - self._refreshed > 5:
+            self._refresh()
+        return any(self._busy[a] < n for a, n in self._threads.items()) or not (self._threads or self._where)
+
+    def submit(self, fn, *args, first: bool = False) -> None:
+        # The driver decides which worker runs what: each task goes to the least
+        # busy worker (the scheduler's own choice, by estimated durations, could
+        # queue a task behind a running one while another worker idles, as it
+        # did with the first tasks of a run).  allow_other_workers: should that
+        # worker leave, the task runs elsewhere.  first: before any task already
+        # waiting there (a custody row: small, and it makes the file part of the lake).
+        addr = min(self._threads, key=lambda a: (self._busy[a] / self._threads[a], a), default=None)
+        future = self.client.submit(fn, *args, pure=False, priority=1 if first else 0,
+                                    workers=[addr] if addr else None, allow_other_workers=bool(addr))
+        self._where[future.key] = addr
+        if addr:
+            self._busy[addr] += 1
+        self._completed.add(future)
 
     def next_done(self):
-        return next(self._completed).result()
+        future = next(self._completed)
+        addr = self._where.pop(future.key)
+        if addr in self._busy:
+            self._busy[addr] -= 1
+        return future.result()
 
     def close(self):
         self.client.close()
@@ -354,6 +398,7 @@ class _Driver:
         self.plans: dict[str, FilePlan] = {}
         self.seq = 0
         self.running = 0
+        self.custody: dict[str, LakeFileResult] = {}   # sha256 -> the file's result, once its custody row is written
 
     def run(self) -> None:
         known = frozenset(self.lake.known_sha256())
@@ -368,8 +413,8 @@ class _Driver:
             self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
             waiting += 1
         seen: set[str] = set()
-        while waiting or self.running or self.whole or any(self.ranges.values()):
-            while self.running < self.executor.slots and (self.whole or any(self.ranges.values())):
+        while waiting or self.running or self.custody or self.whole or any(self.ranges.values()):
+            while self.executor.has_room() and (self.whole or any(self.ranges.values())):
                 self._start_next()
             done = self.executor.next_done()
             if isinstance(done, FilePlan):
@@ -384,6 +429,10 @@ class _Driver:
                     if done.sha256 in leftovers:   # an interrupted run's parts: never read, now removed
                         self.lake.remove(self.lake.parts_of(done.sha256))
                     self._enqueue(done)
+            elif isinstance(done, SourceWritten):
+                self.report.custody.append(done)
+                result = self.custody.pop(done.sha256)
+                self._finish(self.plans[done.sha256].position, result)
             else:
                 self.running -= 1
                 self._part_done(done)
@@ -447,12 +496,15 @@ class _Driver:
             self._enqueue(plan)
             return
         source = _merge_sources(plan, mine)
-        _write_source(self.lake, plan, source, self.batch, self.options["run"])
-        self._finish(plan.position, LakeFileResult(
+        self.custody[plan.sha256] = LakeFileResult(
             plan.path, "truncated" if source.get("truncated") else mine[0].status, sha256=plan.sha256,
             format=source["format"], parts=len(mine), lines_read=int(source["lines_read"]),
             events_parsed=int(source["events_parsed"]), lines_rejected=int(source["lines_rejected"]),
-            lines_blank=int(source["lines_blank"]), reason=source.get("truncation_reason")))
+            lines_blank=int(source["lines_blank"]), reason=source.get("truncation_reason"))
+        # Written by a task too: the driver then never loads DuckDB and pandas (a second of
+        # CPU, on a core the workers need when there are as many workers as cores).
+        self.executor.submit(_write_source, self.lake.url, self.lake.storage_options, plan, source, self.batch,
+                             self.options["run"], first=True)
 
     def _finish(self, position: int, result: LakeFileResult) -> None:
         self.results[position] = result
@@ -487,14 +539,20 @@ def _merge_sources(plan: FilePlan, parts: list[PartResult]) -> dict:
     return merged
 
 
-def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str, run: str) -> None:
+def _write_source(lake_url: str, storage_options: dict, plan: FilePlan, source: dict, batch: str,
+                  run: str) -> SourceWritten:
     """Write a file's custody row (the case schema's `sources` columns, plus the
-    lake's own: when and in which order of the command line it came in)."""
+    lake's own: when and in which order of the command line it came in); a task."""
+    import socket
+
     import duckdb
     import pandas as pd
 
     from forensics.schema import DDL
 
+    written = SourceWritten(plan.sha256, worker=f"{socket.gethostname()}:{os.getpid()}", started_at=time.time())
+    cpu_started = time.process_time()
+    lake = Lake(lake_url, storage_options)
     row = dict(source, path=plan.path, size_bytes=plan.size_bytes, sha256=plan.sha256)
     con = duckdb.connect()
     try:
@@ -516,3 +574,6 @@ def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str, run: str
             lake.upload(Path(tmp))
     finally:
         con.close()
+    written.cpu_seconds = time.process_time() - cpu_started
+    written.finished_at = time.time()
+    return written
