@@ -95,7 +95,7 @@ class _InProcess:
     def __init__(self):
         self._done: deque = deque()
 
-    def has_room(self) -> bool:
+    def has_room(self, ahead: bool = False) -> bool:
         return not self._done
 
     def submit(self, fn, *args, first: bool = False) -> None:
@@ -165,11 +165,13 @@ class _Dask:
         self.workers = max(1, len(self._threads))
         self._refreshed = time.monotonic()
 
-    def has_room(self) -> bool:
-        """Whether a worker has a thread without a task."""
+    def has_room(self, ahead: bool = False) -> bool:
+        """Whether a worker has a thread without a task (ahead: or without a task waiting
+        for it: the worker then starts it without a round trip through the driver)."""
         if time.monotonic() - self._refreshed > 5:
             self._refresh()
-        return any(self._busy[a] < n for a, n in self._threads.items()) or not (self._threads or self._where)
+        return (any(self._busy[a] < n * (2 if ahead else 1) for a, n in self._threads.items())
+                or not (self._threads or self._where))
 
     def submit(self, fn, *args, first: bool = False) -> None:
         # The driver decides which worker runs what: each task goes to the least
@@ -418,8 +420,10 @@ class _Driver:
             self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
             waiting += 1
         seen: set[str] = set()
-        while waiting or self.running or self.custody or self.whole or any(self.ranges.values()):
-            while self.executor.has_room() and (self.whole or any(self.ranges.values())):
+        while waiting or self.running or self.custody or self._pending():
+            # A task waits on each worker for the next one's thread, except for the
+            # last pieces, which go to whichever worker frees first (both end together).
+            while self._pending() and self.executor.has_room(ahead=self._pending() > self.executor.workers):
                 self._start_next()
             done = self.executor.next_done()
             if isinstance(done, FilePlan):
@@ -452,6 +456,9 @@ class _Driver:
         heap = self.ranges.setdefault(plan.format_name or "", [])
         for part, (start, end, _) in enumerate(plan.ranges):
             heapq.heappush(heap, (-(end - start), self._next(), plan, part))
+
+    def _pending(self) -> int:
+        return len(self.whole) + sum(len(heap) for heap in self.ranges.values())
 
     def _next(self) -> int:
         self.seq += 1
