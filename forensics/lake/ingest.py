@@ -115,9 +115,9 @@ LOCAL_CLUSTER_CONFIG = {
     # the statistical profiler samples every worker thread's stack every 10 ms, for a
     # dashboard that is not running
     "distributed.worker.profile.enabled": False,
-    # Dask sets glibc's trim threshold to 64 KiB in the workers (to hand memory back
-    # between tasks of a long-lived worker); the parsers' frames then come from fresh
-    # pages each time: 30 % more page faults, ~5 % more CPU per task
+    # Dask sets glibc's trim threshold to 64 KiB for the workers it spawns (to hand memory
+    # back between the tasks of a long-lived worker); the parsers' frames then come from
+    # fresh pages each time: a third more page faults and a fifth more system CPU per task
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     # worker processes forked from a process that has imported what they need (start_worker_forkserver)
     "distributed.worker.multiprocessing-method": "forkserver",
@@ -132,20 +132,28 @@ LOCAL_CLUSTER_CONFIG = {
 }
 
 
-# What a worker imports for its tasks, once, in the forkserver the worker processes are forked from.
+# What a worker imports for its tasks, once, in the forkserver the worker processes are forked from,
+# and the variables Dask would set before spawning a worker (numerical libraries on one thread).
 WORKER_PRELOAD = ["distributed", "forensics.lake.ingest", "forensics.ingest.engine", "forensics.ingest.registry"]
+WORKER_ENVIRON = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
-def start_worker_forkserver() -> None:
+def start_worker_forkserver() -> bool:
     """Start the process the LocalCluster's workers are forked from, with Dask and the
     ingest engine imported, while the driver goes on (its own imports, the scheduler).
 
     With the default (spawn) each worker process starts an interpreter and imports
     Dask (~0.6 s of CPU) and then, in its first task, the ingest engine (~0.7 s); here
-    that is done once, and a worker starts in milliseconds."""
+    that is done once, and a worker starts in milliseconds.
+
+    Returns:
+        Whether it was started here (False: this process's forkserver was running already).
+    """
     import multiprocessing
     import multiprocessing.forkserver
 
+    if getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None) is not None:
+        return False
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(WORKER_PRELOAD)
     saved = {k: os.environ.get(k) for k in WORKER_ENVIRON}
@@ -164,9 +172,8 @@ def start_worker_forkserver() -> None:
         distributed.utils._forkserver_preload_set = True   # it would import pandas here to preload it there
     except ImportError:
         pass
+    return True
 
-
-WORKER_ENVIRON = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 def stop_worker_forkserver() -> None:
@@ -183,6 +190,11 @@ class _Dask:
     """Tasks on Dask distributed: a scheduler's address, or a LocalCluster of N workers."""
 
     def __init__(self, scheduler: str | None, workers: int | None):
+        import importlib.util
+
+        # first: the forkserver's imports then overlap the driver's own and the scheduler's start
+        self._forkserver = bool(not scheduler and importlib.util.find_spec("distributed")
+                                and start_worker_forkserver())
         try:
             import dask
             from distributed import Client, LocalCluster, as_completed
@@ -196,13 +208,19 @@ class _Dask:
             except (OSError, TimeoutError) as exc:
                 raise ForensicsError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         else:
-            start_worker_forkserver()
             # One thread per worker process: each task's DuckDB then runs on one
             # core, so N workers use N cores.
-            with dask.config.set(LOCAL_CLUSTER_CONFIG):
-                self.cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=40)
-            self.client = Client(self.cluster)
+            try:
+                with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                    self.cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                                                dashboard_address=None, silence_logs=40)
+                self.client = Client(self.cluster)
+            except BaseException:
+                if self.cluster is not None:
+                    self.cluster.close()
+                if self._forkserver:
+                    stop_worker_forkserver()
+                raise
         self._completed = as_completed()
         self._where: dict = {}       # future's key -> the worker it was given to
         self._threads: dict = {}
@@ -249,6 +267,7 @@ class _Dask:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self._forkserver:
             stop_worker_forkserver()
 
 
@@ -405,8 +424,6 @@ def ingest_to_lake(lake_url: str, paths, *, format_name: str | None = None, tz: 
     from forensics.config import load_config
 
     started = time.perf_counter()
-    if workers and not scheduler:
-        start_worker_forkserver()   # first: its imports overlap the driver's
     config = config or load_config()
     settings = config.get("lake", {})
     defaults = file_settings({}, {"format": format_name, "tz": tz, "year": year, "host": host})
