@@ -483,18 +483,23 @@ class _Driver:
         # uploads its coverage file first, so one listing finds them all).
         leftovers = {s for s in map(sha_of, self.lake.files("coverage")) if s and s not in known}
         waiting = 0
-        # Local files are hashed smallest first: the small whole files (an sshd
-        # log) are then known, and started, before the first byte range of a
-        # big file is.  (Remote ones in the order given: a size is a request each.)
-        for position, (path, settings) in sorted(enumerate(self.files), key=lambda f: _local_size(f[1][0])):
-            self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
-            waiting += 1
+        # Every file is hashed before any piece is parsed; local files smallest
+        # first: the small whole files (an sshd log) are then known, and started,
+        # before the first byte range of a big file is.  (Remote ones in the
+        # order given: a size is a request each.)
+        to_plan = deque(sorted(enumerate(self.files), key=lambda f: _local_size(f[1][0])))
         seen: set[str] = set()
-        while waiting or self.running or self.custody or self._pending():
+        while waiting or to_plan or self.running or self.custody or self._pending():
             # A task waits on each worker for the next one's thread, except for the
             # last pieces, which go to whichever worker frees first (both end together).
-            while self._pending() and self.executor.has_room(ahead=self._pending() > self.executor.workers):
-                self._start_next()
+            while ((to_plan or self._pending())
+                   and self.executor.has_room(ahead=len(to_plan) + self._pending() > self.executor.workers)):
+                if to_plan:
+                    position, (path, settings) = to_plan.popleft()
+                    self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
+                    waiting += 1
+                else:
+                    self._start_next()
             done = self.executor.next_done()
             if isinstance(done, FilePlan):
                 waiting -= 1
