@@ -12,7 +12,15 @@ and the pull time of one account):
   calls.  The wall time is the child's whole life: interpreter start, the
   LocalCluster's start, hashing, parsing, Parquet writing.
 * **CPU**: every task reports the CPU time of its worker process during the
-  task; per run, the CPU seconds of each worker and of the busiest one.
+  task; per run, the CPU seconds of each worker and of the busiest one, the
+  driver's own CPU (the child process: with ``--workers``, also the
+  LocalCluster's scheduler and nannies) and the workers' CPU outside their
+  tasks (process CPU of the child and everything under it, minus both).
+* **where the wall time goes**: every task reports when it ran; per run, the
+  seconds before the first task (interpreter, imports, the cluster's start),
+  after the last (the cluster's close, exit), with no task running at all,
+  and each worker's idle seconds between the first task's start and the last
+  task's end.
 * **speed-up**: the median wall time with 1 worker over that with N workers,
   and the same from CPU time, ``busiest worker's CPU with 1 worker / busiest
   worker's CPU with N``: what the wall speed-up would be if every worker had
@@ -32,6 +40,7 @@ import os
 import shutil
 import statistics
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -42,6 +51,7 @@ from benchmarks.scales import SCALES
 
 def _child(argv: list[str]) -> int:
     """``--child LAKE WORKERS PANEL ACCESS AUTH [AUTH OPTIONS]``: one ingest call, figures as JSON."""
+    import resource
     import time
 
     from forensics.lake.ingest import ingest_to_lake
@@ -53,9 +63,11 @@ def _child(argv: list[str]) -> int:
     # One call, as `forensics lake ingest LAKE PANEL ACCESS --files-from` does it:
     # the auth log with its own --tz and --host, all files on one cluster.
     report = ingest_to_lake(lake, [panel, access, (auth, options)], workers=workers)
+    tasks = [*report.plans, *report.parts, *report.custody]
     cpu = defaultdict(float)
-    for task in [*report.plans, *report.parts]:
+    for task in tasks:
         cpu[task.worker] += task.cpu_seconds
+    own = resource.getrusage(resource.RUSAGE_SELF)
     doc = {
         "busiest_worker_cpu_s": max(cpu.values(), default=0.0),
         "seconds": time.perf_counter() - started,
@@ -65,8 +77,12 @@ def _child(argv: list[str]) -> int:
         "failed": [f.summary() for f in report.failures()],
         "cpu_per_worker": dict(cpu),
         "task_cpu_seconds": sum(cpu.values()),
+        # this process's own CPU: the driver (and, with --workers, the LocalCluster's scheduler and nannies)
+        "driver_cpu_seconds": own.ru_utime + own.ru_stime,
         "parts": [{"file": Path(p.path).name, "part": p.part, "worker": p.worker, "wall": p.seconds,
                    "cpu": p.cpu_seconds} for p in report.parts],
+        # when every task ran (seconds since the epoch): where the wall time goes
+        "intervals": [[t.started_at, t.finished_at, t.worker] for t in tasks],
     }
     print(json.dumps(doc))
     return 1 if doc["failed"] else 0
@@ -78,15 +94,41 @@ def _ingest(lake: Path, sample, workers: int, timeout_s: float) -> dict:
     argv = [sys.executable, "-m", "benchmarks.lake", "--child", str(lake), str(workers), sample.panel_log,
             sample.access_log, sample.auth_log, *sample.ingest_args("sshd_syslog")]
     load_before = os.getloadavg()
+    launched = time.time()
     run = run_process(argv, timeout_s=timeout_s)
     if not run.ok:
         return {"error": (run.stderr or run.stdout).strip()[-400:]}
     doc = json.loads(run.stdout.strip().splitlines()[-1])
     busiest = doc["busiest_worker_cpu_s"]
-    return {"wall_s": run.wall_s, "process_cpu_s": run.user_s + run.sys_s, "task_cpu_s": doc["task_cpu_seconds"],
+    process_cpu = run.user_s + run.sys_s
+    return {"wall_s": run.wall_s, "process_cpu_s": process_cpu, "task_cpu_s": doc["task_cpu_seconds"],
             "busiest_worker_cpu_s": busiest, "cpu_per_worker": doc["cpu_per_worker"], "tasks": doc["tasks"],
             "events": doc["events"], "peak_rss_bytes": run.peak_rss_bytes, "load_before": list(load_before),
-            "load_after": list(os.getloadavg()), "parts": doc["parts"]}
+            "load_after": list(os.getloadavg()), "parts": doc["parts"],
+            "driver_cpu_s": doc["driver_cpu_seconds"],
+            "worker_cpu_outside_tasks_s": process_cpu - doc["driver_cpu_seconds"] - doc["task_cpu_seconds"],
+            **_timeline(doc["intervals"], launched, run.wall_s)}
+
+
+def _timeline(intervals, launched: float, wall: float) -> dict:
+    """Where the child's wall time went: before the first task (interpreter, imports, the
+    cluster's start), after the last (the cluster's close, exit), with no task running at all
+    (both, and any gap between tasks), and each worker's idle time while others ran tasks."""
+    if not intervals:
+        return {}
+    first = min(start for start, _, _ in intervals)
+    last = max(end for _, end, _ in intervals)
+    busy, reach = 0.0, first
+    for start, end, _ in sorted(intervals):
+        if end > reach:
+            busy += end - max(start, reach)
+            reach = end
+    per_worker = defaultdict(float)
+    for start, end, worker in intervals:
+        per_worker[worker] += end - start
+    return {"before_first_task_s": first - launched, "after_last_task_s": launched + wall - last,
+            "no_task_running_s": wall - busy,
+            "worker_idle_s": {w: (last - first) - b for w, b in per_worker.items()}}
 
 
 def measure(scale, sample, work: Path, *, workers=(1, 2), repeat: int = 1, pull: bool = True, log=print) -> dict:
@@ -113,7 +155,10 @@ def measure(scale, sample, work: Path, *, workers=(1, 2), repeat: int = 1, pull:
             log(f"lake ingest, {workers or 'in-process'} worker(s), run {r + 1}: {run['wall_s']:.1f} s wall "
                 f"({lines / run['wall_s']:,.0f} lines/s), task CPU {run['task_cpu_s']:.1f} s, busiest worker "
                 f"{run['busiest_worker_cpu_s']:.1f} s, {run['tasks']} tasks, load "
-                f"{run['load_before'][0]:.1f} -> {run['load_after'][0]:.1f}")
+                f"{run['load_before'][0]:.1f} -> {run['load_after'][0]:.1f}; outside the tasks: driver CPU "
+                f"{run['driver_cpu_s']:.1f} s, workers' CPU {run['worker_cpu_outside_tasks_s']:.1f} s, no task "
+                f"running {run.get('no_task_running_s', 0):.1f} s ({run.get('before_first_task_s', 0):.1f} s before the "
+                f"first, {run.get('after_last_task_s', 0):.1f} s after the last)")
     for workers, done in runs.items():
         if not done:
             continue
@@ -124,6 +169,9 @@ def measure(scale, sample, work: Path, *, workers=(1, 2), repeat: int = 1, pull:
             "task_cpu_s": statistics.median(r["task_cpu_s"] for r in done),
             "process_cpu_s": statistics.median(r["process_cpu_s"] for r in done),
             "tasks": done[0]["tasks"], "peak_rss_bytes": max(r["peak_rss_bytes"] for r in done),
+            **{key: statistics.median(r[key] for r in done)
+               for key in ("driver_cpu_s", "worker_cpu_outside_tasks_s", "before_first_task_s", "after_last_task_s",
+                           "no_task_running_s") if all(key in r for r in done)},
             "load_1min": [[r["load_before"][0], r["load_after"][0]] for r in done], "detail": done}
     if "1" in data["ingest"]:
         base = data["ingest"]["1"]
@@ -183,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{figure['seconds']:.1f} s wall, {figure['lines_per_s']:,.0f} lines/s, busiest worker "
               f"{figure['busiest_worker_cpu_s']:.1f} s CPU (all tasks {figure['task_cpu_s']:.1f} s); speed-up vs 1 "
               f"worker: wall {figure.get('speedup_vs_1', 0):.2f}, CPU {figure.get('cpu_speedup_vs_1', 0):.2f}")
+        if "no_task_running_s" in figure:
+            print(f"    outside the tasks (medians): driver CPU {figure['driver_cpu_s']:.1f} s, workers' CPU "
+                  f"{figure['worker_cpu_outside_tasks_s']:.1f} s; no task running {figure['no_task_running_s']:.1f} s "
+                  f"of the wall ({figure['before_first_task_s']:.1f} s before the first, "
+                  f"{figure['after_last_task_s']:.1f} s after the last)")
     if "pull" in data:
         print(f"lake pull {data['pull']['account']}: {data['pull']['seconds']:.1f} s")
     if args.out:

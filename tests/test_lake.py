@@ -84,6 +84,26 @@ def test_two_workers_give_the_counts_of_a_direct_ingest(direct, local_lake):
     assert list((lake / ".incoming").iterdir()) == []
 
 
+def test_the_driver_places_every_task_and_the_workers_write_the_custody_rows(direct, tmp_path):
+    """With --workers: every task, the custody rows too, ran in the two worker processes,
+    a file's custody row after all its parts, and no process is left once the call returns."""
+    import multiprocessing.forkserver
+
+    manifest, case_path = direct
+    report = ingest_to_lake(str(tmp_path / "lake"), [str(manifest.panel_log), str(manifest.access_log)], workers=2)
+    assert [r.status for r in report.results] == ["ingested", "ingested"]
+    workers = {t.worker for t in [*report.plans, *report.parts]}
+    assert len(workers) == 2 and not any(w.endswith(f":{os.getpid()}") for w in workers)
+    assert sorted(c.sha256 for c in report.custody) == sorted(r.sha256 for r in report.results)
+    assert {c.worker for c in report.custody} <= workers
+    for written in report.custody:
+        parts = [p for p in report.parts if p.sha256 == written.sha256]
+        assert parts and written.started_at >= max(p.finished_at for p in parts)
+    assert _lake_counts(tmp_path / "lake") == {sha: counts for sha, counts in _direct_counts(case_path).items()
+                                               if sha in {r.sha256 for r in report.results}}
+    assert multiprocessing.forkserver._forkserver._forkserver_pid is None
+
+
 def test_reingest_adds_nothing(direct, local_lake):
     manifest, _ = direct
     lake, _ = local_lake

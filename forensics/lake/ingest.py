@@ -33,7 +33,7 @@ from typing import Callable
 from forensics.english import counted
 from forensics.errors import ForensicsError
 from forensics.lake.store import Lake, filesystem, is_local, sha_of
-from forensics.lake.tasks import FilePlan, PartResult, ingest_part, plan_file
+from forensics.lake.tasks import FilePlan, PartResult, SourceWritten, ingest_part, plan_file
 
 
 @dataclass
@@ -76,6 +76,7 @@ class LakeIngestReport:
     seconds: float = 0.0
     plans: list[FilePlan] = field(default_factory=list)     # every hash task's figures (CPU, worker)
     parts: list[PartResult] = field(default_factory=list)   # every parse task's figures (wall, CPU, worker)
+    custody: list[SourceWritten] = field(default_factory=list)   # every custody row's task
 
     @property
     def ok(self) -> bool:
@@ -90,12 +91,14 @@ class _InProcess:
     task runs when it is submitted, in the order the driver chose."""
 
     workers = 1
-    slots = 1
 
     def __init__(self):
         self._done: deque = deque()
 
-    def submit(self, fn, *args) -> None:
+    def has_room(self, ahead: bool = False) -> bool:
+        return not self._done
+
+    def submit(self, fn, *args, first: bool = False) -> None:
         self._done.append(fn(*args))
 
     def next_done(self):
@@ -105,10 +108,93 @@ class _InProcess:
         pass
 
 
+# The LocalCluster of `--workers N` lives as long as one ingest; what Dask does
+# for long-lived clusters only costs CPU on the cores the tasks need (measured
+# on the medium benchmark input, 2026-12-03, see README "The evidence lake").
+LOCAL_CLUSTER_CONFIG = {
+    # the statistical profiler samples every worker thread's stack every 10 ms, for a
+    # dashboard that is not running
+    "distributed.worker.profile.enabled": False,
+    # Dask sets glibc's trim threshold to 64 KiB for the workers it spawns (to hand memory
+    # back between the tasks of a long-lived worker); the parsers' frames then come from
+    # fresh pages each time: a third more page faults and a fifth more system CPU per task
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # worker processes forked from a process that has imported what they need (start_worker_forkserver)
+    "distributed.worker.multiprocessing-method": "forkserver",
+    # memory and host monitors (10 and 2 polls a second by default), the event loops'
+    # health check (50 a second in each of the scheduler, nannies and workers) and work
+    # stealing (10 rounds a second; the driver already gives each task to a free worker):
+    # an idle 2-worker cluster's processes took 0.11 s of CPU a second, with these 0.02 s
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.scheduler.work-stealing": False,
+}
+
+
+# What a worker imports for its tasks, once, in the forkserver the worker processes are forked from,
+# and the variables Dask would set before spawning a worker (numerical libraries on one thread).
+WORKER_PRELOAD = ["distributed", "forensics.lake.ingest", "forensics.ingest.engine", "forensics.ingest.registry"]
+WORKER_ENVIRON = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def start_worker_forkserver() -> bool:
+    """Start the process the LocalCluster's workers are forked from, with Dask and the
+    ingest engine imported, while the driver goes on (its own imports, the scheduler).
+
+    With the default (spawn) each worker process starts an interpreter and imports
+    Dask (~0.6 s of CPU) and then, in its first task, the ingest engine (~0.7 s); here
+    that is done once, and a worker starts in milliseconds.
+
+    Returns:
+        Whether it was started here (False: this process's forkserver was running already).
+    """
+    import multiprocessing
+    import multiprocessing.forkserver
+
+    if getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None) is not None:
+        return False
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(WORKER_PRELOAD)
+    saved = {k: os.environ.get(k) for k in WORKER_ENVIRON}
+    os.environ.update(WORKER_ENVIRON)    # set before numpy loads in the forkserver (Dask's own defaults)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    try:
+        import distributed.utils
+
+        distributed.utils._forkserver_preload_set = True   # it would import pandas here to preload it there
+    except ImportError:
+        pass
+    return True
+
+
+
+def stop_worker_forkserver() -> None:
+    """Stop the forkserver once the cluster is closed and wait for it: no process is
+    left behind, and its CPU time (and its workers') counts as this process's children's."""
+    import multiprocessing.forkserver
+
+    stop = getattr(multiprocessing.forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
+
+
 class _Dask:
     """Tasks on Dask distributed: a scheduler's address, or a LocalCluster of N workers."""
 
     def __init__(self, scheduler: str | None, workers: int | None):
+        import importlib.util
+
+        # first: the forkserver's imports then overlap the driver's own and the scheduler's start
+        self._forkserver = bool(not scheduler and importlib.util.find_spec("distributed")
+                                and start_worker_forkserver())
         try:
             import dask
             from distributed import Client, LocalCluster, as_completed
@@ -123,31 +209,66 @@ class _Dask:
                 raise ForensicsError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         else:
             # One thread per worker process: each task's DuckDB then runs on one
-            # core, so N workers use N cores.  A worker is given a task only when
-            # it is free (saturation 1.0): the driver's order is the order of work.
-            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-                self.cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=40)
-            self.client = Client(self.cluster)
-        threads = self.client.nthreads()
-        self.workers = max(1, len(threads))
-        # Parse tasks handed to Dask at a time: one per thread and a few more,
-        # so that no worker waits for the driver; the rest wait in the driver's
-        # queue, where the order (largest first) is decided with what the
-        # finished tasks taught.
-        self.slots = max(1, sum(threads.values())) + max(1, self.workers // 4)
+            # core, so N workers use N cores.
+            try:
+                with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                    self.cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                                                dashboard_address=None, silence_logs=40)
+                self.client = Client(self.cluster)
+            except BaseException:
+                if self.cluster is not None:
+                    self.cluster.close()
+                if self._forkserver:
+                    stop_worker_forkserver()
+                raise
         self._completed = as_completed()
+        self._where: dict = {}       # future's key -> the worker it was given to
+        self._threads: dict = {}
+        self._refresh()
 
-    def submit(self, fn, *args) -> None:
-        self._completed.add(self.client.submit(fn, *args, pure=False))
+    def _refresh(self) -> None:
+        """The scheduler's workers and their threads (a cluster may grow or shrink during a run)."""
+        self._threads = {addr: max(1, n) for addr, n in self.client.nthreads().items()}
+        self._busy = {addr: sum(1 for a in self._where.values() if a == addr) for addr in self._threads}
+        self.workers = max(1, len(self._threads))
+        self._refreshed = time.monotonic()
+
+    def has_room(self, ahead: bool = False) -> bool:
+        """Whether a worker has a thread without a task (ahead: or without a task waiting
+        for it: the worker then starts it without a round trip through the driver)."""
+        if time.monotonic() - self._refreshed > 5:
+            self._refresh()
+        return (any(self._busy[a] < n * (2 if ahead else 1) for a, n in self._threads.items())
+                or not (self._threads or self._where))
+
+    def submit(self, fn, *args, first: bool = False) -> None:
+        # The driver decides which worker runs what: each task goes to the least
+        # busy worker (the scheduler's own choice, by estimated durations, could
+        # queue a task behind a running one while another worker idles, as it
+        # did with the first tasks of a run).  allow_other_workers: should that
+        # worker leave, the task runs elsewhere.  first: before any task already
+        # waiting there (a custody row: small, and it makes the file part of the lake).
+        addr = min(self._threads, key=lambda a: (self._busy[a] / self._threads[a], a), default=None)
+        future = self.client.submit(fn, *args, pure=False, priority=1 if first else 0,
+                                    workers=[addr] if addr else None, allow_other_workers=bool(addr))
+        self._where[future.key] = addr
+        if addr:
+            self._busy[addr] += 1
+        self._completed.add(future)
 
     def next_done(self):
-        return next(self._completed).result()
+        future = next(self._completed)
+        addr = self._where.pop(future.key)
+        if addr in self._busy:
+            self._busy[addr] -= 1
+        return future.result()
 
     def close(self):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self._forkserver:
+            stop_worker_forkserver()
 
 
 def _expand(paths, storage_options) -> list[tuple[str, dict]]:
@@ -354,6 +475,7 @@ class _Driver:
         self.plans: dict[str, FilePlan] = {}
         self.seq = 0
         self.running = 0
+        self.custody: dict[str, LakeFileResult] = {}   # sha256 -> the file's result, once its custody row is written
 
     def run(self) -> None:
         known = frozenset(self.lake.known_sha256())
@@ -361,16 +483,23 @@ class _Driver:
         # uploads its coverage file first, so one listing finds them all).
         leftovers = {s for s in map(sha_of, self.lake.files("coverage")) if s and s not in known}
         waiting = 0
-        # Local files are hashed smallest first: the small whole files (an sshd
-        # log) are then known, and started, before the first byte range of a
-        # big file is.  (Remote ones in the order given: a size is a request each.)
-        for position, (path, settings) in sorted(enumerate(self.files), key=lambda f: _local_size(f[1][0])):
-            self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
-            waiting += 1
+        # Every file is hashed before any piece is parsed; local files smallest
+        # first: the small whole files (an sshd log) are then known, and started,
+        # before the first byte range of a big file is.  (Remote ones in the
+        # order given: a size is a request each.)
+        to_plan = deque(sorted(enumerate(self.files), key=lambda f: _local_size(f[1][0])))
         seen: set[str] = set()
-        while waiting or self.running or self.whole or any(self.ranges.values()):
-            while self.running < self.executor.slots and (self.whole or any(self.ranges.values())):
-                self._start_next()
+        while waiting or to_plan or self.running or self.custody or self._pending():
+            # A task waits on each worker for the next one's thread, except for the
+            # last pieces, which go to whichever worker frees first (both end together).
+            while ((to_plan or self._pending())
+                   and self.executor.has_room(ahead=len(to_plan) + self._pending() > self.executor.workers)):
+                if to_plan:
+                    position, (path, settings) = to_plan.popleft()
+                    self.executor.submit(plan_file, path, position, frozenset(), {**self.options, "file": settings})
+                    waiting += 1
+                else:
+                    self._start_next()
             done = self.executor.next_done()
             if isinstance(done, FilePlan):
                 waiting -= 1
@@ -384,6 +513,10 @@ class _Driver:
                     if done.sha256 in leftovers:   # an interrupted run's parts: never read, now removed
                         self.lake.remove(self.lake.parts_of(done.sha256))
                     self._enqueue(done)
+            elif isinstance(done, SourceWritten):
+                self.report.custody.append(done)
+                result = self.custody.pop(done.sha256)
+                self._finish(self.plans[done.sha256].position, result)
             else:
                 self.running -= 1
                 self._part_done(done)
@@ -398,6 +531,9 @@ class _Driver:
         heap = self.ranges.setdefault(plan.format_name or "", [])
         for part, (start, end, _) in enumerate(plan.ranges):
             heapq.heappush(heap, (-(end - start), self._next(), plan, part))
+
+    def _pending(self) -> int:
+        return len(self.whole) + sum(len(heap) for heap in self.ranges.values())
 
     def _next(self) -> int:
         self.seq += 1
@@ -447,12 +583,15 @@ class _Driver:
             self._enqueue(plan)
             return
         source = _merge_sources(plan, mine)
-        _write_source(self.lake, plan, source, self.batch, self.options["run"])
-        self._finish(plan.position, LakeFileResult(
+        self.custody[plan.sha256] = LakeFileResult(
             plan.path, "truncated" if source.get("truncated") else mine[0].status, sha256=plan.sha256,
             format=source["format"], parts=len(mine), lines_read=int(source["lines_read"]),
             events_parsed=int(source["events_parsed"]), lines_rejected=int(source["lines_rejected"]),
-            lines_blank=int(source["lines_blank"]), reason=source.get("truncation_reason")))
+            lines_blank=int(source["lines_blank"]), reason=source.get("truncation_reason"))
+        # Written by a task too: the driver then never loads DuckDB and pandas (a second of
+        # CPU, on a core the workers need when there are as many workers as cores).
+        self.executor.submit(_write_source, self.lake.url, self.lake.storage_options, plan, source, self.batch,
+                             self.options["run"], first=True)
 
     def _finish(self, position: int, result: LakeFileResult) -> None:
         self.results[position] = result
@@ -487,14 +626,20 @@ def _merge_sources(plan: FilePlan, parts: list[PartResult]) -> dict:
     return merged
 
 
-def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str, run: str) -> None:
+def _write_source(lake_url: str, storage_options: dict, plan: FilePlan, source: dict, batch: str,
+                  run: str) -> SourceWritten:
     """Write a file's custody row (the case schema's `sources` columns, plus the
-    lake's own: when and in which order of the command line it came in)."""
+    lake's own: when and in which order of the command line it came in); a task."""
+    import socket
+
     import duckdb
     import pandas as pd
 
     from forensics.schema import DDL
 
+    written = SourceWritten(plan.sha256, worker=f"{socket.gethostname()}:{os.getpid()}", started_at=time.time())
+    cpu_started = time.process_time()
+    lake = Lake(lake_url, storage_options)
     row = dict(source, path=plan.path, size_bytes=plan.size_bytes, sha256=plan.sha256)
     con = duckdb.connect()
     try:
@@ -516,3 +661,6 @@ def _write_source(lake: Lake, plan: FilePlan, source: dict, batch: str, run: str
             lake.upload(Path(tmp))
     finally:
         con.close()
+    written.cpu_seconds = time.process_time() - cpu_started
+    written.finished_at = time.time()
+    return written

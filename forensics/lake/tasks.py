@@ -45,6 +45,8 @@ class FilePlan:
     error: str | None = None
     cpu_seconds: float = 0.0        # CPU time of the hash pass
     worker: str = ""                # the process that planned it (host:pid)
+    started_at: float = 0.0         # when the task ran (seconds since the epoch): where the wall time goes
+    finished_at: float = 0.0
 
 
 @dataclass
@@ -62,7 +64,20 @@ class PartResult:
     cpu_seconds: float = 0.0        # CPU time of the worker process during the task
     parse_seconds: float = 0.0      # of which: the ingest engine into the temporary case
     worker: str = ""                # the process that ran it (host:pid)
+    started_at: float = 0.0         # when the task ran (seconds since the epoch)
+    finished_at: float = 0.0
     error: str | None = None
+
+
+@dataclass
+class SourceWritten:
+    """A file's custody row, written (`forensics.lake.ingest._write_source`): the file is in the lake."""
+
+    sha256: str
+    worker: str = ""                # the process that wrote it (host:pid)
+    cpu_seconds: float = 0.0
+    started_at: float = 0.0
+    finished_at: float = 0.0
 
 
 def _mtime(fs, path: str) -> float | None:
@@ -108,11 +123,12 @@ def plan_file(path: str, position: int, known: frozenset, options: dict) -> File
 
     cpu_started = time.process_time()
     plan = FilePlan(path=path, position=position, worker=f"{socket.gethostname()}:{os.getpid()}",
-                    settings=dict(options.get("file") or {}))
+                    settings=dict(options.get("file") or {}), started_at=time.time())
     try:
         return _plan(plan, known, options)
     finally:
         plan.cpu_seconds = time.process_time() - cpu_started
+        plan.finished_at = time.time()
 
 
 def _plan(plan: FilePlan, known: frozenset, options: dict) -> FilePlan:
@@ -202,7 +218,20 @@ def ingest_part(lake_url: str, plan: FilePlan, part: int, options: dict) -> Part
     import time
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = PartResult(path=plan.path, sha256=plan.sha256, part=part, worker=f"{socket.gethostname()}:{os.getpid()}")
+    result = PartResult(path=plan.path, sha256=plan.sha256, part=part, worker=f"{socket.gethostname()}:{os.getpid()}",
+                        started_at=time.time())
+    try:
+        _ingest_part(lake_url, plan, part, options, result)
+    finally:
+        result.seconds = time.perf_counter() - started
+        result.cpu_seconds = time.process_time() - cpu_started
+        result.finished_at = time.time()
+    return result
+
+
+def _ingest_part(lake_url: str, plan: FilePlan, part: int, options: dict, result: PartResult) -> None:
+    import time
+
     byte_range = plan.ranges[part] if plan.ranges else None
     lake = Lake(lake_url, options.get("storage_options") or {})
     fs, inner = filesystem(plan.path, options.get("storage_options"))
@@ -220,14 +249,11 @@ def ingest_part(lake_url: str, plan: FilePlan, part: int, options: dict) -> Part
                 result.source, result.status, result.naive_times = _parse(local, plan, options, case)
             except ForensicsError as exc:
                 result.error = str(exc).replace(str(local), plan.path)
-                return result
+                return
             result.parse_seconds = time.perf_counter() - parse_started
             out = tmp / "out"
             _write_parts(case.con, plan, part, byte_range[2] if byte_range else 0, out, options.get("run") or "")
         result.written = lake.upload(out)
-    result.seconds = time.perf_counter() - started
-    result.cpu_seconds = time.process_time() - cpu_started
-    return result
 
 
 def _local_copy(fs, inner: str, plan: FilePlan, byte_range, tmp: Path) -> Path:
@@ -264,7 +290,9 @@ def _parse(local: Path, plan: FilePlan, options: dict, case):
                           tz=own.get("tz"), year=own.get("year"), host=own.get("host"),
                           config=options.get("config"))
     status = report.results[0].status
-    row = case.con.execute("SELECT * EXCLUDE (source_id) FROM sources").df().to_dict("records")[0]
+    # Python values (None for NULL, datetime): the driver merges and writes them without loading pandas.
+    found = case.con.execute("SELECT * EXCLUDE (source_id) FROM sources")
+    row = dict(zip([d[0] for d in found.description], found.fetchone()))
     row["path"] = plan.path
     row["abs_path"] = plan.path if "://" in plan.path else str(Path(plan.path).resolve())
     naive = row.get("tz") is not None or bool(row.get("tz_assumed")) or row.get("year_decision") is not None
