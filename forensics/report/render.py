@@ -23,8 +23,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import os
+import threading
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -264,6 +266,15 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
         >>> result = render_report(inv, "dispute-4711.pdf", lang="de", report_date="2025-04-02")
         >>> result.sha256
     """
+    with collector_paused():
+        return _render_report(investigation, out_path, case=case, lang=lang, tz=tz, redact=redact,
+                              reference=reference, report_date=report_date, provider=provider,
+                              command_line=command_line, config=config, fetcher=fetcher,
+                              output_format=output_format)
+
+
+def _render_report(investigation, out_path, *, case, lang, tz, redact, reference, report_date, provider,
+                   command_line, config, fetcher, output_format) -> ReportResult:
     import time
 
     from forensics.config import load_config
@@ -340,14 +351,18 @@ def render_report(investigation: Investigation, out_path: str | os.PathLike, *, 
         write_atomically(out_path, data)
         return ReportResult(path=out_path, sha256=hashlib.sha256(data).hexdigest(), pages=0, size=len(data),
                             manifest_sha256=manifest.sha256, seconds=time.perf_counter() - started)
+    font_config = font_configuration()
     for step in range(PAGE_BUDGET_STEPS + 1):
         context = build_context(shared_inv, gettext=gettext, lang=lang, tz_name=tz_name, limits=limits, svgs=svgs,
                                 meta=meta, extra=extra)
         html = make_environment(lang, max_chars=limits.cell_chars).get_template("report.html").render(**context)
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=font_config)
         if len(document.pages) <= limits.pages or step == PAGE_BUDGET_STEPS:
             break
         limits = limits.halved()
+        document = None
+        gc.collect()    # the discarded layout, before the next one (the collector is paused)
     attachments = [
         weasyprint.Attachment(string=f.data, name=f.name, description=f.description, created=created,
                               modified=created, relationship="Supplement" if f.name == "manifest.json" else "Data",
@@ -376,6 +391,49 @@ def _data_uri(file):
     from markupsafe import Markup
 
     return Markup(f"data:{file.mime_type};base64,{base64.b64encode(file.data).decode('ascii')}")
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while a report is rendered, back
+    to its previous state afterwards.
+
+    A WeasyPrint layout allocates hundreds of thousands of objects that all stay alive
+    until it is done (boxes, computed styles, text layouts), so every
+    collection the allocations trigger finds nothing to free and only walks
+    the growing heap, including whatever the caller holds (an investigation,
+    the case's DuckDB and pandas): 15-25 % of a report's CPU time.  What the
+    layout leaves behind is collected by the next ordinary collection.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+_fonts = threading.local()
+
+
+def font_configuration():
+    """The WeasyPrint font configuration of this thread, made once.
+
+    A new `FontConfiguration` reloads fontconfig's configuration and font
+    list and starts with a cold Pango font map (font lookups, glyph metrics,
+    line struts); one per thread and process serves every later report.  The
+    PDF does not depend on it: each document gathers and subsets its own
+    fonts.  Pango is not thread-safe, hence one per thread; the process id
+    keeps a forked renderer from using its parent's.
+    """
+    key = os.getpid()
+    cached = getattr(_fonts, "config", None)
+    if cached is None or cached[0] != key:
+        from weasyprint.text.fonts import FontConfiguration
+
+        cached = _fonts.config = (key, FontConfiguration())
+    return cached[1]
 
 
 @contextlib.contextmanager
