@@ -436,6 +436,51 @@ def font_configuration():
     return cached[1]
 
 
+# A page with what a report's first layout loads once per process: the
+# stylesheet, the three faces (DejaVu Sans, its bold, Sans Mono), a table, an
+# inline SVG figure and the running header and footer.
+_WARM_UP_HTML = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
+<link rel="stylesheet" href="report.css"></head><body>
+<div class="running-header">warm-up</div><div class="running-footer"><span class="hash">0123abcd</span></div>
+<section class="cover"><h1>Ärger 2026-03-22T20:09:38+00:00</h1><h2>Zł</h2><p>Text <strong>bold</strong> řž</p>
+<table class="data"><thead><tr><th class="c-time">a</th><th>b</th></tr></thead><tbody>
+<tr><td class="c-time"><span class="utc">2026-03-22T20:09:38+00:00</span></td><td><span class="mono">10.0.0.1</span>
+<span class="ua">Mozilla/5.0</span></td></tr></tbody></table>
+<figure class="timeline"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" width="10" height="10">
+<rect x="1" y="1" width="5" height="5" fill="#b3261e"/><text x="1" y="9" font-size="3">t</text></svg></figure>
+</section></body></html>"""
+
+
+def warm_up(lang: str = "en", config: dict | None = None) -> None:
+    """Pay a renderer process's one-time costs before its first report.
+
+    Reads the language's catalogs and locale data, compiles the templates
+    for `lang` (at the configured cell size), makes
+    the process's font configuration and lays out and writes one small page
+    with the report's stylesheet and faces, so that fontconfig, Pango's
+    fonts and WeasyPrint's lazily loaded parts are ready.  `forensics demo`
+    calls it in its renderers while the pipeline still ingests; no report
+    depends on it (the same investigation gives the same bytes either way).
+    """
+    from forensics.config import load_config
+    from forensics.report.context import Limits
+    from forensics.report.i18n import INVESTIGATION, country_name, number, translations
+
+    weasyprint = require_weasyprint()
+    limits = Limits.from_config(config if config is not None else load_config())
+    # the catalogs (read with Babel at run time) and the locale's CLDR data
+    translations(lang, INVESTIGATION)
+    number(1234.5, lang, 1)
+    country_name("DE", lang)
+    environment = make_environment(lang, max_chars=limits.cell_chars)
+    for name in environment.list_templates(filter_func=lambda n: n.endswith(".html")):
+        environment.get_template(name)
+    with collector_paused():
+        document = weasyprint.HTML(string=_WARM_UP_HTML.format(lang=lang), base_url=templates_dir().resolve().as_uri() + "/",
+                                   url_fetcher=make_fetcher()).render(font_config=font_configuration())
+        document.write_pdf(pdf_variant=PDF_VARIANT)
+
+
 @contextlib.contextmanager
 def _source_date_epoch(when: dt.datetime):
     """fontTools stamps each embedded font subset with "now" unless
