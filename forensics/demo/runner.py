@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from forensics.demo.generator import DEFAULT_SEED, MANIFEST, Dispute, SampleManifest, generate_sample
+from forensics.demo.generator import ACCESS_LOG, DEFAULT_SEED, MANIFEST, PANEL_LOG, Dispute, SampleManifest, generate_sample
 from forensics.english import counted
 from forensics.errors import ForensicsError
 
@@ -138,21 +138,17 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
             on_step(step)
 
     _clear_previous_run(directory)   # before writing anything: refuses a foreign case file
-    run_started = started = time.perf_counter()
+    run_started = time.perf_counter()
     # Overlap on two cores, none of it changing a byte: the sample is written
-    # by a forked child while this process loads the pipeline's modules; the
+    # by a forked child while this process loads the pipeline's modules, and
+    # its two large logs are ingested while the child writes the rest; the
     # report renderers are forked now, warm up while the case is ingested and
     # render each report as soon as its investigation is done.
     with _Generator(directory, accounts=accounts, months=months, seed=seed) as sample, _Renderers(lang) as renderers, \
             _frozen_heap() as freeze:
         _load_pipeline()
         freeze()
-        manifest = sample.result()
-        lines = sum(manifest.counts.values())
-        done("generate", started,
-             f"{lines:,} log lines for {accounts} accounts, "
-             f"{manifest.period[0].date().isoformat()} to {manifest.period[1].date().isoformat()}")
-        result = _run_pipeline(directory, manifest, steps, done, renderers, lang)
+        result = _run_pipeline(directory, sample, steps, done, renderers, lang, accounts)
         # The reports' steps follow the investigations', in the disputes' order.
         for outcome, (out, rendered, seconds) in zip([*result.outcomes, *result.notice_outcomes], renderers.results()):
             outcome.report_path = Path(getattr(rendered, "path", out))
@@ -165,14 +161,13 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
     return result
 
 
-def _run_pipeline(directory: Path, manifest: SampleManifest, steps: list[Step], done, renderers,
-                  lang: str) -> DemoResult:
+def _run_pipeline(directory: Path, sample: "_Generator", steps: list[Step], done, renderers, lang: str,
+                  accounts: int) -> DemoResult:
     """Ingest, enrich and investigate the sample; each investigation's report
     goes to the renderers as soon as it is done."""
     from forensics.case import Case
 
     case_path = directory / CASE_FILE
-    result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
 
     def render(outcome) -> None:
         renderers.submit(outcome.investigation, directory / f"report-{outcome.dispute.account}.pdf",
@@ -181,9 +176,16 @@ def _run_pipeline(directory: Path, manifest: SampleManifest, steps: list[Step], 
                               command_line=f"forensics demo {directory}"),
                          str(case_path))
 
+    sample.main_logs()      # the panel's audit and access logs are complete
     with Case.open(case_path) as case:
         started = time.perf_counter()
-        case.ingest([manifest.panel_log, manifest.access_log])
+        case.ingest([directory / PANEL_LOG, directory / ACCESS_LOG])
+        manifest, generate_seconds = sample.result()
+        lines = sum(manifest.counts.values())
+        done("generate", time.perf_counter() - generate_seconds,
+             f"{lines:,} log lines for {accounts} accounts, "
+             f"{manifest.period[0].date().isoformat()} to {manifest.period[1].date().isoformat()}")
+        result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
         case.ingest([manifest.auth_log], tz=manifest.auth_log_tz, host=manifest.auth_log_host)
         if manifest.contact_files:
             # the mail server's year-less syslog is in UTC, like the auth log
@@ -239,9 +241,10 @@ def _run_pipeline(directory: Path, manifest: SampleManifest, steps: list[Step], 
 
 
 def _load_pipeline() -> None:
-    """Import the pipeline's modules and read the shipped format definitions
-    (about a second of CPU), while the forked generator writes the sample;
-    the steps would otherwise load them one after the other."""
+    """Import the pipeline's modules (pandas among them) and read the shipped
+    format definitions, about half a second of CPU, while the forked
+    generator writes the sample; the steps would otherwise load them one
+    after the other."""
     from forensics.case import Case  # noqa: F401
     from forensics.enrich import engine  # noqa: F401
     from forensics.ingest import engine as _engine, registry  # noqa: F401
@@ -281,29 +284,71 @@ def _forking() -> bool:
 
 
 class _Generator:
-    """`generate_sample` in a forked child (or here); `result()` waits for its manifest."""
+    """`generate_sample` in a forked child (or here, in `main_logs`).
+
+    `main_logs()` waits until the panel's audit and access logs are
+    complete, `result()` for (manifest, seconds the generator took).
+    """
 
     def __init__(self, directory: Path, **options):
         self.directory, self.options = directory, options
-        self.pool = self.pending = None
+        self.child = self.pipe = self.done = None
 
     def __enter__(self) -> "_Generator":
         if _forking():
             import multiprocessing
 
-            self.pool = multiprocessing.get_context("fork").Pool(1)
-            self.pending = self.pool.apply_async(generate_sample, (self.directory,), self.options)
+            context = multiprocessing.get_context("fork")
+            self.pipe, child_end = context.Pipe(duplex=False)
+            self.child = context.Process(target=_generate_in_child, args=(child_end, self.directory, self.options),
+                                         daemon=True)
+            self.child.start()
+            child_end.close()
         return self
 
-    def result(self) -> SampleManifest:
-        if self.pending is None:
-            return generate_sample(self.directory, **self.options)
-        return self.pending.get()
+    def _receive(self, wanted: str):
+        while True:
+            try:
+                what, value = self.pipe.recv()
+            except EOFError:
+                raise ForensicsError("the sample generator stopped without a result") from None
+            if what == "error":
+                raise value
+            if what == wanted:
+                return value
+
+    def main_logs(self) -> None:
+        if self.child is None:
+            started = time.perf_counter()
+            self.done = (generate_sample(self.directory, **self.options), time.perf_counter() - started)
+        else:
+            self._receive("main_logs")
+
+    def result(self) -> tuple[SampleManifest, float]:
+        if self.done is None:
+            self.done = self._receive("done")
+        return self.done
 
     def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.terminate()   # done, or the run failed: nothing of it is wanted any more
-            self.pool.join()
+        if self.child is not None:
+            if self.child.is_alive() and exc[0] is not None:
+                self.child.terminate()   # the run failed: nothing of it is wanted any more
+            self.child.join()
+            self.pipe.close()
+
+
+def _generate_in_child(pipe, directory: Path, options: dict) -> None:
+    started = time.perf_counter()
+    try:
+        manifest = generate_sample(directory, on_main_logs=lambda: pipe.send(("main_logs", None)), **options)
+        pipe.send(("done", (manifest, time.perf_counter() - started)))
+    except Exception as exc:    # handed to the parent, which raises it
+        try:
+            pipe.send(("error", exc))
+        except Exception:        # not picklable: its sentence
+            pipe.send(("error", ForensicsError(f"the sample generator failed: {exc}")))
+    finally:
+        pipe.close()
 
 
 def _warm_renderer(lang: str) -> None:
