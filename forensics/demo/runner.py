@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from forensics.demo.generator import ACCESS_LOG, DEFAULT_SEED, MANIFEST, PANEL_LOG, Dispute, SampleManifest, generate_sample
+from forensics.demo.generator import (ACCESS_LOG, DEFAULT_SEED, MANIFEST, PANEL_LOG, Dispute, SampleManifest,
+                                      generate_sample)
 from forensics.english import counted
 from forensics.errors import ForensicsError
 

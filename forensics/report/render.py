@@ -476,8 +476,9 @@ def warm_up(lang: str = "en", config: dict | None = None) -> None:
     for name in environment.list_templates(filter_func=lambda n: n.endswith(".html")):
         environment.get_template(name)
     with collector_paused():
-        document = weasyprint.HTML(string=_WARM_UP_HTML.format(lang=lang), base_url=templates_dir().resolve().as_uri() + "/",
-                                   url_fetcher=make_fetcher()).render(font_config=font_configuration())
+        html = weasyprint.HTML(string=_WARM_UP_HTML.format(lang=lang), url_fetcher=make_fetcher(),
+                               base_url=templates_dir().resolve().as_uri() + "/")
+        document = html.render(font_config=font_configuration())
         document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
