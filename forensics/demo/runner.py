@@ -259,7 +259,7 @@ def _frozen_heap():
     """Yields `freeze`: what is loaded when it is called (the pipeline's
     modules, some hundred thousand objects) is left out of the collector's
     full passes (`gc.freeze()`) until the run ends.  Each such pass walked
-    them all to find nothing to free: 0.15-0.3 s during ingest.  A caller's
+    them all to find nothing to free: 0.1-0.3 s during ingest.  A caller's
     own freeze is left as it is."""
     outer = gc.get_freeze_count()
 

@@ -402,7 +402,7 @@ def collector_paused():
     until it is done (boxes, computed styles, text layouts), so every
     collection the allocations trigger finds nothing to free and only walks
     the growing heap, including whatever the caller holds (an investigation,
-    the case's DuckDB and pandas): 15-25 % of a report's CPU time.  What the
+    the case's DuckDB and pandas): 10-20 % of a report's CPU time.  What the
     layout leaves behind is collected by the next ordinary collection.
     """
     was_enabled = gc.isenabled()
