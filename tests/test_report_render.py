@@ -169,6 +169,54 @@ def test_same_inputs_and_date_give_the_same_bytes(reports, tmp_path):
     assert again.sha256 == reports["de"].sha256
 
 
+def test_the_bytes_do_not_depend_on_the_renderers_state(reports, tmp_path):
+    """`forensics demo` renders in forked processes that warmed up first, and a
+    process keeps one font configuration for all its reports: neither changes a
+    byte, nor does a fresh font configuration."""
+    import gc
+
+    from forensics.report import render as renderer
+
+    renderer.warm_up("de")
+    assert render(small_investigation(), tmp_path / "warm.pdf", "de").sha256 == reports["de"].sha256
+    renderer._fonts.config = None            # the next render makes a new one
+    fresh = render(small_investigation(), tmp_path / "fresh-fonts.pdf", "de")
+    assert fresh.path.read_bytes() == reports["de"].path.read_bytes()
+    assert gc.isenabled()                    # the collector runs again after a render
+
+
+def test_the_collector_is_paused_only_while_a_report_renders():
+    import gc
+
+    from forensics.report.render import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()            # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_one_font_configuration_per_thread():
+    import threading
+
+    from forensics.report.render import font_configuration
+
+    first = font_configuration()
+    assert font_configuration() is first
+    other = []
+    thread = threading.Thread(target=lambda: other.append(font_configuration()))
+    thread.start()
+    thread.join()
+    assert len(other) == 1 and other[0] is not first
+
+
 def test_a_typical_report_fits_upload_limits(reports):
     for result in reports.values():
         assert result.pages < 20

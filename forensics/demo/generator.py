@@ -43,6 +43,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from forensics.demo import story_notices
 from forensics.demo.geoip_sample import NETWORKS_BY_KEY, blocks, build_geoip_databases
@@ -907,7 +908,8 @@ def _make_accounts(rng: random.Random, n: int, session_scale: float) -> list[_Ac
 
 def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int = DEFAULT_SEED,
                     events_per_account_month: float | None = None,
-                    end: dt.datetime | None = None) -> SampleManifest:
+                    end: dt.datetime | None = None,
+                    on_main_logs: Callable[[], None] | None = None) -> SampleManifest:
     """Write the sample case (three logs, two GeoIP databases, a manifest) into `out_dir`.
 
     Args:
@@ -922,6 +924,10 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
             The benchmark suite raises it to build large cases.
         end: end of the period (aware datetime); default 2026-04-15T00:00Z,
             which puts the scripted disputes in March/April 2026.
+        on_main_logs: called once the panel audit log, the panel access log
+            and the auth log are complete (written, closed, their times
+            set), before the mail, ticket and story logs and the GeoIP
+            databases: `forensics demo` starts ingesting them then.
 
     Returns:
         A SampleManifest with the paths, line counts, period and the
@@ -988,6 +994,12 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
         disputes, stories = _run_days(writer, people, start_ts, end_ts, founding, takeover, notice_acct, outage)
     finally:
         writer.close()
+    for path in (out / PANEL_LOG, out / ACCESS_LOG, out / AUTH_LOG):
+        # The auth log is year-less syslog: ingest infers the year from the
+        # file's modification time, so it must be the end of the period.
+        os.utime(path, (end_ts, end_ts))
+    if on_main_logs is not None:
+        on_main_logs()
     notice_dispute = getattr(writer, "notice_dispute", None)
     contact_counts = story_notices.write_mail_and_tickets(out, people, notice_dispute, start_ts, end_ts, seed)
     story_logs = []
@@ -998,11 +1010,8 @@ def generate_sample(out_dir, *, accounts: int = 200, months: int = 15, seed: int
         story_logs += [(logs.monitoring, None), (logs.syslog, scenario.service), (logs.access, scenario.domain)]
 
     asn_db, city_db = build_geoip_databases(out, build_epoch=end_ts)
-    for path in (out / PANEL_LOG, out / ACCESS_LOG, out / AUTH_LOG, out / story_notices.MAIL_LOG,
-                 out / story_notices.TICKETS):
-        # The auth log is year-less syslog: ingest infers the year from the
-        # file's modification time, so it must be the end of the period.
-        os.utime(path, (end_ts, end_ts))
+    for path in (out / story_notices.MAIL_LOG, out / story_notices.TICKETS):
+        os.utime(path, (end_ts, end_ts))     # the mail log is year-less syslog too
     manifest = SampleManifest(
         out_dir=out,
         panel_log=out / PANEL_LOG,

@@ -8,14 +8,17 @@ step by step.  The CLI (`forensics.cli.demo`) only prints it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from forensics.demo.generator import DEFAULT_SEED, MANIFEST, Dispute, SampleManifest, generate_sample
+from forensics.demo.generator import (ACCESS_LOG, DEFAULT_SEED, MANIFEST, PANEL_LOG, Dispute, SampleManifest,
+                                      generate_sample)
 from forensics.english import counted
 from forensics.errors import ForensicsError
 
@@ -126,8 +129,6 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
         A DemoResult with each step's timing and, per scripted dispute, the
         investigation, the disputed action's finding and the report path.
     """
-    from forensics.case import Case
-
     directory = Path(directory)
     steps: list[Step] = []
 
@@ -138,18 +139,54 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
             on_step(step)
 
     _clear_previous_run(directory)   # before writing anything: refuses a foreign case file
-    run_started = started = time.perf_counter()
-    manifest = generate_sample(directory, accounts=accounts, months=months, seed=seed)
-    lines = sum(manifest.counts.values())
-    done("generate", started,
-         f"{lines:,} log lines for {accounts} accounts, "
-         f"{manifest.period[0].date().isoformat()} to {manifest.period[1].date().isoformat()}")
+    run_started = time.perf_counter()
+    # Overlap on two cores, none of it changing a byte: the sample is written
+    # by a forked child while this process loads the pipeline's modules, and
+    # its two large logs are ingested while the child writes the rest; the
+    # report renderers are forked now, warm up while the case is ingested and
+    # render each report as soon as its investigation is done.
+    with _Generator(directory, accounts=accounts, months=months, seed=seed) as sample, _Renderers(lang) as renderers, \
+            _frozen_heap() as freeze:
+        _load_pipeline()
+        freeze()
+        result = _run_pipeline(directory, sample, steps, done, renderers, lang, accounts)
+        # The reports' steps follow the investigations', in the disputes' order.
+        for outcome, (out, rendered, seconds) in zip([*result.outcomes, *result.notice_outcomes], renderers.results()):
+            outcome.report_path = Path(getattr(rendered, "path", out))
+            outcome.report_sha256 = getattr(rendered, "sha256", None)
+            step = Step("report", seconds, f"{outcome.report_path}")
+            steps.append(step)
+            if on_step:
+                on_step(step)
+    result.wall_seconds = time.perf_counter() - run_started
+    return result
+
+
+def _run_pipeline(directory: Path, sample: "_Generator", steps: list[Step], done, renderers, lang: str,
+                  accounts: int) -> DemoResult:
+    """Ingest, enrich and investigate the sample; each investigation's report
+    goes to the renderers as soon as it is done."""
+    from forensics.case import Case
 
     case_path = directory / CASE_FILE
-    result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
+
+    def render(outcome) -> None:
+        renderers.submit(outcome.investigation, directory / f"report-{outcome.dispute.account}.pdf",
+                         dict(lang=lang, tz=outcome.dispute.tz, report_date=REPORT_DATE,
+                              reference=f"DEMO-{outcome.dispute.account}", provider=PROVIDER,
+                              command_line=f"forensics demo {directory}"),
+                         str(case_path))
+
+    sample.main_logs()      # the panel's audit and access logs are complete
     with Case.open(case_path) as case:
         started = time.perf_counter()
-        case.ingest([manifest.panel_log, manifest.access_log])
+        case.ingest([directory / PANEL_LOG, directory / ACCESS_LOG])
+        manifest, generate_seconds = sample.result()
+        lines = sum(manifest.counts.values())
+        done("generate", time.perf_counter() - generate_seconds,
+             f"{lines:,} log lines for {accounts} accounts, "
+             f"{manifest.period[0].date().isoformat()} to {manifest.period[1].date().isoformat()}")
+        result = DemoResult(directory=directory, case_path=case_path, manifest=manifest, steps=steps)
         case.ingest([manifest.auth_log], tz=manifest.auth_log_tz, host=manifest.auth_log_host)
         if manifest.contact_files:
             # the mail server's year-less syslog is in UTC, like the auth log
@@ -174,7 +211,9 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
                                                    aliases=dispute.aliases, since=dispute.since.date().isoformat(),
                                                    until=dispute.until.date().isoformat(), claims=dispute.claims,
                                                    tz=dispute.tz)
-                result.outcomes.append(DisputeOutcome(dispute=dispute, investigation=investigation, finding=None))
+                outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=None)
+                result.outcomes.append(outcome)
+                render(outcome)
                 done("investigate", started, f"{dispute.account}: {counted(len(investigation.outage.windows), 'outage')}, "
                                              f"{counted(len(investigation.outage_claims), 'claim')}")
                 continue
@@ -184,6 +223,7 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
             finding = _finding_for(investigation, dispute)
             outcome = DisputeOutcome(dispute=dispute, investigation=investigation, finding=finding)
             result.outcomes.append(outcome)
+            render(outcome)
             done("investigate", started,
                  f"{dispute.account}: {counted(len(investigation.findings), 'disputed action')}, "
                  f"{counted(len(investigation.claims), 'claim')}")
@@ -192,93 +232,195 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
             started = time.perf_counter()
             investigation = case.investigate_notices(dispute.account, since=dispute.since, until=dispute.until,
                                                      claims=dispute.claims, tz=dispute.tz)
-            result.notice_outcomes.append(NoticeOutcome(dispute=dispute, investigation=investigation))
+            outcome = NoticeOutcome(dispute=dispute, investigation=investigation)
+            result.notice_outcomes.append(outcome)
+            render(outcome)
             done("investigate", started,
                  f"{dispute.account}: {counted(sum(1 for c in investigation.contacts if not c.routine), 'contact attempt')}, "
                  f"{counted(len(investigation.claims), 'claim')}")
-
-    # The case is closed before the reports: they need only the investigations
-    # and the case file's name, and their renderers may run in forked processes.
-    outcomes = [*result.outcomes, *result.notice_outcomes]
-    jobs = [(outcome.investigation, directory / f"report-{outcome.dispute.account}.pdf",
-             dict(lang=lang, tz=outcome.dispute.tz, report_date=REPORT_DATE,
-                  reference=f"DEMO-{outcome.dispute.account}", provider=PROVIDER,
-                  command_line=f"forensics demo {directory}"))
-            for outcome in outcomes]
-    for outcome, (out, rendered, seconds) in zip(outcomes, render_reports(jobs, str(case_path))):
-        outcome.report_path = Path(getattr(rendered, "path", out))
-        outcome.report_sha256 = getattr(rendered, "sha256", None)
-        step = Step("report", seconds, f"{outcome.report_path}")
-        steps.append(step)
-        if on_step:
-            on_step(step)
-    result.wall_seconds = time.perf_counter() - run_started
     return result
 
 
-# The reports to render, read by the forked renderers (set just before the fork).
-_JOBS: list = []
-_CASE_LABEL: str = ""
+def _load_pipeline() -> None:
+    """Import the pipeline's modules (pandas among them) and read the shipped
+    format definitions, about half a second of CPU, while the forked
+    generator writes the sample; the steps would otherwise load them one
+    after the other."""
+    from forensics.case import Case  # noqa: F401
+    from forensics.enrich import engine  # noqa: F401
+    from forensics.ingest import engine as _engine, registry  # noqa: F401
+    from forensics.investigate import notices, outage  # noqa: F401
+
+    registry.all_formats()
 
 
-def _render_job(index: int):
+@contextlib.contextmanager
+def _frozen_heap():
+    """Yields `freeze`: what is loaded when it is called (the pipeline's
+    modules, some hundred thousand objects) is left out of the collector's
+    full passes (`gc.freeze()`) until the run ends.  Each such pass walked
+    them all to find nothing to free: 0.1-0.3 s during ingest.  A caller's
+    own freeze is left as it is."""
+    outer = gc.get_freeze_count()
+
+    def freeze() -> None:
+        if not outer:
+            gc.freeze()
+
+    try:
+        yield freeze
+    finally:
+        if not outer:
+            gc.unfreeze()
+
+
+def _forking() -> bool:
+    """Forked helpers (the generator, the renderers) on Linux only: they
+    inherit what this process has loaded; elsewhere everything runs here,
+    one step after the other."""
+    import multiprocessing
+    import sys
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class _Generator:
+    """`generate_sample` in a forked child (or here, in `main_logs`).
+
+    `main_logs()` waits until the panel's audit and access logs are
+    complete, `result()` for (manifest, seconds the generator took).
+    """
+
+    def __init__(self, directory: Path, **options):
+        self.directory, self.options = directory, options
+        self.child = self.pipe = self.done = None
+
+    def __enter__(self) -> "_Generator":
+        if _forking():
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self.pipe, child_end = context.Pipe(duplex=False)
+            self.child = context.Process(target=_generate_in_child, args=(child_end, self.directory, self.options),
+                                         daemon=True)
+            self.child.start()
+            child_end.close()
+        return self
+
+    def _receive(self, wanted: str):
+        while True:
+            try:
+                what, value = self.pipe.recv()
+            except EOFError:
+                raise ForensicsError("the sample generator stopped without a result") from None
+            if what == "error":
+                raise value
+            if what == wanted:
+                return value
+
+    def main_logs(self) -> None:
+        if self.child is None:
+            started = time.perf_counter()
+            self.done = (generate_sample(self.directory, **self.options), time.perf_counter() - started)
+        else:
+            self._receive("main_logs")
+
+    def result(self) -> tuple[SampleManifest, float]:
+        if self.done is None:
+            self.done = self._receive("done")
+        return self.done
+
+    def __exit__(self, *exc) -> None:
+        if self.child is not None:
+            if self.child.is_alive() and exc[0] is not None:
+                self.child.terminate()   # the run failed: nothing of it is wanted any more
+            self.child.join()
+            self.pipe.close()
+
+
+def _generate_in_child(pipe, directory: Path, options: dict) -> None:
+    started = time.perf_counter()
+    try:
+        manifest = generate_sample(directory, on_main_logs=lambda: pipe.send(("main_logs", None)), **options)
+        pipe.send(("done", (manifest, time.perf_counter() - started)))
+    except Exception as exc:    # handed to the parent, which raises it
+        try:
+            pipe.send(("error", exc))
+        except Exception:        # not picklable: its sentence
+            pipe.send(("error", ForensicsError(f"the sample generator failed: {exc}")))
+    finally:
+        pipe.close()
+
+
+def _warm_renderer(lang: str) -> None:
+    import os
+
+    from forensics.report.render import warm_up
+
+    os.nice(5)      # the pipeline's own process goes first while both run
+    warm_up(lang)
+
+
+def _render_job(investigation, out, options: dict, case_label: str):
     from forensics.report import render_report
 
-    investigation, out, options = _JOBS[index]
     started = time.perf_counter()
-    rendered = render_report(investigation, out, case=_CASE_LABEL, **options)
+    rendered = render_report(investigation, out, case=case_label, **options)
     return out, rendered, time.perf_counter() - started
 
 
-def _indexed_render_job(index: int):
-    return index, _render_job(index)
-
-
-def _report_workers(n_jobs: int) -> int:
+def _report_workers() -> int:
     """Renderers side by side: one per core (WeasyPrint is single-threaded
-    Python), on Linux only (forked workers inherit the investigations)."""
-    import multiprocessing
+    Python), forked (they inherit the loaded renderer)."""
     import os
-    import sys
 
-    if n_jobs < 2 or not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+    if not _forking():
+        return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(n_jobs, cores))
+    return max(1, min(2, cores))
 
 
-def render_reports(jobs: list, case_label: str):
-    """Render (investigation, out_path, options) jobs; yields (out, ReportResult,
-    seconds) in the jobs' order.  The PDFs are the same bytes as rendered one
-    after the other: each is a function of its investigation and options."""
-    global _JOBS, _CASE_LABEL
-    from forensics.report.render import require_weasyprint
+class _Renderers:
+    """The report renderers, forked before the pipeline starts.
 
-    require_weasyprint()            # imported once, before the fork, for every worker
-    _JOBS, _CASE_LABEL = list(jobs), case_label
-    try:
-        workers = _report_workers(len(jobs))
-        if workers == 1:
-            for index in range(len(jobs)):
-                yield _render_job(index)
-            return
-        import multiprocessing
-        import pickle
+    Each one imports WeasyPrint, reads the catalogs, compiles the templates
+    and loads the fonts (`forensics.report.render.warm_up`) while the case is
+    generated and ingested; `submit` hands it an investigation as soon as it
+    is done, `results` yields (out, ReportResult, seconds) in the order of
+    submission.  A PDF is a function of its investigation and options, so it
+    has the same bytes whichever process renders it, and when.  Without fork
+    the reports are rendered here, one after the other, in `results`.
+    """
 
-        # Longest first (a report's work grows with its investigation's
-        # content), so that the last report to start is a short one; the
-        # results are still handed out in the jobs' order.
-        order = sorted(range(len(jobs)), key=lambda i: -len(pickle.dumps(jobs[i][0])))
-        done: dict = {}
-        following = 0
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for index, rendered in pool.imap_unordered(_indexed_render_job, order):
-                done[index] = rendered
-                while following in done:
-                    yield done.pop(following)
-                    following += 1
-    finally:
-        _JOBS, _CASE_LABEL = [], ""
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.pool = None
+        self.jobs: list = []
+
+    def __enter__(self) -> "_Renderers":
+        workers = _report_workers()
+        if workers:
+            import multiprocessing
+
+            from forensics.report.render import require_weasyprint
+
+            require_weasyprint()    # imported once, before the fork, for every renderer
+            self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_warm_renderer,
+                                                                  initargs=(self.lang,))
+        return self
+
+    def submit(self, investigation, out: Path, options: dict, case_label: str) -> None:
+        job = (investigation, out, options, case_label)
+        self.jobs.append(self.pool.apply_async(_render_job, job) if self.pool is not None else job)
+
+    def results(self):
+        for job in self.jobs:
+            yield job.get() if self.pool is not None else _render_job(*job)
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.terminate()   # every result was collected, or the run failed
+            self.pool.join()
 
 
 def _finding_for(investigation, dispute: Dispute):
