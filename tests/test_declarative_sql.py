@@ -133,6 +133,26 @@ HOSTILE = [
     "UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:root@pam: 65F0A1C0 OK",
     "UPID:pve1:0000A1B2:0001C3D4:FFFFFFFFF:qmstart:101:root@pam: 65F0A1C0 OK",
     "UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:root@pam: 65F0A1C0 ",
+    # the timestamps' fixed layouts (GLOB and cast in SQL) beside the near misses the pattern reads
+    "Feb  0 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 05 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 5 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "feb 25 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "FEB 25 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 25  4:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Dec 31 23:59:59 belka sshd[1]: Invalid user a from 192.0.2.1 port 0050273",
+    "2026-01-12T11:15:58z nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58.123Z nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58.123 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58.1234+01:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58.123+24:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:15:58.123-23:59 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T19:15:58+29:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2024-02-29T23:59:59.999999+05:30 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T11:60:58+00:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "2026-01-12T29:15:58 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "0000-01-01T00:00:00Z nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    "0999-01-01T00:00:00+01:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
 ]
 
 
