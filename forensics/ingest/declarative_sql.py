@@ -239,6 +239,18 @@ class CompiledDefinition:
                 if _fast_strptime(tf.spec) is None:
                     raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
 
+    def _cut_variant(self, compiled: re.Pattern, rx: "Re2Pattern"):
+        """(Re2Pattern with its tail groups cut, RE2 text with the whole-match capture `m`) of a line
+        pattern, or None when it has no tail group to cut (or the cut text differs otherwise)."""
+        try:
+            cut = Re2Pattern(compiled, allow_possessive=rx.allow_possessive, anchored=True, cut_tail=True)
+        except NotCompilable:
+            return None
+        if not cut.cut or cut.fields != rx.fields:
+            return None
+        whole = _whole_match(compiled, cut)
+        return None if whole is None else (cut, whole[0])
+
     def _raw_fields(self):
         """The layers cutting a line into its raw fields: (last layer, {field: SQL})
         (a subclass cuts CSV lines: forensics.ingest.declarative_sql_records)."""
@@ -253,6 +265,7 @@ class CompiledDefinition:
                 compiled = re.compile(compiled.pattern)
             variants.append((vname, compiled, self._regex(compiled, anchored=True)))
         whole = [_whole_match(compiled, rx) for _, compiled, rx in variants]
+        cuts = [self._cut_variant(compiled, rx) for _, compiled, rx in variants]
         l0 = {"_odd": f"regexp_matches(line, {p(_ODD_LINE)})"}
         if not all(whole):
             pick = " ".join(f"WHEN regexp_matches(line, {p(rx.text)}) THEN {i}" for i, (_, _, rx) in enumerate(variants, 1))
@@ -270,6 +283,19 @@ class CompiledDefinition:
             # where the ones before it did not match (Python's order).
             for i, (text, names) in enumerate(whole, 1):
                 extract = f"regexp_extract(line, {p(text)}, {names})"
+                cut = cuts[i - 1]
+                if cut is not None:
+                    # the pattern without its tail `(?P<message>.*)$` (RE2 walks the header only);
+                    # the whole pattern where that match is not known to be the same (see Re2Pattern._tail_groups)
+                    cut_rx, cut_text = cut
+                    first = f"regexp_extract(line, {p(cut_text)}, {names})"
+                    c = f"_c{i}"
+                    src = self._layer({c: first if i == 1 else f"CASE WHEN _s{i - 1}.m = '' THEN {first} END"}, src)
+                    took = " OR ".join(f"({cut_rx.participated_sql(c, g)})" for g in cut_rx.cut.values())
+                    extract = (f"CASE WHEN {c} IS NULL THEN NULL WHEN {c}.m = '' OR length({c}.m) = length(line) "
+                               f"OR {took} THEN {c} ELSE {extract} END")
+                    src = self._layer({f"_s{i}": extract}, src)
+                    continue
                 src = self._layer({f"_s{i}": extract if i == 1 else f"CASE WHEN _s{i - 1}.m = '' THEN {extract} END"},
                                   src)
             pick = " ".join(f"WHEN _s{i}.m <> '' THEN {i}" for i in range(1, len(whole) + 1))
@@ -291,7 +317,11 @@ class CompiledDefinition:
             for i, (_, compiled, rx) in enumerate(variants, 1):
                 if g not in compiled.groupindex:
                     continue
-                v, ambiguous = rx.value_sql(f"_s{i}", g)
+                cut = cuts[i - 1] if all(whole) else None
+                if cut is not None:
+                    v, ambiguous = cut[0].value_sql(f"_s{i}", g, rest=f"substr(line, length(_s{i}.m) + 1)")
+                else:
+                    v, ambiguous = rx.value_sql(f"_s{i}", g)
                 whens.append(f"WHEN _v = {i} THEN {v}")
                 if ambiguous:
                     amb.append(f"(_v = {i} AND {v} = '')")
@@ -1130,7 +1160,7 @@ class Re2Pattern:
     sequence), or around the other alternatives of a branch the group is in.
     """
 
-    def __init__(self, compiled: re.Pattern, *, allow_possessive: bool, anchored: bool):
+    def __init__(self, compiled: re.Pattern, *, allow_possessive: bool, anchored: bool, cut_tail: bool = False):
         try:
             from re import _parser as parser, _constants as c
         except ImportError:  # pragma: no cover
@@ -1160,6 +1190,14 @@ class Re2Pattern:
             conds = self._witness(path)
             self.participation[name] = conds
             self.shapes[name] = "always" if conds == [] else ("witnessed" if conds else "ambiguous")
+        # `cut_tail`: groups `(?P<g>.*)` that end the match before the final `$` are emitted empty
+        # and the `$` dropped (see `tail_groups`)
+        self.cut: dict[int, str] = {}
+        self._drop_last = None
+        if cut_tail:
+            self.cut = self._tail_groups(tree, paths)
+            if self.cut:
+                self._drop_last = tree
         self.fields: list[str] = []
         body = self._seq(tree)
         flags = "".join(f for f, bit in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL))
@@ -1238,6 +1276,45 @@ class Re2Pattern:
             level -= 1
         return conds
 
+    def _tail_groups(self, tree, paths) -> dict[int, str]:
+        """{group number: name} of the named groups `(?P<g>.*)` in tail position: nothing after
+        them but closing groups, optional groups and the pattern's final `$`.
+
+        On a line without a line break `.*$` matches the rest of the line
+        from anywhere, so the match of the pattern without them (each
+        emitted as an empty group, the `$` dropped) takes the same choices
+        before them as the whole pattern does, wherever one of them took
+        part or the match reached the end of the line; the text after the
+        match is then the group's value.  Elsewhere the whole pattern
+        decides (`CompiledDefinition._raw_fields`)."""
+        c = self._c
+        if not tree or tree[-1][0] is not c.AT or tree[-1][1] not in (c.AT_END, c.AT_END_STRING):
+            return {}
+        out = {}
+        for name, gid in self.compiled.groupindex.items():
+            path = paths.get(gid)
+            seq, i, _ = path[-1]
+            body = seq[i][1][-1]
+            if not (len(body) == 1 and body[0][0] is c.MAX_REPEAT and body[0][1][:2] == (0, c.MAXREPEAT)
+                    and list(body[0][1][2]) == [(c.ANY, None)]):
+                continue
+            if self.shapes.get(name) == "ambiguous":
+                continue
+            ok = True
+            for level, (lseq, li, container) in enumerate(path):
+                last = len(lseq) - (2 if level == 0 else 1)
+                if li != last:
+                    ok = False
+                    break
+                if level + 1 < len(path):
+                    inner = path[level + 1][2]
+                    if inner[0] == "repeat" and inner[2] != 1:   # a loop could go round again
+                        ok = False
+                        break
+            if ok:
+                out[gid] = name
+        return out
+
     # -- emitting RE2 -------------------------------------------------------
     def _seq(self, seq) -> str:
         wraps = sorted(self._wraps.get(id(seq), []), key=lambda w: (w[0], -w[1]))
@@ -1247,7 +1324,10 @@ class Re2Pattern:
                 if a == i:
                     self.fields.append(name)
                     out.append(f"(?P<{name}>")
-            out.append(self._item(*item))
+            if seq is self._drop_last and i == len(seq) - 1:
+                out.append("")    # the final `$` of a cut pattern
+            else:
+                out.append(self._item(*item))
             for a, b, name in sorted(wraps, key=lambda w: w[0], reverse=True):
                 if b == i:
                     out.append(")")
@@ -1284,6 +1364,8 @@ class Re2Pattern:
             if gid is None:
                 return prefix + inner + ")"
             self.fields.append(f"c{gid}")
+            if gid in self.cut:
+                return f"(?P<c{gid}>)"
             body_text = self._seq(body)
             if flags or off:
                 body_text = prefix + body_text + ")"
@@ -1336,9 +1418,22 @@ class Re2Pattern:
     def names_sql(self) -> str:
         return "[" + ", ".join(f"'{f}'" for f in self.fields) + "]"
 
-    def value_sql(self, struct: str, name: str) -> tuple[str, bool]:
-        """(SQL: the group's value, NULL when it took no part; whether the line must go to Python when '')."""
+    def participated_sql(self, struct: str, name: str) -> str:
+        """SQL: the group (not `nonempty`, not `ambiguous`) took part in the match."""
+        if self.shapes[name] == "always":
+            return "true"
+        return " AND ".join(f"{struct}.\"{w}\" {'<>' if nonempty else '='} ''"
+                            for w, nonempty in self.participation[name])
+
+    def value_sql(self, struct: str, name: str, rest: str | None = None) -> tuple[str, bool]:
+        """(SQL: the group's value, NULL when it took no part; whether the line must go to Python when '').
+
+        `rest`: SQL of the text after the match, the value of a group the
+        cut pattern left empty (the whole pattern's match, which ends at
+        the end of the line, gives the group's own text)."""
         v = f'{struct}."c{self.compiled.groupindex[name]}"'
+        if rest is not None and self.compiled.groupindex[name] in self.cut:
+            v = f"CASE WHEN {v} <> '' THEN {v} ELSE {rest} END"
         shape = self.shapes[name]
         if shape == "nonempty":
             return f"nullif({v}, '')", False
