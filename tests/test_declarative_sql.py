@@ -133,6 +133,19 @@ HOSTILE = [
     "UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:root@pam: 65F0A1C0 OK",
     "UPID:pve1:0000A1B2:0001C3D4:FFFFFFFFF:qmstart:101:root@pam: 65F0A1C0 OK",
     "UPID:pve1:0000A1B2:0001C3D4:65F0A1B2:qmstart:101:root@pam: 65F0A1C0 ",
+    # a line pattern applied without its tail `(?P<message>.*)$`: where that match stops short of the
+    # end without the message (the whole pattern decides: another host/program split, another variant)
+    "Feb 25 14:34:10 belka sshd[1]:x",
+    "Feb 25 14:34:10 belka sshd[1]:x y",
+    "Feb 25 14:34:10 host prog:xyz",
+    "Feb 25 14:34:10 a b:c d: e",
+    "Feb 25 14:34:10 a b c:",
+    "Feb 25 14:34:10 a [b]:c",
+    "Feb 25 14:34:10: ",
+    "Feb 25 14:34:10:x",
+    "<38>1 2019-07-08T17:40:17.954167-04:00 h sshd 55555 - [a b=\"c\"]x",
+    "<38>1 2019-07-08T17:40:17.954167-04:00 h sshd 55555 - -  ",
+    "[1700000000] SERVICE ALERT: web;HTTP;CRITICAL;HARD;3;",
     # the timestamps' fixed layouts (GLOB and cast in SQL) beside the near misses the pattern reads
     "Feb  0 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
     "Feb 05 14:34:10 belka sshd[1]: Invalid user a from 192.0.2.1",
