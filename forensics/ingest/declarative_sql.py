@@ -555,11 +555,16 @@ class CompiledDefinition:
         pre: dict[str, str] = {}
         mid: dict[str, str] = {}
 
-        def extracted(over: str, pattern: str, names: str, witness: str, skip: str | None = None) -> str:
+        def extracted(over: str, pattern: str, names: str, witness: str, skip: str | None = None,
+                      fixed: tuple[str, str] | None = None) -> str:
             """A column of the parts of `pattern` (anchored at both ends) in `over`, NULL where it did not
-            match (and where `skip`: a text the caller reads without the pattern)."""
+            match (and where `skip`: a text the caller reads without the pattern).  `fixed`: (SQL
+            test of a fixed layout, SQL struct of the same parts cut by position) where the pattern
+            need not run."""
             raw, g = self._tmp("tr"), self._tmp("t")
             extract = f"regexp_extract({over}, {p(pattern)}, {names})"
+            if fixed is not None:
+                extract = f"CASE WHEN {fast_column(fixed[0])} THEN {fixed[1]} ELSE {extract} END"
             pre[raw] = extract if skip is None else f"CASE WHEN {skip} THEN NULL ELSE {extract} END"
             mid[g] = f"CASE WHEN {raw}.{witness} <> '' THEN {raw} END"
             return g
@@ -645,7 +650,8 @@ class CompiledDefinition:
                 reader = Re2Pattern(fast, allow_possessive=False, anchored=True)
                 names = _ts_names(fast, reader)
                 if fast.groupindex:   # every part a reader captures is a group that is never empty
-                    g = extracted(text, reader.text, names, names[2:names.index("'", 2)])
+                    g = extracted(text, reader.text, names, names[2:names.index("'", 2)],
+                                  fixed=_strptime_fixed(spec, text, names))
                 else:
                     g = self._tmp("t")
                     pre[g] = (f"CASE WHEN regexp_matches({text}, {p(reader.text)}) THEN "
@@ -959,6 +965,44 @@ def _iso_fast(text: str) -> tuple[str, str, str, str]:
     test = f"coalesce(substr({text}, 12, 2) < '24' AND CASE length({text}) {' '.join(whens)} ELSE false END, false)"
     return (test, f"length({text}) IN ({', '.join(zoned)})", f"length({text}) IN ({', '.join(zoneless)})",
             f"coalesce(substr({text}, 1, 1) > '9', false)")
+
+
+_FIXED_WIDTH = {"Y": (4, "yr4"), "m": (2, "mon"), "d": (2, "day"), "H": (2, "hour"), "M": (2, "minute"),
+                "S": (2, "sec"), "z": (5, "zone")}
+
+
+def _strptime_fixed(spec: str, text: str, names: str) -> tuple[str, str] | None:
+    """(SQL: `text` is in the fixed-width layout of a strptime pattern, SQL: the reader's struct of parts
+    cut by position), or None for a pattern with other directives.
+
+    Every field at its full width (`%m` two digits, `%z` as `+hhmm`), one
+    blank for a blank: a subset of what the reader's pattern takes
+    (`\\d{1,2}`, `\\s+`, `[+-]\\d\\d:?\\d\\d|Z`), where its
+    greedy groups split the text at the same places.  A GLOB costs about
+    0.1-0.2 us a line where the pattern's extraction cost 0.5-0.8."""
+    glob, parts, pos, i = [], {}, 1, 0
+    while i < len(spec):
+        ch = spec[i]
+        if ch == "%":
+            code = spec[i + 1:i + 2]
+            if code not in _FIXED_WIDTH:
+                return None
+            width, name = _FIXED_WIDTH[code]
+            glob.append("[+-]" + _D * 4 if code == "z" else _D * width)
+            parts[name] = f"substr({text}, {pos}, {width})"
+            pos += width
+            i += 2
+            continue
+        if ch in "*?[]\\'" or (ch.isspace() and ch != " ") or not ch.isascii():
+            return None
+        glob.append(ch)
+        pos += 1
+        i += 1
+    wanted = re.findall(r"'([^']*)'", names)
+    if sorted(wanted) != sorted(parts):
+        return None
+    struct = "struct_pack(" + ", ".join(f"{name} := {parts[name]}" for name in wanted) + ")"
+    return f"coalesce({text} GLOB '{''.join(glob)}', false)", struct
 
 
 def _one_of(column: str, numbers: list[int]) -> str:
