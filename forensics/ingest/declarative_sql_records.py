@@ -46,11 +46,16 @@ def quoted_cells_sql(line: str, delim: str) -> str:
     (a closing and an opening quote of different cells have a delimiter
     between them).  Inside pieces are kept, escaped quotes become `"`, the
     delimiters outside become chr(31), and the text is split on chr(31).
-    About 1 µs a line where `regexp_extract_all` took 9-12 µs.
+    About 1 µs a line where `regexp_extract_all` took 9-12 µs.  The line is
+    split with a chr(30) after it (taken off the joined text at the end), so
+    the last piece is never empty and "an empty piece between two others"
+    needs no count of the pieces (which split the line again for every
+    piece: 4.7 against 3.6 µs a line on WHMCS tickets' 300-character rows);
+    the cells are the same for every line.
     """
-    return (f"string_split(array_to_string(list_transform(string_split({line}, '\"'), lambda x, i: "
-            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 AND i < len(string_split({line}, '\"')) THEN '\"' "
-            f"ELSE replace(x, {delim}, chr(31)) END), ''), chr(31))")
+    return (f"string_split(left(array_to_string(list_transform(string_split({line} || chr(30), '\"'), lambda x, i: "
+            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 THEN '\"' "
+            f"ELSE replace(x, {delim}, chr(31)) END), ''), -1), chr(31))")
 
 
 class CompiledCsvDefinition(CompiledDefinition):
