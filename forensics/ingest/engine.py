@@ -8,7 +8,8 @@ For every file it
 2. picks the format (`--format`, else auto-detection on the first lines);
 3. opens one transaction, streams the file in chunks through the format and
    writes events and rejects as it goes (vectorised formats run inside
-   DuckDB; the others return DataFrames);
+   DuckDB, the whole file in one INSERT over a stream of the chunks; the
+   others return DataFrames, written chunk by chunk);
 4. resolves naive times (zone, year, DST) and records every decision;
 5. refuses a file whose SHA-256 is already in the case (rollback: nothing
    added), else writes the `sources` row with its counts and commits.
