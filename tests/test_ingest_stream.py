@@ -133,3 +133,36 @@ def test_batch_stream_is_read_lazily_and_hands_on_errors():
     with pytest.raises(duckdb.Error, match="the disk went away"):
         con.execute("SELECT count(*) FROM broken").fetchall()
     assert isinstance(broken.error, OSError)
+
+
+def test_ctrl_c_during_the_one_insert_rolls_the_file_back(tmp_path, monkeypatch):
+    """SIGINT while DuckDB reads the stream (its callbacks may run on the main
+    thread, where Python would lose a KeyboardInterrupt raised inside them):
+    the ingest raises KeyboardInterrupt, nothing is added, the handler is restored."""
+    import os
+    import signal
+
+    log = tmp_path / "access.log"
+    log.write_text("\n".join(LINE.format(n=n, m=n // 60 % 60, s=n % 60) for n in range(4000)) + "\n",
+                   encoding="utf-8")
+    original = engine._FileLoader._load_chunk_sql
+    calls = {"n": 0}
+
+    def interrupting(self, chunk):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            os.kill(os.getpid(), signal.SIGINT)   # Ctrl-C in the middle of the file
+        return original(self, chunk)
+
+    monkeypatch.setattr(engine._FileLoader, "_load_chunk_sql", interrupting)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ingest_files(tmp_path / "case.duckdb", [log], format_name="combined", chunk_bytes=16 * 1024)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert 3 <= calls["n"] < 20   # stopped soon after, not at the end of the file (24 chunks)
+    with Case.open(tmp_path / "case.duckdb") as case:
+        assert case.con.execute("SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM events), "
+                                "(SELECT count(*) FROM rejects)").fetchone() == (0, 0, 0)

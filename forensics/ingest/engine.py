@@ -51,7 +51,7 @@ from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, LogFormat
 from forensics.ingest.detect import detect_format
 from forensics.ingest.formats.sqlformat import register_functions
 from forensics.ingest.reader import (OVERLONG_KEEP, BatchStream, Chunk, SourceReader, damaged_near_start,
-                                     describe_path_problem, head_lines, prefetched)
+                                     describe_path_problem, head_lines, interrupts_end, prefetched)
 from forensics.ingest.registry import all_formats, get_format
 from forensics.ingest.timestamps import PLACEHOLDER_YEAR, apply_years, decide_zone, infer_years, localize
 from forensics.timefmt import UTC, iso, zone
@@ -576,7 +576,8 @@ class _FileLoader:
             if next(batches, None) is not None:   # lines to parse: one INSERT reads them all
                 stream = BatchStream(batches, large=side.large)
                 try:
-                    inserted = self._insert_stream(stream)
+                    with interrupts_end(stream):
+                        inserted = self._insert_stream(stream)
                 except duckdb.Error:
                     if stream.error is not None:   # the reader's or a format's error (or Ctrl-C), as raised
                         raise stream.error from None
@@ -1126,13 +1127,19 @@ def _settings(con: duckdb.DuckDBPyConnection, settings: dict | None):
         return
     before = {name: con.execute("SELECT current_setting($n)", {"n": name}).fetchall()[0][0]
               for name in settings}
+    for name, value in settings.items():
+        con.execute(f"SET {name} = $v", {"v": value})
     try:
-        for name, value in settings.items():
-            con.execute(f"SET {name} = $v", {"v": value})
         yield
-    finally:
-        for name, value in before.items():
-            con.execute(f"SET {name} = $v", {"v": value})
+    except BaseException:
+        # A failed statement aborts the transaction, where no SET runs: restored
+        # if possible; the statement's error is the one to report.
+        with contextlib.suppress(duckdb.Error):
+            for name, value in before.items():
+                con.execute(f"SET {name} = $v", {"v": value})
+        raise
+    for name, value in before.items():
+        con.execute(f"SET {name} = $v", {"v": value})
 
 
 def _first_row(result):

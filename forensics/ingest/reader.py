@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import contextlib
 import hashlib
 import lzma
 import os
@@ -317,7 +318,8 @@ class BatchStream:
     compressed again).  DuckDB opens the stream twice (once for the schema
     when it binds the statement, once to scan it); only the streams that are
     read advance the iterator.  An exception of the iterator ends the scan
-    with an error and is kept in `error` for the caller to raise.
+    with an error and is kept in `error` for the caller to raise; so does
+    `interrupted` (set by the caller's Ctrl-C handler, `interrupts_end`).
 
     Args:
         batches: yields nanoarrow arrays of the schema below.
@@ -331,6 +333,7 @@ class BatchStream:
         kind = na.large_string() if large else na.string()
         self.schema = na.struct({"line_no": na.int64(), "line": kind}, nullable=False)
         self.error: BaseException | None = None
+        self.interrupted = False      # Ctrl-C while DuckDB reads: the next batch is an error
         self.rows = 0                 # lines handed to DuckDB
         self._keep = []               # the C structs and callbacks of the streams handed out
 
@@ -363,6 +366,8 @@ class BatchStream:
 
         def get_next(_stream, out):
             try:
+                if owner.interrupted:
+                    raise KeyboardInterrupt
                 batch = next(owner._batches, None)
                 if batch is None:
                     ctypes.memset(out, 0, _ARRAY_SIZE)   # release NULL: the end of the stream
@@ -389,6 +394,37 @@ class BatchStream:
         capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
         self._keep.append((stream, callbacks, state, schema))
         return capsule_new(ctypes.addressof(stream), b"arrow_array_stream", None)
+
+
+@contextlib.contextmanager
+def interrupts_end(stream: BatchStream):
+    """Ctrl-C while DuckDB reads `stream` ends the stream with KeyboardInterrupt.
+
+    Python runs a signal handler in the main thread, which DuckDB also uses to
+    run the stream's callbacks; a KeyboardInterrupt raised there would be lost
+    in the C callback.  So the handler only marks the stream, whose next batch
+    is then an error, and KeyboardInterrupt is raised here, in the caller.
+    (Only in the main thread and only over Python's own handler: a program
+    with a handler of its own keeps it.)
+    """
+    import signal
+    import threading
+
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def mark(_signum, _frame) -> None:
+        stream.interrupted = True
+
+    previous = signal.signal(signal.SIGINT, mark)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if stream.interrupted:
+        raise KeyboardInterrupt
 
 
 def _arrow_stream_types():
