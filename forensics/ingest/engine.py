@@ -618,12 +618,9 @@ class _FileLoader:
         self._side = side
         try:
             for chunk in chunks:
-                if not chunk.all_blank:
-                    large = chunk.buffers[0].dtype.itemsize == 8
-                    if announced and large != side.large:
-                        side.held = chunk   # another Arrow string type: the next INSERT
-                        return
-                    side.large = large if not announced else side.large
+                if announced and not chunk.all_blank and (chunk.buffers[0].dtype.itemsize == 8) != side.large:
+                    side.held = chunk   # another Arrow string type (int64 offsets): the next INSERT
+                    return
                 self._load_chunk(chunk)
                 if side.queued:
                     if not announced:
