@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import contextlib
 import hashlib
 import lzma
 import os
@@ -293,6 +294,10 @@ class ArrowLines:
             batches.append(na.c_array_from_buffers(schema, rows, [None], children=[numbers, text]))
         return schema, batches
 
+    def batches(self) -> list:
+        """The record batches (nanoarrow arrays), for a `BatchStream`."""
+        return self._arrays()[1]
+
     def __arrow_c_stream__(self, requested_schema=None):
         import nanoarrow as na
         from nanoarrow._array_stream import CArrayStream
@@ -300,6 +305,148 @@ class ArrowLines:
         schema, batches = self._arrays()
         stream = CArrayStream.from_c_arrays(batches, na.c_schema(schema), validate=False)
         return stream.__arrow_c_stream__(requested_schema)
+
+
+class BatchStream:
+    """Record batches `(line_no int64, line utf8)` pulled from a Python iterator
+    while DuckDB scans them: an Arrow C stream (`__arrow_c_stream__`) whose
+    `get_next` asks the iterator for the next batch.
+
+    One INSERT can so read a whole file chunk by chunk, with only the chunks
+    in flight in memory (DuckDB writes the rows into full row groups as they
+    come; an INSERT per chunk leaves partial row groups that are merged and
+    compressed again).  DuckDB opens the stream twice (once for the schema
+    when it binds the statement, once to scan it); only the streams that are
+    read advance the iterator.  An exception of the iterator ends the scan
+    with an error and is kept in `error` for the caller to raise; so does
+    `interrupted` (set by the caller's Ctrl-C handler, `interrupts_end`).
+
+    Args:
+        batches: yields nanoarrow arrays of the schema below.
+        large: the lines are Arrow large strings (int64 offsets).
+    """
+
+    def __init__(self, batches: Iterator, large: bool = False):
+        import nanoarrow as na
+
+        self._batches = batches
+        kind = na.large_string() if large else na.string()
+        self.schema = na.struct({"line_no": na.int64(), "line": kind}, nullable=False)
+        self.error: BaseException | None = None
+        self.interrupted = False      # Ctrl-C while DuckDB reads: the next batch is an error
+        self.rows = 0                 # lines handed to DuckDB
+        self._keep = []               # the C structs and callbacks of the streams handed out
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        import ctypes
+
+        import nanoarrow as na
+
+        capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+        capsule_pointer.restype = ctypes.c_void_p
+        capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+        schema = na.c_schema(self.schema)
+        owner = self
+        state = {"message": b""}
+
+        def move(capsule, name: bytes, out, size: int, release_at: int) -> None:
+            # Move the C struct out of the capsule: copy it, then mark the
+            # capsule's copy released so that its destructor leaves it alone.
+            source = capsule_pointer(capsule, name)
+            ctypes.memmove(out, source, size)
+            ctypes.c_void_p.from_address(source + release_at).value = None
+
+        def get_schema(_stream, out):
+            try:
+                move(schema.__arrow_c_schema__(), b"arrow_schema", out, _SCHEMA_SIZE, _SCHEMA_RELEASE_AT)
+                return 0
+            except BaseException as exc:  # noqa: BLE001 - reported through the C interface
+                state["message"] = f"{type(exc).__name__}: {exc}".encode()
+                return 5  # EIO
+
+        def get_next(_stream, out):
+            try:
+                if owner.interrupted:
+                    raise KeyboardInterrupt
+                batch = next(owner._batches, None)
+                if batch is None:
+                    ctypes.memset(out, 0, _ARRAY_SIZE)   # release NULL: the end of the stream
+                    return 0
+                owner.rows += batch.length
+                move(batch.__arrow_c_array__()[1], b"arrow_array", out, _ARRAY_SIZE, _ARRAY_RELEASE_AT)
+                return 0
+            except BaseException as exc:  # noqa: BLE001 - kept for the caller, DuckDB sees an error
+                owner.error = exc
+                state["message"] = f"{type(exc).__name__}: {exc}".encode()
+                return 5  # EIO
+
+        def get_last_error(_stream):
+            return ctypes.cast(ctypes.c_char_p(state["message"]), ctypes.c_void_p).value
+
+        def release(stream):
+            ctypes.c_void_p.from_address(stream + _STREAM_RELEASE_AT).value = None
+
+        callbacks = (_GET_SCHEMA(get_schema), _GET_NEXT(get_next), _GET_ERROR(get_last_error),
+                     _RELEASE(release))
+        stream = _ArrowArrayStream(*(ctypes.cast(f, ctypes.c_void_p).value for f in callbacks), None)
+        capsule_new = ctypes.pythonapi.PyCapsule_New
+        capsule_new.restype = ctypes.py_object
+        capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+        self._keep.append((stream, callbacks, state, schema))
+        return capsule_new(ctypes.addressof(stream), b"arrow_array_stream", None)
+
+
+@contextlib.contextmanager
+def interrupts_end(stream: BatchStream):
+    """Ctrl-C while DuckDB reads `stream` ends the stream with KeyboardInterrupt.
+
+    Python runs a signal handler in the main thread, which DuckDB also uses to
+    run the stream's callbacks; a KeyboardInterrupt raised there would be lost
+    in the C callback.  So the handler only marks the stream, whose next batch
+    is then an error, and KeyboardInterrupt is raised here, in the caller.
+    (Only in the main thread and only over Python's own handler: a program
+    with a handler of its own keeps it.)
+    """
+    import signal
+    import threading
+
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def mark(_signum, _frame) -> None:
+        stream.interrupted = True
+
+    previous = signal.signal(signal.SIGINT, mark)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if stream.interrupted:
+        raise KeyboardInterrupt
+
+
+def _arrow_stream_types():
+    import ctypes
+
+    class ArrowArrayStream(ctypes.Structure):
+        _fields_ = [("get_schema", ctypes.c_void_p), ("get_next", ctypes.c_void_p),
+                    ("get_last_error", ctypes.c_void_p), ("release", ctypes.c_void_p),
+                    ("private_data", ctypes.c_void_p)]
+
+    pointer = ctypes.c_void_p
+    return (ArrowArrayStream,
+            ctypes.CFUNCTYPE(ctypes.c_int, pointer, pointer), ctypes.CFUNCTYPE(ctypes.c_int, pointer, pointer),
+            ctypes.CFUNCTYPE(ctypes.c_void_p, pointer), ctypes.CFUNCTYPE(None, pointer))
+
+
+# The Arrow C data interface's structs (64-bit): ArrowSchema is 9 pointers
+# (release the 8th), ArrowArray 10 (release the 9th), ArrowArrayStream 5 (release the 4th).
+_SCHEMA_SIZE, _SCHEMA_RELEASE_AT = 72, 56
+_ARRAY_SIZE, _ARRAY_RELEASE_AT = 80, 64
+_STREAM_RELEASE_AT = 24
+_ArrowArrayStream, _GET_SCHEMA, _GET_NEXT, _GET_ERROR, _RELEASE = _arrow_stream_types()
 
 
 _BLANK_CHARS_BYTES = _BLANK_CHARS.encode("ascii")
@@ -886,7 +1033,7 @@ class SourceReader:
                 whole = block[first + 1:last + 1]
                 parts.append(whole)
                 body_len += len(whole)
-                body_lines += whole.count(b"\n")
+                body_lines += _count_newlines(whole)
             pending = bytearray(block[last + 1:])
             if body_len >= self.chunk_bytes or body_lines >= self.chunk_lines:
                 chunk = flush()
@@ -905,6 +1052,14 @@ class SourceReader:
             self.cut_line = line_no - 1   # the damage ended the file inside this line
         if chunk is not None:
             yield chunk
+
+
+def _count_newlines(data: bytes) -> int:
+    """How many b"\n" `data` holds (numpy: 0.16 ms a MiB where `bytes.count` takes 1.9 ms,
+    holding the GIL that DuckDB's reading of the previous chunk needs)."""
+    import numpy as np
+
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
 
 
 def _cut_utf8(data: bytes) -> bytes:
