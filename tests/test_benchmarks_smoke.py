@@ -227,7 +227,7 @@ def test_startup_worker_splits_the_shell_investigate_into_its_steps(tmp_path):
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     assert [s["step"] for s in out["steps"]] == [
-        "import forensics.cli", "import duckdb", "import pandas", "import forensics.investigate", "open the case",
+        "import forensics.cli", "import duckdb", "import forensics.investigate", "open the case",
         "investigate (first call)", "text output", "investigate (warm call)"]
     assert out["account"] == cb.HOLDER and out["since"] == "2026-03-01"
     assert all(s["wall_s"] >= 0 and s["cpu_s"] >= 0 for s in out["steps"])
