@@ -445,6 +445,8 @@ def _fast_strptime(spec: str):
             else:
                 digits = z[1:].replace(":", "")
                 offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+                if offset >= dt.timedelta(hours=24):
+                    return None          # no such offset (strptime: not a time either)
                 zone = UTC if not offset else dt.timezone(-offset if z[0] == "-" else offset)
             zones[z] = zone
         if zone is UTC:
