@@ -90,6 +90,22 @@ _IP_SQL = ("CASE WHEN ip IS NULL OR trim(ip) IN ('', '-') THEN NULL "
            "THEN forensics_normalize_ip(ip) ELSE ip END")
 
 
+def _event_values(detail: str, ok: str | None = None) -> str:
+    """The SELECT list that maps a format's columns onto `_EVENT_COLUMNS`.
+
+    With `ok` (a boolean column: the line parsed), a line that did not parse
+    keeps NULL where a parsed value or cast would stand and its reason in
+    `event`, with `event_id` NULL (the streamed INSERT's rejects)."""
+    def parsed(expr: str) -> str:
+        return f"CASE WHEN {ok} THEN {expr} END" if ok else expr
+
+    event = f"CASE WHEN {ok} THEN event ELSE reject_reason END" if ok else "event"
+    return (f"{parsed('$base + line_no')}, $sid, line_no, {parsed('ts')}, {parsed('ts_raw')}, source_kind, "
+            f'{event}, result, account, actor, "user", auth, session, {parsed(_IP_SQL)}, '
+            f"{parsed('port::INTEGER')}, user_agent, method, path, {parsed('status::INTEGER')}, "
+            f"{parsed('bytes::BIGINT')}, referrer, target, coalesce(host, $host), {parsed(detail)}, raw, NULL")
+
+
 @dataclass
 class IngestResult:
     """What happened to one file."""
@@ -646,14 +662,7 @@ class _FileLoader:
         with _settings(self.con, self._select_settings()):
             return self.con.execute(
                 f"""INSERT INTO events ({columns})
-                SELECT CASE WHEN _ok THEN $base + line_no END, $sid, line_no,
-                       CASE WHEN _ok THEN ts END, CASE WHEN _ok THEN ts_raw END, source_kind,
-                       CASE WHEN _ok THEN event ELSE reject_reason END, result,
-                       account, actor, "user", auth, session, CASE WHEN _ok THEN {_IP_SQL} END,
-                       CASE WHEN _ok THEN port::INTEGER END, user_agent,
-                       method, path, CASE WHEN _ok THEN status::INTEGER END,
-                       CASE WHEN _ok THEN bytes::BIGINT END, referrer, target,
-                       coalesce(host, $host), CASE WHEN _ok THEN detail END, raw, NULL
+                SELECT {_event_values("detail", ok="_ok")}
                 FROM (SELECT *, reject_reason IS NULL AS _ok FROM ({sql}))""",
                 {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
             ).fetchall()[0][0]
@@ -869,10 +878,7 @@ class _FileLoader:
         with _settings(self.con, scoped_settings):
             result = self.con.execute(
                 f"""INSERT INTO events ({columns})
-                SELECT $base + line_no, $sid, line_no, ts, ts_raw, source_kind, event, result,
-                       account, actor, "user", auth, session, {_IP_SQL}, port::INTEGER, user_agent,
-                       method, path, status::INTEGER, bytes::BIGINT, referrer, target,
-                       coalesce(host, $host), {detail}, raw, NULL
+                SELECT {_event_values(detail)}
                 FROM {source} WHERE reject_reason IS NULL""",
                 {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
             )

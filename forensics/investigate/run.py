@@ -62,15 +62,17 @@ class QueryRun:
     def rows(self, name: str, params: dict | None = None, exclude=()) -> list[dict]:
         """Run a named query (logged for the report's method section): its rows as dicts
         (without the `exclude` columns)."""
-        if name not in self.queries:
-            self.queries.append(name)
+        self._used(name)
         return query_rows(self.case, name, params or {}, exclude=exclude)
 
     def q(self, name: str, params: dict | None = None):
         """The same as a pandas DataFrame (for callers that want one; pandas is loaded then)."""
+        self._used(name)
+        return run_query(self.case, name, params or {})
+
+    def _used(self, name: str) -> None:
         if name not in self.queries:
             self.queries.append(name)
-        return run_query(self.case, name, params or {})
 
 
 def state_changing(cfg) -> list[str]:
