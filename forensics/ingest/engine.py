@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import itertools
 import json
 import os
@@ -42,7 +41,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from forensics import __version__
+from forensics import __version__, collector
 from forensics.case import Case, write_source_hours
 from forensics.config import load_config
 from forensics.english import counted, were
@@ -398,21 +397,16 @@ class _FileLoader:
         if duplicate is not None:
             return duplicate
         # The ingest makes few Python objects that could form cycles, but many
-        # that count towards the collector's thresholds (1.7% of the CPU in
-        # collections that find nothing): no cyclic collection during a file.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._run()
-        except _StreamMismatch:
-            # The format gave other rows than lines in the one-INSERT pass (rolled
-            # back): the file again, one INSERT per chunk, which records every line.
-            self.streamed = False
-            self._start()
-            return self._run()
-        finally:
-            if collecting:
-                gc.enable()
+        # that count towards the collector's thresholds: no cyclic collection during a file.
+        with collector.paused():
+            try:
+                return self._run()
+            except _StreamMismatch:
+                # The format gave other rows than lines in the one-INSERT pass (rolled
+                # back): the file again, one INSERT per chunk, which records every line.
+                self.streamed = False
+                self._start()
+                return self._run()
 
     def _run(self) -> IngestResult:
         self.con.begin()

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+# paused while a report is laid out (WeasyPrint keeps every box alive until the document is done)
+from forensics.collector import paused as collector_paused
 from forensics.errors import ForensicsError
 from forensics.files import write_atomically
 from forensics.investigate.model import Investigation
@@ -391,27 +393,6 @@ def _data_uri(file):
     from markupsafe import Markup
 
     return Markup(f"data:{file.mime_type};base64,{base64.b64encode(file.data).decode('ascii')}")
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Python's cyclic garbage collector off while a report is rendered, back
-    to its previous state afterwards.
-
-    A WeasyPrint layout allocates hundreds of thousands of objects that all stay alive
-    until it is done (boxes, computed styles, text layouts), so every
-    collection the allocations trigger finds nothing to free and only walks
-    the growing heap, including whatever the caller holds (an investigation,
-    the case's DuckDB and pandas): 10-20 % of a report's CPU time.  What the
-    layout leaves behind is collected by the next ordinary collection.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _fonts = threading.local()
