@@ -54,6 +54,9 @@ def refuse_log_as_case(path: Path) -> None:
         raise ForensicsError(sentence)
 
 
+JOIN_FILTER_KEYS = 5000   # see Case.__init__
+
+
 class Case:
     """An open case file.
 
@@ -85,6 +88,15 @@ class Case:
         # Times are stored as UTC instants; make the session agree so that
         # casts and displays in SQL never silently use the machine's zone.
         self.con.execute("SET TimeZone = 'UTC'")
+        # A join whose small side has up to this many distinct keys hands them
+        # to the other side's scan as a filter (DuckDB's default is 50): the
+        # enrichment lookup for a few hundred addresses then reads the matching
+        # rows of `ip_info` instead of probing all of its (a million at provider
+        # scale: 54 -> 13 ms for 158 addresses).  The answers are the same.
+        try:
+            self.con.execute(f"SET dynamic_or_filter_threshold = {JOIN_FILTER_KEYS}")
+        except duckdb.Error:   # a DuckDB without the setting: slower, same answers
+            pass
         if not read_only:
             self._create_schema()
 

@@ -5,12 +5,20 @@
 -- param users: LIST of the account's user names (sshd failures for those names count too)
 -- param since: TIMESTAMPTZ, start of the window (inclusive)
 -- param until: TIMESTAMPTZ, end of the window (exclusive)
+-- Two steps: the failures are found on the narrow columns (time, kind, event,
+-- result, account, address, user), and only they are read whole.  Filtering the
+-- whole rows decompressed `raw` for every panel and sshd line of the window
+-- (1.08 -> 0.32 CPU-s for the benchmark's 24 calls on 26.6 M events).
 SELECT *
 FROM evidence_events e
-WHERE e.ts >= CAST($since AS TIMESTAMPTZ) AND e.ts < CAST($until AS TIMESTAMPTZ)
-  AND (   (e.source_kind = 'panel' AND e.event = 'login' AND e.result = 'failure'
-           AND (e.account = $account OR e.ip IN (SELECT unnest(CAST($ips AS VARCHAR[])))))
-       OR (e.source_kind = 'ssh' AND (e.result = 'failure' OR e.event = 'ssh_invalid_user')
-           AND (   e.ip IN (SELECT unnest(CAST($ips AS VARCHAR[])))
-                OR e."user" IN (SELECT unnest(CAST($users AS VARCHAR[]))))))
+WHERE e.event_id IN (
+    SELECT event_id FROM events
+    WHERE ts >= CAST($since AS TIMESTAMPTZ) AND ts < CAST($until AS TIMESTAMPTZ)
+      AND source_kind = 'panel' AND event = 'login' AND result = 'failure'
+      AND (account = $account OR list_contains(CAST($ips AS VARCHAR[]), ip))
+    UNION ALL
+    SELECT event_id FROM events
+    WHERE ts >= CAST($since AS TIMESTAMPTZ) AND ts < CAST($until AS TIMESTAMPTZ)
+      AND source_kind = 'ssh' AND (result = 'failure' OR event = 'ssh_invalid_user')
+      AND (list_contains(CAST($ips AS VARCHAR[]), ip) OR list_contains(CAST($users AS VARCHAR[]), "user")))
 ORDER BY e.ts, e.source_id, e.line_no
