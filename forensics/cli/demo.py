@@ -33,10 +33,11 @@ def demo(directory, lang, seed):
     """
     from forensics.demo.generator import DEFAULT_SEED
     from forensics.demo.runner import run_demo
-    from forensics.report.render import require_weasyprint
     from forensics.timefmt import iso
 
-    require_weasyprint()   # before generating anything: a bare machine learns which packages it lacks
+    # run_demo checks first that WeasyPrint's system libraries load, while
+    # the sample generator starts: a bare machine learns which packages it
+    # lacks, and nothing is left in DIRECTORY.
 
     def show(step):
         echo(f"{step.name:<12} {step.seconds:6.1f} s  {step.summary}")

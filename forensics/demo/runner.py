@@ -141,12 +141,13 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, seed: int = DEFAULT_SEED, a
     _clear_previous_run(directory)   # before writing anything: refuses a foreign case file
     run_started = time.perf_counter()
     # Overlap on two cores, none of it changing a byte: the sample is written
-    # by a forked child while this process loads the pipeline's modules, and
-    # its two large logs are ingested while the child writes the rest; the
-    # report renderers are forked now, warm up while the case is ingested and
-    # render each report as soon as its investigation is done.
-    with _Generator(directory, accounts=accounts, months=months, seed=seed) as sample, _Renderers(lang) as renderers, \
-            _frozen_heap() as freeze:
+    # by a forked child while this process loads WeasyPrint (the check that
+    # the reports can be rendered at all) and the pipeline's modules, and its
+    # two large logs are ingested while the child writes the rest; the report
+    # renderers are forked once WeasyPrint is loaded, warm up while the case
+    # is ingested and render each report as soon as its investigation is done.
+    with _Generator(directory, accounts=accounts, months=months, seed=seed) as sample, \
+            _Renderers(lang, sample) as renderers, _frozen_heap() as freeze:
         _load_pipeline()
         freeze()
         result = _run_pipeline(directory, sample, steps, done, renderers, lang, accounts)
@@ -294,9 +295,11 @@ class _Generator:
     def __init__(self, directory: Path, **options):
         self.directory, self.options = directory, options
         self.child = self.pipe = self.done = None
+        self.created = False
 
     def __enter__(self) -> "_Generator":
         if _forking():
+            self.created = not self.directory.exists()
             import multiprocessing
 
             context = multiprocessing.get_context("fork")
@@ -329,6 +332,19 @@ class _Generator:
         if self.done is None:
             self.done = self._receive("done")
         return self.done
+
+    def abandon(self) -> None:
+        """Stop the child and remove what it wrote, when the directory is
+        its own (it did not exist before this run): the run cannot go on."""
+        if self.child is None:
+            return
+        if self.child.is_alive():
+            self.child.terminate()
+        self.child.join()
+        if self.created:
+            import shutil
+
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def __exit__(self, *exc) -> None:
         if self.child is not None:
@@ -392,19 +408,27 @@ class _Renderers:
     the reports are rendered here, one after the other, in `results`.
     """
 
-    def __init__(self, lang: str):
-        self.lang = lang
+    def __init__(self, lang: str, sample: _Generator):
+        self.lang, self.sample = lang, sample
         self.pool = None
         self.jobs: list = []
 
     def __enter__(self) -> "_Renderers":
+        from forensics.report.render import require_weasyprint
+
+        # Imported once, before the fork, for every renderer.  Without the
+        # system libraries the run stops here, saying which packages are
+        # missing, and leaves no sample behind (a forked generator has just
+        # begun writing it).
+        try:
+            require_weasyprint()
+        except ForensicsError:
+            self.sample.abandon()
+            raise
         workers = _report_workers()
         if workers:
             import multiprocessing
 
-            from forensics.report.render import require_weasyprint
-
-            require_weasyprint()    # imported once, before the fork, for every renderer
             self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_warm_renderer,
                                                                   initargs=(self.lang,))
         return self

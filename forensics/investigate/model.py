@@ -287,11 +287,25 @@ class Investigation:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (datetimes as ISO 8601 strings with offset)."""
-        return _jsonable(dataclasses.asdict(self))
+        return _jsonable(self)
 
 
 def _jsonable(value):
-    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+    """`value` as JSON-ready data: a dataclass as the dict of its fields (as
+    `dataclasses.asdict` gives it), tuples as lists, datetimes and dates as
+    ISO 8601 strings, numpy scalars as Python numbers.
+
+    One walk that builds the result: `asdict` first deep-copies every leaf
+    (each datetime through `copy.deepcopy`), two thirds of a report's
+    `findings.json`.  Leaves are immutable (str, numbers, None) or converted
+    here, so nothing needs copying.
+    """
+    cls = type(value)
+    if cls is str or cls is int or cls is float or cls is bool or value is None:
+        return value
+    if hasattr(cls, "__dataclass_fields__") and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if cls.__module__ == "numpy" and hasattr(value, "item"):
         value = value.item()   # numpy scalars from DataFrames (counts, floats)
     if isinstance(value, dt.datetime):
         return value.isoformat()

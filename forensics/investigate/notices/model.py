@@ -12,7 +12,6 @@ All datetimes are timezone-aware UTC.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -171,7 +170,7 @@ class NoticesInvestigation:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (datetimes as ISO 8601 strings with offset)."""
-        return _jsonable(dataclasses.asdict(self))
+        return _jsonable(self)
 
 
 __all__ = ["AddressRecord", "ContactAttempt", "CustomerMessage", "DeliveryAttempt", "MessageTrace", "Msg",
