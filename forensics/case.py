@@ -19,7 +19,7 @@ import duckdb
 from forensics import __version__
 from forensics.errors import ForensicsError
 from forensics.named_queries import get_query
-from forensics.schema import DDL, SCHEMA_VERSION
+from forensics.schema import DDL, SCHEMA_VERSION, migrate
 
 
 # Names that are log files, never case files: `forensics ingest auth.log panel.jsonl`
@@ -107,6 +107,7 @@ class Case:
         return cls(path, read_only=read_only)
 
     def _create_schema(self) -> None:
+        migrate(self.con)
         for statement in DDL:
             self.con.execute(statement)
         # Case files made before `source_hours` existed (or filled without it,

@@ -3,16 +3,62 @@
 Every table is created here, so a reader finds the whole data model in one
 place.  Each stage owns its tables:
 
-* ingest:       sources, events, rejects, account_maps, account_map_entries, source_hours
+* ingest:       sources, event_rows, http_events, rejects, account_maps,
+                account_map_entries, source_hours
 * enrich:       user_agents, ip_info, geoip_databases, enrich_runs
 * (case-wide):  case_meta (key/value: created_at, tool version, notes)
-* (views):      evidence_events, the shape every finding's evidence rows share
+* (views):      events (every event: `event_rows` and `http_events` as one
+                table), evidence_events, the shape every finding's evidence rows share
+
+Events are stored by kind: a format whose rows leave columns empty by
+construction (the combined access log has no result, actor, auth, session,
+port or target) writes a table without them (`http_events`), because DuckDB
+pays for every stored NULL (0.6-1.0 CPU-µs per access-log line for those six,
+measured 2026-12-03).  Everything reads the `events` view; only the ingest,
+the account map and `lake pull` write the tables.
 
 Columns are documented in README.md ("The case file"); tests/test_docs.py
 checks that every column here is documented there.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# The columns of `events`, in order; `http_events` has all but _NOT_HTTP.
+EVENT_COLUMNS = (
+    "event_id", "source_id", "line_no", "ts", "ts_raw", "source_kind", "event", "result",
+    "account", "actor", "user", "auth", "session", "ip", "port", "user_agent", "method", "path",
+    "status", "bytes", "referrer", "target", "host", "detail", "raw", "raw_bytes", "integrity",
+)
+_NOT_HTTP = {"result": "VARCHAR", "actor": "VARCHAR", "auth": "VARCHAR", "session": "VARCHAR",
+             "port": "INTEGER", "target": "VARCHAR"}
+HTTP_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in _NOT_HTTP)
+# The tables behind `events` (what an UPDATE or DELETE of events must touch).
+EVENT_TABLES = ("event_rows", "http_events")
+
+
+def _q(column: str) -> str:
+    return f'"{column}"' if column == "user" else column
+
+
+_EVENTS_VIEW = (
+    "CREATE OR REPLACE VIEW events AS\n"
+    f"    SELECT {', '.join(_q(c) for c in EVENT_COLUMNS)} FROM event_rows\n"
+    "    UNION ALL\n"
+    "    SELECT " + ", ".join(f"NULL::{_NOT_HTTP[c]} AS {c}" if c in _NOT_HTTP else _q(c) for c in EVENT_COLUMNS)
+    + " FROM http_events\n"
+)
+
+
+def migrate(con) -> None:
+    """A case made with schema 1 (one `events` table) gets the layout of schema 2:
+    its table, with every row, becomes `event_rows` (a rename: nothing is copied)."""
+    kind = con.execute("SELECT table_type FROM information_schema.tables "
+                       "WHERE table_name = 'events' AND table_schema = 'main'").fetchall()
+    if kind and kind[0][0] == "BASE TABLE":
+        con.execute("ALTER TABLE events ADD COLUMN IF NOT EXISTS integrity VARCHAR")
+        con.execute("DROP VIEW IF EXISTS evidence_events")
+        con.execute("ALTER TABLE events RENAME TO event_rows")
+        con.execute("UPDATE case_meta SET value = $v WHERE key = 'schema_version'", {"v": str(SCHEMA_VERSION)})
 
 DDL = [
     """
@@ -56,7 +102,7 @@ DDL = [
     )
     """,
     """
-    CREATE TABLE IF NOT EXISTS events (
+    CREATE TABLE IF NOT EXISTS event_rows (
         event_id    BIGINT,
         source_id   INTEGER NOT NULL,
         line_no     BIGINT NOT NULL,           -- 1-based line in the (decompressed) file
@@ -86,6 +132,33 @@ DDL = [
         integrity   VARCHAR                    -- NULL: verified or plain; unverified | cut (damaged archive)
     )
     """,
+    # The combined access log's events: the columns it can fill (see the module's docstring).
+    """
+    CREATE TABLE IF NOT EXISTS http_events (
+        event_id    BIGINT,
+        source_id   INTEGER NOT NULL,
+        line_no     BIGINT NOT NULL,
+        ts          TIMESTAMPTZ,
+        ts_raw      VARCHAR USING COMPRESSION zstd,
+        source_kind VARCHAR,
+        event       VARCHAR,
+        account     VARCHAR,
+        "user"      VARCHAR,
+        ip          VARCHAR,
+        user_agent  VARCHAR,
+        method      VARCHAR,
+        path        VARCHAR,
+        status      INTEGER,
+        bytes       BIGINT,
+        referrer    VARCHAR,
+        host        VARCHAR,
+        detail      JSON,
+        raw         VARCHAR USING COMPRESSION zstd,
+        raw_bytes   BLOB,
+        integrity   VARCHAR
+    )
+    """,
+    _EVENTS_VIEW,
     """
     CREATE TABLE IF NOT EXISTS rejects (
         source_id INTEGER NOT NULL,
@@ -100,7 +173,7 @@ DDL = [
     "ALTER TABLE sources ADD COLUMN IF NOT EXISTS content_sha256 VARCHAR",
     "ALTER TABLE sources ADD COLUMN IF NOT EXISTS encoding VARCHAR",
     "ALTER TABLE sources ADD COLUMN IF NOT EXISTS unverified_from_line BIGINT",
-    "ALTER TABLE events ADD COLUMN IF NOT EXISTS integrity VARCHAR",
+    "ALTER TABLE event_rows ADD COLUMN IF NOT EXISTS integrity VARCHAR",
     "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS integrity VARCHAR",
     # Each source's activity per UTC hour, written when the file is ingested:
     # the coverage gaps ("the sshd log is silent from ... to ...") are found
@@ -140,7 +213,7 @@ DDL = [
     # An event as evidence: its columns plus the file it came from, so that
     # every finding can cite `path:line_no` with the raw text.  The named
     # queries that return evidence rows select from it (DuckDB inlines a
-    # view, so their filters still reach the events table).
+    # view, so their filters still reach the events tables).
     """
     CREATE OR REPLACE VIEW evidence_events AS
     SELECT e.event_id, e.source_id, s.path, e.line_no, e.ts, e.ts_raw, e.source_kind,

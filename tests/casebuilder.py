@@ -195,7 +195,7 @@ class CaseBuilder:
             for c in ("port", "status", "bytes"):
                 frame[c] = frame[c].astype("Int64")
             con.register("_builder_rows", frame)
-            con.execute(f"INSERT INTO events ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
+            con.execute(f"INSERT INTO event_rows ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
                         f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM _builder_rows")
             con.unregister("_builder_rows")
             # as ingest does once a file's times are decided

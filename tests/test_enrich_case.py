@@ -32,7 +32,7 @@ def add_events(case, rows):
     """Insert (ip, user_agent) events the way ingest stores them."""
     start = case.con.execute("SELECT coalesce(max(event_id), 0) FROM events").fetchone()[0]
     case.con.executemany(
-        "INSERT INTO events (event_id, source_id, line_no, source_kind, ip, user_agent) VALUES (?, 1, ?, 'http', ?, ?)",
+        "INSERT INTO event_rows (event_id, source_id, line_no, source_kind, ip, user_agent) VALUES (?, 1, ?, 'http', ?, ?)",
         [(start + i + 1, start + i + 1, ip, ua) for i, (ip, ua) in enumerate(rows)],
     )
 

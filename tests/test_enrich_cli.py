@@ -13,7 +13,7 @@ from forensics.cli import main
 def case_with_events(case_path):
     with Case.open(case_path) as case:
         case.con.executemany(
-            "INSERT INTO events (event_id, source_id, line_no, ip, user_agent) VALUES (?, 1, ?, ?, ?)",
+            "INSERT INTO event_rows (event_id, source_id, line_no, ip, user_agent) VALUES (?, 1, ?, ?, ?)",
             [
                 (1, 1, "1.128.0.1", "curl/8.4.0"),
                 (2, 2, "81.2.69.142", "Mozilla/5.0 (compatible; AhrefsBot/6.1; +http://ahrefs.com/robot/)"),

@@ -64,7 +64,7 @@ def test_target_entry_fills_events_without_account(tmp_path):
     with Case.open(tmp_path / "c.duckdb") as case:
         ingest_files(case, [str(log)], account_map=amap, tz="UTC")
         assert case.con.execute("SELECT account FROM events").fetchall() == [(None,)]  # no target in that log
-        case.con.execute("UPDATE events SET target = 'vps-7'")  # as a log naming the server would
+        case.con.execute("UPDATE event_rows SET target = 'vps-7'")  # as a log naming the server would
         from forensics.ingest.accounts import apply_account_map, load_account_map, record_account_map
 
         loaded = load_account_map(amap)

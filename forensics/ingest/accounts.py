@@ -127,20 +127,26 @@ def apply_account_map(con, amap: AccountMap, source_id: int) -> int:
     entries fill events that have none.  Each changed event keeps what the
     log said and names the map entry (`path:line`) in `detail`.
     """
+    from forensics.schema import EVENT_TABLES, HTTP_COLUMNS
+
     changed = 0
-    for kind in FIELDS:
-        column = '"user"' if kind == "user" else kind
-        condition = "e.account = m.value" if kind == "account" else f"e.account IS NULL AND e.{column} = m.value"
-        changed += con.execute(
-            f"""UPDATE events AS e SET
-                   account = m.account,
-                   detail = json_merge_patch(coalesce(e.detail, '{{}}'::JSON), json_object(
-                       'account_as_logged', e.account,
-                       'account_map', $path || ':' || m.line_no))
-                FROM account_map_entries AS m
-                WHERE e.source_id = $sid AND m.map_id = $id AND m.field = $field AND {condition}""",
-            {"sid": source_id, "id": amap.map_id, "field": kind, "path": amap.path},
-        ).fetchall()[0][0]
+    for table in EVENT_TABLES:
+        for kind in FIELDS:
+            if table == "http_events" and kind not in HTTP_COLUMNS:
+                continue   # (no such column there: no value to map)
+            column = '"user"' if kind == "user" else kind
+            condition = ("e.account = m.value" if kind == "account"
+                         else f"e.account IS NULL AND e.{column} = m.value")
+            changed += con.execute(
+                f"""UPDATE {table} AS e SET
+                       account = m.account,
+                       detail = json_merge_patch(coalesce(e.detail, '{{}}'::JSON), json_object(
+                           'account_as_logged', e.account,
+                           'account_map', $path || ':' || m.line_no))
+                    FROM account_map_entries AS m
+                    WHERE e.source_id = $sid AND m.map_id = $id AND m.field = $field AND {condition}""",
+                {"sid": source_id, "id": amap.map_id, "field": kind, "path": amap.path},
+            ).fetchall()[0][0]
     return changed
 
 

@@ -53,6 +53,7 @@ from forensics.ingest.reader import (OVERLONG_KEEP, BatchStream, Chunk, SourceRe
                                      describe_path_problem, head_lines, interrupts_end, prefetched)
 from forensics.ingest.registry import all_formats, get_format
 from forensics.ingest.timestamps import PLACEHOLDER_YEAR, apply_years, decide_zone, infer_years, localize
+from forensics.schema import EVENT_COLUMNS, EVENT_TABLES, HTTP_COLUMNS
 from forensics.timefmt import UTC, iso, zone
 
 # Whitespace that makes a line blank (the same set in SQL and in Python).
@@ -60,11 +61,8 @@ BLANK_CHARS = " \t\r\f\v"
 
 Progress = Callable[[str, int, int], None]  # (path, stored bytes done, stored bytes total)
 
-_EVENT_COLUMNS = (
-    "event_id", "source_id", "line_no", "ts", "ts_raw", "source_kind", "event", "result",
-    "account", "actor", '"user"', "auth", "session", "ip", "port", "user_agent", "method", "path",
-    "status", "bytes", "referrer", "target", "host", "detail", "raw", "raw_bytes",
-)
+# The columns the ingest writes (`integrity` is set afterwards, `_mark_integrity`).
+_EVENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c != "integrity")
 # `integrity` of a line whose bytes no checksum confirmed (a compressed
 # stream failed its check, or ended, after them) and of the line a damage cut short.
 UNVERIFIED = "unverified"
@@ -89,20 +87,42 @@ _IP_SQL = ("CASE WHEN ip IS NULL OR trim(ip) IN ('', '-') THEN NULL "
            "THEN forensics_normalize_ip(ip) ELSE ip END")
 
 
-def _event_values(detail: str, ok: str | None = None) -> str:
-    """The SELECT list that maps a format's columns onto `_EVENT_COLUMNS`.
+def _event_values(detail: str, ok: str | None = None, table: str = "event_rows") -> str:
+    """The SELECT list that maps a format's columns onto the columns of `table`
+    (`_insert_columns(table)`, in that order).
 
     With `ok` (a boolean column: the line parsed), a line that did not parse
     keeps NULL where a parsed value or cast would stand and its reason in
-    `event`, with `event_id` NULL (the streamed INSERT's rejects)."""
+    `event`, with `event_id` NULL (the streamed INSERT's rejects).  Into
+    `http_events` (no `result`, `actor`, `auth`, `session`, `port`, `target`),
+    a row with one of those set is an error, never a value dropped (for the
+    access formats, whose SELECT has NULL constants there, the check is
+    folded away before any row is read)."""
     def parsed(expr: str) -> str:
         return f"CASE WHEN {ok} THEN {expr} END" if ok else expr
 
     event = f"CASE WHEN {ok} THEN event ELSE reject_reason END" if ok else "event"
-    return (f"{parsed('$base + line_no')}, $sid, line_no, {parsed('ts')}, {parsed('ts_raw')}, source_kind, "
-            f'{event}, result, account, actor, "user", auth, session, {parsed(_IP_SQL)}, '
-            f"{parsed('port::INTEGER')}, user_agent, method, path, {parsed('status::INTEGER')}, "
-            f"{parsed('bytes::BIGINT')}, referrer, target, coalesce(host, $host), {parsed(detail)}, raw, NULL")
+    values = {
+        "event_id": parsed("$base + line_no"), "source_id": "$sid", "line_no": "line_no", "ts": parsed("ts"),
+        "ts_raw": parsed("ts_raw"), "source_kind": "source_kind", "event": event, "result": "result",
+        "account": "account", "actor": "actor", "user": '"user"', "auth": "auth", "session": "session",
+        "ip": parsed(_IP_SQL), "port": parsed("port::INTEGER"), "user_agent": "user_agent", "method": "method",
+        "path": "path", "status": parsed("status::INTEGER"), "bytes": parsed("bytes::BIGINT"),
+        "referrer": "referrer", "target": "target", "host": "coalesce(host, $host)", "detail": parsed(detail),
+        "raw": "raw", "raw_bytes": "NULL",
+    }
+    if table == "http_events":
+        values["event_id"] = (
+            "CASE WHEN coalesce(result, actor, auth, session, target) IS NOT NULL OR port IS NOT NULL "
+            "THEN error('format ' || $format || ' set a column that http_events does not have') "
+            f"ELSE {values['event_id']} END")
+    return ", ".join(values[c] for c in _insert_columns(table, quoted=False))
+
+
+def _insert_columns(table: str, quoted: bool = True) -> tuple[str, ...]:
+    """The columns the ingest writes into `table` (one of `EVENT_TABLES`)."""
+    names = tuple(c for c in (HTTP_COLUMNS if table == "http_events" else EVENT_COLUMNS) if c != "integrity")
+    return tuple(f'"{c}"' if quoted and c == "user" else c for c in names)
 
 
 @dataclass
@@ -493,7 +513,7 @@ class _FileLoader:
     def _mark_integrity(self) -> None:
         """Flag the lines no checksum confirmed, and the line the damage cut short."""
         reader = self.reader
-        for table in ("events", "rejects"):
+        for table in (*EVENT_TABLES, "rejects"):
             if reader.unverified_from_line is not None:
                 self.con.execute(f"UPDATE {table} SET integrity = $v WHERE source_id = $sid AND line_no >= $lo",
                                  {"v": UNVERIFIED, "sid": self.source_id, "lo": reader.unverified_from_line})
@@ -602,8 +622,8 @@ class _FileLoader:
                     "FROM events WHERE source_id = $sid AND event_id IS NULL",
                     {"sid": self.source_id}).fetchall()[0][0]
                 if moved:
-                    self.con.execute("DELETE FROM events WHERE source_id = $sid AND event_id IS NULL",
-                                     {"sid": self.source_id})
+                    self.con.execute(f"DELETE FROM {self._vector_table()} WHERE source_id = $sid "
+                                     "AND event_id IS NULL", {"sid": self.source_id})
                 self.parsed += inserted - moved
                 self.rejected += moved
                 if hasattr(self.fmt, "local_ts_select"):
@@ -651,15 +671,26 @@ class _FileLoader:
         """INSERT every line of `stream` through the format's SELECT; returns the rows written
         (events, and rejects marked by `event_id` NULL with the reason in `event`)."""
         sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
-        columns = ", ".join(_EVENT_COLUMNS)
+        table = self._vector_table()
+        columns = ", ".join(_insert_columns(table))
         ingest_chunk = stream  # noqa: F841 (found by name by DuckDB)
         with _settings(self.con, self._select_settings()):
             return self.con.execute(
-                f"""INSERT INTO events ({columns})
-                SELECT {_event_values("detail", ok="_ok")}
+                f"""INSERT INTO {table} ({columns})
+                SELECT {_event_values("detail", ok="_ok", table=table)}
                 FROM (SELECT *, reject_reason IS NULL AS _ok FROM ({sql}))""",
-                {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
+                {**params, "sid": self.source_id, "base": self.event_base, "host": self.host,
+                 **self._format_param(table)},
             ).fetchall()[0][0]
+
+    def _vector_table(self) -> str:
+        """The table the format's SELECT writes: its own (`event_table`, e.g. the
+        combined access log's `http_events`), else `event_rows`."""
+        table = getattr(self.fmt, "event_table", "event_rows")
+        return table if table in EVENT_TABLES else "event_rows"
+
+    def _format_param(self, table: str) -> dict:
+        return {"format": self.fmt.name} if table == "http_events" else {}
 
     def _load_chunk_sql(self, chunk: Chunk) -> None:
         """Vectorised path: the format's SELECT runs inside DuckDB over the chunk's
@@ -689,7 +720,7 @@ class _FileLoader:
         sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
         settings = self._select_settings()
         parsed = self._insert_events(f"({sql})", params, detail_is_json=True, ingest_chunk=ingest_chunk,
-                                     scoped_settings=settings)
+                                     scoped_settings=settings, table=self._vector_table())
         if hasattr(self.fmt, "local_ts_select"):
             self._insert_local_sql(lo, hi)
         rejected = 0
@@ -859,7 +890,8 @@ class _FileLoader:
         return frame
 
     def _insert_events(self, source: str, params: dict, *, detail_is_json: bool,
-                       ingest_chunk=None, ingest_frame=None, scoped_settings: dict | None = None) -> int:
+                       ingest_chunk=None, ingest_frame=None, scoped_settings: dict | None = None,
+                       table: str = "event_rows") -> int:
         """Insert the parsed rows (reject_reason NULL) of `source`; returns how many.
 
         `ingest_chunk` / `ingest_frame` are the tables `source` names; as
@@ -867,14 +899,15 @@ class _FileLoader:
         registered view would keep them alive until the commit).
         `scoped_settings` are DuckDB settings in force for this statement only.
         """
-        columns = ", ".join(_EVENT_COLUMNS)
+        columns = ", ".join(_insert_columns(table))
         detail = "detail" if detail_is_json else "detail::JSON"  # a cast re-parses the JSON
         with _settings(self.con, scoped_settings):
             result = self.con.execute(
-                f"""INSERT INTO events ({columns})
-                SELECT {_event_values(detail)}
+                f"""INSERT INTO {table} ({columns})
+                SELECT {_event_values(detail, table=table)}
                 FROM {source} WHERE reject_reason IS NULL""",
-                {**params, "sid": self.source_id, "base": self.event_base, "host": self.host},
+                {**params, "sid": self.source_id, "base": self.event_base, "host": self.host,
+                 **self._format_param(table)},
             )
             return result.fetchall()[0][0]
 
@@ -933,7 +966,7 @@ class _FileLoader:
             "raw_bytes": np.asarray(list(invalid.values()), dtype=object),
         })
         ingest_invalid = frame  # noqa: F841 (found by name by DuckDB)
-        for table in ("events", "rejects"):
+        for table in (*EVENT_TABLES, "rejects"):
             self.con.execute(
                 f"UPDATE {table} SET raw_bytes = i.raw_bytes FROM ingest_invalid i "
                 f"WHERE {table}.source_id = $sid AND {table}.line_no = i.line_no",
@@ -979,11 +1012,12 @@ class _FileLoader:
         frame = pd.DataFrame({"line_no": local["line_no"].to_numpy(), "ts": localized.utc.to_numpy()})
         frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
         ingest_times = frame  # noqa: F841 (found by name by DuckDB)
-        self.con.execute(
-            "UPDATE events SET ts = t.ts FROM ingest_times t "
-            "WHERE events.source_id = $sid AND events.line_no = t.line_no",
-            {"sid": self.source_id},
-        )
+        for table in EVENT_TABLES:
+            self.con.execute(
+                f"UPDATE {table} SET ts = t.ts FROM ingest_times t "
+                f"WHERE {table}.source_id = $sid AND {table}.line_no = t.line_no",
+                {"sid": self.source_id},
+            )
         return assumptions, tz_fields, year_decision
 
     def _reject_untimed(self) -> None:
@@ -1000,9 +1034,10 @@ class _FileLoader:
             {"sid": self.source_id},
         ).fetchall()[0][0]
         if moved:
-            self.con.execute("DELETE FROM events WHERE source_id = $sid AND ts IS NULL "
-                             "AND ts_raw IS NOT NULL",
-                             {"sid": self.source_id})
+            for table in EVENT_TABLES:
+                self.con.execute(f"DELETE FROM {table} WHERE source_id = $sid AND ts IS NULL "
+                                 "AND ts_raw IS NOT NULL",
+                                 {"sid": self.source_id})
             self.parsed -= moved
             self.rejected += moved
 

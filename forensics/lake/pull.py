@@ -364,9 +364,9 @@ def _write_case(con, rejects: list[str], result: PullResult) -> None:
                 f"{', '.join('s.' + c for c in _quoted(common).split(', '))} "
                 f"FROM lake_sources s JOIN ids i USING (sha256) ORDER BY i.source_id")
     lake_cols = set(_columns(con, "slice"))
-    common = [c for c in _columns(con, "events") if c in lake_cols and c not in ("source_id", "event_id")]
+    common = [c for c in _columns(con, "event_rows") if c in lake_cols and c not in ("source_id", "event_id")]
     result.events = con.execute(
-        f"INSERT INTO events ({_quoted(['event_id', 'source_id', *common])}) "
+        f"INSERT INTO event_rows ({_quoted(['event_id', 'source_id', *common])}) "
         f"SELECT i.event_base + s.line_no, i.source_id, {', '.join('s.' + c for c in _quoted(common).split(', '))} "
         f"FROM (SELECT * FROM slice QUALIFY row_number() OVER (PARTITION BY source_sha256, line_no) = 1) s "
         f"JOIN ids i ON i.sha256 = s.source_sha256 ORDER BY i.source_id, s.line_no").fetchone()[0]

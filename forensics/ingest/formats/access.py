@@ -117,6 +117,9 @@ class CombinedAccessLog(SqlLineFormat):
     description = ("nginx/Apache combined access log (also common format, vhost prefix, "
                    "trailing X-Forwarded-For and/or request time)")
     sniff_pattern = re.compile(COMBINED_PATTERN)
+    # Its events have no result, actor, auth, session, port or target: the
+    # table without those columns (forensics.schema, `http_events`).
+    event_table = "http_events"
 
     # False sends every line through COMBINED_PATTERN (the tests compare both paths).
     structural_fast_path = True
