@@ -1,4 +1,4 @@
-"""Seeded fuzz of the panel SQL paths against the Python path (the oracle).
+"""Seeded fuzz of the compiled record paths against the Python path (the oracle).
 
 Ordinary panel lines (JSON Lines and CSV) are mutated at random, with a fixed
 seed so that a failure is reproducible: a character inserted (quotes,
@@ -6,7 +6,8 @@ backslashes, escapes, separators, control characters, NUL, BOM, non-ASCII,
 lone-surrogate escapes, NaN, large numbers), a character deleted, a slice
 repeated (duplicate keys), a value replaced.  Every mutated line must give
 exactly what `parse` gives on both paths: the same event (every column,
-`detail` as text, the times) or the same reject reason.
+`detail` as text, the times) or the same reject reason.  The same for the
+shipped CSV and JSON-lines definitions compiled to SQL, from their samples.
 """
 
 from __future__ import annotations
@@ -63,3 +64,25 @@ def test_mutated_csv_lines_agree():
     lines = [line for line in _mutations(SEEDS_CSV, 1500, 41) if "\n" not in line]
     assert len(set(lines)) > 1000
     assert csv_differences(HEADER, lines) == []
+
+
+def _compiled_record_definitions() -> list[str]:
+    from forensics.ingest.declarative import builtin_definitions
+
+    return sorted(d.name for d in builtin_definitions()
+                  if d.kind in ("csv", "jsonl") and d.sql_plan is not None)
+
+
+def test_mutated_lines_of_the_compiled_csv_and_json_definitions_agree():
+    from forensics.ingest.declarative import builtin_definitions
+    from forensics.ingest.declarative_sql import differences
+
+    names = _compiled_record_definitions()
+    assert "check-jsonl" in names and "whmcs-tickets-csv" in names
+    by_name = {d.name: d for d in builtin_definitions()}
+    for k, name in enumerate(names):
+        fmt = by_name[name]
+        seeds = [s.line for s in fmt.samples if not s.reject]
+        lines = [line for line in _mutations(seeds, 400, 100 + k) if "\n" not in line and line.strip()]
+        assert len(set(lines)) > 200, name
+        assert differences(fmt, lines) == [], name
