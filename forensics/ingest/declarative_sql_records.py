@@ -75,8 +75,12 @@ class CompiledCsvDefinition(CompiledDefinition):
         quoted = r'"(?:[^"]|"")*"'
         line_rx = rf'^(?:{quoted}|[^"{d}]*)(?:{d}(?:{quoted}|[^"{d}]*))*$'
         cell_rx = rf'{d}({quoted}|[^"{d}]*)'
+        plain_rx = rf'^(?:"[^"{d}]*"|[^"{d}]*)(?:{d}(?:"[^"{d}]*"|[^"{d}]*))*$'
         cut = (f"CASE WHEN length(line) > {_CSV_FIELD_LIMIT} THEN NULL "
                f"WHEN NOT contains(line, '\"') THEN string_split(line, {p(delim)}) "
+               # quotes around whole cells only, none holding a quote or the delimiter: the cells
+               # are the line's pieces without their quotes (no lambda over the pieces)
+               f"WHEN regexp_matches(line, {p(plain_rx)}) THEN string_split(replace(line, '\"', ''), {p(delim)}) "
                f"WHEN NOT regexp_matches(line, {p(line_rx)}) THEN NULL "
                f"WHEN NOT contains(line, chr(31)) THEN {quoted_cells_sql('line', p(delim))} "
                f"ELSE list_transform(regexp_extract_all({p(delim)} || line, {p(cell_rx)}, 1), lambda x: {_UNQUOTE}) END")
