@@ -83,8 +83,9 @@ def account_events(case, account: str, cfg: dict):
     """The account's events, once: the run that logs the queries used, all its
     events, its panel events (defaults applied) and the notes on them (rows)."""
     run = QueryRun(case, account, cfg)
-    # ts_raw (the time as written) is the timeline's, never cited: a ZSTD column not read
-    events = run.rows("account_events", {"account": account}, exclude=("ts_raw",))
+    # ts_raw (the time as written) is the timeline's, never cited: a ZSTD column not read;
+    # raw is read for the cited lines only, at the end (evidence.fill_raw)
+    events = run.rows("account_events", {"account": account}, exclude=("ts_raw", "raw"))
     if not events:
         raise ForensicsError(f"the case has no events for account {account!r}")
     panel, notes = panel_events(events)

@@ -34,7 +34,7 @@ from forensics.investigate.action.sessions import (build_sessions, forwarded_cli
                                                    session_requests)
 from forensics.investigate.claims import match_claims
 from forensics.investigate.coverage import QUERIES as COVERAGE_QUERIES, Coverage
-from forensics.investigate.evidence import Facts, ref
+from forensics.investigate.evidence import Facts, fill_raw, ref
 from forensics.investigate.evidence import network_key
 from forensics.investigate.model import ActionFinding, EventRef, Investigation, Session
 from forensics.messages import msg
@@ -177,7 +177,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     if not findings:
         notes.append(msg("No state-changing action of the account in the period examined.") if not action
                      else msg("No “{action}” action of the account in the period examined.", action=action))
-    return Investigation(
+    return fill_raw(case, Investigation(
         account=account,
         parameters={"action": action, "target": target, "since": iso(since_t) if since_t else None,
                     "until": iso(until_t) if until_t else None, "tz": tz, "claims": list(claims),
@@ -185,7 +185,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         generated_at=dt.datetime.now(UTC).replace(microsecond=0), tool_version=__version__,
         findings=findings, claims=claim_results, coverage=coverage.sources, geoip_databases=geoip,
         isp_data_available=isp_available, thresholds=cfg, queries_used=list(run.queries),
-        sessions=in_scope, notes=notes, evidence_model=evidence_model.rows())
+        sessions=in_scope, notes=notes, evidence_model=evidence_model.rows()))
 
 
 def _claim_date(value) -> dt.date | None:

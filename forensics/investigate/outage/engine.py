@@ -17,7 +17,7 @@ import datetime as dt
 from forensics import __version__
 from forensics.errors import ForensicsError
 from forensics.investigate.coverage import QUERIES as COVERAGE_QUERIES, Coverage
-from forensics.investigate.evidence import ref
+from forensics.investigate.evidence import fill_raw, ref
 from forensics.investigate.outage import causes as causes_mod
 from forensics.investigate.outage import corroborate
 from forensics.investigate.outage.claims import reconcile
@@ -159,14 +159,14 @@ def investigate_outage(case, account: str, *, target: str | None = None, aliases
                          "down.",
                          "The monitoring has {n} gaps in the period; that time is counted neither as up nor as "
                          "down.", n=len(period_gaps)))
-    return OutageInvestigation(
+    return fill_raw(case, OutageInvestigation(
         account=account,
         parameters={"dispute": "outage", "target": ",".join(names), "since": iso(since_t), "until": iso(until_t),
                     "tz": tz, "claims": list(claims)},
         generated_at=dt.datetime.now(UTC).replace(microsecond=0), tool_version=__version__,
         findings=[], claims=[], coverage=coverage.sources, geoip_databases=[], isp_data_available=False,
         thresholds=cfg, queries_used=list(run.queries), sessions=[], notes=notes,
-        outage=finding, outage_claims=claim_results)
+        outage=finding, outage_claims=claim_results))
 
 
 # The codes in words, as message ids (the report's tables use the same English).
