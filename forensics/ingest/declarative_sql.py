@@ -795,6 +795,7 @@ class CompiledDefinition:
         # the row: canonical columns and detail
         columns: dict[str, str] = {}
         detail: dict[str, str] = {}   # detail key -> JSON fragment SQL (NULL when absent)
+        guards: dict[str, str] = {}   # detail key -> the column that is NULL where the fragment is
         int_text: dict[str, _Field] = {}
         for key, f in state.items():
             kind = fmt._key_kind(key)
@@ -832,6 +833,8 @@ class CompiledDefinition:
             if name in detail:
                 raise NotCompilable(f"two record keys write detail.{name}")
             detail[name] = self._json_fragment(f, integer=name in fmt.integer_fields)
+            if re.fullmatch(r"_f\d+", f.expr):
+                guards[name] = f.expr
         for key, f in int_text.items():
             name = f"{key}_text"
             frag = self._json_fragment(f, integer=name in fmt.integer_fields)
@@ -839,7 +842,13 @@ class CompiledDefinition:
                 detail[name] = f"coalesce({frag}, {detail[name]})"
             else:
                 detail[name] = frag
-        parts = [f"{p(json.dumps(name) + ': ')} || ({frag})" for name, frag in sorted(detail.items())]
+        # A member whose value is a column is asked first whether it is NULL: most of a
+        # definition's keys are NULL on most lines (65 keys in syslog, a dozen on an sshd
+        # line), and a NULL member cost its JSON, its key and its place in the join
+        # (the syslog join: 2.4-2.7 us a line, 1.4 with the test)
+        parts = [f"CASE WHEN {guards[name]} IS NOT NULL THEN {p(json.dumps(name) + ': ')} || ({frag}) END"
+                 if name in guards else f"{p(json.dumps(name) + ': ')} || ({frag})"
+                 for name, frag in sorted(detail.items())]
         body = f"concat_ws(', ', {', '.join(parts)})" if parts else "''"
         amb = " OR ".join(self.amb_terms) if self.amb_terms else "false"
         src = self._layer({"_body": body, "_amb": amb}, src)
