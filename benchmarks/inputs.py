@@ -136,7 +136,9 @@ def generate(scale, work_dir: Path, *, seed: int = SEED, regenerate: bool = Fals
         if all(os.path.exists(data[k]) for k in ("panel_log", "access_log", "auth_log")) and "geoip_dbs" in data:
             log(f"reusing the generated sample in {directory}")
             sample = Sample(**{**data, "generate_s": None})
-            if _busy_auth_wanted(scale, sample):
+            if not getattr(scale, "sshd_lines", None):   # this scale reads the story's auth.log
+                sample.extra.pop("busy_auth_log", None)
+            elif _busy_auth_wanted(scale, sample):
                 _add_busy_auth_log(scale, sample, seed, log)
                 marker.write_text(json.dumps(dataclasses.asdict(sample), indent=1, default=str))
             return sample
