@@ -26,6 +26,7 @@ measured on the same machine in one run, so they compare with each other.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -48,10 +49,29 @@ def _sample_file(fmt, directory: Path, lines: int, name: str | None = None) -> P
     header = []
     if fmt.kind == "csv" and fmt.csv_spec.get("header"):
         header = [",".join(fmt.csv_spec["columns"])]
-    body = (sample_lines * (lines // len(sample_lines) + 1))[:lines - len(header)]
+    body = _forwards((sample_lines * (lines // len(sample_lines) + 1))[:lines - len(header)])
     path = directory / f"{(name or fmt.name).replace(' ', '_').replace('(', '').replace(')', '')}.log"
     path.write_text("\n".join(header + body) + "\n", encoding="utf-8")
     return path
+
+
+_CLASSIC = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?=[ :.])")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _forwards(lines: list[str]) -> list[str]:
+    """The lines with their classic (year-less) syslog times rewritten to go forwards, a second a
+    line from Jan  1 00:00:00: repeated samples jump back and forth between months, and year-less
+    syslog reads each step back as a year roll-over (thousands of them: years past 9999, lines
+    rejected).  The layout, and so the parsing work, stays the same."""
+    out = []
+    for i, line in enumerate(lines):
+        if _CLASSIC.match(line):
+            day, s = divmod(i, 86400)
+            month, day = divmod(day % 360, 30)
+            line = f"{_MONTHS[month]} {day + 1:>2} {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" + line[15:]
+        out.append(line)
+    return out
 
 
 def measure(lines: int = 20_000, repeat: int = 3) -> list[dict]:

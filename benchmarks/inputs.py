@@ -13,11 +13,24 @@ many: real User-Agent strings from uap-core's test corpus
 User-Agents and version variants of them, and addresses taken from the
 networks of the sample's GeoIP database (so the lookups hit, as they would in
 production), one request per address.
+
+The sshd figure has its own input at the scales that ask for it
+(`Scale.sshd_lines`): the story's auth.log holds one customer's logins and a
+few bot bursts a day (some 25,000 lines over 15 months, where start-up
+dominates the figure), so `write_busy_auth_log` writes the auth.log that the
+same server would have if it faced the internet's background of SSH bots
+(tens of thousands of attempts a day on a busy host): the story's own lines,
+in place, merged in time order with generated bot sessions and the cron and
+logind lines an auth.log also holds.  Time only goes forwards (year-less
+syslog: a step back would be read as a year roll-over), within the story's
+period, and the file's modification time is the period's end, as the story
+log's is.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import ipaddress
 import json
@@ -48,7 +61,9 @@ class Sample:
 
     def logs(self) -> dict[str, str]:
         """Format label -> path, in the order they are ingested."""
-        logs = {"panel_jsonl": self.panel_log, "access_combined": self.access_log, "sshd_syslog": self.auth_log}
+        auth = self.extra.get("busy_auth_log")
+        auth = auth if auth and os.path.exists(auth) else self.auth_log
+        logs = {"panel_jsonl": self.panel_log, "access_combined": self.access_log, "sshd_syslog": auth}
         for label, key in (("mail_postfix", "mail_log"), ("contacts_jsonl", "tickets")):
             path = self.extra.get(key)   # samples of generators before the notices story have none
             if path and os.path.exists(path):
@@ -120,7 +135,13 @@ def generate(scale, work_dir: Path, *, seed: int = SEED, regenerate: bool = Fals
         data = json.loads(marker.read_text())
         if all(os.path.exists(data[k]) for k in ("panel_log", "access_log", "auth_log")) and "geoip_dbs" in data:
             log(f"reusing the generated sample in {directory}")
-            return Sample(**{**data, "generate_s": None})
+            sample = Sample(**{**data, "generate_s": None})
+            if not getattr(scale, "sshd_lines", None):   # this scale reads the story's auth.log
+                sample.extra.pop("busy_auth_log", None)
+            elif _busy_auth_wanted(scale, sample):
+                _add_busy_auth_log(scale, sample, seed, log)
+                marker.write_text(json.dumps(dataclasses.asdict(sample), indent=1, default=str))
+            return sample
     generate_sample = _generator()
     directory.mkdir(parents=True, exist_ok=True)
     log(f"generating the {scale.name} sample ({scale.accounts} accounts, {scale.months} months) in {directory} ...")
@@ -141,6 +162,8 @@ def generate(scale, work_dir: Path, *, seed: int = SEED, regenerate: bool = Fals
         extra=raw,
     )
     sample.extra["generator_sha256"] = _generator_hash()
+    if _busy_auth_wanted(scale, sample):
+        _add_busy_auth_log(scale, sample, seed, log)
     marker.write_text(json.dumps(dataclasses.asdict(sample), indent=1, default=str))
     return sample
 
@@ -166,6 +189,179 @@ def _generator_hash() -> str | None:
         return hashlib.sha256(Path(gen.__file__).read_bytes()).hexdigest()
     except (ImportError, OSError):
         return None
+
+
+# -- the busy server's auth.log ------------------------------------------------
+
+BUSY_AUTH_LOG = "auth-busy.log"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_SYSLOG_TS = re.compile(r"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) ")
+# The user names SSH bots try, most often first (as in public honeypot reports).
+_BOT_USERS = ("root", "admin", "user", "test", "ubuntu", "oracle", "postgres", "git", "ftpuser", "deploy",
+              "guest", "support", "pi", "mysql", "jenkins", "minecraft", "hadoop", "steam", "debian", "centos",
+              "ansible", "www-data", "nagios", "tomcat", "dev", "testuser", "administrator", "server", "ubnt", "es")
+_BOT_NETS = ("45.148.10.", "80.94.95.", "92.118.39.", "103.157.25.", "141.98.11.", "161.35.", "178.128.",
+             "193.32.162.", "218.92.0.", "61.177.172.", "183.81.169.", "2.57.122.", "185.224.128.", "64.62.197.")
+
+
+def _busy_auth_wanted(scale, sample: "Sample") -> bool:
+    wanted = getattr(scale, "sshd_lines", None)
+    have = sample.extra.get("busy_auth_log")
+    return bool(wanted) and not (have and os.path.exists(have)
+                                 and sample.extra.get("busy_auth_lines_wanted") == wanted)
+
+
+def _add_busy_auth_log(scale, sample: "Sample", seed: int, log=print) -> None:
+    period = sample.extra.get("period") or []
+    start, end = (dt.datetime.fromisoformat(str(p).replace(" ", "T")) for p in period[:2])
+    path = Path(sample.directory) / BUSY_AUTH_LOG
+    host = str(sample.extra.get("auth_log_host") or "srv1")
+    log(f"writing the busy server's auth.log ({scale.sshd_lines:,} lines) in {path} ...")
+    lines = write_busy_auth_log(path, sample.auth_log, host, start, end, scale.sshd_lines, seed)
+    sample.extra["busy_auth_log"] = str(path)
+    sample.extra["busy_auth_lines_wanted"] = scale.sshd_lines
+    sample.counts[BUSY_AUTH_LOG] = lines
+
+
+def _story_lines(story_log: str, start: dt.datetime):
+    """(epoch seconds, line) of the story's year-less auth.log, in file order (its years followed
+    from the period's start: a month before the previous line's is the next year)."""
+    year, last_month = start.year, start.month
+    with open(story_log, encoding="utf-8") as fh:
+        for line in fh:
+            m = _SYSLOG_TS.match(line)
+            if not m:
+                continue
+            month = _MONTHS.index(m.group(1)) + 1
+            if month < last_month:
+                year += 1
+            last_month = month
+            t = dt.datetime(year, month, int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5)),
+                            tzinfo=dt.timezone.utc)
+            yield int(t.timestamp()), line.rstrip("\n")
+
+
+def write_busy_auth_log(path: Path, story_log: str, host: str, start: dt.datetime, end: dt.datetime,
+                        lines: int, seed: int = SEED) -> int:
+    """The story's auth.log merged in time order with an internet-facing server's background
+    (SSH bot sessions, cron and logind lines) up to about `lines` lines; returns the lines written.
+
+    Every generated line is one OpenSSH 9 / Debian 12 writes in its classic
+    syslog layout (the sshd messages of `sshd.rules.toml`'s sources): a bot
+    session is a connection that tries one or a few user names and is
+    closed, pre-authentication; PAM's failure lines come with the failed
+    passwords.  The times of the background are spread over the whole
+    period, each second at most a few lines, and never go back."""
+    import bisect
+    import heapq
+    import random
+
+    rng = random.Random(seed ^ 0x55D)
+    t0, t1 = int(start.timestamp()), int(end.timestamp()) - 1
+    story = list(_story_lines(story_log, start))
+    story = [(t, line) for t, line in story if t0 <= t <= t1]
+    wanted = max(lines - len(story), 0)
+    # The story's quiet spells (the server offline for a rescue boot or a
+    # reinstall writes no sshd line) stay quiet: no background where its
+    # lines are more than `quiet` seconds apart.
+    quiet = 8 * 3600
+    times = [t0] + [t for t, _ in story] + [t1]
+    active = sum(b - a for a, b in zip(times, times[1:]) if b - a <= quiet) or (t1 - t0)
+    # some 4.6 lines per bot session (cron and logind lines included)
+    sessions = max(int(wanted / 4.6), 1)
+    step = active / sessions
+
+    def offline(t: int) -> bool:
+        i = bisect.bisect_right(times, t)
+        return 0 < i < len(times) and times[i] - times[i - 1] > quiet
+    hms_cache: dict[int, str] = {}
+
+    def stamp(t: int) -> str:
+        day, s = divmod(t, 86400)
+        prefix = hms_cache.get(day)
+        if prefix is None:
+            d = dt.date(1970, 1, 1) + dt.timedelta(days=day)
+            prefix = hms_cache[day] = f"{_MONTHS[d.month - 1]} {d.day:>2} "
+        return f"{prefix}{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+    def background():
+        pid = 40_000
+        cron_pid = 900_000
+        session_id = 1
+        t = float(t0)
+        out: list[tuple[int, str]] = []
+        while True:
+            t += rng.expovariate(1.0 / step)
+            if t > t1 - 30:
+                break
+            s = int(t)
+            if offline(s):
+                continue
+            pid += rng.randrange(2, 60)
+            ip = f"{_BOT_NETS[rng.randrange(len(_BOT_NETS))]}{rng.randrange(1, 255)}"
+            if ip.count(".") == 2:
+                ip += f".{rng.randrange(1, 255)}"
+            port = rng.randrange(32768, 65535)
+            sshd = f"{host} sshd[{pid}]: "
+            kind = rng.random()
+            user = _BOT_USERS[min(int(rng.expovariate(0.25)), len(_BOT_USERS) - 1)]
+            if kind < 0.12:   # a scanner: connects, no identification
+                out.append((s, sshd + f"Connection closed by {ip} port {port} [preauth]"))
+            elif kind < 0.2:   # a client that offers nothing usable
+                out.append((s, sshd + f"Received disconnect from {ip} port {port}:11: Bye Bye [preauth]"))
+                out.append((s, sshd + f"Disconnected from authenticating user {user} {ip} port {port} [preauth]"))
+            elif user == "root" or kind < 0.35:
+                tries = 1 + int(rng.expovariate(0.8))
+                for k in range(min(tries, 6)):
+                    if k == 0:
+                        out.append((s, sshd + "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 "
+                                    f"tty=ssh ruser= rhost={ip}  user={user}"))
+                    out.append((s + 2 * k + 2, sshd + f"Failed password for {user} from {ip} port {port} ssh2"))
+                if tries > 1:
+                    out.append((s + 2 * tries + 2, sshd + f"Received disconnect from {ip} port {port}:11: Bye Bye [preauth]"))
+                    out.append((s + 2 * tries + 2, sshd + f"Disconnected from authenticating user {user} {ip} port {port} [preauth]"))
+                    if tries > 2:
+                        out.append((s + 2 * tries + 2, sshd + f"PAM {tries - 1} more authentication failures; logname= uid=0 "
+                                    f"euid=0 tty=ssh ruser= rhost={ip}  user={user}"))
+                else:
+                    out.append((s + 3, sshd + f"Connection closed by authenticating user {user} {ip} port {port} [preauth]"))
+            else:
+                out.append((s, sshd + f"Invalid user {user} from {ip} port {port}"))
+                out.append((s + 1, sshd + "pam_unix(sshd:auth): check pass; user unknown"))
+                out.append((s + 1, sshd + "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 "
+                            f"tty=ssh ruser= rhost={ip}"))
+                out.append((s + 3, sshd + f"Failed password for invalid user {user} from {ip} port {port} ssh2"))
+                out.append((s + 4, sshd + f"Received disconnect from {ip} port {port}:11: Bye Bye [preauth]"))
+                out.append((s + 4, sshd + f"Disconnected from invalid user {user} {ip} port {port} [preauth]"))
+            if rng.random() < 0.09:   # the cron job of the hour, and the odd admin session's logind line
+                cron_pid += rng.randrange(5, 400)
+                out.append((s, f"{host} CRON[{cron_pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"))
+                out.append((s + 1, f"{host} CRON[{cron_pid}]: pam_unix(cron:session): session closed for user root"))
+                if rng.random() < 0.1:
+                    session_id += 1
+                    out.append((s + 1, f"{host} systemd-logind[612]: New session {session_id} of user root."))
+            if len(out) > 4096:
+                out.sort(key=lambda x: x[0])
+                # a session's lines reach at most ~15 s ahead: what is older than that is final
+                keep = [x for x in out if x[0] >= s - 1]
+                for x in out:
+                    if x[0] < s - 1:
+                        yield x
+                out = keep
+        out.sort(key=lambda x: x[0])
+        yield from out
+
+    written = 0
+    last = t0
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for kind, (t, text) in heapq.merge(((0, x) for x in story), ((1, x) for x in background()),
+                                           key=lambda item: (item[1][0], item[0])):
+            t = max(t, last)   # never back in time (a story line and the background meet in one second)
+            last = t
+            fh.write(text + "\n" if kind == 0 else f"{stamp(t)} {text}\n")
+            written += 1
+    os.utime(path, (t1 + 1, t1 + 1))
+    return written
 
 
 # -- the enrichment input ------------------------------------------------------

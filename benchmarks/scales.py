@@ -7,7 +7,10 @@ audit log, the panel's access log and the sshd log (a few GB of text).
 
 The generator's ``events_per_account_month`` is approximate: 133 (= 20 M /
 (10,000 accounts x 15 months)) gave 16.0 M lines and 167 gave 17.8 M, so large asks for 190;
-each run reports the lines actually generated.
+each run reports the lines actually generated.  The sshd figure reads, at
+medium and large, the auth.log of the story's server facing the internet's
+SSH bots (`sshd_lines`, written by `inputs.write_busy_auth_log`): the story's
+own auth.log has some 25,000 lines at every scale.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ class Scale:
     targets_apply: bool             # only at provider scale are the targets meaningful
     outage_days: int = 365          # the outage investigation's input: days of one-minute checks
     format_lines: int = 20_000      # lines per declarative format (benchmarks/formats.py)
+    sshd_lines: int | None = None   # the sshd figure's busy-server auth.log (inputs.write_busy_auth_log);
+                                    # None: the story's own auth.log
 
 
 SCALES = {
@@ -40,8 +45,8 @@ SCALES = {
                    timeout_s=120, targets_apply=False, outage_days=31, format_lines=3_000),
     "medium": Scale("medium", accounts=1_000, months=15, events_per_account_month=100, repeat=3,
                     peer_repeat=3, cheap_repeat=3, investigate_accounts=20, enrich_user_agents=20_000,
-                    enrich_ips=100_000, timeout_s=1_800, targets_apply=False),
+                    enrich_ips=100_000, timeout_s=1_800, targets_apply=False, sshd_lines=200_000),
     "large": Scale("large", accounts=10_000, months=15, events_per_account_month=190, repeat=3,
                    peer_repeat=2, cheap_repeat=3, investigate_accounts=20, enrich_user_agents=20_000,
-                   enrich_ips=100_000, timeout_s=3_600, targets_apply=True),
+                   enrich_ips=100_000, timeout_s=3_600, targets_apply=True, sshd_lines=2_000_000),
 }

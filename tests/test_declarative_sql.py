@@ -181,7 +181,30 @@ HOSTILE = [
     "2026-01-12T29:15:58 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
     "0000-01-01T00:00:00Z nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
     "0999-01-01T00:00:00+01:00 nas1 sshd[1]: Invalid user user from 1.2.3.4 port 5678",
+    # the classic header cut by position (declarative_sql._classic_cut) beside its near misses
+    "Feb 25 14:34:10 belka sshd[31602]:   Accepted password for root from 10.0.0.1 port 22 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: [ID 800047 auth.info] Failed password for root from 10.0.0.1 port 1 ssh2",
+    "Feb 25 14:34:10 belka sshd[31602]: [x] Failed password for root from 10.0.0.1 port 1 ssh2",
+    "Feb 25 14:34:10 belka <x>[1]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 belka sshd[1][2]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 belka sshd[]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 belka sshd[1] : Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10  belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 belka  sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 belka sshd[1]:\tInvalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 bel:ka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 belka sshd[1]: Invalid user a] from 192.0.2.1 port 22",
+    "Feb 25 14:34:10 belka sshd[1]: x",
+    "Feb 25 14:34:10.5 belka sshd[1]: Invalid user a from 192.0.2.1",
+    "Feb 25 14:34:10 belka systemd-logind[612]: New session 3 of user root.",
 ]
+
+
+def test_the_classic_syslog_header_is_cut_by_position():
+    from forensics.ingest import declarative_sql
+
+    sql, _ = DEFINITIONS["syslog"].sql_plan.select_sql("t")
+    assert "_hk2" in sql and [c.pattern for _, c in DEFINITIONS["syslog"].variants][1] == declarative_sql._CLASSIC_PROGRAM
 
 
 @pytest.mark.parametrize("name", sorted(COMPILED))
