@@ -60,6 +60,48 @@ def migrate(con) -> None:
         con.execute("ALTER TABLE events RENAME TO event_rows")
         con.execute("UPDATE case_meta SET value = $v WHERE key = 'schema_version'", {"v": str(SCHEMA_VERSION)})
 
+_EVENT_ROWS = """
+    CREATE TABLE IF NOT EXISTS event_rows (
+        event_id    BIGINT,
+        source_id   INTEGER NOT NULL,
+        line_no     BIGINT NOT NULL,           -- 1-based line in the (decompressed) file
+        ts          TIMESTAMPTZ,               -- UTC instant
+        ts_raw      VARCHAR USING COMPRESSION zstd,  -- the timestamp text as written
+        source_kind VARCHAR,                   -- panel | http | ssh | syslog | ...
+        event       VARCHAR,                   -- canonical vocabulary (README)
+        result      VARCHAR,                   -- success | failure | NULL
+        account     VARCHAR,
+        actor       VARCHAR,                   -- customer | staff | api | system
+        "user"      VARCHAR,
+        auth        VARCHAR,
+        session     VARCHAR,
+        ip          VARCHAR,                   -- normalised text (IPv4-mapped IPv6 -> IPv4)
+        port        INTEGER,
+        user_agent  VARCHAR,
+        method      VARCHAR,
+        path        VARCHAR,
+        status      INTEGER,
+        bytes       BIGINT,
+        referrer    VARCHAR,
+        target      VARCHAR,
+        host        VARCHAR,
+        detail      JSON,
+        raw         VARCHAR USING COMPRESSION zstd,  -- the line, decoded (invalid UTF-8 replaced by U+FFFD)
+        raw_bytes   BLOB,                      -- the original bytes, only where the line was not valid UTF-8
+        integrity   VARCHAR                    -- NULL: verified or plain; unverified | cut (damaged archive)
+    )
+"""
+
+
+def _without(ddl: str, table: str, columns) -> str:
+    """`ddl`'s CREATE TABLE for `table`, without the lines of `columns`."""
+    lines = [line for line in ddl.splitlines()
+             if line.split()[:1] == [] or line.split()[0].strip('"') not in columns]
+    return "\n".join(lines).replace("event_rows (", f"{table} (", 1) + "\n"
+
+
+_HTTP_EVENTS = _without(_EVENT_ROWS, "http_events", _NOT_HTTP)
+
 DDL = [
     """
     CREATE TABLE IF NOT EXISTS case_meta (
@@ -101,63 +143,9 @@ DDL = [
         unverified_from_line BIGINT            -- damaged archive: first line no checksum confirmed
     )
     """,
-    """
-    CREATE TABLE IF NOT EXISTS event_rows (
-        event_id    BIGINT,
-        source_id   INTEGER NOT NULL,
-        line_no     BIGINT NOT NULL,           -- 1-based line in the (decompressed) file
-        ts          TIMESTAMPTZ,               -- UTC instant
-        ts_raw      VARCHAR USING COMPRESSION zstd,  -- the timestamp text as written
-        source_kind VARCHAR,                   -- panel | http | ssh | syslog | ...
-        event       VARCHAR,                   -- canonical vocabulary (README)
-        result      VARCHAR,                   -- success | failure | NULL
-        account     VARCHAR,
-        actor       VARCHAR,                   -- customer | staff | api | system
-        "user"      VARCHAR,
-        auth        VARCHAR,
-        session     VARCHAR,
-        ip          VARCHAR,                   -- normalised text (IPv4-mapped IPv6 -> IPv4)
-        port        INTEGER,
-        user_agent  VARCHAR,
-        method      VARCHAR,
-        path        VARCHAR,
-        status      INTEGER,
-        bytes       BIGINT,
-        referrer    VARCHAR,
-        target      VARCHAR,
-        host        VARCHAR,
-        detail      JSON,
-        raw         VARCHAR USING COMPRESSION zstd,  -- the line, decoded (invalid UTF-8 replaced by U+FFFD)
-        raw_bytes   BLOB,                      -- the original bytes, only where the line was not valid UTF-8
-        integrity   VARCHAR                    -- NULL: verified or plain; unverified | cut (damaged archive)
-    )
-    """,
+    _EVENT_ROWS,
     # The combined access log's events: the columns it can fill (see the module's docstring).
-    """
-    CREATE TABLE IF NOT EXISTS http_events (
-        event_id    BIGINT,
-        source_id   INTEGER NOT NULL,
-        line_no     BIGINT NOT NULL,
-        ts          TIMESTAMPTZ,
-        ts_raw      VARCHAR USING COMPRESSION zstd,
-        source_kind VARCHAR,
-        event       VARCHAR,
-        account     VARCHAR,
-        "user"      VARCHAR,
-        ip          VARCHAR,
-        user_agent  VARCHAR,
-        method      VARCHAR,
-        path        VARCHAR,
-        status      INTEGER,
-        bytes       BIGINT,
-        referrer    VARCHAR,
-        host        VARCHAR,
-        detail      JSON,
-        raw         VARCHAR USING COMPRESSION zstd,
-        raw_bytes   BLOB,
-        integrity   VARCHAR
-    )
-    """,
+    _HTTP_EVENTS,
     _EVENTS_VIEW,
     """
     CREATE TABLE IF NOT EXISTS rejects (
