@@ -61,8 +61,6 @@ BLANK_CHARS = " \t\r\f\v"
 
 Progress = Callable[[str, int, int], None]  # (path, stored bytes done, stored bytes total)
 
-# The columns the ingest writes (`integrity` is set afterwards, `_mark_integrity`).
-_EVENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c != "integrity")
 # `integrity` of a line whose bytes no checksum confirmed (a compressed
 # stream failed its check, or ended, after them) and of the line a damage cut short.
 UNVERIFIED = "unverified"
