@@ -35,11 +35,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, TYPE_CHECKING, Iterator
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from forensics import __version__, collector
 from forensics.case import Case, write_source_hours
@@ -55,6 +54,9 @@ from forensics.ingest.registry import all_formats, get_format
 from forensics.ingest.timestamps import PLACEHOLDER_YEAR, apply_years, decide_zone, infer_years, localize
 from forensics.schema import EVENT_COLUMNS, EVENT_TABLES, HTTP_COLUMNS
 from forensics.timefmt import UTC, iso, zone
+
+if TYPE_CHECKING:   # pandas is loaded where a frame is built (not on the SQL paths)
+    import pandas as pd
 
 # Whitespace that makes a line blank (the same set in SQL and in Python).
 BLANK_CHARS = " \t\r\f\v"
@@ -777,6 +779,7 @@ class _FileLoader:
         gives them alone).  Lines that were not valid UTF-8 are not held back
         (their bytes are attached chunk by chunk): a record cut there is cut.
         """
+        import pandas as pd
         if self._carry is not None:
             c_first, c_lines, c_overlong = self._carry
             self._carry = None
@@ -861,6 +864,7 @@ class _FileLoader:
 
     def _canonical_frame(self, events: pd.DataFrame, chunk: Chunk) -> pd.DataFrame:
         """A format's events -> the columns `_insert_events` and `_insert_rejects` expect."""
+        import pandas as pd
         n = len(events)
         frame = pd.DataFrame({"line_no": events["line_no"].astype(np.int64).to_numpy()})
         frame["reject_reason"] = pd.Series([None] * n, dtype=object)
@@ -930,6 +934,7 @@ class _FileLoader:
                 f"of all its bytes is {long.sha256}")
 
     def _insert_overlong(self, rows: list[tuple[int, str, str]]) -> None:
+        import pandas as pd
         frame = pd.DataFrame({"line_no": np.asarray([r[0] for r in rows], dtype=np.int64),
                               "reason": np.asarray([r[1] for r in rows], dtype=object),
                               "raw": np.asarray([r[2] for r in rows], dtype=object)})
@@ -959,6 +964,7 @@ class _FileLoader:
 
     def _attach_invalid(self, invalid: dict[int, bytes]) -> None:
         """The original bytes of lines (by line number) that were not valid UTF-8."""
+        import pandas as pd
         frame = pd.DataFrame({
             "line_no": np.asarray(list(invalid), dtype=np.int64),
             "raw_bytes": np.asarray(list(invalid.values()), dtype=object),
@@ -987,6 +993,8 @@ class _FileLoader:
         if decision.assumed:
             assumptions.append("Timestamps without a zone were read as UTC (assumed: no --tz given, "
                                "the format names no zone).")
+        import pandas as pd   # naive times are resolved in pandas (zone, year, DST); aware ones never load it
+
         local = self.con.execute("SELECT line_no, ts_local FROM ingest_local ORDER BY line_no").df()
         times = local["ts_local"]
         # Year-less values carry the placeholder year (base.py); a format may
@@ -1187,6 +1195,8 @@ def _text(values, n: int) -> np.ndarray:
 def _missing(value) -> bool:
     if value is None:
         return True
+    import pandas as pd   # values come from a pandas frame (the Python path): it is loaded
+
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from forensics.english import counted
 from forensics.timefmt import iso, zone
+
+if TYPE_CHECKING:   # pandas is loaded where a frame is built (not on the SQL paths)
+    import pandas as pd
 
 PLACEHOLDER_YEAR = 2000  # leap year: "Feb 29" of a year-less line must parse
 
@@ -72,6 +75,7 @@ def localize(local: pd.Series, tz_name: str) -> Localized:
     cannot tell, the first occurrence (summer time) is taken.  Nonexistent
     times (skipped when clocks go forward) are shifted forward by the gap.
     """
+    import pandas as pd
     local = pd.to_datetime(local).astype("datetime64[us]")
     if tz_name.upper() == "UTC":
         return Localized(local.dt.tz_localize("UTC"))
@@ -127,6 +131,7 @@ def infer_years(
     a year roll-over.  With `cli_year`: the first line is in that year and
     each roll-over going forwards adds one.
     """
+    import pandas as pd
     n = len(local)
     values = pd.to_datetime(local).astype("datetime64[us]").to_numpy()
     if n == 0:
@@ -180,6 +185,7 @@ def apply_years(local: pd.Series, years: np.ndarray) -> tuple[pd.Series, int]:
 
     Returns the new series and the number of impossible dates.
     """
+    import pandas as pd
     local = pd.to_datetime(local).astype("datetime64[us]")
     years = np.asarray(years)
     if len(years) and 1000 <= years.min() and years.max() <= 9999:

@@ -20,10 +20,12 @@ import csv
 import datetime as dt
 import json
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch, lone_surrogate, used_params
+
+if TYPE_CHECKING:   # pandas is loaded where a frame is built (not on the SQL paths)
+    import pandas as pd
 
 FIELDS = ("ts", "account", "event", "result", "actor", "user", "auth", "session",
           "ip", "user_agent", "target", "detail")
@@ -102,6 +104,7 @@ def _loads(line: str):
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
     frame = pd.DataFrame(rows, columns=["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS])
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     frame["ts_local"] = pd.to_datetime(frame["ts_local"])
@@ -632,6 +635,7 @@ def register_udfs(con) -> None:
 
 def _parse_sql(select_sql, lines: list[str], line_nos: list[int]) -> ParsedBatch:
     """`parse` through the SELECT (on a private in-memory connection)."""
+    import pandas as pd
     from forensics.ingest.formats.sqlformat import parse_with_select
 
     parsed, rejects = parse_with_select(select_sql, lines, line_nos)

@@ -61,10 +61,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
+
+if TYPE_CHECKING:   # pandas is loaded where a frame is built (not on the SQL paths)
+    import pandas as pd
 
 _OPEN = "<event>"
 _CLOSE = "</event>"
@@ -251,6 +253,7 @@ class PleskEventLogXml:
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
     frame = pd.DataFrame(rows, columns=["line_no", "ts_raw", "ts", "ts_local", *CANONICAL_COLUMNS])
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
     frame["ts_local"] = pd.to_datetime(frame["ts_local"])

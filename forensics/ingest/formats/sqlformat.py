@@ -16,13 +16,16 @@ line parsed), `ts` (TIMESTAMPTZ), `ts_raw`, every canonical column and `raw`
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from forensics.ingest.base import CANONICAL_COLUMNS, IngestContext, ParsedBatch
 from forensics.ingest.normalize import normalize_ip
+
+if TYPE_CHECKING:   # pandas is loaded where a frame is built (not on the SQL paths)
+    import pandas as pd
 
 # A double-quoted field of Apache/nginx: backslash escapes (\" \\ \xHH) allowed.
 QUOTED = r'(?:[^"\\]|\\.)*'
@@ -120,6 +123,7 @@ def parse_with_select(select_sql, lines: list[str], line_nos: list[int]) -> tupl
     """A format's SELECT (`select_sql(table) -> (sql, params)`) over the given
     lines on a private in-memory connection: the parsed rows (`ts` as UTC
     timestamps, in line order) and the rejected lines as (line_no, reason)."""
+    import pandas as pd
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
