@@ -446,9 +446,10 @@ class Runner:
         from benchmarks import formats
 
         self.log(f"formats: {self.scale.format_lines:,} lines per declarative format ...")
+        repeat = self.scale.format_repeat or self.cheap_repeat
         try:
-            self.results["formats"] = {"lines": self.scale.format_lines, "repeat": self.cheap_repeat,
-                                       "rows": formats.measure(self.scale.format_lines, self.cheap_repeat)}
+            self.results["formats"] = {"lines": self.scale.format_lines, "repeat": repeat,
+                                       "rows": formats.measure(self.scale.format_lines, repeat)}
         except Exception as exc:  # a format that fails to ingest its own samples is a defect
             self.error("formats", f"{type(exc).__name__}: {exc}")
 
