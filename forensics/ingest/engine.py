@@ -1187,9 +1187,16 @@ def _first_row(result):
 
 
 def _text(values, n: int) -> np.ndarray:
+    """A frame's column as text: missing values (None, NaN, NaT, NA) None, the others `str()`
+    (missing found for the whole column at once: per value it was most of the Python path's write)."""
     if values is None:
         return np.asarray([None] * n, dtype=object)
-    return np.asarray([None if _missing(v) else str(v) for v in values], dtype=object)
+    import pandas as pd   # values come from a pandas frame (the Python path): it is loaded
+
+    items = values.to_numpy(dtype=object) if hasattr(values, "to_numpy") else pd.Series(values, dtype=object).to_numpy()
+    missing = pd.isna(items).tolist()
+    return np.asarray([None if gone else (v if v.__class__ is str else str(v))
+                       for v, gone in zip(items.tolist(), missing)], dtype=object)
 
 
 def _missing(value) -> bool:
