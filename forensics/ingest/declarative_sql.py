@@ -850,6 +850,30 @@ class CompiledDefinition:
                  if name in guards else f"{p(json.dumps(name) + ': ')} || ({frag})"
                  for name, frag in sorted(detail.items())]
         body = f"concat_ws(', ', {', '.join(parts)})" if parts else "''"
+        unmapped = getattr(self, "unmapped", None)
+        if unmapped:
+            # JSON keys kept unread (keep_unmapped, forensics.ingest.declarative_sql_records):
+            # merged with the members above in key order where a line has some; a name that
+            # one of them also writes sends the line to Python (which member wins is Python's)
+            src = self._layer({"_ud": unmapped}, src)
+            # each member as `name chr(1) "name": value`: sorted as text (names are printable
+            # ASCII, which chr(1) sorts before), joined with chr(2), the names then cut off
+            # (a struct list sorted and written by a lambda cost 5 us a line, this 1)
+            members = ", ".join(f"{p(name + chr(1) + json.dumps(name) + ': ')} || ({frag})"
+                                for name, frag in sorted(detail.items()))
+            joined = f"array_to_string(list_sort(list_concat([{members}]::VARCHAR[], _ud)), chr(2))"
+            merged = (f"replace(regexp_replace({joined}, {p('[^' + chr(1) + chr(2) + ']*' + chr(1))}, '', 'g'), "
+                      f"chr(2), ', ')")
+            body = f"CASE WHEN coalesce(len(_ud), 0) = 0 THEN {body} ELSE {merged} END"
+            if any(not re.fullmatch(r"[\x20-\x7e]+", name) for name in detail):
+                raise NotCompilable("a detail name outside printable ASCII")
+            # the JSON keys whose record name one of the members above has (not those read by
+            # name: they are no unmapped key); `detail.x` set by a rule, `port_text`, ...
+            clash = {n[5:] if n.startswith("json_") and n[5:] in CANONICAL_COLUMNS else n
+                     for n in detail} - set(CANONICAL_COLUMNS) - set(self.unmapped_known)
+            if clash:
+                self.amb_terms.append(f"coalesce(list_has_any(list_transform(_u, lambda e: e[1]), "
+                                      f"{p(sorted(clash))}::VARCHAR[]), false)")
         amb = " OR ".join(self.amb_terms) if self.amb_terms else "false"
         src = self._layer({"_body": body, "_amb": amb}, src)
         columns["detail"] = "(CASE WHEN _body = '' THEN NULL ELSE '{' || _body || '}' END)"
