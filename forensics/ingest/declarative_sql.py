@@ -856,17 +856,14 @@ class CompiledDefinition:
             # merged with the members above in key order where a line has some; a name that
             # one of them also writes sends the line to Python (which member wins is Python's)
             src = self._layer({"_ud": unmapped}, src)
-            # each member as `name chr(1) "name": value`: sorted as text (names are printable
-            # ASCII, which chr(1) sorts before), joined with chr(2), the names then cut off
-            # (a struct list sorted and written by a lambda cost 5 us a line, this 1)
-            members = ", ".join(f"{p(name + chr(1) + json.dumps(name) + ': ')} || ({frag})"
-                                for name, frag in sorted(detail.items()))
-            joined = f"array_to_string(list_sort(list_concat([{members}]::VARCHAR[], _ud)), chr(2))"
-            merged = (f"replace(regexp_replace({joined}, {p('[^' + chr(1) + chr(2) + ']*' + chr(1))}, '', 'g'), "
-                      f"chr(2), ', ')")
+            # the members as text (`"name": value`), sorted as text: a name of printable ASCII
+            # above `"` (the SELECT sends a line with a space or `!` in an unmapped key to
+            # Python) sorts as its quoted form does, so the order is Python's sort_keys order
+            if any(not re.fullmatch(r"[\x23-\x5b\x5d-\x7e]+", name) for name in detail):
+                raise NotCompilable("a detail name with a space, `!`, `\\` or outside printable ASCII")
+            members = ", ".join(f"{p(json.dumps(name) + ': ')} || ({frag})" for name, frag in sorted(detail.items()))
+            merged = f"array_to_string(list_sort(list_concat([{members}]::VARCHAR[], _ud)), ', ')"
             body = f"CASE WHEN coalesce(len(_ud), 0) = 0 THEN {body} ELSE {merged} END"
-            if any(not re.fullmatch(r"[\x20-\x7e]+", name) for name in detail):
-                raise NotCompilable("a detail name outside printable ASCII")
             # the JSON keys whose record name one of the members above has (not those read by
             # name: they are no unmapped key); `detail.x` set by a rule, `port_text`, ...
             clash = {n[5:] if n.startswith("json_") and n[5:] in CANONICAL_COLUMNS else n

@@ -201,17 +201,19 @@ class CompiledJsonlDefinition(CompiledDefinition):
                         f"lambda e: {v} <> 'null' AND NOT list_contains({p(keys)}::VARCHAR[], e[1])) END")
             self.layers.append(f"l0u AS (SELECT *, {unmapped} AS _u FROM l0b)")
             # a value other than a string or a boolean is asked the number test (rare: a
-            # regular expression inside a lambda costs ~10 us a line)
-            other = f"list_filter(_u, lambda e: NOT (starts_with({v}, '\"') OR {v} IN ('true', 'false')))"
+            # regular expression inside a lambda costs ~10 us a line); so is a key with a space
+            # or `!` (it would not sort as Python sorts it: `_final`)
+            odd_key = "contains(e[1], ' ') OR contains(e[1], '!')"
+            other = f"list_filter(_u, lambda e: {odd_key} OR NOT (starts_with({v}, '\"') OR {v} IN ('true', 'false')))"
             odd = (f"{odd} OR contains(line, '\\') OR contains(line, '\"json_') OR contains(line, '\"detail') "
                    f"OR CASE WHEN _u IS NULL OR len(_u) = 0 OR len({other}) = 0 THEN false "
-                   f"ELSE len(list_filter(_u, lambda e: NOT {_plain_json(v, p)})) > 0 END")
+                   f"ELSE len(list_filter(_u, lambda e: {odd_key} OR NOT {_plain_json(v, p)})) > 0 END")
             base = "l0u"
             self.unmapped_known = keys
-            # `name chr(1) "name": value` (`_final` sorts and joins them with the other members):
-            # a key without escapes (the line has no backslash) is written as it is
+            # `"name": value` (`_final` sorts them with the other members): a key without
+            # escapes (the line has no backslash) is written as it is
             name = f"CASE WHEN e[1] IN ({', '.join(p(c) for c in CANONICAL_COLUMNS)}) THEN 'json_' || e[1] ELSE e[1] END"
-            self.unmapped = (f"list_transform(_u, lambda e: ({name}) || chr(1) || '\"' || ({name}) || '\": ' || "
+            self.unmapped = (f"list_transform(_u, lambda e: '\"' || ({name}) || '\": ' || "
                              f"CASE WHEN starts_with({v}, '\"') THEN {v} ELSE '\"' || {v} || '\"' END)")
         else:
             base = "l0b"
