@@ -33,11 +33,12 @@ COMPILED = {
     "check-csv", "check-jsonl",
     # JSON lines with keep_unmapped: the other keys kept in detail (declarative_sql_records)
     "contacts-jsonl", "virtualizor-logs-jsonl",
+    # MySQL dumps, one INSERT row per line (declarative_sql_records.CompiledSqlDumpDefinition)
+    "whmcs-activity-sql", "whmcs-admin-log-sql",
 }
 FALLBACK_REASONS = {
     "cpanel-session-log": "[split]",
     "solusvm-server-log": "no regex reader",
-    "whmcs-activity-sql": "sql", "whmcs-admin-log-sql": "sql",
     "journald-json": "multiline",
 }
 

@@ -277,6 +277,63 @@ def test_virtualizor_end_to_end(tmp_path, monkeypatch):
     assert sq[0].events_parsed > 100 and len(sq[2]) > 10
 
 
+# --------------------------------------------------------------------------
+# MySQL dumps: one INSERT row per line
+
+SQL_DUMPS = ["whmcs-activity-sql", "whmcs-admin-log-sql"]
+
+
+def _dump_lines(fmt) -> list[str]:
+    """The samples, and each row line altered value by value and as a whole."""
+    out = []
+    for s in fmt.samples:
+        line = s.line
+        out.append(line)
+        if not line.startswith("INSERT"):
+            continue
+        for old, new in [("'", "''"), (",'", ",'it''s "), (",'", ",'a\\'b "), (",'", ",'a\\nb "), (",'", ",'a,b) "),
+                         (",'", ",NULL,'"), (",'", ",null,'"), (",'", ",'NULL','"), (",'", ",'null',"), (",'", ",'é"),
+                         (",'", ",'(x)"), (",'", ",''"), (",'", ",' '"), ("VALUES", "values"), ("VALUES (", "VALUES("),
+                         ("INSERT INTO", "INSERT IGNORE INTO"), ("INSERT INTO", "insert into"), ("`tbl", "`db`.`tbl"),
+                         ("`tbl", "`db.tbl"), ("`tbl", "`x_tbl"), ("`tbl", "tbl"), (");", ")"), (");", ");  "),
+                         (");", ")\t;"), (");", "),(1,2);"), (",", ", "), ("(`", "( `"), ("`, `", "`,`"),
+                         ("`id`", "`ID`"), ("`id`, ", ""), ("(", "(-1,"), (",", ",,"), ("'", ""), ("2", "\u0662")]:
+            if old in line:
+                out.append(line.replace(old, new, 1))
+                out.append(line.replace(old, new))
+        out += [line + "\x00", line + "\r", line[:-2], "-- " + line, line + line, line + " -- c", line.replace(",", ",\t")]
+    return out + ["INSERT INTO `x` VALUES (1);", "INSERT", "", "LOCK TABLES `tbladminlog` WRITE;", "x" * 140_000]
+
+
+@pytest.mark.parametrize("name", SQL_DUMPS)
+def test_sql_dump_lines_agree(name):
+    """Quoted values with commas and parentheses, NULL, escapes, doubled quotes, other tables
+    and column lists, extended INSERTs, schema lines: SQL gives what the Python path gives."""
+    fmt = DEFINITIONS[name]
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    lines = [line for line in _dump_lines(fmt) if line.strip()]
+    assert len(lines) > 100
+    assert differences(fmt, lines) == []
+
+
+@pytest.mark.parametrize("name", SQL_DUMPS)
+def test_sql_dump_rows_without_escapes_do_not_ask_python(name, monkeypatch):
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS[name]
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    lines = [s.line for s in fmt.samples if not s.reject and "\\" not in s.line and s.line.count("VALUES (") == 1
+             and " (`" not in s.line]
+    # a user name with a comma and parentheses inside its quotes, and an empty one
+    lines += [line.replace(f"'{u}'", f"'{u}, (x) y'") for line in lines for u in ("System", "admin") if f"'{u}'" in line]
+    lines += [line.replace(f"'{u}'", "''") for line in lines[:2] for u in ("System", "admin") if f"'{u}'" in line]
+    batch = fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
+    assert calls == [] and len(batch.events) == len(lines) > 0
+    assert differences(fmt, lines) == []
+
+
 def test_non_ascii_text_in_cells_no_regex_reads_stays_in_sql(monkeypatch):
     """A ticket's German subject and message are copied as they are (SQL); a rule's field is Python's."""
     from forensics.ingest import declarative_sql

@@ -70,7 +70,7 @@ def _compiled_record_definitions() -> list[str]:
     from forensics.ingest.declarative import builtin_definitions
 
     return sorted(d.name for d in builtin_definitions()
-                  if d.kind in ("csv", "jsonl") and d.sql_plan is not None)
+                  if d.kind in ("csv", "jsonl", "sql") and d.sql_plan is not None)
 
 
 def test_mutated_lines_of_the_compiled_csv_and_json_definitions_agree():
@@ -78,7 +78,7 @@ def test_mutated_lines_of_the_compiled_csv_and_json_definitions_agree():
     from forensics.ingest.declarative_sql import differences
 
     names = _compiled_record_definitions()
-    assert "check-jsonl" in names and "whmcs-tickets-csv" in names
+    assert "check-jsonl" in names and "whmcs-tickets-csv" in names and "whmcs-activity-sql" in names
     by_name = {d.name: d for d in builtin_definitions()}
     for k, name in enumerate(names):
         fmt = by_name[name]

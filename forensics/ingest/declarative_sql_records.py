@@ -39,7 +39,7 @@ _CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a l
 _UNQUOTE = "CASE WHEN starts_with(x, '\"') THEN replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END"
 
 
-def quoted_cells_sql(line: str, delim: str) -> str:
+def quoted_cells_sql(line: str, delim: str, quote: str = '"') -> str:
     """SQL: the cells, unquoted, of a well-formed CSV line with quotes and without chr(31).
 
     Split on `"`, the pieces alternate outside/inside a quoted cell (odd/even
@@ -54,8 +54,9 @@ def quoted_cells_sql(line: str, delim: str) -> str:
     piece: 4.7 against 3.6 µs a line on WHMCS tickets' 300-character rows);
     the cells are the same for every line.
     """
-    return (f"string_split(left(array_to_string(list_transform(string_split({line} || chr(30), '\"'), lambda x, i: "
-            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 THEN '\"' "
+    q = "''" if quote == "'" else quote
+    return (f"string_split(left(array_to_string(list_transform(string_split({line} || chr(30), '{q}'), lambda x, i: "
+            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 THEN '{q}' "
             f"ELSE replace(x, {delim}, chr(31)) END), ''), -1), chr(31))")
 
 
@@ -264,6 +265,59 @@ def _unmapped_read(fmt, paths: set[str]) -> list[tuple[str, str]]:
     return out
 
 
+class CompiledSqlDumpDefinition(CompiledDefinition):
+    """The SELECT of a MySQL-dump definition (`[sql]`, one `INSERT` row per line).
+
+    mysqldump --skip-extended-insert's common line, ``INSERT INTO `t` [(cols)]
+    VALUES (v,...);`` with every value a quoted string without a quote or a
+    backslash inside (`''` as a whole value is the empty text) or a bare word
+    other than NULL, is cut in SQL: the row's text split on `'` as a CSV line
+    is on `"` (`quoted_cells_sql`).  These are the values `sqldump.one_row`
+    reads (all text).  Every other line (NULL, escapes, doubled quotes,
+    another table or column list, several rows, schema lines, text outside
+    printable ASCII) is answered by the Python path, one UDF call per line,
+    with its exact reject reason.
+    """
+
+    _SHAPE = (r"^INSERT INTO `([A-Za-z0-9_$.]+)` (?:\(([^)]*)\) )?VALUES "
+              r"\(((?:'[^'\\]*'|[^,()\s'\\]+)(?:,(?:'[^'\\]*'|[^,()\s'\\]+))*)\)\s*;?\s*$")
+
+    def _raw_fields(self):
+        fmt, p = self.fmt, self.p
+        self._check_compilable("sql")
+        columns = list(fmt.sql_spec["columns"])
+        table = fmt.sql_spec["table"]
+        cut = f"regexp_extract(line, {p(self._SHAPE)}, ['t', 'c', 'r'])"
+        self.layers.append(f"l0s AS (SELECT line_no, line, CASE WHEN NOT regexp_matches(line, {p(_ODD_LINE)}) "
+                           f"THEN {cut} END AS _s FROM __TABLE__)")
+        # the shape has no quote inside a value: split on the quote, the pieces alternate
+        # outside/inside strictly (`''` is an empty value)
+        cells = (f"CASE WHEN NOT contains(_s.r, chr(39)) THEN string_split(_s.r, ',') "
+                 f"ELSE {quoted_cells_sql('_s.r', p(','), quote=chr(39))} END")
+        self.layers.append(f"l0c AS (SELECT line_no, line, _s, CASE WHEN _s.t <> '' THEN {cells} END AS _c FROM l0s)")
+        own = "list_transform(string_split(_s.c, ','), lambda x: trim(trim(x, ' ' || chr(9)), '`\"'))"
+        ok = ["_s.t <> ''",
+              f"(_s.t = {p(table)} OR ends_with(_s.t, {p('.' + table)}))",
+              f"(_s.c = '' OR {own} = {p(columns)}::VARCHAR[])",
+              f"len(_c) = {len(columns)}",
+              # a bare NULL (or a quoted value that reads like one: Python decides)
+              f"NOT regexp_matches(_s.r, {p('(?i)(^|,)null(,|$)')})"]
+        odd = f"NOT coalesce({' AND '.join(ok)}, false)"
+        comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
+        self.layers.append(f"l0 AS (SELECT line_no, line, _c, {odd} AS _odd, 1 AS _v, {comment} AS _comment FROM l0c)")
+        nulls = sorted(fmt.null_values)
+        cells_cols: dict[str, str] = {}
+        for i, _name in enumerate(columns, 1):
+            expr = f"_c[{i}]"
+            if nulls:
+                expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
+            cells_cols[f"_k{i}"] = expr
+        src = self._layer(cells_cols, "l0")
+        state = {name: _Field(f"_k{i}") for i, name in enumerate(columns, 1)}
+        self.amb_terms = ["false"]
+        return self._settle(state, {}, src)
+
+
 _CONTROL = "[\\x00-\\x08\\x0a-\\x1f\\x7f]"
 
 
@@ -281,10 +335,11 @@ def _regex_read(fmt) -> set[str]:
 
 
 def compile_definition(fmt) -> CompiledDefinition:
-    """The compiled SELECT of a CSV or JSON-lines definition; raises NotCompilable."""
-    if fmt.kind not in ("csv", "jsonl"):
+    """The compiled SELECT of a CSV, JSON-lines or SQL-dump definition; raises NotCompilable."""
+    classes = {"csv": CompiledCsvDefinition, "jsonl": CompiledJsonlDefinition, "sql": CompiledSqlDumpDefinition}
+    if fmt.kind not in classes:
         raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
     key = f"{fmt.name}@{id(fmt):x}"
-    compiled = (CompiledCsvDefinition if fmt.kind == "csv" else CompiledJsonlDefinition)(fmt, key)
+    compiled = classes[fmt.kind](fmt, key)
     _FORMATS[key] = (fmt, compiled)
     return compiled
