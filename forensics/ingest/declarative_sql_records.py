@@ -20,9 +20,13 @@ lines and splits on a lone `\\r`, so line numbers would drift):
 
 Not compiled: a `[csv] escape` character (backslash escapes: `csv`'s own
 reading), a delimiter that is not one printable ASCII character, `[split]`,
-timestamp patterns without a regex reader.  JSON-lines definitions stay on
-the Python path (`keep_unmapped`, dotted paths and JSON values as text are
-not compiled yet).
+timestamp patterns without a regex reader.
+
+JSON-lines definitions (`CompiledJsonlDefinition`, `keep_unmapped` too) and
+MySQL dumps (`CompiledSqlDumpDefinition`, one INSERT row per line) are
+compiled the same way: the first layer cuts a line into its fields, the
+regex compiler does the rest.  Not compiled: `jsonl multiline` (a record's
+lines depend on each other: journald-json), dotted JSON paths.
 """
 
 from __future__ import annotations
