@@ -31,12 +31,15 @@ COMPILED = {
     # CSV lines cut in SQL (forensics.ingest.declarative_sql_records; tests/test_declarative_sql_records.py)
     "whmcs-activity-csv", "whmcs-admin-log-csv", "whmcs-tickets-csv", "whmcs-ticketreplies-csv", "contacts-csv",
     "check-csv", "check-jsonl",
+    # JSON lines with keep_unmapped: the other keys kept in detail (declarative_sql_records)
+    "contacts-jsonl", "virtualizor-logs-jsonl",
+    # MySQL dumps, one INSERT row per line (declarative_sql_records.CompiledSqlDumpDefinition)
+    "whmcs-activity-sql", "whmcs-admin-log-sql",
 }
 FALLBACK_REASONS = {
     "cpanel-session-log": "[split]",
     "solusvm-server-log": "no regex reader",
-    "whmcs-activity-sql": "sql", "whmcs-admin-log-sql": "sql",
-    "virtualizor-logs-jsonl": "jsonl", "journald-json": "jsonl", "contacts-jsonl": "jsonl",
+    "journald-json": "multiline",
 }
 
 

@@ -197,10 +197,141 @@ def test_check_jsonl_compiles_and_agrees(monkeypatch):
     assert str(batch.events["ts"][0]) == "2026-03-02 10:00:00+00:00"
 
 
-@pytest.mark.parametrize("name", ["virtualizor-logs-jsonl", "contacts-jsonl", "journald-json"])
-def test_json_lines_keeping_unmapped_keys_stay_in_python(name):
+def test_pretty_printed_journal_stays_in_python():
+    fmt = DEFINITIONS["journald-json"]
+    assert fmt.sql_plan is None and "multiline" in fmt.sql_fallback_reason
+
+
+# --------------------------------------------------------------------------
+# JSON lines with keep_unmapped: every other key kept in detail
+
+KEEP_UNMAPPED = ["contacts-jsonl", "virtualizor-logs-jsonl"]
+# (text inserted before the closing brace of a sample line): unmapped keys of every kind
+EXTRA_KEYS = [
+    '"note": "x"', '"note": ""', '"note": null', '"note": 5', '"note": -3.25', '"note": 12.50', '"note": 1e5',
+    '"note": 12345678901234567890', '"note": 0.0001', '"note": -0', '"note": true', '"note": false',
+    '"note": [1, 2]', '"note": [73, 110]', '"note": []', '"note": {"b": 1, "a": [2]}', '"note": {}',
+    '"note": "a\\"b"', '"note": "\\u00e9"', '"note": "\\ud800"', '"note": "é"', '"note": "a\\tb"',
+    '"note": "x", "note": "y"', '"status": "1"', '"status": 1', '"user": "u"', '"ip": "10.0.0.1"', '"event": "e"',
+    '"detail": "d"', '"detail": {"a": 1}', '"detail.extra": "d"', '"json_status": "2"', '"json_note": "n"',
+    '"port_text": "p"', '"record_id": "r"', '"Zeta": "z", "alpha": "a", "_u": "_", "~t": "t", "a b": "s"',
+    '"a.b": "dot"', '"": "empty key"', '"k\\u0041": "escaped key"', '"ключ": "v"', '"x": "' + "v" * 200_000 + '"',
+    '"ts": "2026-01-01T00:00:00Z"', '"time": "1"', '"account": "dup"', '"uid": "0", "uid": "5"', '"username": ""',
+    '"email": null', '"action": "stop"', '"action": 5', '"channel": "Phone"', '"summary": "s", "outcome": "busy"',
+    '"zzz": "last", "aaa": "first", "mmm": "middle"', '"note": "a, b: c"', '"note": "{\\"x\\": 1}"',
+]
+
+
+def _with_extras(fmt) -> list[str]:
+    out = []
+    for s in fmt.samples:
+        line = s.line
+        out.append(line)
+        if line.rstrip().endswith("}"):
+            body = line.rstrip()[:-1].rstrip()
+            out += [body + ", " + extra + "}" for extra in EXTRA_KEYS]
+            out += [line + " ", " " + line, line + ",", body + ",}", body[:-5], line.replace('"', "'"), "[" + line + "]"]
+    return out + ["{}", "[]", "null", "x", '{"a": 1}']
+
+
+@pytest.mark.parametrize("name", KEEP_UNMAPPED)
+def test_keep_unmapped_json_lines_compile_and_agree(name):
+    """Unmapped keys of every kind (kept in detail, in key order; nested values, canonical
+    names, duplicates, escapes, huge values) give what the Python path gives."""
     fmt = DEFINITIONS[name]
-    assert fmt.sql_plan is None and "keep_unmapped and multiline" in fmt.sql_fallback_reason
+    assert fmt.jsonl_spec.get("keep_unmapped")
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    lines = _with_extras(fmt)
+    assert len(lines) > 180
+    assert differences(fmt, lines) == []
+
+
+@pytest.mark.parametrize("name", KEEP_UNMAPPED)
+def test_keep_unmapped_ordinary_lines_do_not_ask_python(name, monkeypatch):
+    """Samples with string, boolean and plain-number extra keys are answered by SQL alone."""
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS[name]
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    lines = [s.line.rstrip()[:-1] + ', "zz_note": "kept", "aa_flag": true, "n": 17, "Status": "x"}'
+             for s in fmt.samples if not s.reject]
+    batch = fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
+    assert calls == []
+    assert len(batch.events) == len(lines)
+    detail = batch.events["detail"][0]
+    assert '"aa_flag": "true"' in detail and '"n": "17"' in detail and '"zz_note": "kept"' in detail
+    assert detail.index('"Status"') < detail.index('"aa_flag"') < detail.index('"n"') < detail.index('"zz_note"')
+    assert differences(fmt, lines) == []
+
+
+def test_virtualizor_end_to_end(tmp_path, monkeypatch):
+    """A Virtualizor log through both paths: the same events, rejects and decisions."""
+    fmt = DEFINITIONS["virtualizor-logs-jsonl"]
+    log = tmp_path / "userlogs.jsonl"
+    log.write_text("\n".join(line for line in _with_extras(fmt) if "\r" not in line) + "\n", encoding="utf-8")
+    py = _ingested(tmp_path / "p.duckdb", log, monkeypatch, sql=False, fmt_name="virtualizor-logs-jsonl")
+    sq = _ingested(tmp_path / "s.duckdb", log, monkeypatch, sql=True, fmt_name="virtualizor-logs-jsonl")
+    assert sq[1:] == py[1:] and sq[0].assumptions == py[0].assumptions
+    assert sq[0].events_parsed > 100 and len(sq[2]) > 10
+
+
+# --------------------------------------------------------------------------
+# MySQL dumps: one INSERT row per line
+
+SQL_DUMPS = ["whmcs-activity-sql", "whmcs-admin-log-sql"]
+
+
+def _dump_lines(fmt) -> list[str]:
+    """The samples, and each row line altered value by value and as a whole."""
+    out = []
+    for s in fmt.samples:
+        line = s.line
+        out.append(line)
+        if not line.startswith("INSERT"):
+            continue
+        for old, new in [("'", "''"), (",'", ",'it''s "), (",'", ",'a\\'b "), (",'", ",'a\\nb "), (",'", ",'a,b) "),
+                         (",'", ",NULL,'"), (",'", ",null,'"), (",'", ",'NULL','"), (",'", ",'null',"), (",'", ",'é"),
+                         (",'", ",'(x)"), (",'", ",''"), (",'", ",' '"), ("VALUES", "values"), ("VALUES (", "VALUES("),
+                         ("INSERT INTO", "INSERT IGNORE INTO"), ("INSERT INTO", "insert into"), ("`tbl", "`db`.`tbl"),
+                         ("`tbl", "`db.tbl"), ("`tbl", "`x_tbl"), ("`tbl", "tbl"), (");", ")"), (");", ");  "),
+                         (");", ")\t;"), (");", "),(1,2);"), (",", ", "), ("(`", "( `"), ("`, `", "`,`"),
+                         ("`id`", "`ID`"), ("`id`, ", ""), ("(", "(-1,"), (",", ",,"), ("'", ""), ("2", "\u0662")]:
+            if old in line:
+                out.append(line.replace(old, new, 1))
+                out.append(line.replace(old, new))
+        out += [line + "\x00", line + "\r", line[:-2], "-- " + line, line + line, line + " -- c", line.replace(",", ",\t")]
+    return out + ["INSERT INTO `x` VALUES (1);", "INSERT", "", "LOCK TABLES `tbladminlog` WRITE;", "x" * 140_000]
+
+
+@pytest.mark.parametrize("name", SQL_DUMPS)
+def test_sql_dump_lines_agree(name):
+    """Quoted values with commas and parentheses, NULL, escapes, doubled quotes, other tables
+    and column lists, extended INSERTs, schema lines: SQL gives what the Python path gives."""
+    fmt = DEFINITIONS[name]
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    lines = [line for line in _dump_lines(fmt) if line.strip()]
+    assert len(lines) > 100
+    assert differences(fmt, lines) == []
+
+
+@pytest.mark.parametrize("name", SQL_DUMPS)
+def test_sql_dump_rows_without_escapes_do_not_ask_python(name, monkeypatch):
+    from forensics.ingest import declarative_sql
+
+    fmt = DEFINITIONS[name]
+    calls = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    lines = [s.line for s in fmt.samples if not s.reject and "\\" not in s.line and s.line.count("VALUES (") == 1
+             and " (`" not in s.line]
+    # a user name with a comma and parentheses inside its quotes, and an empty one
+    lines += [line.replace(f"'{u}'", f"'{u}, (x) y'") for line in lines for u in ("System", "admin") if f"'{u}'" in line]
+    lines += [line.replace(f"'{u}'", "''") for line in lines[:2] for u in ("System", "admin") if f"'{u}'" in line]
+    batch = fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
+    assert calls == [] and len(batch.events) == len(lines) > 0
+    assert differences(fmt, lines) == []
 
 
 def test_non_ascii_text_in_cells_no_regex_reads_stays_in_sql(monkeypatch):

@@ -70,7 +70,7 @@ def _compiled_record_definitions() -> list[str]:
     from forensics.ingest.declarative import builtin_definitions
 
     return sorted(d.name for d in builtin_definitions()
-                  if d.kind in ("csv", "jsonl") and d.sql_plan is not None)
+                  if d.kind in ("csv", "jsonl", "sql") and d.sql_plan is not None)
 
 
 def test_mutated_lines_of_the_compiled_csv_and_json_definitions_agree():
@@ -78,11 +78,31 @@ def test_mutated_lines_of_the_compiled_csv_and_json_definitions_agree():
     from forensics.ingest.declarative_sql import differences
 
     names = _compiled_record_definitions()
-    assert "check-jsonl" in names and "whmcs-tickets-csv" in names
+    assert "check-jsonl" in names and "whmcs-tickets-csv" in names and "whmcs-activity-sql" in names
     by_name = {d.name: d for d in builtin_definitions()}
     for k, name in enumerate(names):
         fmt = by_name[name]
         seeds = [s.line for s in fmt.samples if not s.reject]
         lines = [line for line in _mutations(seeds, 400, 100 + k) if "\n" not in line and line.strip()]
         assert len(set(lines)) > 200, name
+        assert differences(fmt, lines) == [], name
+
+
+def test_mutated_lines_with_unmapped_keys_agree():
+    """keep_unmapped JSON lines (contacts-jsonl, virtualizor-logs-jsonl), their samples with extra
+    keys (strings, numbers, booleans, null, nested values, canonical names, json_/detail names)
+    and then mutated: the compiled SELECT gives what the Python path gives, line by line."""
+    from forensics.ingest.declarative import builtin_definitions
+    from forensics.ingest.declarative_sql import differences
+
+    extras = [', "note": "kept"', ', "n": 17, "flag": false', ', "status": "1", "user": "u"', ', "zz": null',
+              ', "obj": {"b": 1, "a": 2}', ', "list": [1, "x"]', ', "json_status": "9"', ', "detail.x": "y"',
+              ', "Z": "1", "_": "2", "a": "3"', ', "f": 1.25, "g": 1e3', ', "note": "x", "note": "y"']
+    by_name = {d.name: d for d in builtin_definitions()}
+    for k, name in enumerate(["contacts-jsonl", "virtualizor-logs-jsonl"]):
+        fmt = by_name[name]
+        assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+        seeds = [s.line.rstrip()[:-1] + extra + "}" for s in fmt.samples if not s.reject for extra in extras]
+        lines = [line for line in _mutations(seeds, 600, 200 + k) if "\n" not in line and line.strip()]
+        assert len(set(lines)) > 400, name
         assert differences(fmt, lines) == [], name

@@ -796,8 +796,8 @@ class DefinitionFormat:
             from forensics.ingest import declarative_sql, declarative_sql_records
             from forensics.ingest.declarative_sql import NotCompilable
 
-            # CSV and JSON lines are cut in SQL by forensics.ingest.declarative_sql_records
-            compiler = declarative_sql_records if self.kind in ("csv", "jsonl") else declarative_sql
+            # CSV, JSON lines and SQL dumps are cut in SQL by forensics.ingest.declarative_sql_records
+            compiler = declarative_sql_records if self.kind in ("csv", "jsonl", "sql") else declarative_sql
             try:
                 self._sql_plan = compiler.compile_definition(self)
             except NotCompilable as exc:

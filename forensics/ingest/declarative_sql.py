@@ -850,6 +850,27 @@ class CompiledDefinition:
                  if name in guards else f"{p(json.dumps(name) + ': ')} || ({frag})"
                  for name, frag in sorted(detail.items())]
         body = f"concat_ws(', ', {', '.join(parts)})" if parts else "''"
+        unmapped = getattr(self, "unmapped", None)
+        if unmapped:
+            # JSON keys kept unread (keep_unmapped, forensics.ingest.declarative_sql_records):
+            # merged with the members above in key order where a line has some; a name that
+            # one of them also writes sends the line to Python (which member wins is Python's)
+            src = self._layer({"_ud": unmapped}, src)
+            # the members as text (`"name": value`), sorted as text: a name of printable ASCII
+            # above `"` (the SELECT sends a line with a space or `!` in an unmapped key to
+            # Python) sorts as its quoted form does, so the order is Python's sort_keys order
+            if any(not re.fullmatch(r"[\x23-\x5b\x5d-\x7e]+", name) for name in detail):
+                raise NotCompilable("a detail name with a space, `!`, `\\` or outside printable ASCII")
+            members = ", ".join(f"{p(json.dumps(name) + ': ')} || ({frag})" for name, frag in sorted(detail.items()))
+            merged = f"array_to_string(list_sort(list_concat([{members}]::VARCHAR[], _ud)), ', ')"
+            body = f"CASE WHEN coalesce(len(_ud), 0) = 0 THEN {body} ELSE {merged} END"
+            # the JSON keys whose record name one of the members above has (not those read by
+            # name: they are no unmapped key); `detail.x` set by a rule, `port_text`, ...
+            clash = {n[5:] if n.startswith("json_") and n[5:] in CANONICAL_COLUMNS else n
+                     for n in detail} - set(CANONICAL_COLUMNS) - set(self.unmapped_known)
+            if clash:
+                self.amb_terms.append(f"coalesce(list_has_any(list_transform(_u, lambda e: e[1]), "
+                                      f"{p(sorted(clash))}::VARCHAR[]), false)")
         amb = " OR ".join(self.amb_terms) if self.amb_terms else "false"
         src = self._layer({"_body": body, "_amb": amb}, src)
         columns["detail"] = "(CASE WHEN _body = '' THEN NULL ELSE '{' || _body || '}' END)"

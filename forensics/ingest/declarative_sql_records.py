@@ -20,15 +20,20 @@ lines and splits on a lone `\\r`, so line numbers would drift):
 
 Not compiled: a `[csv] escape` character (backslash escapes: `csv`'s own
 reading), a delimiter that is not one printable ASCII character, `[split]`,
-timestamp patterns without a regex reader.  JSON-lines definitions stay on
-the Python path (`keep_unmapped`, dotted paths and JSON values as text are
-not compiled yet).
+timestamp patterns without a regex reader.
+
+JSON-lines definitions (`CompiledJsonlDefinition`, `keep_unmapped` too) and
+MySQL dumps (`CompiledSqlDumpDefinition`, one INSERT row per line) are
+compiled the same way: the first layer cuts a line into its fields, the
+regex compiler does the rest.  Not compiled: `jsonl multiline` (a record's
+lines depend on each other: journald-json), dotted JSON paths.
 """
 
 from __future__ import annotations
 
 import re
 
+from forensics.ingest.base import CANONICAL_COLUMNS
 from forensics.ingest.declarative_sql import (_FORMATS, _ODD_LINE, CompiledDefinition, NotCompilable, _Field)
 
 _CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a longer cell
@@ -38,7 +43,7 @@ _CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a l
 _UNQUOTE = "CASE WHEN starts_with(x, '\"') THEN replace(substr(x, 2, length(x) - 2), '\"\"', '\"') ELSE x END"
 
 
-def quoted_cells_sql(line: str, delim: str) -> str:
+def quoted_cells_sql(line: str, delim: str, quote: str = '"') -> str:
     """SQL: the cells, unquoted, of a well-formed CSV line with quotes and without chr(31).
 
     Split on `"`, the pieces alternate outside/inside a quoted cell (odd/even
@@ -53,8 +58,9 @@ def quoted_cells_sql(line: str, delim: str) -> str:
     piece: 4.7 against 3.6 µs a line on WHMCS tickets' 300-character rows);
     the cells are the same for every line.
     """
-    return (f"string_split(left(array_to_string(list_transform(string_split({line} || chr(30), '\"'), lambda x, i: "
-            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 THEN '\"' "
+    q = "''" if quote == "'" else quote
+    return (f"string_split(left(array_to_string(list_transform(string_split({line} || chr(30), '{q}'), lambda x, i: "
+            f"CASE WHEN i % 2 = 0 THEN x WHEN x = '' AND i > 1 THEN '{q}' "
             f"ELSE replace(x, {delim}, chr(31)) END), ''), -1), chr(31))")
 
 
@@ -130,20 +136,34 @@ _TRAILING_COMMA = r",[ \t\n\r]*[}\]]"
 
 
 class CompiledJsonlDefinition(CompiledDefinition):
-    """The SELECT of a JSON-lines definition without `keep_unmapped`, `multiline` or dotted paths.
+    """The SELECT of a JSON-lines definition without `multiline` or dotted paths.
 
     A line is answered in SQL when yyjson reads it as an object without a
     trailing comma or a key twice (where Python's json differs), and every
     field the definition reads is absent, null, a string, a boolean or a
     plain number (`_JSON_NUMBER`); else the Python path answers it.
+
+    `keep_unmapped` (`DefinitionFormat._json_fields`: every other non-null
+    key kept, a canonical column's name as `json_<key>`): the keys some part
+    of the definition reads (rules, [fields] targets, defaults, value maps,
+    integer fields) are extracted like the paths, under the name the record
+    gives them; the others (`_u`, from the object read as a MAP of JSON
+    values) only go to `detail`, merged in key order with the rest there
+    (`_final`).  Python answers a line with a backslash (escapes), with
+    `"json_` or `"detail` in it (keys whose record names could collide), or
+    with an unmapped value that is an object, an array or an unusual number
+    (Python keeps those as nested JSON or writes them with its own repr).
     """
 
     def _raw_fields(self):
         fmt, p = self.fmt, self.p
         if fmt.kind != "jsonl":
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
-        if fmt.jsonl_spec.get("keep_unmapped") or fmt.jsonl_spec.get("multiline"):
-            raise NotCompilable("jsonl keep_unmapped and multiline are parsed in Python")
+        if fmt.jsonl_spec.get("multiline"):
+            raise NotCompilable("jsonl multiline is parsed in Python")
+        keep = bool(fmt.jsonl_spec.get("keep_unmapped"))
+        if keep and fmt.null_values:
+            raise NotCompilable("jsonl keep_unmapped with null_values is parsed in Python")
         if fmt.split:
             raise NotCompilable("[split] is parsed in Python")
         if fmt.regex_warnings:
@@ -156,30 +176,150 @@ class CompiledJsonlDefinition(CompiledDefinition):
                 from forensics.ingest.declarative import _fast_strptime
                 if _fast_strptime(tf.spec) is None:
                     raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
+        names = list(paths)      # the record's name of each extracted key
+        keys = list(paths)       # its JSON key
+        if keep:
+            for name, key in _unmapped_read(fmt, set(paths)):
+                names.append(name)
+                keys.append(key)
         obj = (f"CASE WHEN json_valid(line) THEN starts_with(ltrim(line, ' ' || chr(9)), '{{') "
                f"AND NOT regexp_matches(line, {p(_TRAILING_COMMA)}) ELSE false END")
         self.layers.append(f"l0a AS (SELECT line_no, line, {obj} AS _obj FROM __TABLE__)")
-        self.layers.append(f"l0b AS (SELECT *, CASE WHEN _obj THEN json_extract(line, {p(['$.' + x for x in paths])}) END AS _j, "
+        self.layers.append(f"l0b AS (SELECT *, CASE WHEN _obj THEN json_extract(line, {p(['$.' + x for x in keys])}) END AS _j, "
                            f"CASE WHEN _obj THEN json_keys(line) END AS _k FROM l0a)")
-        frags = [f"_j[{i}]::VARCHAR" for i in range(1, len(paths) + 1)]
-        plain = " AND ".join(
-            f"({f} IS NULL OR {f} IN ('null', 'true', 'false') OR (starts_with({f}, '\"') AND NOT contains({f}, '\\')) "
-            f"OR (regexp_matches({f}, {p(_JSON_NUMBER)}) AND NOT regexp_matches({f}, {p(_JSON_TINY)})))"
-            for f in frags)
+        frags = [f"_j[{i}]::VARCHAR" for i in range(1, len(keys) + 1)]
+        # most lines hold strings without escapes (and null, true, false) alone: one pass over
+        # the list says so (0.5 us a line); the others are asked per field (2 us)
+        simple = ("len(list_filter(_j, lambda f: f IS NOT NULL AND f::VARCHAR NOT IN ('null', 'true', 'false') "
+                  "AND NOT (starts_with(f::VARCHAR, '\"') AND NOT contains(f::VARCHAR, '\\')))) = 0")
+        plain = (f"CASE WHEN {simple} THEN true ELSE "
+                 f"{' AND '.join(f'({f} IS NULL OR {_plain_json(f, p)})' for f in frags)} END")
         odd = f"NOT coalesce(_obj AND len(list_distinct(_k)) = len(_k) AND {plain}, false) OR regexp_matches(line, {p(_ODD_LINE)})"
         comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
-        self.layers.append(f"l0 AS (SELECT line_no, line, _j, {odd} AS _odd, 1 AS _v, {comment} AS _comment FROM l0b)")
+        if keep:
+            # the unmapped keys and their JSON values (`$.*` gives the values in json_keys'
+            # order): a JSON null is left out as Python leaves it out.  A MAP of the object
+            # (json_transform) costs 4.3 us a line, this 0.9.
+            v = "e[2]::VARCHAR"
+            unmapped = (f"CASE WHEN _obj AND NOT list_has_all({p(keys)}::VARCHAR[], _k) THEN "
+                        f"list_filter(list_zip(_k, json_extract(line, '$.*')), "
+                        f"lambda e: {v} <> 'null' AND NOT list_contains({p(keys)}::VARCHAR[], e[1])) END")
+            self.layers.append(f"l0u AS (SELECT *, {unmapped} AS _u FROM l0b)")
+            # a value other than a string or a boolean is asked the number test (rare: a
+            # regular expression inside a lambda costs ~10 us a line); so is a key with a space
+            # or `!` (it would not sort as Python sorts it: `_final`)
+            odd_key = "contains(e[1], ' ') OR contains(e[1], '!')"
+            other = f"list_filter(_u, lambda e: {odd_key} OR NOT (starts_with({v}, '\"') OR {v} IN ('true', 'false')))"
+            odd = (f"{odd} OR contains(line, '\\') OR contains(line, '\"json_') OR contains(line, '\"detail') "
+                   f"OR CASE WHEN _u IS NULL OR len(_u) = 0 OR len({other}) = 0 THEN false "
+                   f"ELSE len(list_filter(_u, lambda e: {odd_key} OR NOT {_plain_json(v, p)})) > 0 END")
+            base = "l0u"
+            self.unmapped_known = keys
+            # `"name": value` (`_final` sorts them with the other members): a key without
+            # escapes (the line has no backslash) is written as it is
+            name = f"CASE WHEN e[1] IN ({', '.join(p(c) for c in CANONICAL_COLUMNS)}) THEN 'json_' || e[1] ELSE e[1] END"
+            self.unmapped = (f"list_transform(_u, lambda e: '\"' || ({name}) || '\": ' || "
+                             f"CASE WHEN starts_with({v}, '\"') THEN {v} ELSE '\"' || {v} || '\"' END)")
+        else:
+            base = "l0b"
+        cols = "_j, _u" if keep else "_j"
+        self.layers.append(f"l0 AS (SELECT line_no, line, {cols}, {odd} AS _odd, 1 AS _v, {comment} AS _comment FROM {base})")
         state: dict[str, _Field] = {}
         nulls = sorted(fmt.null_values)
-        for i, path in enumerate(paths, 1):
+        for i, name in enumerate(names, 1):
             f = f"_j[{i}]::VARCHAR"
             expr = (f"(CASE WHEN {f} IS NULL OR {f} = 'null' THEN NULL "
                     f"WHEN starts_with({f}, '\"') THEN substr({f}, 2, length({f}) - 2) ELSE {f} END)")
             if nulls:
                 expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
-            state[path] = _Field(expr)
+            state[name] = _Field(expr)
         self.amb_terms = ["false"]
         return self._settle(state, {}, "l0")
+
+
+def _plain_json(f: str, p) -> str:
+    """SQL: the JSON text `f` is null, a boolean, a string without escapes or a number whose
+    text Python's str() writes alike."""
+    return (f"({f} IN ('null', 'true', 'false') OR (starts_with({f}, '\"') AND NOT contains({f}, '\\')) "
+            f"OR (regexp_matches({f}, {p(_JSON_NUMBER)}) AND NOT regexp_matches({f}, {p(_JSON_TINY)})))")
+
+
+def _unmapped_read(fmt, paths: set[str]) -> list[tuple[str, str]]:
+    """(record name, JSON key) of the unmapped keys a keep_unmapped definition reads by name:
+    rule conditions, captures and values set, [fields] targets, defaults, value maps and
+    integer fields.  A JSON key named like a canonical column is `json_<key>` in the record."""
+    wanted = set(fmt.fields) | set(fmt.defaults) | set(fmt.value_maps) | set(fmt.integer_fields)
+    for rule in fmt.rules:
+        wanted |= set(rule.match) | set(rule.set)
+        for pattern in rule.match.values():
+            wanted |= set(pattern.groupindex)
+    out = []
+    for name in sorted(wanted - paths):
+        if name.startswith("json_") and name[5:] in CANONICAL_COLUMNS:
+            key = name[5:]
+        elif name in CANONICAL_COLUMNS or name.startswith("detail"):
+            continue    # no JSON key gives a record this name (an unmapped one is json_<key>)
+        else:
+            key = name
+        if key in paths:
+            continue    # a path's value is kept under its own name, never as json_<key>
+        if not key.isidentifier():
+            raise NotCompilable(f"a JSON key {key!r} read by name that is not a plain key")
+        out.append((name, key))
+    return out
+
+
+class CompiledSqlDumpDefinition(CompiledDefinition):
+    """The SELECT of a MySQL-dump definition (`[sql]`, one `INSERT` row per line).
+
+    mysqldump --skip-extended-insert's common line, ``INSERT INTO `t` [(cols)]
+    VALUES (v,...);`` with every value a quoted string without a quote or a
+    backslash inside (`''` as a whole value is the empty text) or a bare word
+    other than NULL, is cut in SQL: the row's text split on `'` as a CSV line
+    is on `"` (`quoted_cells_sql`).  These are the values `sqldump.one_row`
+    reads (all text).  Every other line (NULL, escapes, doubled quotes,
+    another table or column list, several rows, schema lines, text outside
+    printable ASCII) is answered by the Python path, one UDF call per line,
+    with its exact reject reason.
+    """
+
+    _SHAPE = (r"^INSERT INTO `([A-Za-z0-9_$.]+)` (?:\(([^)]*)\) )?VALUES "
+              r"\(((?:'[^'\\]*'|[^,()\s'\\]+)(?:,(?:'[^'\\]*'|[^,()\s'\\]+))*)\)\s*;?\s*$")
+
+    def _raw_fields(self):
+        fmt, p = self.fmt, self.p
+        self._check_compilable("sql")
+        columns = list(fmt.sql_spec["columns"])
+        table = fmt.sql_spec["table"]
+        cut = f"regexp_extract(line, {p(self._SHAPE)}, ['t', 'c', 'r'])"
+        self.layers.append(f"l0s AS (SELECT line_no, line, CASE WHEN NOT regexp_matches(line, {p(_ODD_LINE)}) "
+                           f"THEN {cut} END AS _s FROM __TABLE__)")
+        # the shape has no quote inside a value: split on the quote, the pieces alternate
+        # outside/inside strictly (`''` is an empty value)
+        cells = (f"CASE WHEN NOT contains(_s.r, chr(39)) THEN string_split(_s.r, ',') "
+                 f"ELSE {quoted_cells_sql('_s.r', p(','), quote=chr(39))} END")
+        self.layers.append(f"l0c AS (SELECT line_no, line, _s, CASE WHEN _s.t <> '' THEN {cells} END AS _c FROM l0s)")
+        own = "list_transform(string_split(_s.c, ','), lambda x: trim(trim(x, ' ' || chr(9)), '`\"'))"
+        ok = ["_s.t <> ''",
+              f"(_s.t = {p(table)} OR ends_with(_s.t, {p('.' + table)}))",
+              f"(_s.c = '' OR {own} = {p(columns)}::VARCHAR[])",
+              f"len(_c) = {len(columns)}",
+              # a bare NULL (or a quoted value that reads like one: Python decides)
+              f"NOT regexp_matches(_s.r, {p('(?i)(^|,)null(,|$)')})"]
+        odd = f"NOT coalesce({' AND '.join(ok)}, false)"
+        comment = f"starts_with(line, {p(fmt.comment_prefix)})" if fmt.comment_prefix else "false"
+        self.layers.append(f"l0 AS (SELECT line_no, line, _c, {odd} AS _odd, 1 AS _v, {comment} AS _comment FROM l0c)")
+        nulls = sorted(fmt.null_values)
+        cells_cols: dict[str, str] = {}
+        for i, _name in enumerate(columns, 1):
+            expr = f"_c[{i}]"
+            if nulls:
+                expr = f"(CASE WHEN {expr} IN ({', '.join(p(v) for v in nulls)}) THEN NULL ELSE {expr} END)"
+            cells_cols[f"_k{i}"] = expr
+        src = self._layer(cells_cols, "l0")
+        state = {name: _Field(f"_k{i}") for i, name in enumerate(columns, 1)}
+        self.amb_terms = ["false"]
+        return self._settle(state, {}, src)
 
 
 _CONTROL = "[\\x00-\\x08\\x0a-\\x1f\\x7f]"
@@ -199,10 +339,11 @@ def _regex_read(fmt) -> set[str]:
 
 
 def compile_definition(fmt) -> CompiledDefinition:
-    """The compiled SELECT of a CSV or JSON-lines definition; raises NotCompilable."""
-    if fmt.kind not in ("csv", "jsonl"):
+    """The compiled SELECT of a CSV, JSON-lines or SQL-dump definition; raises NotCompilable."""
+    classes = {"csv": CompiledCsvDefinition, "jsonl": CompiledJsonlDefinition, "sql": CompiledSqlDumpDefinition}
+    if fmt.kind not in classes:
         raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
     key = f"{fmt.name}@{id(fmt):x}"
-    compiled = (CompiledCsvDefinition if fmt.kind == "csv" else CompiledJsonlDefinition)(fmt, key)
+    compiled = classes[fmt.kind](fmt, key)
     _FORMATS[key] = (fmt, compiled)
     return compiled
