@@ -58,6 +58,9 @@ import duckdb
 from forensics.ingest.base import CANONICAL_COLUMNS, used_params
 
 _INT_COLUMNS = ("port", "status", "bytes")
+# Detail members a line stopped by early rules must leave out before it gets its own join
+# (`CompiledDefinition._final`): fewer, and the second join's planning costs more than it saves.
+_SHORT_DETAIL_MIN = 8
 _CANONICAL = frozenset(CANONICAL_COLUMNS) - {"detail"}
 # A line SQL parses: printable ASCII and tabs only (see the module doc).
 _ODD_LINE = "[^\\x20-\\x7e\\t]"
@@ -153,6 +156,8 @@ class CompiledDefinition:
         self.py_patterns: list[re.Pattern] = []   # rule conditions answered by Python `re`
         self._n = 0
         self.layers: list[str] = []
+        # (column: the rules stopped the line before a later run, the record keys there are then)
+        self.early: tuple[str, frozenset] | None = None
         self._build()
 
     # -- small helpers --------------------------------------------------
@@ -470,6 +475,10 @@ class CompiledDefinition:
             else:
                 pick = "NULL::INTEGER"
             src = self._layer({done_col: done, pick_col: pick}, src)
+            if self.early is None and done != "false":
+                # the lines the rules before this run stopped keep the keys they have now:
+                # a key this run or a later one adds stays NULL on them (`_final`'s short detail)
+                self.early = (done_col, frozenset(state))
             done = done_col
             # the picked rule's groups
             extracts: dict[str, str] = {}
@@ -605,6 +614,7 @@ class CompiledDefinition:
             return col
 
         fast_cols: list[str] = []
+        earlier_fixed: list[str] = []   # fixed-layout tests of the strptime patterns so far
         odd_step: list = [f"regexp_matches({text}, {p(_ODD_LINE)})", None, None]
         steps = [odd_step]
         slow_terms = []
@@ -677,13 +687,23 @@ class CompiledDefinition:
                 fast = re.compile("".join(parts) + r"\Z")     # fullmatch, as `_fast_strptime` reads
                 reader = Re2Pattern(fast, allow_possessive=False, anchored=True)
                 names = _ts_names(fast, reader)
+                # A text in the fixed layout of an earlier pattern is not read by this one (every
+                # reader's pattern ran on every line: exim's four, 0.5-0.8 us each); should that
+                # earlier pattern give no value there (a day that does not exist), Python reads it.
+                skip = " OR ".join(earlier_fixed) or None
+                if skip is not None:
+                    steps.append((f"coalesce({skip}, false)", None, None))
+                fixed = _strptime_fixed(spec, text, names)
                 if fast.groupindex:   # every part a reader captures is a group that is never empty
-                    g = extracted(text, reader.text, names, names[2:names.index("'", 2)],
-                                  fixed=_strptime_fixed(spec, text, names))
+                    g = extracted(text, reader.text, names, names[2:names.index("'", 2)], skip=skip, fixed=fixed)
+                    if fixed is not None:
+                        earlier_fixed.append(fast_cols[-1])
                 else:
                     g = self._tmp("t")
                     pre[g] = (f"CASE WHEN regexp_matches({text}, {p(reader.text)}) THEN "
                               f"regexp_extract({text}, {p(reader.text)}, {names}) END")
+                    if skip is not None:
+                        pre[g] = f"CASE WHEN {skip} THEN NULL ELSE {pre[g]} END"
                 full = f"({g} IS NOT NULL)"
                 if "Y" in seen:
                     year = f"TRY_CAST({g}.yr4 AS INTEGER)"
@@ -796,6 +816,7 @@ class CompiledDefinition:
         columns: dict[str, str] = {}
         detail: dict[str, str] = {}   # detail key -> JSON fragment SQL (NULL when absent)
         guards: dict[str, str] = {}   # detail key -> the column that is NULL where the fragment is
+        sources: dict[str, str] = {}  # detail key -> the record key it is written from
         int_text: dict[str, _Field] = {}
         for key, f in state.items():
             kind = fmt._key_kind(key)
@@ -833,6 +854,7 @@ class CompiledDefinition:
             if name in detail:
                 raise NotCompilable(f"two record keys write detail.{name}")
             detail[name] = self._json_fragment(f, integer=name in fmt.integer_fields)
+            sources[name] = key
             if re.fullmatch(r"_f\d+", f.expr):
                 guards[name] = f.expr
         for key, f in int_text.items():
@@ -840,8 +862,10 @@ class CompiledDefinition:
             frag = self._json_fragment(f, integer=name in fmt.integer_fields)
             if name in detail:
                 detail[name] = f"coalesce({frag}, {detail[name]})"
+                sources[name] = None   # from two keys: always in the short detail
             else:
                 detail[name] = frag
+                sources[name] = key
         # A member whose value is a column is asked first whether it is NULL: most of a
         # definition's keys are NULL on most lines (65 keys in syslog, a dozen on an sshd
         # line), and a NULL member cost its JSON, its key and its place in the join
@@ -850,6 +874,16 @@ class CompiledDefinition:
                  if name in guards else f"{p(json.dumps(name) + ': ')} || ({frag})"
                  for name, frag in sorted(detail.items())]
         body = f"concat_ws(', ', {', '.join(parts)})" if parts else "''"
+        if self.early is not None:
+            # A line the first stopping rules stopped (sshd's in syslog: most lines of an
+            # auth.log) joins only the members its keys can fill, not the members of the
+            # keys later rules add (syslog: 45 of 76 keys), each of which cost a test a line.
+            done_col, keys = self.early
+            short = [part for part, name in zip(parts, sorted(detail))
+                     if sources[name] is None or sources[name] in keys]
+            if len(parts) - len(short) >= _SHORT_DETAIL_MIN:
+                short_body = f"concat_ws(', ', {', '.join(short)})" if short else "''"
+                body = f"CASE WHEN {done_col} THEN {short_body} ELSE {body} END"
         amb = " OR ".join(self.amb_terms) if self.amb_terms else "false"
         src = self._layer({"_body": body, "_amb": amb}, src)
         columns["detail"] = "(CASE WHEN _body = '' THEN NULL ELSE '{' || _body || '}' END)"
@@ -1060,7 +1094,8 @@ def _one_of(column: str, numbers: list[int]) -> str:
         return f"{column} = {numbers[0]}"
     if numbers == list(range(numbers[0], numbers[-1] + 1)):
         return f"{column} BETWEEN {numbers[0]} AND {numbers[-1]}"
-    return f"list_contains({numbers}, {column})"
+    # IN, not list_contains: DuckDB builds no list per row for it
+    return f"{column} IN ({', '.join(map(str, numbers))})"
 
 
 def _py_repr_sql(column: str) -> str:
