@@ -456,3 +456,25 @@ def test_syslog_lines_stopped_by_sshd_and_others_agree():
                 s.insert(k, rng.choice(alphabet))
         lines.append("".join(s) or "x")
     assert differences(fmt, lines) == []
+
+
+def test_leading_negative_lookaheads_are_answered_in_sql(tmp_path):
+    """`^(?!A)(?!B)R` without groups: RE2 tests, no Python call a line; the same answers."""
+    fmt = load_definition(write(tmp_path, USER_DEF.format(pattern=PLAIN_LINE, rule=r"^(?!DENIED$)(?!OK\d+$).+")))
+    assert fmt.sql_plan is not None and not fmt.sql_plan.py_patterns
+    lines = [s.line for s in fmt.samples] + [f"2025-03-22 14:03:11 jdoe north {x}" for x in
+                                             ("OKAY", "OK", "DENIED", "DENIEDX", "OK1", "OK12x", "X", "é")]
+    assert differences(fmt, lines) == []
+    assert not DEFINITIONS["proxmox-tasks"].sql_plan.py_patterns   # proxmox.rules' task_status
+
+
+def test_proxmox_task_statuses_agree():
+    import random
+
+    fmt = DEFINITIONS["proxmox-tasks"]
+    own = [s.line for s in fmt.samples]
+    statuses = ["OK", "OK ", " OK", "WARNINGS: 3", "WARNINGS: ", "WARNINGS: 3x", "WARNINGS:  3", "job errors", "",
+                "OKAY", "ok", "\tOK"]
+    rng = random.Random(14)
+    lines = [line.rsplit(" ", 1)[0] + " " + rng.choice(statuses) for line in own for _ in range(12)]
+    assert differences(fmt, own + lines) == []

@@ -551,6 +551,9 @@ class CompiledDefinition:
         try:
             rx = self._regex(compiled, anchored=False)
         except NotCompilable:
+            test = self._negative_lookaheads(compiled, text)
+            if test is not None:
+                return test, "NULL"
             if compiled not in self.py_patterns:
                 self.py_patterns.append(compiled)
             idx = self.py_patterns.index(compiled)
@@ -567,6 +570,27 @@ class CompiledDefinition:
         elif needed and not folded:
             test = f"(({' OR '.join(f'contains({text}, {p(t)})' for t in needed)}) AND {test})"
         return test, extract
+
+    def _negative_lookaheads(self, compiled: re.Pattern, text: str) -> str | None:
+        """SQL test of a condition `^(?!A)(?!B)...R` without groups, or None for any other pattern.
+
+        Anchored at the start (no MULTILINE), `search` finds it exactly where A, B, ... do
+        not match at the start and R does: three RE2 tests, not a Python call a line
+        (proxmox.rules' `task_status = '^(?!OK$)(?!WARNINGS: \\d+$).+'` asked every task line)."""
+        m = _LEADING_NOT.fullmatch(compiled.pattern)
+        if m is None or not m.group(2) or compiled.groupindex or compiled.flags & re.MULTILINE:
+            return None   # (lookaheads alone stay with Python `re`: its route keeps a user of its own)
+        flags = compiled.flags & ~re.UNICODE
+        try:
+            nots = [re.compile("^(?:" + body + ")", flags) for body in _NOT_BODY.findall(m.group(1))]
+            rest = re.compile("^(?:" + m.group(2) + ")", flags)
+            if rest.groupindex or rest.groups or any(n.groups for n in nots):
+                return None
+            parts = [f"NOT regexp_matches({text}, {self.p(self._regex(n, anchored=False).text)})" for n in nots]
+            parts.append(f"regexp_matches({text}, {self.p(self._regex(rest, anchored=False).text)})")
+        except (NotCompilable, re.error):
+            return None
+        return "(" + " AND ".join(parts) + ")"
 
     # -- timestamps -------------------------------------------------------
     def ts_sql(self, text: str) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str], str, str, str]:
@@ -991,6 +1015,10 @@ def _whole_match(compiled: re.Pattern, rx: "Re2Pattern") -> tuple[str, str] | No
 
 
 _D = "[0-9]"
+# A rule condition `^(?!A)(?!B)...R` with lookahead bodies without parentheses
+# (`CompiledDefinition._negative_lookaheads`).
+_LEADING_NOT = re.compile(r"\^((?:\(\?!(?:[^()\\]|\\.)*\))+)(.*)", re.DOTALL)
+_NOT_BODY = re.compile(r"\(\?!((?:[^()\\]|\\.)*)\)")
 
 # The `program` header of syslog.toml, and the classic layout of it that
 # `CompiledDefinition._classic_cut` cuts without the pattern: time, one blank,
