@@ -478,3 +478,23 @@ def test_proxmox_task_statuses_agree():
     rng = random.Random(14)
     lines = [line.rsplit(" ", 1)[0] + " " + rng.choice(statuses) for line in own for _ in range(12)]
     assert differences(fmt, own + lines) == []
+
+
+@pytest.mark.parametrize("name", ["proxmox-tasks", "syslog", "exim"])
+def test_digit_and_hex_texts_agree(name):
+    """Ports, counts and hex epochs around their limits (the digit and hex tests are RE2 passes)."""
+    import random
+    import re
+
+    fmt = DEFINITIONS[name]
+    texts = ["0", "7", "65535", "99999999999999999", "999999999999999999", "9999999999999999999", "", " 22", "22 ",
+             "\t22", "2a", "-1", "+1", "00", "FFFFFFFF", "ffffffff", "100000000", "0123456789abcdef",
+             "0123456789abcdef0", " 5F3A1B2C", "5F3A1B2C ", "5f3a1b2g", "G", "0x1F"]
+    rng = random.Random(14)
+    lines = []
+    for sample in fmt.samples:
+        for m in list(re.finditer(r"\b(?:[0-9A-F]{8}|\d{2,})\b", sample.line))[:4]:
+            for _ in range(6):
+                lines.append(sample.line[:m.start()] + rng.choice(texts) + sample.line[m.end():])
+    assert len(lines) > 50
+    assert differences(fmt, lines) == []

@@ -685,13 +685,18 @@ class CompiledDefinition:
                 steps.append(("false", None, naive))
             elif spec in ("epoch", "epoch_s", "epoch_ms", "epoch_us"):
                 divisor = {"epoch": 1, "epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[spec]
+                # the text itself where it is digits alone: trim() with a set of characters costs
+                # about 0.45 us a line, a DFA pass 0.1
+                t = f"CASE WHEN {self._digits(text, 11)} THEN {text} ELSE {t} END"
                 ok = self._digits(t, 11)
                 micros = f"(TRY_CAST({t} AS BIGINT) * {1_000_000 // divisor})"
                 steps.append((f"(NOT {ok})", f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp({micros})) END", None))
             elif spec == "epoch_hex":
-                hexdigits = p("0123456789abcdefABCDEF")
-                ok = f"(length({t}) BETWEEN 1 AND 8 AND ltrim({t}, {hexdigits}) = '')"
-                none = f"({t} = '' OR length({t}) > 16 OR ltrim({t}, {hexdigits}) <> '')"
+                # 1 to 8 hex digits are read; 9 to 16 left to Python; anything else is no time
+                # (as a DFA pass: ltrim() with the 22 hex digits cost 0.77 us a line)
+                t = f"CASE WHEN regexp_full_match({text}, '[0-9a-fA-F]{{1,16}}') THEN {text} ELSE {t} END"
+                ok = f"regexp_full_match({t}, '[0-9a-fA-F]{{1,8}}')"
+                none = f"(NOT regexp_full_match({t}, '[0-9a-fA-F]{{1,16}}'))"
                 steps.append((f"(NOT {ok} AND NOT {none})",
                               f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp(TRY_CAST('0x' || {t} AS BIGINT) * 1000000)) END",
                               None))
@@ -949,9 +954,9 @@ class CompiledDefinition:
         self.final_select = f"SELECT {', '.join(out)} FROM {src}"
 
     def _digits(self, text: str, most: int) -> str:
-        """SQL: `text` is 1 to `most` ASCII digits (regexp_full_match(text, '[0-9]{1,most}'),
-        without a regular expression: ltrim leaves nothing of a text of digits only)."""
-        return f"(length({text}) BETWEEN 1 AND {most} AND ltrim({text}, '0123456789') = '')"
+        """SQL: `text` is 1 to `most` ASCII digits (NULL where it is NULL).  A DFA pass: about
+        0.1 us a line, where `length() BETWEEN .. AND ltrim(text, '0123456789') = ''` cost 0.35."""
+        return f"regexp_full_match({text}, '[0-9]{{1,{most}}}')"
 
     def _json_fragment(self, f: _Field, integer: bool) -> str:
         """SQL: the value as `_dumps` writes it (NULL when absent: to_json(NULL) is NULL)."""
