@@ -401,3 +401,103 @@ def test_small_files_take_the_python_path(tmp_path, monkeypatch):
         with Case.open(tmp_path / f"case-{threshold}.duckdb") as case:
             engine.ingest_files(case, [str(path)], format_name="syslog", tz="UTC", year=2024, config=config)
         assert calls == expected
+
+
+# Times a later strptime pattern is not asked about once an earlier one's fixed layout holds
+# (`CompiledDefinition.ts_sql`): days and hours that do not exist in that layout go to Python.
+TIME_TEXTS = [
+    "2024-02-30 10:00:00 +0000", "2024-02-29 10:00:00 +0000", "2023-02-29 10:00:00 +0100",
+    "2024-13-01 10:00:00 +0000", "2024-01-01 24:00:00 +0000", "2024-01-01 10:60:00 -0500",
+    "2024-01-01 10:00:60 +0000", "2024-01-01 10:00:00.123 +0000", "2024-01-01 10:00:00",
+    "2024-02-30 10:00:00", "2024-01-01 10:00:00.5", "2024-1-1 10:00:00 +0000", "2024-01-01  10:00:00 +0000",
+    "0000-01-01 10:00:00 +0000", "2024-01-01 10:00:00 +2400", "2024-01-01 10:00:00 Z",
+    "2012/02/30 11:53:36", "2012/13/09 11:53:36", "2012/04/09 25:53:36", "2012/4/9 11:53:36",
+]
+
+
+@pytest.mark.parametrize("name", ["exim", "http-error-log"])
+def test_times_past_an_earlier_fixed_layout_agree(name):
+    """Each sample's time replaced by odd texts, then seeded mutations of those lines."""
+    import random
+    import re
+
+    fmt = DEFINITIONS[name]
+    stamp = re.compile(r"\d{4}[-/]\d\d[-/]\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})?")
+    lines = []
+    for sample in fmt.samples:
+        if stamp.search(sample.line):
+            lines += [stamp.sub(text, sample.line, count=1) for text in TIME_TEXTS]
+    assert len(lines) >= 4 * len(TIME_TEXTS)
+    rng = random.Random(14)
+    mutated = []
+    for _ in range(400):
+        s = list(rng.choice(lines))
+        for _ in range(rng.randrange(1, 3)):
+            k = rng.randrange(min(len(s), 28))   # in or near the time
+            s[k] = rng.choice("0123456789 -:/.+Z")
+        mutated.append("".join(s))
+    assert differences(fmt, lines + mutated) == []
+
+
+def test_syslog_lines_stopped_by_sshd_and_others_agree():
+    """Seeded mutations of syslog's samples and hostile lines: the lines sshd's rules stop take
+    the short detail, the others (systemd, Proxmox, panels) the whole one."""
+    import random
+
+    fmt = DEFINITIONS["syslog"]
+    seeds = [s.line for s in fmt.samples] + HOSTILE
+    rng = random.Random(14)
+    alphabet = " []:<>.\t0123456789aZ-_/()@=\""
+    lines = []
+    for _ in range(1500):
+        s = list(rng.choice(seeds))
+        for _ in range(rng.randrange(0, 3)):
+            k = rng.randrange(len(s) + 1)
+            if rng.random() < 0.5 and s:
+                s[min(k, len(s) - 1)] = rng.choice(alphabet)
+            else:
+                s.insert(k, rng.choice(alphabet))
+        lines.append("".join(s) or "x")
+    assert differences(fmt, lines) == []
+
+
+def test_leading_negative_lookaheads_are_answered_in_sql(tmp_path):
+    """`^(?!A)(?!B)R` without groups: RE2 tests, no Python call a line; the same answers."""
+    fmt = load_definition(write(tmp_path, USER_DEF.format(pattern=PLAIN_LINE, rule=r"^(?!DENIED$)(?!OK\d+$).+")))
+    assert fmt.sql_plan is not None and not fmt.sql_plan.py_patterns
+    lines = [s.line for s in fmt.samples] + [f"2025-03-22 14:03:11 jdoe north {x}" for x in
+                                             ("OKAY", "OK", "DENIED", "DENIEDX", "OK1", "OK12x", "X", "é")]
+    assert differences(fmt, lines) == []
+    assert not DEFINITIONS["proxmox-tasks"].sql_plan.py_patterns   # proxmox.rules' task_status
+
+
+def test_proxmox_task_statuses_agree():
+    import random
+
+    fmt = DEFINITIONS["proxmox-tasks"]
+    own = [s.line for s in fmt.samples]
+    statuses = ["OK", "OK ", " OK", "WARNINGS: 3", "WARNINGS: ", "WARNINGS: 3x", "WARNINGS:  3", "job errors", "",
+                "OKAY", "ok", "\tOK"]
+    rng = random.Random(14)
+    lines = [line.rsplit(" ", 1)[0] + " " + rng.choice(statuses) for line in own for _ in range(12)]
+    assert differences(fmt, own + lines) == []
+
+
+@pytest.mark.parametrize("name", ["proxmox-tasks", "syslog", "exim"])
+def test_digit_and_hex_texts_agree(name):
+    """Ports, counts and hex epochs around their limits (the digit and hex tests are RE2 passes)."""
+    import random
+    import re
+
+    fmt = DEFINITIONS[name]
+    texts = ["0", "7", "65535", "99999999999999999", "999999999999999999", "9999999999999999999", "", " 22", "22 ",
+             "\t22", "2a", "-1", "+1", "00", "FFFFFFFF", "ffffffff", "100000000", "0123456789abcdef",
+             "0123456789abcdef0", " 5F3A1B2C", "5F3A1B2C ", "5f3a1b2g", "G", "0x1F"]
+    rng = random.Random(14)
+    lines = []
+    for sample in fmt.samples:
+        for m in list(re.finditer(r"\b(?:[0-9A-F]{8}|\d{2,})\b", sample.line))[:4]:
+            for _ in range(6):
+                lines.append(sample.line[:m.start()] + rng.choice(texts) + sample.line[m.end():])
+    assert len(lines) > 50
+    assert differences(fmt, lines) == []
