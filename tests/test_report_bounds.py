@@ -131,3 +131,59 @@ def test_underscore_breaks_passes_the_value_through_the_finalize_hook():
     out = str(underscore_breaks(long, max_chars=50, gettext=lambda s: s))
     assert out.count("<wbr>") <= 26 and "a_<wbr>a" in out            # cut like any other value
     assert str(underscore_breaks("x\u202e_y")) == "x\\u202e_<wbr>y"   # a direction override shown, not applied
+
+
+def _builder(lang="en", **limits):
+    from types import SimpleNamespace
+
+    from forensics.report.context import Builder, Limits
+    from forensics.report.i18n import translations
+
+    return Builder(SimpleNamespace(thresholds={}), translations(lang).gettext, None, None, Limits(**limits), lang)
+
+
+def test_a_long_value_in_a_raw_line_is_cut_where_it_stands_with_its_hash():
+    import datetime as dt
+    import hashlib
+
+    from forensics.investigate.model import EventRef
+
+    ua = _long_user_agent(1024 * 1024)
+    raw = f'84.132.10.99 - - [22/Mar/2026:08:14:03 +0000] "GET /servers HTTP/1.1" 200 512 "-" "{ua}" rt=0.042'
+    ref = EventRef(event_id=1, ts=dt.datetime(2026, 3, 22, 8, 14, 3, tzinfo=dt.timezone.utc), source_id=1,
+                   path="access.log", line_no=7, raw=raw, source_kind="http", user_agent=ua, http_path="/servers")
+    digest = hashlib.sha256(ua.encode("utf-8")).hexdigest()[:16]
+    line = str(_builder().raw_line(ref))
+    # the value cut to max_value_in_line_chars where it stands, the rest of the line as logged
+    assert line == ('84.132.10.99 - - [22/Mar/2026:08:14:03 +0000] &#34;GET /servers HTTP/1.1&#34; 200 512 &#34;-&#34; '
+                    f'&#34;{ua[:80]} <span class="cut-note">[… 1,048,496 more characters, SHA-256 {digest}…]</span>'
+                    '&#34; rt=0.042')
+    line = str(_builder("de").raw_line(ref))
+    assert f"[… 1.048.496 weitere Zeichen, SHA-256 {digest}…]" in line
+    # an ordinary line, and a long one without a long value of its event, are left to the finalize hook
+    ordinary = EventRef(**{**ref.__dict__, "raw": raw.replace(ua, "Mozilla/5.0"), "user_agent": "Mozilla/5.0"})
+    assert _builder().raw_line(ordinary) == ordinary.raw
+    other = EventRef(**{**ref.__dict__, "user_agent": "Mozilla/5.0"})
+    assert _builder().raw_line(other) is raw
+    # only as many values as needed: a long path alone brings this line under the limit, the User-Agent stays
+    path = "/search?q=" + "x" * 600
+    both = EventRef(**{**ref.__dict__, "raw": raw.replace(ua, "Mozilla/5.0 (X11)").replace("/servers", path),
+                       "user_agent": "Mozilla/5.0 (X11)", "http_path": path})
+    line = str(_builder().raw_line(both))
+    assert '&#34;Mozilla/5.0 (X11)&#34; rt=0.042' in line and line.count("cut-note") == 1
+    assert f"GET {path[:80]} <span" in line
+
+
+def test_a_huge_user_agent_costs_its_appendix_lines_no_more_than_an_ordinary_one(tmp_path):
+    import hashlib
+
+    ua = _long_user_agent(64 * 1024)
+    inv = _session_with_user_agent(tmp_path / "case.duckdb", ua)
+    _, text = _pdf(render_report(inv, tmp_path / "report.pdf", report_date="2026-04-02").path)
+    flat = re.sub(r"\s+", "", text)
+    digest = hashlib.sha256(ua.encode("utf-8")).hexdigest()[:16]
+    assert flat.count(f"morecharacters,SHA-256{digest}…]") >= 2       # the session's login and request lines
+    assert f"SHA-256ofthewholeUser-Agent:{digest}…" in flat
+    # the value's first max_cell_chars characters are printed once (the session's browser), not in every line
+    limit = load_config()["report"]["max_cell_chars"]
+    assert flat.count(re.sub(r"\s+", "", ua[:limit])) == 1

@@ -121,6 +121,9 @@ ACTORS = {"customer": N_("customer"), "staff": N_("staff"), "api": N_("API"), "s
 CLICK_VERDICTS = {"human": N_("human navigation"), "automated": N_("automated requests"), "unknown": N_("undetermined")}
 # The note after a value cut to [report] max_cell_chars (render.clip).
 CLIP_NOTE = N_("[… %(n)s more characters: complete in the attached files]")
+# The note after a long value cut where it stands in a raw line of appendix B
+# or in a sentence (Builder.value_cut): the whole value's SHA-256, first 16 hex digits.
+VALUE_CUT_NOTE = N_("[… %(n)s more characters, SHA-256 %(sha256)s…]")
 SOURCE_KINDS = {"panel": N_("control panel"), "http": N_("web access"), "ssh": N_("SSH server"), "syslog": N_("system log")}
 # An event that failed is named as failed, never like its success.
 FAILED = {
@@ -210,6 +213,7 @@ class Limits:
     events: int = 12
     appendix: int = 120
     cell_chars: int = 500
+    line_value_chars: int = 80
     pages: int = 40
 
     def halved(self) -> "Limits":
@@ -218,7 +222,7 @@ class Limits:
         return Limits(history=max(1, self.history // 2), clickstream=max(1, self.clickstream // 2),
                       timeline=max(1, self.timeline // 2), events=max(1, self.events // 2),
                       appendix=max(1, self.appendix // 2), cell_chars=max(80, self.cell_chars // 2),
-                      pages=self.pages)
+                      line_value_chars=max(40, self.line_value_chars // 2), pages=self.pages)
 
     @classmethod
     def from_config(cls, config: dict) -> "Limits":
@@ -230,6 +234,7 @@ class Limits:
             events=int(section.get("max_event_rows", cls.events)),
             appendix=int(section.get("max_appendix_lines", cls.appendix)),
             cell_chars=int(section.get("max_cell_chars", cls.cell_chars)),
+            line_value_chars=int(section.get("max_value_in_line_chars", cls.line_value_chars)),
             pages=int(section.get("max_pages", cls.pages)),
         )
 
@@ -277,17 +282,85 @@ class Builder:
         cut at four times `max_cell_chars` (not at one, as a log value is, so
         that a sentence that quotes a few values is not cut mid-word), control
         characters made visible, escaped, and marked as safe for the
-        templates' finalize hook."""
+        templates' finalize hook.  A log value quoted in the sentence that
+        is longer than `max_cell_chars` is cut to `max_value_in_line_chars`
+        with the note of `raw_line` (a 1 MB User-Agent quoted in the
+        summary's reasons takes one line there, not six)."""
         from markupsafe import Markup, escape
 
         from forensics.report.render import clip
         from forensics.visible import visible
 
         limit = self.limits.cell_chars
-        text = self.say(_clip_params(value, lambda v: clip(v, limit, self._)))
+        text = self.say(_clip_params(value, lambda v: v if len(v) <= limit else self.value_cut(v)))
         if not text:
             return ""
         return Markup(escape(visible(clip(str(text), 4 * limit, self._))))
+
+    def value_cut(self, value: str) -> str:
+        """`value` cut to `max_value_in_line_chars`, with the note of how many
+        characters are left out and the first 16 hex digits of the whole
+        value's SHA-256 (the attachments hold it whole)."""
+        keep = self.limits.line_value_chars
+        if len(value) <= keep:
+            return value
+        return f"{value[:keep]} {self.value_cut_note(value)}"
+
+    def value_cut_note(self, value: str) -> str:
+        return self._(VALUE_CUT_NOTE) % {"n": self.num(len(value) - self.limits.line_value_chars),
+                                         "sha256": _sha256(value)[:16]}
+
+    def raw_line(self, ref: EventRef):
+        """A cited line as appendix B prints it.
+
+        A line longer than `max_cell_chars` is long because of a hostile
+        value in it, as a rule: a 1 MB User-Agent, repeated in every line
+        of its session.  Cut at `max_cell_chars`, each such line would fill
+        five printed lines of that value's first characters (the report
+        grew by two pages with one).  Instead, the event's own values in the
+        line (User-Agent, referrer, path), longest first and only as many as
+        needed to bring the line under `max_cell_chars`, are cut where they
+        stand to `max_value_in_line_chars`, with a note of how many
+        characters are left out and the first 16 hex digits of the whole
+        value's SHA-256 (the same value has the same digits in every line;
+        cited-events.csv has it whole).  The rest of the line stays as
+        logged.  Returned as Markup (each part made visible and escaped, the
+        notes set apart from the log's bytes); a line that is still too long,
+        or has none of these values in it, is returned as it is and cut like
+        any value by the templates' finalize hook.
+        """
+        from markupsafe import Markup, escape
+
+        from forensics.visible import visible
+
+        raw = ref.raw
+        limit = self.limits.cell_chars
+        if not raw or len(raw) <= limit:
+            return raw
+        keep = self.limits.line_value_chars
+        values = sorted({v for v in (ref.user_agent, ref.referrer, ref.http_path)
+                         if isinstance(v, str) and len(v) > keep and v in raw}, key=len, reverse=True)
+        cut: list[str] = []
+        length = len(raw)
+        for value in values:
+            if length <= limit:
+                break
+            length -= raw.count(value) * (len(value) - keep)
+            cut.append(value)
+        if not cut or length > limit:
+            return raw
+        parts = []
+        pos = 0
+        while True:
+            hits = [(i, v) for i, v in ((raw.find(v, pos), v) for v in cut) if i >= 0]
+            if not hits:
+                break
+            start, value = min(hits, key=lambda hit: (hit[0], -len(hit[1])))
+            parts += [escape(visible(raw[pos:start] + value[:keep])),
+                      Markup(' <span class="cut-note">%s</span>') % self.value_cut_note(value)]
+            pos = start + len(value)
+        parts.append(escape(visible(raw[pos:])))
+        return Markup("").join(parts)
 
     def num(self, value, digits: int | None = None) -> str:
         return number(value, self.lang, digits)
@@ -380,9 +453,9 @@ class Builder:
             "assessment_code": finding.assessment,
             "assessment": self.code(ASSESSMENTS, finding.assessment),
             "meaning": self.code(ASSESSMENT_MEANING, finding.assessment, ""),
-            "reason": self.say(finding.reason),
+            "reason": self.prose(finding.reason),
             "key_facts": [self.prose(f) for f in finding.key_facts],
-            "missing": [self.say(m) for m in finding.missing],
+            "missing": [self.prose(m) for m in finding.missing],
             "holder_evidence": [self.code(INDICATOR_NAMES, n, n) for n in finding.holder_evidence],
             "citation": self.citations.add(action),
             "answer": self._(ANSWERS.get(finding.assessment, ANSWERS["inconclusive"])) % {
@@ -405,6 +478,9 @@ class Builder:
             "browser": self.browser_text(session),
             "automation": (session.browser.automation_class if session.browser else None) or "",
             "user_agent": session.user_agent or "",
+            # a User-Agent cut in the cell (`shown`): the whole value's hash below it
+            "user_agent_sha256": (_sha256(session.user_agent)[:16]
+                                  if session.user_agent and len(session.user_agent) > self.limits.cell_chars else ""),
             "login": self.event_row(session.login) if session.login else None,
             # the web server's lines that gave the session its address and
             # browser, where the panel's own lines name none (cPanel's
@@ -696,6 +772,12 @@ def _clip_params(value, cut):
     return Msg(value.msgid, value.plural, **params)
 
 
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _clip(text: str | None, limit: int = 260) -> str:
     """Long observed/baseline texts (lists of earlier sessions) are cut at a
     word boundary; findings.json has them whole."""
@@ -814,8 +896,8 @@ def build_context(inv: Investigation, *, gettext: Callable[[str], str], lang: st
         "queries": list(inv.queries_used),
         "evidence_model": [b.evidence_row(r) for r in getattr(inv, "evidence_model", ())],
         "parameters": [(k, _param_text(v)) for k, v in sorted(params.items()) if k != "claims"],
-        "notes": [b.say(n) for n in inv.notes],
-        "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": r.raw, "integrity": r.integrity}
+        "notes": [b.prose(n) for n in inv.notes],
+        "appendix": [{"citation": r.citation, "when": b.when(r.ts), "raw": b.raw_line(r), "integrity": r.integrity}
                      for r in appendix],
         # lines of a damaged archive, flagged wherever cited and explained in appendix B
         "integrity": {r.citation: r.integrity for r in cited if r.integrity},

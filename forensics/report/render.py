@@ -8,7 +8,10 @@ as text and never becomes an element; before that, its `finalize` hook
 as escapes (`RED\u202eevil`, not "REDlive"), and cuts it to
 `[report] max_cell_chars` with a note saying how much is left out (the
 attachments hold it whole): a 1 MB User-Agent costs one cell, not a hundred
-pages.  WeasyPrint gets a URL fetcher
+pages.  Where such a value is quoted (appendix B's raw lines, the
+investigation's sentences) it is cut shorter, to `[report]
+max_value_in_line_chars`, where it stands, with the whole value's SHA-256
+(`context.Builder.raw_line`, `value_cut`).  WeasyPrint gets a URL fetcher
 (`AssetFetcher`) that serves only files inside the packaged
 `report_templates/` directory and refuses everything else: no other file,
 no network, no `data:` URL.
