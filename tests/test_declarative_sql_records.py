@@ -20,6 +20,17 @@ from test_formats_declarative import write
 from forensics.ingest.declarative import load_definition
 from forensics.ingest.declarative_sql import differences
 
+
+@pytest.fixture
+def python_calls(monkeypatch) -> list[str]:
+    """The lines the SQL path hands to its Python UDF (`declarative_sql._line_udf`), as they come."""
+    from forensics.ingest import declarative_sql
+
+    calls: list[str] = []
+    real = declarative_sql._line_udf
+    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    return calls
+
 CSV_NAMES = sorted(name for name, fmt in DEFINITIONS.items() if fmt.kind == "csv")
 
 
@@ -74,20 +85,15 @@ def test_hostile_lines_agree(name):
 
 
 @pytest.mark.parametrize("name", CSV_NAMES)
-def test_ordinary_lines_do_not_ask_python(name, monkeypatch):
+def test_ordinary_lines_do_not_ask_python(name, python_calls):
     """The parsed samples are answered by SQL alone (the Python UDF is for unusual lines)."""
-    from forensics.ingest import declarative_sql
-
     fmt = DEFINITIONS[name]
-    calls = []
-    real = declarative_sql._line_udf
-    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
     # outside printable ASCII a line goes to Python (RE2's classes are ASCII): letters swapped for x
     lines = ["".join(c if c.isascii() and c.isprintable() else "x" for c in s.line)
              for s in fmt.samples if not s.reject]
     batch = fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
     assert len(batch.events) > 0
-    assert calls == []
+    assert python_calls == []
 
 
 CSV_DEF = """
@@ -182,18 +188,14 @@ JSONL_HOSTILE = [CHECK + "}", CHECK + ",}", CHECK + ', "latency_ms": 1e-05}', CH
                  CHECK + ', "detail": "\\ud800"}', "not json", CHECK + ', "state": "DOWN", "detail": "a, b: c"}']
 
 
-def test_check_jsonl_compiles_and_agrees(monkeypatch):
-    from forensics.ingest import declarative_sql
-
+def test_check_jsonl_compiles_and_agrees(python_calls):
     fmt = DEFINITIONS["check-jsonl"]
     assert fmt.sql_plan is not None, fmt.sql_fallback_reason
     assert differences(fmt, JSONL_HOSTILE) == []
-    calls = []
-    real = declarative_sql._line_udf
-    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
+    python_calls.clear()   # the hostile lines above went to Python; the ordinary ones must not
     ordinary = [CHECK + "}", CHECK + ', "latency_ms": 12.5, "detail": "ok"}', CHECK + ', "latency_ms": null}']
     batch = fmt.parse_sql(ordinary, [1, 2, 3])
-    assert calls == [] and list(batch.events["target"]) == ["vps-1"] * 3
+    assert python_calls == [] and list(batch.events["target"]) == ["vps-1"] * 3
     assert str(batch.events["ts"][0]) == "2026-03-02 10:00:00+00:00"
 
 
@@ -247,18 +249,13 @@ def test_keep_unmapped_json_lines_compile_and_agree(name):
 
 
 @pytest.mark.parametrize("name", KEEP_UNMAPPED)
-def test_keep_unmapped_ordinary_lines_do_not_ask_python(name, monkeypatch):
+def test_keep_unmapped_ordinary_lines_do_not_ask_python(name, python_calls):
     """Samples with string, boolean and plain-number extra keys are answered by SQL alone."""
-    from forensics.ingest import declarative_sql
-
     fmt = DEFINITIONS[name]
-    calls = []
-    real = declarative_sql._line_udf
-    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
     lines = [s.line.rstrip()[:-1] + ', "zz_note": "kept", "aa_flag": true, "n": 17, "Status": "x"}'
              for s in fmt.samples if not s.reject]
     batch = fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
-    assert calls == []
+    assert python_calls == []
     assert len(batch.events) == len(lines)
     detail = batch.events["detail"][0]
     assert '"aa_flag": "true"' in detail and '"n": "17"' in detail and '"zz_note": "kept"' in detail
@@ -317,37 +314,27 @@ def test_sql_dump_lines_agree(name):
 
 
 @pytest.mark.parametrize("name", SQL_DUMPS)
-def test_sql_dump_rows_without_escapes_do_not_ask_python(name, monkeypatch):
-    from forensics.ingest import declarative_sql
-
+def test_sql_dump_rows_without_escapes_do_not_ask_python(name, python_calls):
     fmt = DEFINITIONS[name]
-    calls = []
-    real = declarative_sql._line_udf
-    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
     lines = [s.line for s in fmt.samples if not s.reject and "\\" not in s.line and s.line.count("VALUES (") == 1
              and " (`" not in s.line]
     # a user name with a comma and parentheses inside its quotes, and an empty one
     lines += [line.replace(f"'{u}'", f"'{u}, (x) y'") for line in lines for u in ("System", "admin") if f"'{u}'" in line]
     lines += [line.replace(f"'{u}'", "''") for line in lines[:2] for u in ("System", "admin") if f"'{u}'" in line]
     batch = fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
-    assert calls == [] and len(batch.events) == len(lines) > 0
+    assert python_calls == [] and len(batch.events) == len(lines) > 0
     assert differences(fmt, lines) == []
 
 
-def test_non_ascii_text_in_cells_no_regex_reads_stays_in_sql(monkeypatch):
+def test_non_ascii_text_in_cells_no_regex_reads_stays_in_sql(python_calls):
     """A ticket's German subject and message are copied as they are (SQL); a rule's field is Python's."""
-    from forensics.ingest import declarative_sql
-
     fmt = DEFINITIONS["whmcs-tickets-csv"]
-    calls = []
-    real = declarative_sql._line_udf
-    monkeypatch.setattr(declarative_sql, "_line_udf", lambda key, line: calls.append(line) or real(key, line))
     lines = [s.line for s in fmt.samples if not s.reject]
     assert any(not line.isascii() for line in lines)
     assert differences(fmt, lines) == []
-    calls.clear()
+    python_calls.clear()
     fmt.parse_sql(lines, list(range(1, len(lines) + 1)))
-    assert len(calls) < len(lines)
+    assert len(python_calls) < len(lines)
 
 
 def test_random_quoted_cells_are_cut_as_csv_cuts_them(tmp_path):
