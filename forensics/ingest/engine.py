@@ -171,7 +171,7 @@ class IngestResult:
                     f"#{self.source_id} (format unrecognised, SHA-256 {self.sha256}, "
                     f"{self.lines_read:,} lines kept as rejects): {self.problem}")
         text = (f"{self.path}: source #{self.source_id}, format {self.format}: "
-                f"{self.lines_read:,} lines read, {self.events_parsed:,} events, "
+                f"{counted(self.lines_read, 'line')} read, {counted(self.events_parsed, 'event')}, "
                 f"{self.lines_rejected:,} rejected, {self.lines_blank:,} blank")
         if self.invalid_utf8_lines:
             text += f", {self.invalid_utf8_lines:,} with invalid UTF-8 (original bytes kept)"
