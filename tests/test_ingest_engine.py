@@ -374,3 +374,59 @@ def test_one_stray_line_does_not_choose_a_format(tmp_path, realdata):
     with Case.open(case, read_only=True) as c:
         assert c.con.execute("SELECT events_parsed, lines_rejected FROM sources").fetchall() == [(1, 19)]
         assert c.con.execute("SELECT ip FROM events").fetchall() == [("83.149.9.216",)]
+
+
+def _sliced_ingest(tmp_path, log, width, **options):
+    from forensics.config import load_config
+
+    config = load_config()
+    config["ingest"]["time_slice_lines"] = width
+    case_path = tmp_path / f"case-{width}.duckdb"
+    result = ingest_files(case_path, [log], format_name="syslog", config=config, **options).results[0]
+    with Case.open(case_path) as case:
+        events = case.con.execute("SELECT line_no, ts::VARCHAR, ts_raw, raw FROM events ORDER BY line_no").fetchall()
+        rejects = case.con.execute("SELECT line_no, reason FROM rejects ORDER BY line_no").fetchall()
+        src = case.con.execute("SELECT tz, tz_decision, year_decision, assumptions FROM sources").fetchone()
+    return result, events, rejects, src
+
+
+_SLICED_LINES = [  # year-less, Europe/Berlin: roll-overs, Feb 29, both DST changes, repeated hours
+    "Oct 27 02:40:00", "Oct 27 02:10:00",                  # the 2022 repeated hour, going back
+    "Nov  3 10:00:00", "Dec 31 23:59:00", "Jan  1 00:01:00",  # roll-over
+    "Feb 29 12:00:00",                                     # 2023 has none: rejected
+    "Mar 26 02:30:00",                                     # the spring gap of 2023
+    "Oct 29 02:10:00", "Oct 29 02:50:00", "Oct 29 02:05:00",  # the repeated hour, the order tells
+    "Oct 29 02:20:00",
+    "Dec 31 22:00:00", "Jan  1 01:00:00",                  # roll-over
+    "Mar 31 02:15:00",                                     # the spring gap of 2024
+    "Oct 27 02:30:00",                                     # alone in the repeated hour: the order cannot tell
+    "Oct 28 09:00:00",
+]
+
+
+@pytest.mark.parametrize("options", [{"tz": "Europe/Berlin"}, {"tz": "Europe/Berlin", "year": 2022}, {}],
+                         ids=["mtime", "--year", "UTC"])
+def test_times_resolved_by_slices_as_in_one_pass(tmp_path, options):
+    """Naive times are resolved a slice of line numbers at a time (memory bounded): the
+    same UTC times, rejects and recorded decisions whatever the slices, a roll-over, a
+    repeated hour or a run of repeated times falling across a slice's edge included."""
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"{t} web1 sshd[{i}]: Connection closed by 192.0.2.{i % 250} port {i}\n"
+                           for i, t in enumerate(_SLICED_LINES, start=1)), encoding="utf-8")
+    _set_mtime(log, "2024-11-01T00:00:00+00:00")
+    whole = _sliced_ingest(tmp_path, log, 1000, **options)
+    for width in (1, 2, 3, 5, 7):
+        assert _sliced_ingest(tmp_path, log, width, **options)[1:] == whole[1:]
+    result, events, rejects, src = whole
+    assert len(events) + len(rejects) == len(_SLICED_LINES)
+    if options == {"tz": "Europe/Berlin"}:
+        assert rejects == [(6, "no usable timestamp (Feb 29 12:00:00)")]
+        assert "2 year roll-overs" in src[2] and "lines span 2022-2024" in src[2]
+        # a lone time in the 2024 repeated hour cannot be placed by the order of the lines, so
+        # (as in one pass) every repeated time is read as its first occurrence, summer time
+        assert [ts for no, ts, *_ in events if no in (8, 9, 10, 11, 15)] == [
+            "2023-10-29 00:10:00+00", "2023-10-29 00:50:00+00", "2023-10-29 00:05:00+00", "2023-10-29 00:20:00+00",
+            "2024-10-27 00:30:00+00"]
+        assert "5 lines carry a local time that occurs twice in Europe/Berlin (clocks going back): the order " \
+               "of the lines does not tell" in src[3]
+        assert "2 lines carry a local time that does not exist in Europe/Berlin" in src[3]

@@ -51,7 +51,9 @@ from forensics.ingest.formats.sqlformat import register_functions
 from forensics.ingest.reader import (OVERLONG_KEEP, BatchStream, Chunk, SourceReader, damaged_near_start,
                                      describe_path_problem, head_lines, interrupts_end, prefetched)
 from forensics.ingest.registry import all_formats, get_format
-from forensics.ingest.timestamps import PLACEHOLDER_YEAR, apply_years, decide_zone, infer_years, localize
+from forensics.ingest.timestamps import (PLACEHOLDER_YEAR, ambiguous_note, apply_years, backsteps, decide_zone,
+                                         infer_ambiguous, nonexistent_note, probe, rollovers_after, span_text,
+                                         year_decision_text, year_of_last_line)
 from forensics.schema import EVENT_COLUMNS, EVENT_TABLES, HTTP_COLUMNS
 from forensics.timefmt import UTC, iso, zone
 
@@ -995,28 +997,94 @@ class _FileLoader:
                                "the format names no zone).")
         import pandas as pd   # naive times are resolved in pandas (zone, year, DST); aware ones never load it
 
-        local = self.con.execute("SELECT line_no, ts_local FROM ingest_local ORDER BY line_no").df()
-        times = local["ts_local"]
-        # Year-less values carry the placeholder year (base.py); a format may
-        # mix them with dated lines, which keep their own year.
-        yearless = (times.dt.year == PLACEHOLDER_YEAR).to_numpy() if self.yearless else None
-        if yearless is not None and yearless.any():
-            part = times[yearless].reset_index(drop=True)
-            years = infer_years(part, mtime_utc=self.ctx.mtime_utc, tz_name=decision.tz,
-                                cli_year=self.year,
-                                rollback_hours=float(self.settings.get("year_rollover_backstep_hours", 24)))
-            dated, impossible = apply_years(part, years.years)
-            times = pd.to_datetime(times).astype("datetime64[us]")
-            times[yearless] = dated.to_numpy()
-            year_decision = years.decision
-            assumptions.append(f"Year-less timestamps: {years.decision}.")
+        # By slices of line numbers, so that memory stays bounded whatever the file's length
+        # (the whole file at once held some 250 bytes a line: 931 MiB for 2.09 M sshd lines):
+        # a first pass counts each slice's year roll-overs, the second gives each slice its
+        # years and zone and writes its UTC times; the times that occur twice (clocks going
+        # back) are resolved from the order of the lines at the end, all of them at once.
+        width = max(1, int(self.settings.get("time_slice_lines", 500_000)))
+        lo, hi = self.con.execute("SELECT min(line_no), max(line_no) FROM ingest_local").fetchone()
+        ranges = [] if lo is None else [(a, a + width) for a in range(lo, hi + 1, width)]
+
+        def read(a: int, b: int):
+            local = self.con.execute("SELECT line_no, ts_local FROM ingest_local WHERE line_no >= $a "
+                                     "AND line_no < $b ORDER BY line_no", {"a": a, "b": b}).df()
+            return local["line_no"].to_numpy(), pd.to_datetime(local["ts_local"]).astype("datetime64[us]")
+
+        rollback = float(self.settings.get("year_rollover_backstep_hours", 24))
+        counts: list[int] = []     # year roll-overs per slice (its first compared with the slice before)
+        previous = None            # the last year-less time so far
+        if self.yearless:
+            for a, b in ranges:
+                _, times = read(a, b)
+                values = times.to_numpy()[(times.dt.year == PLACEHOLDER_YEAR).to_numpy()]
+                counts.append(int(backsteps(values, previous, rollback).sum()))
+                if len(values):
+                    previous = values[-1]
+        any_yearless, total = previous is not None, sum(counts)
+        last_year = None
+        if any_yearless and self.year is None:
+            last_year = year_of_last_line(previous, mtime_utc=self.ctx.mtime_utc, tz_name=decision.tz,
+                                          rollback_hours=rollback)
+        before, previous, span, impossible = 0, None, [], 0
+        ambiguous, nonexistent, pending = 0, 0, []   # pending: (position, line_no, local) of twice-occurring times
+        position = 0
+        for k, (a, b) in enumerate(ranges):
+            line_nos, times = read(a, b)
+            if any_yearless:
+                mask = (times.dt.year == PLACEHOLDER_YEAR).to_numpy()
+                if mask.any():
+                    part = times[mask].reset_index(drop=True)
+                    steps = backsteps(part.to_numpy(), previous, rollback)
+                    previous = part.to_numpy()[-1]
+                    if self.year is not None:
+                        years = self.year + before + np.cumsum(steps)
+                    else:   # a roll-over puts the lines before it one year earlier
+                        years = last_year - (rollovers_after(steps) + (total - before - counts[k]))
+                    span = [span[0] if span else int(years[0]), int(years[-1])]
+                    dated, bad = apply_years(part, years)
+                    impossible += bad
+                    times = times.copy()
+                    times[mask] = dated.to_numpy()
+                before += counts[k]
+            if decision.tz.upper() == "UTC":
+                utc = times.dt.tz_localize("UTC")
+            else:
+                probed = probe(times, decision.tz)
+                utc, nonexistent, ambiguous = probed.utc, nonexistent + probed.nonexistent, ambiguous + probed.ambiguous
+                if probed.ambiguous:
+                    twice = np.flatnonzero((utc.isna() & times.notna()).to_numpy())
+                    pending.append((position + twice, line_nos[twice], times.to_numpy()[twice]))
+            position += len(line_nos)
+            self._write_times(line_nos, utc.to_numpy())
+        if any_yearless:
+            year_decision = (f"year {self.year} for the first line, given with --year" if self.year is not None
+                             else year_decision_text(self.ctx.mtime_utc, last_year)) + span_text(total, *span)
+            assumptions.append(f"Year-less timestamps: {year_decision}.")
             if impossible:
                 assumptions.append(f"{counted(impossible, 'line')} name{'s' if impossible == 1 else ''} a day that does not exist in the "
-                                   "inferred year (Feb 29); they are rejected.")
-        localized = localize(times, decision.tz)
-        assumptions.extend(note[0].upper() + note[1:] + "." for note in localized.notes)
-        frame = pd.DataFrame({"line_no": local["line_no"].to_numpy(), "ts": localized.utc.to_numpy()})
-        frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+                                   f"inferred year (Feb 29); {'it is' if impossible == 1 else 'they are'} rejected.")
+        notes = []
+        if ambiguous:
+            where = np.concatenate([p[0] for p in pending])
+            # pandas infers per run of consecutive twice-occurring lines: runs that are not
+            # consecutive in the file stay apart by a NaT between them
+            apart = np.concatenate([[0], np.cumsum(np.diff(where) != 1)])
+            series = np.full(len(where) + int(apart[-1]), np.datetime64("NaT"), dtype="datetime64[us]")
+            series[np.arange(len(where)) + apart] = np.concatenate([p[2] for p in pending])
+            utc, how = infer_ambiguous(pd.Series(series), decision.tz)
+            self._write_times(np.concatenate([p[1] for p in pending]), utc.to_numpy()[np.arange(len(where)) + apart])
+            notes.append(ambiguous_note(ambiguous, decision.tz, how))
+        if nonexistent:
+            notes.append(nonexistent_note(nonexistent, decision.tz))
+        assumptions.extend(note[0].upper() + note[1:] + "." for note in notes)
+        return assumptions, tz_fields, year_decision
+
+    def _write_times(self, line_nos, utc) -> None:
+        """The UTC times of these lines (by line number) into their events."""
+        import pandas as pd
+
+        frame = pd.DataFrame({"line_no": line_nos, "ts": pd.to_datetime(utc, utc=True)})
         ingest_times = frame  # noqa: F841 (found by name by DuckDB)
         for table in EVENT_TABLES:
             self.con.execute(
@@ -1024,7 +1092,6 @@ class _FileLoader:
                 f"WHERE {table}.source_id = $sid AND {table}.line_no = t.line_no",
                 {"sid": self.source_id},
             )
-        return assumptions, tz_fields, year_decision
 
     def _reject_untimed(self) -> None:
         """A timestamp that could not be resolved (e.g. Feb 29 of a common year): reject.

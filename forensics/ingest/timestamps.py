@@ -62,116 +62,96 @@ class Localized:
     notes: list[str] = field(default_factory=list)
 
 
-def localize(local: pd.Series, tz_name: str) -> Localized:
-    """Naive wall-clock times (in file order) -> aware UTC, DST-correct.
-
-    Args:
-        local: naive datetimes in the order of the file's lines.
-        tz_name: IANA zone name, or "UTC".
-
-    Ambiguous times (they occur twice when clocks go back) are resolved from
-    the order of the lines (pandas' `ambiguous="infer"`: a time that goes
-    backwards within the repeated hour is the second pass); when the order
-    cannot tell, the first occurrence (summer time) is taken.  Nonexistent
-    times (skipped when clocks go forward) are shifted forward by the gap.
-    """
-    import pandas as pd
-    local = pd.to_datetime(local).astype("datetime64[us]")
-    if tz_name.upper() == "UTC":
-        return Localized(local.dt.tz_localize("UTC"))
+def probe(local: pd.Series, tz_name: str) -> Localized:
+    """`local` in zone `tz_name` time by time (naive, datetime64[us]): UTC where the local
+    time says it alone, NaT where it occurs twice (clocks going back: the order of the
+    lines decides, `infer_ambiguous`); a time that does not exist is moved forward by the
+    gap.  The counts of both; no notes."""
     tz = zone(tz_name)
     probe_amb = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
     probe_gap = local.dt.tz_localize(tz, ambiguous=True, nonexistent="NaT")
-    is_ambiguous = probe_amb.isna() & local.notna()
-    is_gap = probe_gap.isna() & local.notna()
     result = Localized(probe_amb.dt.tz_convert("UTC"))
-    result.nonexistent = int(is_gap.sum())
-    result.ambiguous = int(is_ambiguous.sum())
-    if result.ambiguous:
-        try:
-            inferred = local.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
-            how = "resolved from the order of the lines"
-        except Exception:  # pandas raises when the order does not tell
-            inferred = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool),
-                                            nonexistent="shift_forward")
-            how = "the order of the lines does not tell; the first occurrence (summer time) was taken"
-        result.utc = inferred.dt.tz_convert("UTC")
-        result.notes.append(
-            f"{counted(result.ambiguous, 'line')} carr{'ies' if result.ambiguous == 1 else 'y'} a local time that occurs twice in {tz_name} "
-            f"(clocks going back): {how}"
-        )
-    if result.nonexistent:
-        result.notes.append(
-            f"{counted(result.nonexistent, 'line')} carr{'ies' if result.nonexistent == 1 else 'y'} a local time that does not exist in {tz_name} "
-            "(clocks going forward): moved forward by the length of the gap"
-        )
+    result.nonexistent = int((probe_gap.isna() & local.notna()).sum())
+    result.ambiguous = int((probe_amb.isna() & local.notna()).sum())
     return result
 
 
-@dataclass
-class YearDecision:
-    years: np.ndarray           # one year per line, in file order
-    decision: str
+def infer_ambiguous(local: pd.Series, tz_name: str):
+    """UTC for `local` (naive, in file order) with the times that occur twice resolved
+    from the order of the lines (pandas' `ambiguous="infer"`, per run of consecutive
+    such lines), or, when the order does not tell, all as the first occurrence; and
+    which of the two it was."""
+    tz = zone(tz_name)
+    try:
+        inferred = local.dt.tz_localize(tz, ambiguous="infer", nonexistent="shift_forward")
+        how = "resolved from the order of the lines"
+    except Exception:  # pandas raises when the order does not tell
+        inferred = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool),
+                                        nonexistent="shift_forward")
+        how = "the order of the lines does not tell; the first occurrence (summer time) was taken"
+    return inferred.dt.tz_convert("UTC"), how
 
 
-def infer_years(
-    local: pd.Series,
-    *,
-    mtime_utc: dt.datetime,
-    tz_name: str,
-    cli_year: int | None,
-    rollback_hours: float,
-) -> YearDecision:
-    """Years for year-less times (placeholder year 2000), in file order.
+def ambiguous_note(n: int, tz_name: str, how: str) -> str:
+    return (f"{counted(n, 'line')} carr{'ies' if n == 1 else 'y'} a local time that occurs twice in {tz_name} "
+            f"(clocks going back): {how}")
 
-    Without `cli_year`: the last line belongs to the year of the file's
-    modification time (in the file's zone), or to the year before when its
-    month/day lies after the modification time; going backwards, each step
-    back in time by more than `rollback_hours` (Dec -> Jan seen forwards) is
-    a year roll-over.  With `cli_year`: the first line is in that year and
-    each roll-over going forwards adds one.
-    """
+
+def nonexistent_note(n: int, tz_name: str) -> str:
+    return (f"{counted(n, 'line')} carr{'ies' if n == 1 else 'y'} a local time that does not exist in {tz_name} "
+            "(clocks going forward): moved forward by the length of the gap")
+
+
+def backsteps(values: np.ndarray, previous, rollback_hours: float) -> np.ndarray:
+    """backstep[j]: a roll-over between year-less times j-1 and j (the time jumps
+    backwards by more than `rollback_hours`); backstep[0] compares with `previous`
+    (the time before these, a slice's predecessor), False when there is none."""
     import pandas as pd
-    n = len(local)
-    values = pd.to_datetime(local).astype("datetime64[us]").to_numpy()
-    if n == 0:
-        return YearDecision(np.zeros(0, dtype=int), "no year-less lines")
-    # backstep[j]: a roll-over between lines j-1 and j (time jumps backwards).
+    n = len(values)
     backstep = np.zeros(n, dtype=bool)
-    diffs = (values[1:] - values[:-1]).astype("timedelta64[s]").astype(np.int64)
-    valid = ~(pd.isna(values[1:]) | pd.isna(values[:-1]))
-    backstep[1:] = valid & (diffs < -rollback_hours * 3600)
-    rollovers = int(backstep.sum())
-    if cli_year is not None:
-        years = cli_year + np.cumsum(backstep)
-        decision = f"year {cli_year} for the first line, given with --year"
+    if n == 0:
+        return backstep
+    joined = values if previous is None else np.concatenate([np.asarray([previous], dtype=values.dtype), values])
+    diffs = (joined[1:] - joined[:-1]).astype("timedelta64[s]").astype(np.int64)
+    valid = ~(pd.isna(joined[1:]) | pd.isna(joined[:-1]))
+    step = valid & (diffs < -rollback_hours * 3600)
+    if previous is None:
+        backstep[1:] = step
     else:
-        mtime_local = mtime_utc.astimezone(zone(tz_name) or dt.timezone.utc)
-        last = pd.Timestamp(values[-1]) if not pd.isna(values[-1]) else None
-        last_year = mtime_local.year
-        if last is not None:
-            try:
-                last_in_mtime_year = last.replace(year=mtime_local.year)
-            except ValueError:  # Feb 29 in a common year
-                last_in_mtime_year = last.replace(year=mtime_local.year, day=28)
-            slack = pd.Timedelta(hours=rollback_hours)
-            if last_in_mtime_year > pd.Timestamp(mtime_local.replace(tzinfo=None)) + slack:
-                last_year -= 1
-        # A roll-over between lines j-1 and j puts j-1 and everything before
-        # it one year earlier.
-        years = last_year - _rollovers_after(backstep)
-        decision = (
-            f"year inferred from the file's modification time {iso(mtime_utc)}: "
-            f"last line in {last_year}"
-        )
-    if rollovers:
-        decision += f"; {counted(rollovers, 'year roll-over')} detected (time jumping back, e.g. Dec -> Jan)"
-        first, last_y = int(years[0]), int(years[-1])
-        decision += f"; lines span {first}-{last_y}"
-    return YearDecision(years.astype(int), decision)
+        backstep[:] = step
+    return backstep
 
 
-def _rollovers_after(backstep: np.ndarray) -> np.ndarray:
+def year_of_last_line(last, *, mtime_utc: dt.datetime, tz_name: str, rollback_hours: float) -> int:
+    """The year of the last year-less line: the modification time's (in the file's zone),
+    or the year before when its month/day lies after the modification time."""
+    import pandas as pd
+    mtime_local = mtime_utc.astimezone(zone(tz_name) or dt.timezone.utc)
+    last = pd.Timestamp(last) if not pd.isna(last) else None
+    last_year = mtime_local.year
+    if last is not None:
+        try:
+            last_in_mtime_year = last.replace(year=mtime_local.year)
+        except ValueError:  # Feb 29 in a common year
+            last_in_mtime_year = last.replace(year=mtime_local.year, day=28)
+        slack = pd.Timedelta(hours=rollback_hours)
+        if last_in_mtime_year > pd.Timestamp(mtime_local.replace(tzinfo=None)) + slack:
+            last_year -= 1
+    return last_year
+
+
+def year_decision_text(mtime_utc: dt.datetime, last_year: int) -> str:
+    return f"year inferred from the file's modification time {iso(mtime_utc)}: last line in {last_year}"
+
+
+def span_text(rollovers: int, first_year: int, last_year: int) -> str:
+    if not rollovers:
+        return ""
+    return (f"; {counted(rollovers, 'year roll-over')} detected (time jumping back, e.g. Dec -> Jan)"
+            f"; lines span {first_year}-{last_year}")
+
+
+def rollovers_after(backstep: np.ndarray) -> np.ndarray:
     """For each line i, how many roll-overs lie between i and the last line.
 
     `backstep[j]` marks a roll-over between lines j-1 and j.
