@@ -1056,7 +1056,7 @@ class _FileLoader:
                     twice = np.flatnonzero((utc.isna() & times.notna()).to_numpy())
                     pending.append((position + twice, line_nos[twice], times.to_numpy()[twice]))
             position += len(line_nos)
-            self._write_times(line_nos, utc.to_numpy())
+            self._write_times(line_nos, utc)
         if any_yearless:
             year_decision = (f"year {self.year} for the first line, given with --year" if self.year is not None
                              else year_decision_text(self.ctx.mtime_utc, last_year)) + span_text(total, *span)
@@ -1073,24 +1073,29 @@ class _FileLoader:
             series = np.full(len(where) + int(apart[-1]), np.datetime64("NaT"), dtype="datetime64[us]")
             series[np.arange(len(where)) + apart] = np.concatenate([p[2] for p in pending])
             utc, how = infer_ambiguous(pd.Series(series), decision.tz)
-            self._write_times(np.concatenate([p[1] for p in pending]), utc.to_numpy()[np.arange(len(where)) + apart])
+            self._write_times(np.concatenate([p[1] for p in pending]), utc.iloc[np.arange(len(where)) + apart])
             notes.append(ambiguous_note(ambiguous, decision.tz, how))
         if nonexistent:
             notes.append(nonexistent_note(nonexistent, decision.tz))
         assumptions.extend(note[0].upper() + note[1:] + "." for note in notes)
         return assumptions, tz_fields, year_decision
 
-    def _write_times(self, line_nos, utc) -> None:
-        """The UTC times of these lines (by line number) into their events."""
+    def _write_times(self, line_nos, utc: pd.Series) -> None:
+        """The UTC times (aware) of these lines (by line number) into their events."""
         import pandas as pd
 
-        frame = pd.DataFrame({"line_no": line_nos, "ts": pd.to_datetime(utc, utc=True)})
+        if len(line_nos) == 0:
+            return
+        # the instants as datetime64 throughout (an aware Series' to_numpy() makes a Timestamp a line)
+        naive = utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        frame = pd.DataFrame({"line_no": line_nos, "ts": pd.Series(naive).dt.tz_localize("UTC")})
         ingest_times = frame  # noqa: F841 (found by name by DuckDB)
-        for table in EVENT_TABLES:
+        for table in EVENT_TABLES:   # the range lets the scan skip the file's other row groups
             self.con.execute(
                 f"UPDATE {table} SET ts = t.ts FROM ingest_times t "
-                f"WHERE {table}.source_id = $sid AND {table}.line_no = t.line_no",
-                {"sid": self.source_id},
+                f"WHERE {table}.source_id = $sid AND {table}.line_no BETWEEN $lo AND $hi "
+                f"AND {table}.line_no = t.line_no",
+                {"sid": self.source_id, "lo": int(line_nos.min()), "hi": int(line_nos.max())},
             )
 
     def _reject_untimed(self) -> None:
