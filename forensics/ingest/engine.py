@@ -51,9 +51,8 @@ from forensics.ingest.formats.sqlformat import register_functions
 from forensics.ingest.reader import (OVERLONG_KEEP, BatchStream, Chunk, SourceReader, damaged_near_start,
                                      describe_path_problem, head_lines, interrupts_end, prefetched)
 from forensics.ingest.registry import all_formats, get_format
-from forensics.ingest.timestamps import (PLACEHOLDER_YEAR, ambiguous_note, apply_years, backsteps, decide_zone,
-                                         infer_ambiguous, nonexistent_note, probe, rollovers_after, span_text,
-                                         year_decision_text, year_of_last_line)
+from forensics.ingest.timestamps import (PLACEHOLDER_YEAR, SlicedYears, ambiguous_note, apply_years, decide_zone,
+                                         infer_ambiguous_at, nonexistent_note, probe)
 from forensics.schema import EVENT_COLUMNS, EVENT_TABLES, HTTP_COLUMNS
 from forensics.timefmt import UTC, iso, zone
 
@@ -1011,42 +1010,28 @@ class _FileLoader:
                                      "AND line_no < $b ORDER BY line_no", {"a": a, "b": b}).df()
             return local["line_no"].to_numpy(), pd.to_datetime(local["ts_local"]).astype("datetime64[us]")
 
-        rollback = float(self.settings.get("year_rollover_backstep_hours", 24))
-        counts: list[int] = []     # year roll-overs per slice (its first compared with the slice before)
-        previous = None            # the last year-less time so far
-        if self.yearless:
+        years = SlicedYears(float(self.settings.get("year_rollover_backstep_hours", 24))) if self.yearless else None
+        if years is not None:
             for a, b in ranges:
                 _, times = read(a, b)
-                values = times.to_numpy()[(times.dt.year == PLACEHOLDER_YEAR).to_numpy()]
-                counts.append(int(backsteps(values, previous, rollback).sum()))
-                if len(values):
-                    previous = values[-1]
-        any_yearless, total = previous is not None, sum(counts)
-        last_year = None
-        if any_yearless and self.year is None:
-            last_year = year_of_last_line(previous, mtime_utc=self.ctx.mtime_utc, tz_name=decision.tz,
-                                          rollback_hours=rollback)
-        before, previous, span, impossible = 0, None, [], 0
-        ambiguous, nonexistent, pending = 0, 0, []   # pending: (position, line_no, local) of twice-occurring times
-        position = 0
-        for k, (a, b) in enumerate(ranges):
+                years.count(times.to_numpy()[(times.dt.year == PLACEHOLDER_YEAR).to_numpy()])
+            if years.found:
+                years.start(cli_year=self.year, mtime_utc=self.ctx.mtime_utc, tz_name=decision.tz)
+            else:
+                years = None
+        impossible, ambiguous, nonexistent = 0, 0, 0
+        pending, position = [], 0   # pending: (position, line_no, local) of the times that occur twice
+        for a, b in ranges:
             line_nos, times = read(a, b)
-            if any_yearless:
+            if years is not None:
                 mask = (times.dt.year == PLACEHOLDER_YEAR).to_numpy()
+                part = times[mask].reset_index(drop=True)
+                slice_years = years.years(part.to_numpy())
                 if mask.any():
-                    part = times[mask].reset_index(drop=True)
-                    steps = backsteps(part.to_numpy(), previous, rollback)
-                    previous = part.to_numpy()[-1]
-                    if self.year is not None:
-                        years = self.year + before + np.cumsum(steps)
-                    else:   # a roll-over puts the lines before it one year earlier
-                        years = last_year - (rollovers_after(steps) + (total - before - counts[k]))
-                    span = [span[0] if span else int(years[0]), int(years[-1])]
-                    dated, bad = apply_years(part, years)
+                    dated, bad = apply_years(part, slice_years)
                     impossible += bad
                     times = times.copy()
                     times[mask] = dated.to_numpy()
-                before += counts[k]
             if decision.tz.upper() == "UTC":
                 utc = times.dt.tz_localize("UTC")
             else:
@@ -1057,23 +1042,17 @@ class _FileLoader:
                     pending.append((position + twice, line_nos[twice], times.to_numpy()[twice]))
             position += len(line_nos)
             self._write_times(line_nos, utc)
-        if any_yearless:
-            year_decision = (f"year {self.year} for the first line, given with --year" if self.year is not None
-                             else year_decision_text(self.ctx.mtime_utc, last_year)) + span_text(total, *span)
+        if years is not None:
+            year_decision = years.decision()
             assumptions.append(f"Year-less timestamps: {year_decision}.")
             if impossible:
                 assumptions.append(f"{counted(impossible, 'line')} name{'s' if impossible == 1 else ''} a day that does not exist in the "
                                    f"inferred year (Feb 29); {'it is' if impossible == 1 else 'they are'} rejected.")
         notes = []
-        if ambiguous:
-            where = np.concatenate([p[0] for p in pending])
-            # pandas infers per run of consecutive twice-occurring lines: runs that are not
-            # consecutive in the file stay apart by a NaT between them
-            apart = np.concatenate([[0], np.cumsum(np.diff(where) != 1)])
-            series = np.full(len(where) + int(apart[-1]), np.datetime64("NaT"), dtype="datetime64[us]")
-            series[np.arange(len(where)) + apart] = np.concatenate([p[2] for p in pending])
-            utc, how = infer_ambiguous(pd.Series(series), decision.tz)
-            self._write_times(np.concatenate([p[1] for p in pending]), utc.iloc[np.arange(len(where)) + apart])
+        if ambiguous:   # resolved from the order of the lines, all at once, as in one pass
+            utc, how = infer_ambiguous_at(np.concatenate([p[0] for p in pending]),
+                                          np.concatenate([p[2] for p in pending]), decision.tz)
+            self._write_times(np.concatenate([p[1] for p in pending]), utc)
             notes.append(ambiguous_note(ambiguous, decision.tz, how))
         if nonexistent:
             notes.append(nonexistent_note(nonexistent, decision.tz))

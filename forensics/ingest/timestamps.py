@@ -92,6 +92,20 @@ def infer_ambiguous(local: pd.Series, tz_name: str):
     return inferred.dt.tz_convert("UTC"), how
 
 
+def infer_ambiguous_at(positions: np.ndarray, local: np.ndarray, tz_name: str):
+    """UTC for twice-occurring local times gathered from a whole file (`positions`: their
+    places among the file's times, increasing), as `infer_ambiguous` over the whole file
+    would give them: pandas infers per run of consecutive such times, so runs that are
+    not consecutive in the file are kept apart by a NaT between them."""
+    import pandas as pd
+    apart = np.concatenate([[0], np.cumsum(np.diff(positions) != 1)])
+    places = np.arange(len(positions)) + apart
+    series = np.full(len(positions) + int(apart[-1]), np.datetime64("NaT"), dtype="datetime64[us]")
+    series[places] = local
+    utc, how = infer_ambiguous(pd.Series(series), tz_name)
+    return utc.iloc[places].reset_index(drop=True), how
+
+
 def ambiguous_note(n: int, tz_name: str, how: str) -> str:
     return (f"{counted(n, 'line')} carr{'ies' if n == 1 else 'y'} a local time that occurs twice in {tz_name} "
             f"(clocks going back): {how}")
@@ -140,15 +154,62 @@ def year_of_last_line(last, *, mtime_utc: dt.datetime, tz_name: str, rollback_ho
     return last_year
 
 
-def year_decision_text(mtime_utc: dt.datetime, last_year: int) -> str:
-    return f"year inferred from the file's modification time {iso(mtime_utc)}: last line in {last_year}"
+class SlicedYears:
+    """Years for a file's year-less times read slice by slice in file order, in two
+    passes, so that memory stays bounded whatever the file's length.
 
+    Pass 1 (`count`, every slice in order): each slice's roll-overs, its first time
+    compared with the last of the slice before.  Then `start`: the last line's year
+    (from the modification time, or `cli_year` for the first line).  Pass 2 (`years`,
+    the same slices in the same order): each slice's years, from the roll-overs before
+    it (`--year`) or after it (modification time).  `decision` says how, as one pass
+    over the whole file would.
+    """
 
-def span_text(rollovers: int, first_year: int, last_year: int) -> str:
-    if not rollovers:
-        return ""
-    return (f"; {counted(rollovers, 'year roll-over')} detected (time jumping back, e.g. Dec -> Jan)"
-            f"; lines span {first_year}-{last_year}")
+    def __init__(self, rollback_hours: float):
+        self.rollback_hours = rollback_hours
+        self.counts: list[int] = []   # roll-overs per slice
+        self._previous = None         # the last year-less time read so far
+
+    def count(self, values: np.ndarray) -> None:
+        self.counts.append(int(backsteps(values, self._previous, self.rollback_hours).sum()))
+        if len(values):
+            self._previous = values[-1]
+
+    @property
+    def found(self) -> bool:
+        """Whether pass 1 saw any year-less time."""
+        return self._previous is not None
+
+    def start(self, *, cli_year: int | None, mtime_utc: dt.datetime, tz_name: str) -> None:
+        self.cli_year, self.mtime_utc = cli_year, mtime_utc
+        self.last_year = None if cli_year is not None else year_of_last_line(
+            self._previous, mtime_utc=mtime_utc, tz_name=tz_name, rollback_hours=self.rollback_hours)
+        self.total, self._before, self._slice, self._previous, self._span = sum(self.counts), 0, 0, None, []
+
+    def years(self, values: np.ndarray) -> np.ndarray:
+        """The years of the next slice's year-less times (call once per slice, empty or not)."""
+        k, before = self._slice, self._before
+        self._slice, self._before = k + 1, before + self.counts[k]
+        if not len(values):
+            return np.zeros(0, dtype=int)
+        steps = backsteps(values, self._previous, self.rollback_hours)
+        self._previous = values[-1]
+        if self.cli_year is not None:
+            years = self.cli_year + before + np.cumsum(steps)
+        else:   # a roll-over puts the lines before it one year earlier
+            years = self.last_year - (rollovers_after(steps) + (self.total - before - self.counts[k]))
+        self._span = [self._span[0] if self._span else int(years[0]), int(years[-1])]
+        return years
+
+    def decision(self) -> str:
+        text = (f"year {self.cli_year} for the first line, given with --year" if self.cli_year is not None
+                else f"year inferred from the file's modification time {iso(self.mtime_utc)}: "
+                     f"last line in {self.last_year}")
+        if self.total:
+            text += (f"; {counted(self.total, 'year roll-over')} detected (time jumping back, e.g. Dec -> Jan)"
+                     f"; lines span {self._span[0]}-{self._span[1]}")
+        return text
 
 
 def rollovers_after(backstep: np.ndarray) -> np.ndarray:
