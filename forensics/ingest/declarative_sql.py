@@ -158,6 +158,10 @@ class CompiledDefinition:
         self.layers: list[str] = []
         # (column: the rules stopped the line before a later run, the record keys there are then)
         self.early: tuple[str, frozenset] | None = None
+        # keep_unmapped JSON lines (declarative_sql_records): SQL of the unread keys' `"name": value`
+        # members, and the JSON keys read by name
+        self.unmapped: str | None = None
+        self.unmapped_known: list[str] = []
         self._build()
 
     # -- small helpers --------------------------------------------------
@@ -913,7 +917,7 @@ class CompiledDefinition:
             if len(parts) - len(short) >= _SHORT_DETAIL_MIN:
                 short_body = f"concat_ws(', ', {', '.join(short)})" if short else "''"
                 body = f"CASE WHEN {done_col} THEN {short_body} ELSE {body} END"
-        unmapped = getattr(self, "unmapped", None)
+        unmapped = self.unmapped
         if unmapped:
             # JSON keys kept unread (keep_unmapped, forensics.ingest.declarative_sql_records):
             # merged with the members above in key order where a line has some; a name that

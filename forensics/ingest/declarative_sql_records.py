@@ -147,8 +147,8 @@ class CompiledJsonlDefinition(CompiledDefinition):
     key kept, a canonical column's name as `json_<key>`): the keys some part
     of the definition reads (rules, [fields] targets, defaults, value maps,
     integer fields) are extracted like the paths, under the name the record
-    gives them; the others (`_u`, from the object read as a MAP of JSON
-    values) only go to `detail`, merged in key order with the rest there
+    gives them; the others (`_u`: the object's keys (`json_keys`) zipped with its JSON
+    values, `$.*`) only go to `detail`, merged in key order with the rest there
     (`_final`).  Python answers a line with a backslash (escapes), with
     `"json_` or `"detail` in it (keys whose record names could collide), or
     with an unmapped value that is an object, an array or an unusual number
