@@ -134,14 +134,14 @@ def unique_events(rows) -> list[dict]:
     return out
 
 
-def clustered(run: QueryRun, query: str, windows, params_of, max_queries: int = 4) -> list[dict]:
+def clustered(run: QueryRun, query: str, windows, params_of, max_queries: int = 4, exclude=()) -> list[dict]:
     """Run a windowed query for many time windows in at most `max_queries` queries.
 
     `windows` are (since, until, item); they are merged into clusters by
     splitting at the widest silences between them (each query then scans
     only its cluster's period, pruned by the zone maps on `ts`).
-    `params_of(items)` gives the other parameters for one cluster's items.
-    Rows are de-duplicated and sorted.
+    `params_of(items)` gives the other parameters for one cluster's items;
+    `exclude`: columns not read (as `QueryRun.rows`).  Rows are de-duplicated and sorted.
     """
     if not windows:
         return []
@@ -157,5 +157,5 @@ def clustered(run: QueryRun, query: str, windows, params_of, max_queries: int = 
         group = windows[lo:hi]
         params = params_of([w[2] for w in group])
         params.update(since=min(w[0] for w in group), until=max(w[1] for w in group))
-        rows += run.rows(query, params)
+        rows += run.rows(query, params, exclude=exclude)
     return by_time(unique_events(rows))

@@ -44,6 +44,12 @@ from forensics.named_queries import query_rows
 from forensics.timefmt import UTC, as_utc, iso, zone
 
 
+# The ZSTD-stored text columns, not read by the windowed queries: the time as
+# written is never cited, and the lines' text is read for the cited lines only,
+# at the end (`fill_raw`): a line read in a query decompresses its whole block.
+UNREAD = ("ts_raw", "raw")
+
+
 def _disputed(panel: list[dict], cfg, action, target, since, until) -> list[dict]:
     events = set([action] if action else state_changing(cfg))
     return [r for r in panel if r["event"] in events and r["result"] != "failure"
@@ -110,14 +116,14 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
                                                 for s in disputed_sessions], lambda group: {
         "sessions": sorted({s.session_id for s in group if s.session_id}),
         "users": sorted({s.user for s in group if s.user}),
-        "ips": sorted({s.ip for s in group if s.ip})})
+        "ips": sorted({s.ip for s in group if s.ip})}, exclude=UNREAD)
     http = forwarded_clients(http, cfg["network"].get("trusted_proxies") or [])
     staff_users = {r["user"] for r in panel if r["actor"] == "staff"}
     users = sorted({r["user"] for r in panel if r["user"] is not None} - staff_users)
     widest = dt.timedelta(hours=max(float(h) for h in cfg["failed_logins"]["windows_hours"]))
     all_failures = clustered(run, "login_failures", [(s.start - widest, s.start, s) for s in disputed_sessions],
                               lambda group: {"account": account, "ips": sorted({s.ip for s in group if s.ip}),
-                                             "users": users})
+                                             "users": users}, exclude=UNREAD)
     user_set = set(users)
     failures_by_key: dict[str, list[dict]] = {}
     for s in disputed_sessions:
@@ -143,7 +149,8 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     fleet = clustered(run, "fleet_failures", [(s.start - fleet_window, s.start, s) for s in logged_in],
                       lambda group: {"account": account, "ips": sorted({s.ip for s in group if s.ip}),
                                      "networks": sorted({n for s in group if (n := network_key(facts.ip_facts(s.ip)))}),
-                                     "user_agents": sorted({s.user_agent for s in group if s.user_agent})})
+                                     "user_agents": sorted({s.user_agent for s in group if s.user_agent})},
+                      exclude=UNREAD)
     provenance = run.rows("geoip_provenance")
     dbs = [r for r in provenance if r["kind"] == "database"]
     isp_available = any(k in (r["database_type"] or "").lower() for r in dbs for k in ("asn", "isp", "enterprise"))
@@ -159,7 +166,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     ssh_around = clustered(run, "ssh_events", [(t - around, t + around, None) for t in
                                                (as_utc(r["ts"]) for r in disputed)], lambda _group: {
         "ips": sorted({r["ip"] for r in panel if r["ip"] is not None}), "users": users,
-        "hosts": sorted({r["target"] for r in panel if r["target"] is not None})})
+        "hosts": sorted({r["target"] for r in panel if r["target"] is not None})}, exclude=UNREAD)
     findings = []
     shared: dict = {}
     for row in disputed:
