@@ -118,3 +118,33 @@ def test_ingest_of_an_access_log_imports_no_pandas(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "format combined: 10,000 lines read, 9,999 events, 1 rejected, 0 blank" in run.stdout
     assert "pandas" not in modules and "duckdb" in modules
+
+
+def test_ingest_of_year_less_utc_times_imports_no_pandas(tmp_path):
+    """Year-less syslog times read as UTC are given their years and written in numpy
+    (`forensics.ingest.timestamps`): pandas is loaded by the Python path and for a zone
+    whose clock changes (DST), not for these."""
+    import duckdb
+
+    times = ["Dec 30 08:00:00", "Dec 31 23:59:59", "Jan  1 00:00:01", "Feb 28 12:30:00"]
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"{t} web1 sshd[{i}]: Connection closed by 192.0.2.{i} port {i}\n"
+                           for i, t in enumerate(times, start=1)), encoding="utf-8")
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[ingest]\ncompiled_min_lines = 1\n")   # the compiled SQL path for these 4 lines
+    case = tmp_path / "case.duckdb"
+    modules, run = imported_by(tmp_path, "ingest", case, log, "--format", "syslog", "--tz", "UTC", "--year", "2025",
+                               "--config", settings)
+    assert run.returncode == 0, run.stderr
+    assert "format syslog: 4 lines read, 4 events, 0 rejected, 0 blank" in run.stdout
+    assert ("Year-less timestamps: year 2025 for the first line, given with --year; 1 year roll-over detected "
+            "(time jumping back, e.g. Dec -> Jan); lines span 2025-2026.") in run.stdout
+    assert "pandas" not in modules and "duckdb" in modules
+    con = duckdb.connect(str(case), read_only=True)
+    try:
+        stored = con.execute("SELECT line_no, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') FROM events "
+                             "ORDER BY line_no").fetchall()
+    finally:
+        con.close()
+    assert stored == [(1, "2025-12-30 08:00:00"), (2, "2025-12-31 23:59:59"), (3, "2026-01-01 00:00:01"),
+                      (4, "2026-02-28 12:30:00")]

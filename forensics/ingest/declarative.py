@@ -726,7 +726,7 @@ class DefinitionFormat:
                  comment_prefix: str | None = None, samples: list[Sample] | None = None,
                  sniff_min_ratio: float = 0.6, split: dict[str, dict] | None = None,
                  auto_detect: bool = True, integer_fields: list[str] | None = None,
-                 regex_warnings: list[str] | None = None):
+                 regex_warnings: list[str] | None = None, unlinted: list[tuple[str, str]] | None = None):
         self.name = name
         self.description = description
         self.source_kind = source_kind
@@ -756,7 +756,8 @@ class DefinitionFormat:
         self.split = split or {}
         self.auto_detect = auto_detect      # False: only used when named with --format
         self.integer_fields = tuple(integer_fields or ())  # detail fields kept as JSON numbers
-        self.regex_warnings = list(regex_warnings or ())  # nested quantifiers found (formats check fails them)
+        self._regex_warnings = list(regex_warnings or ())
+        self._unlinted = list(unlinted or ())   # patterns not linted yet (a shipped definition's)
         self._csv_dialect = {"delimiter": self.csv_spec.get("delimiter", ","),
                              "escapechar": self.csv_spec.get("escape"),
                              "doublequote": "escape" not in self.csv_spec}
@@ -777,6 +778,14 @@ class DefinitionFormat:
         self._key_kinds: dict[str, int] = {}   # record key -> _KEY_* (see _key_kind)
         self._json_paths = sorted({src for sources in self.fields.values() for src in sources}
                                   | ({self.ts_field} if self.ts_field else set()))
+
+    @property
+    def regex_warnings(self) -> list[str]:
+        """Nested quantifiers found in the patterns (`formats check` fails them)."""
+        if self._unlinted:
+            unlinted, self._unlinted = self._unlinted, []
+            self._regex_warnings += [w for text, label in unlinted for w in _lint(text, label)]
+        return self._regex_warnings
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<DefinitionFormat {self.name} ({self.kind}) from {self.path}>"
@@ -1350,11 +1359,15 @@ _FIELD_RE = re.compile(r"^(?:detail\.)?[A-Za-z_][A-Za-z0-9_.]*$")
 class _Checker:
     """Collects schema errors as 'file: key: problem' sentences."""
 
-    def __init__(self, where: str, timed: bool = False):
+    def __init__(self, where: str, timed: bool = False, lint_later: bool = False):
         self.where = where
         self.errors: list[str] = []
         self.warnings: list[str] = []   # regex safety: reported by `formats check`, a failure there
         self.timed = timed              # a user's definition: patterns run with a time budget
+        # A shipped definition's patterns are linted when its `regex_warnings` are first asked
+        # for (`formats check`, the tests, compiling it to SQL), not at every load: (text, label)
+        self.lint_later = lint_later
+        self.unlinted: list[tuple[str, str]] = []
 
     def fail(self, key: str, problem: str) -> None:
         self.errors.append(f"{self.where}: {key}: {problem}")
@@ -1384,9 +1397,10 @@ class _Checker:
         except re.error as exc:
             self.fail(label, f"invalid regular expression: {exc}")
             return None
-        for problem in nested_quantifiers(text):
-            self.warnings.append(f"{label}: {problem}: catastrophic backtracking on a long line "
-                                 "that almost matches; make the inner or outer repetition unambiguous")
+        if self.lint_later:
+            self.unlinted.append((text, label))
+        else:
+            self.warnings += _lint(text, label)
         if self.timed:
             module = _regex_module()
             if module is not None:
@@ -1401,6 +1415,18 @@ class _Checker:
             if len(self.errors) == 1:
                 raise DefinitionError(self.errors[0])
             raise DefinitionError("invalid format definition:\n  " + "\n  ".join(self.errors))
+
+
+@lru_cache(maxsize=4096)   # shipped rule files share patterns (sshd's rules in three definitions)
+def _nested_quantifiers(text: str) -> tuple[str, ...]:
+    return tuple(nested_quantifiers(text))
+
+
+def _lint(text: str, label: str) -> list[str]:
+    """The regex safety warnings of one pattern (`regex_warnings`)."""
+    return [f"{label}: {problem}: catastrophic backtracking on a long line "
+            "that almost matches; make the inner or outer repetition unambiguous"
+            for problem in _nested_quantifiers(text)]
 
 
 def _read_toml(path: Path) -> dict:
@@ -1447,6 +1473,31 @@ def _load_rules(items: Any, chk: _Checker, prefix: str) -> list[Rule]:
     return rules
 
 
+# A shipped rule file (several shipped definitions include it): its data and
+# checked rules, read once per process.  Its `Rule`s are shared by those
+# definitions (a rule's memo of values is a function of its pattern alone).
+_SHIPPED_RULES: dict[Path, tuple[dict, list[Rule], list[tuple[str, str]]]] = {}
+
+
+def _included_rules(inc_path: Path, chk: _Checker) -> tuple[dict, list[Rule]]:
+    """An included rule file's TOML data and its rules, checked by `chk`."""
+    shipped = chk.lint_later and not chk.timed and inc_path.resolve().parent == DEFINITIONS_DIR
+    cached = _SHIPPED_RULES.get(inc_path.resolve()) if shipped else None
+    if cached is None:
+        inc_data = _read_toml(inc_path)
+        sub = _Checker(chk.where, timed=chk.timed, lint_later=chk.lint_later)
+        rules = _load_rules(inc_data.get("rules", []), sub, f"{inc_path.name}: rules")
+        chk.errors += sub.errors
+        chk.warnings += sub.warnings
+        chk.unlinted += sub.unlinted
+        if shipped and not sub.errors and not sub.warnings:
+            _SHIPPED_RULES[inc_path.resolve()] = (inc_data, rules, sub.unlinted)
+        return inc_data, rules
+    inc_data, rules, unlinted = cached
+    chk.unlinted += unlinted
+    return inc_data, list(rules)
+
+
 def _as_sources(value: Any) -> list[str] | None:
     if isinstance(value, str):
         return [value]
@@ -1458,7 +1509,7 @@ def _as_sources(value: Any) -> list[str] | None:
 def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> DefinitionFormat:
     """Validate a definition's data (already read from TOML) and build its format."""
     shipped = base_dir is not None and Path(base_dir).resolve() == DEFINITIONS_DIR
-    chk = _Checker(where, timed=not shipped)
+    chk = _Checker(where, timed=not shipped, lint_later=shipped)
     if not isinstance(data, dict):
         raise DefinitionError(f"{where}: a definition must be a TOML table")
     unknown = set(data) - _TOP_KEYS
@@ -1604,14 +1655,14 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
             chk.fail("include_rules", "must be a list of file names (relative to the definition)")
             continue
         inc_path = (base_dir or Path(".")) / include
-        inc_data = _read_toml(inc_path)
+        inc_data, inc_rules = _included_rules(inc_path, chk)
         for key, mapping in (inc_data.get("value_maps") or {}).items():
             if isinstance(mapping, dict):
                 included_maps.setdefault(key, {}).update(mapping)
         unknown_inc = set(inc_data) - {"rules", "description", "value_maps"}
         if unknown_inc:
             chk.fail(f"include_rules[{i}]", f"{inc_path} may only hold [[rules]] (found {', '.join(sorted(unknown_inc))})")
-        rules += _load_rules(inc_data.get("rules", []), chk, f"{inc_path.name}: rules")
+        rules += inc_rules
     if "rules" in data:
         rules = _load_rules(data["rules"], chk, "rules") + rules
 
@@ -1662,7 +1713,7 @@ def parse_definition(data: dict, where: str, base_dir: Path | None = None) -> De
         sniff_min_ratio=float(ratio) if ratio is not None else 0.6,
         split={k: v for k, v in split.items() if isinstance(v, dict)},
         auto_detect=auto_detect is not False, integer_fields=integer_fields,
-        regex_warnings=chk.warnings,
+        regex_warnings=chk.warnings, unlinted=chk.unlinted,
     )
     fmt._shipped = shipped
     return fmt

@@ -120,14 +120,13 @@ def backsteps(values: np.ndarray, previous, rollback_hours: float) -> np.ndarray
     """backstep[j]: a roll-over between year-less times j-1 and j (the time jumps
     backwards by more than `rollback_hours`); backstep[0] compares with `previous`
     (the time before these, a slice's predecessor), False when there is none."""
-    import pandas as pd
     n = len(values)
     backstep = np.zeros(n, dtype=bool)
     if n == 0:
         return backstep
     joined = values if previous is None else np.concatenate([np.asarray([previous], dtype=values.dtype), values])
     diffs = (joined[1:] - joined[:-1]).astype("timedelta64[s]").astype(np.int64)
-    valid = ~(pd.isna(joined[1:]) | pd.isna(joined[:-1]))
+    valid = ~(np.isnat(joined[1:]) | np.isnat(joined[:-1]))
     step = valid & (diffs < -rollback_hours * 3600)
     if previous is None:
         backstep[1:] = step
@@ -139,17 +138,17 @@ def backsteps(values: np.ndarray, previous, rollback_hours: float) -> np.ndarray
 def year_of_last_line(last, *, mtime_utc: dt.datetime, tz_name: str, rollback_hours: float) -> int:
     """The year of the last year-less line: the modification time's (in the file's zone),
     or the year before when its month/day lies after the modification time."""
-    import pandas as pd
     mtime_local = mtime_utc.astimezone(zone(tz_name) or dt.timezone.utc)
-    last = pd.Timestamp(last) if not pd.isna(last) else None
+    # a datetime64[us] scalar (a year-less time: placeholder year, well inside datetime's range)
+    last = None if last is None or np.isnat(last) else np.datetime64(last, "us").item()
     last_year = mtime_local.year
     if last is not None:
         try:
             last_in_mtime_year = last.replace(year=mtime_local.year)
         except ValueError:  # Feb 29 in a common year
             last_in_mtime_year = last.replace(year=mtime_local.year, day=28)
-        slack = pd.Timedelta(hours=rollback_hours)
-        if last_in_mtime_year > pd.Timestamp(mtime_local.replace(tzinfo=None)) + slack:
+        slack = dt.timedelta(hours=rollback_hours)
+        if last_in_mtime_year > mtime_local.replace(tzinfo=None) + slack:
             last_year -= 1
     return last_year
 
@@ -221,19 +220,28 @@ def rollovers_after(backstep: np.ndarray) -> np.ndarray:
     return np.concatenate([at_or_after[1:], [0]])
 
 
-def apply_years(local: pd.Series, years: np.ndarray) -> tuple[pd.Series, int]:
-    """Replace the placeholder year; Feb 29 in a common year becomes NaT.
+def placeholder_year(values: np.ndarray) -> np.ndarray:
+    """Which of these naive times (datetime64) carry the placeholder year of a year-less line."""
+    start = np.datetime64(f"{PLACEHOLDER_YEAR:04d}-01-01", "us")
+    return (values >= start) & (values < np.datetime64(f"{PLACEHOLDER_YEAR + 1:04d}-01-01", "us"))
 
-    Returns the new series and the number of impossible dates.
+
+def utc_values(utc: pd.Series) -> np.ndarray:
+    """Aware times (a pandas Series) as the UTC instants they are: naive datetime64[us], NaT kept."""
+    return utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+
+
+def apply_years(local: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, int]:
+    """Replace the placeholder year of naive times (datetime64); Feb 29 in a common year becomes NaT.
+
+    Returns the new times (datetime64[us]) and the number of impossible dates.
     """
-    import pandas as pd
-    local = pd.to_datetime(local).astype("datetime64[us]")
+    values = np.asarray(local).astype("datetime64[us]")
     years = np.asarray(years)
     if len(years) and 1000 <= years.min() and years.max() <= 9999:
         # The same, without a string per line (it cost some 2 us a line): the
         # month and the time within it kept, the year set; a day past the end
         # of its month in that year (Feb 29 in a common year) is NaT.
-        values = local.to_numpy()
         month_start = values.astype("datetime64[M]")
         within = values - month_start.astype("datetime64[us]")
         month = (month_start - values.astype("datetime64[Y]").astype("datetime64[M]")).astype(np.int64)
@@ -242,9 +250,12 @@ def apply_years(local: pd.Series, years: np.ndarray) -> tuple[pd.Series, int]:
         result = new_month.astype("datetime64[us]") + within
         bad = ~np.isnat(values) & (result.astype("datetime64[M]") != new_month)
         result[bad | np.isnat(values)] = np.datetime64("NaT")
-        return pd.Series(result, index=local.index).astype("datetime64[us]"), int(bad.sum())
+        return result.astype("datetime64[us]"), int(bad.sum())
+    import pandas as pd   # years outside 1000-9999 (thousands of roll-overs): read as text
+
+    local = pd.Series(values)
     text = local.dt.strftime("%m-%d %H:%M:%S.%f")
     combined = pd.Series(years.astype(str), index=local.index) + "-" + text
     result = pd.to_datetime(combined, format="%Y-%m-%d %H:%M:%S.%f", errors="coerce")
     impossible = int((result.isna() & local.notna()).sum())
-    return result.astype("datetime64[us]"), impossible
+    return result.astype("datetime64[us]").to_numpy(), impossible
