@@ -82,16 +82,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # gives (`_FORMAT_SELECT_SETTINGS`).  Optimizers only choose how a statement
 # runs, never what it returns (tests/test_declarative_sql.py compares every
 # row with the Python path under these settings).
-#
-# Without insertion order: the engine's INSERT of a file's lines then runs on
-# every core.  With it DuckDB merges the stream's 16,384-line batches into row
-# groups in line order, and that merge kept the 2.09 M-line busy auth.log's
-# INSERT on about one core (measured 2026-12-03, notes/sshd.md).  The order of
-# rows in a table is no part of a case: every row carries its `source_id` and
-# `line_no` (and `event_id`), and every query orders by them.
 SELECT_SETTINGS = {"disabled_optimizers": "filter_pushdown,unused_columns,column_lifetime,"
-                                          "projection_placement,projection_pullup",
-                   "preserve_insertion_order": "false"}
+                                          "projection_placement,projection_pullup"}
 
 
 class NotCompilable(Exception):
