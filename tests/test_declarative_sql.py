@@ -300,10 +300,9 @@ def test_yearless_and_zoned_times_end_to_end(tmp_path, monkeypatch):
 
 
 def test_a_file_of_many_batches_agrees_end_to_end(tmp_path, monkeypatch):
-    """A file of some 30 chunks through the one INSERT, which runs on every core without
-    keeping the lines' order (`declarative_sql.SELECT_SETTINGS`): seeded syslog samples
-    (rejects among them), mutations and blank lines, classic times going forwards; both
-    paths write the same events, rejects and decisions."""
+    """A file of some 30 chunks through the one INSERT (its batches scanned on every core):
+    seeded syslog samples (rejects among them), mutations and blank lines, classic times
+    going forwards; both paths write the same events, rejects and decisions."""
     import random
 
     fmt = DEFINITIONS["syslog"]
