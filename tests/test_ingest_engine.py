@@ -353,6 +353,30 @@ def test_source_kind_follows_what_the_lines_are(tmp_path, realdata):
     assert kinds == {"syslog_cron.log": "syslog", "sshd": "ssh"}
 
 
+def test_source_kind_of_a_tie_is_decided_by_the_file_alone(tmp_path):
+    """A syslog file without an sshd line whose lines are as many firewall as panel
+    events: the same kind whichever order the lines come in (the first name, not the
+    first met in a scan).  The lines are syslog.toml's real samples (ConfigServer lfd,
+    fail2ban's Proxmox log)."""
+    from forensics.case import Case
+    from forensics.ingest.engine import ingest_files
+
+    lfd = ("Mar 26 02:37:08 inc2 lfd[299494]: (sshd) Failed SSH login from 92.205.40.41 (DE/Germany/-): "
+           "5 in the last 3600 secs - *Blocked in csf* [LF_SSHD]")
+    pve = ("Mar 26 09:37:44 HOSTNAME pvedaemon[12021]: authentication failure; rhost=192.0.2.123 "
+           "user=root@pam msg=Authentication failure")
+    kinds = []
+    for name, lines in (("a.log", [lfd, pve]), ("b.log", [pve, lfd])):
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with Case.open(tmp_path / f"{name}.duckdb") as case:
+            ingest_files(case, [str(path)], format_name="syslog", year=2016, tz="UTC")
+            assert sorted(r[0] for r in case.con.execute("SELECT source_kind FROM events").fetchall()) == [
+                "firewall", "panel"]
+            kinds.append(case.con.execute("SELECT source_kind FROM sources").fetchone()[0])
+    assert kinds == ["firewall", "firewall"]
+
+
 def test_one_stray_line_does_not_choose_a_format(tmp_path, realdata):
     """Detection refuses a file whose best format recognises too few lines, and
     names that format so `--format` can insist; with it, nothing is lost."""

@@ -1134,7 +1134,11 @@ class _FileLoader:
                    -- sshd line is no sshd log, so coverage must not count it as one.
                    coalesce((SELECT any_value(source_kind) FROM events
                              WHERE source_id = $sid AND source_kind = $kind),
-                            (SELECT mode(source_kind) FROM events WHERE source_id = $sid),
+                            -- else the kind most of its lines have; a tie goes to the first
+                            -- name in order (mode() would take the first met in the scan)
+                            (SELECT source_kind FROM events
+                             WHERE source_id = $sid AND source_kind IS NOT NULL
+                             GROUP BY source_kind ORDER BY count(*) DESC, source_kind LIMIT 1),
                             $kind),
                    $host,
                    $compression, $tz, $tz_decision, $tz_assumed, $year_decision,
