@@ -35,10 +35,11 @@ COMPILED = {
     "contacts-jsonl", "virtualizor-logs-jsonl",
     # MySQL dumps, one INSERT row per line (declarative_sql_records.CompiledSqlDumpDefinition)
     "whmcs-activity-sql", "whmcs-admin-log-sql",
+    # `%I`/`%p` times in their strict layout (CompiledDefinition.ts_sql; the others through Python)
+    "solusvm-server-log",
 }
 FALLBACK_REASONS = {
     "cpanel-session-log": "[split]",
-    "solusvm-server-log": "no regex reader",
     "journald-json": "multiline",
 }
 
@@ -501,3 +502,78 @@ def test_digit_and_hex_texts_agree(name):
                 lines.append(sample.line[:m.start()] + rng.choice(texts) + sample.line[m.end():])
     assert len(lines) > 50
     assert differences(fmt, lines) == []
+
+
+# `%I`/`%p` strptime patterns: the strict layout in SQL, every other text by Python
+AMPM_TEXTS = ["22/04/2011 06:39 PM", "22/04/2011 12:39 AM", "22/04/2011 12:39 PM", "22/04/2011 12:39 pm",
+              "22/04/2011  6:39 PM", "22/04/2011 00:39 PM", "22/04/2011 13:39 PM", "29/02/2012 12:00 PM",
+              "29/02/2011 12:00 PM", "31/04/2011 01:00 AM", "22/04/2011 06:60 PM", "22/04/2011 06:39 XM",
+              "22/04/2011 06:39\tPM", "2/4/2011 6:39 AM", "01/01/0000 01:00 AM", "01/01/0001 12:00 AM",
+              "31/12/9999 11:59 PM", "22/4/2011 06:39 AM", "22/04/2011 6:39 AM", "22/04/2011 06:39 Pm"]
+
+
+def test_ampm_times_agree():
+    """solusvm-server-log's `%d/%m/%Y %I:%M %p`: odd texts in each sample, then seeded mutations."""
+    import random
+
+    fmt = DEFINITIONS["solusvm-server-log"]
+    lines = [text + s.line[19:] for s in fmt.samples for text in AMPM_TEXTS]
+    rng = random.Random(14)
+    mutated = []
+    for _ in range(600):
+        s = list(rng.choice(lines))
+        for _ in range(rng.randrange(1, 3)):
+            s[rng.randrange(21)] = rng.choice("0123456789 /:APMapm\t")
+        mutated.append("".join(s))
+    assert differences(fmt, lines + mutated) == []
+
+
+AMPM_DEF = """
+    name = "ampm-doors"
+    description = "door log with 12-hour times"
+    source_kind = "physical"
+    [[regex]]
+    name = "line"
+    pattern = '^(?P<ts>.+?) \\| (?P<who>\\w+) (?P<outcome>OK|DENIED)$'
+    [fields]
+    user = "who"
+    [timestamp]
+    field = "ts"
+    formats = {formats}
+    [[rules]]
+    match = {{ outcome = '^OK$' }}
+    set = {{ result = "success" }}
+    [[samples]]
+    line = "{sample} | jdoe OK"
+    expect = {{ user = "jdoe", result = "success" }}
+"""
+
+
+@pytest.mark.parametrize("formats, sample", [
+    ('["%b %d %I:%M:%S %p", "%d.%m %I%p"]', "Mar 22 02:03:11 PM"),
+    ('["%d.%m.%y %I%p"]', "22.03.25 02PM"),
+    ('["%Y-%m-%d %I:%M %p", "%Y-%m-%d %H:%M %p"]', "2025-03-22 02:03 AM"),
+    ('["%m/%d/%Y %I:%M"]', "03/22/2025 12:03"),
+])
+def test_user_ampm_patterns_agree(tmp_path, formats, sample):
+    """Several `%I`/`%p` patterns in order, year-less (the placeholder year), two-digit years, `%p`
+    beside `%H`, `%I` without `%p` (12 is 0): each text in SQL or through Python, as strptime reads it."""
+    import random
+
+    fmt = load_definition(write(tmp_path, AMPM_DEF.format(formats=formats, sample=sample)))
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    rng = random.Random(14)
+    texts = [sample, "Feb 29 12:00:00 AM", "Feb 30 01:00:00 PM", "22.03.25 02PM", "29.02.24 12AM", "29.02.23 12AM",
+             "22.03.25 2PM", "29.02 12AM", "30.02 01PM", "22.03 02PM", "2025-03-22 12:03 PM", "2025-03-22 14:03 PM", "2025-03-22 00:03 AM", "03/22/2025 00:03",
+             "03/22/2025 13:03", "02/29/2024 12:59"]
+    for _ in range(300):
+        s = list(rng.choice(texts))
+        s[rng.randrange(len(s))] = rng.choice("0123456789 .:/-APMapm")
+        texts.append("".join(s))
+    assert differences(fmt, [f"{t} | jdoe OK" for t in texts]) == []
+
+
+def test_ampm_beside_another_kind_of_pattern_falls_back(tmp_path):
+    fmt = load_definition(write(tmp_path, AMPM_DEF.format(formats='["%Y-%m-%d %H:%M", "%Y-%m-%d %I:%M %p"]',
+                                                          sample="2025-03-22 14:03")))
+    assert fmt.sql_plan is None and "beside patterns of another kind" in fmt.sql_fallback_reason

@@ -268,8 +268,12 @@ class CompiledDefinition:
             # `formats check` refuses them; in Python they keep the per-line time budget and its
             # reject reason (RE2 would decide such a line in linear time, and the paths would differ)
             raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
+        ampm = [tf.spec for tf in fmt.ts_formats if _ampm_reader(tf.spec) is not None]
+        if ampm and len(ampm) != len(fmt.ts_formats):
+            # strptime reads them after every other format's fast reader: kept simple, not mixed
+            raise NotCompilable(f"timestamp pattern {ampm[0]!r} beside patterns of another kind")
         for tf in fmt.ts_formats:
-            if "%" in tf.spec and not tf.spec.startswith("epoch"):
+            if "%" in tf.spec and not tf.spec.startswith("epoch") and tf.spec not in ampm:
                 from forensics.ingest.declarative import _fast_strptime
                 if _fast_strptime(tf.spec) is None:
                     raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
@@ -613,7 +617,7 @@ class CompiledDefinition:
         before any value, sends the text to Python, and so does a strptime
         pattern whose regex reader could not decide when no format gave one.
         """
-        from forensics.ingest.declarative import _FAST_DIRECTIVES
+        from forensics.ingest.declarative import _FAST_DIRECTIVES, PLACEHOLDER_YEAR
 
         p = self.p
         first: dict[str, str] = {}
@@ -704,6 +708,40 @@ class CompiledDefinition:
                 steps.append((f"(NOT {ok} AND NOT {none})",
                               f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp(TRY_CAST('0x' || {t} AS BIGINT) * 1000000)) END",
                               None))
+            elif _ampm_reader(spec) is not None:
+                # `%I`/`%p` (every format of the definition is such a pattern: strptime reads them in
+                # order): the strict layout below in SQL, any other text (one digit, `pm`, two
+                # blanks) by Python
+                rx, names, order = _ampm_reader(spec)
+                fields = {c for c, _ in order}
+                raw, g = self._tmp("tr"), self._tmp("t")
+                pre[raw] = f"regexp_extract({text}, {p(rx)}, {names})"
+                hour = "'0'"
+                if "I" in fields:
+                    # strptime: 12 AM (or no %p) is 0, 1-11 PM add 12
+                    i12 = f"(TRY_CAST({raw}.hr12 AS INTEGER) % 12)"
+                    hour = (f"({i12} + CASE WHEN {raw}.ampm = 'PM' THEN 12 ELSE 0 END)::VARCHAR"
+                            if "p" in fields else f"{i12}::VARCHAR")
+                elif "H" in fields:
+                    hour = f"{raw}.hour"
+                parts = {"yr4": f"{raw}.yr4" if "Y" in fields else "''", "yr2": f"{raw}.yr2" if "y" in fields else "''",
+                         "mon": f"{raw}.mon" if "m" in fields else "''",
+                         "mname": f"{raw}.mname" if "b" in fields else "''", "day": f"{raw}.day" if "d" in fields else "''",
+                         "hour": hour, "minute": f"{raw}.minute" if "M" in fields else "''",
+                         "sec": f"{raw}.sec" if "S" in fields else "''"}
+                struct = "struct_pack(" + ", ".join(f"{k} := {v}" for k, v in parts.items()) + ")"
+                # every reader part is a group that is never empty in a match: the first tells
+                mid[g] = f"CASE WHEN {raw}.{order[0][1]} <> '' THEN {struct} END"
+                if "Y" in fields:
+                    year = f"TRY_CAST({g}.yr4 AS INTEGER)"
+                elif "y" in fields:
+                    year = f"(CASE WHEN TRY_CAST({g}.yr2 AS INTEGER) < 69 THEN 2000 ELSE 1900 END + TRY_CAST({g}.yr2 AS INTEGER))"
+                else:
+                    year = str(PLACEHOLDER_YEAR)   # the Python path reads `f"{PLACEHOLDER_YEAR} {text}"`
+                has = fields | {"H"}
+                naive = self._ymd_sql(g, year=year, month_name="b" in fields, exact_month=True, has=has)
+                # not in the strict layout: Python; a day that does not exist: no value (the next format)
+                steps.append((f"({g} IS NULL)", None, f"CASE WHEN {g} IS NOT NULL THEN {naive} END"))
             else:
                 # a strptime pattern through the same regex reader as `_fast_strptime`
                 parts, i, seen = [], 0, []
@@ -1109,6 +1147,50 @@ def _iso_fast(text: str) -> tuple[str, str, str, str]:
 
 _FIXED_WIDTH = {"Y": (4, "yr4"), "m": (2, "mon"), "d": (2, "day"), "H": (2, "hour"), "M": (2, "minute"),
                 "S": (2, "sec"), "z": (5, "zone")}
+
+
+# `%I`/`%p` patterns: each directive in its strict layout (`_ampm_reader`), RE2 group and part name
+_AMPM_PARTS = {"d": ("(0[1-9]|[12][0-9]|3[01])", "day"), "m": ("(0[1-9]|1[0-2])", "mon"),
+               "Y": ("([0-9]{4})", "yr4"), "y": ("([0-9]{2})", "yr2"), "H": ("([01][0-9]|2[0-3])", "hour"),
+               "I": ("(0[1-9]|1[0-2])", "hr12"), "p": ("(AM|PM)", "ampm"), "M": ("([0-5][0-9])", "minute"),
+               "S": ("([0-5][0-9])", "sec"), "b": ("(" + "|".join(_MONTHS) + ")", "mname")}
+
+
+def _ampm_reader(spec: str):
+    """(RE2 text, SQL list of part names, [(directive, part)]) of a strptime pattern with `%I` or
+    `%p` whose other directives are `%b %d %m %Y %y %H %M %S`, or None.
+
+    The layout is strict: every field at its full width (`%I` 01-12, `%p` AM or PM in capitals,
+    `%b` as `Jan`),
+    one blank for a blank, other characters as they are.  A text in it is one strptime reads
+    (`\\s+`, `1[0-2]|0[1-9]|[1-9]`, am/pm in any case), with the same parts: each field is
+    followed by a fixed character or the end.  Refused (None) where the locale's AM/PM are not
+    `am`/`pm` (strptime reads the locale's), or with `%I` and `%H` both."""
+    if "%I" not in spec and "%p" not in spec:
+        return None
+    import time
+    if [time.strftime("%p", time.struct_time((1999, 3, 17, h, 44, 55, 2, 76, 0))).lower() for h in (1, 22)] != ["am", "pm"] \
+            or [time.strftime("%b", time.struct_time((1999, m, 17, 1, 44, 55, 2, 76, 0))) for m in range(1, 13)] != list(_MONTHS):
+        return None
+    parts, fields, i = [], [], 0
+    while i < len(spec):
+        ch = spec[i]
+        if ch == "%":
+            code = spec[i + 1:i + 2]
+            if code not in _AMPM_PARTS or any(c == code for c, _ in fields):
+                return None
+            parts.append(_AMPM_PARTS[code][0])
+            fields.append((code, _AMPM_PARTS[code][1]))
+            i += 2
+            continue
+        if not (ch.isascii() and (ch.isalnum() or ch in " /:-.,")):
+            return None
+        parts.append(" " if ch == " " else re.escape(ch))
+        i += 1
+    codes = {c for c, _ in fields}
+    if "I" in codes and "H" in codes:
+        return None
+    return "^" + "".join(parts) + "$", "[" + ", ".join(f"'{n}'" for _, n in fields) + "]", fields
 
 
 def _strptime_fixed(spec: str, text: str, names: str) -> tuple[str, str] | None:
