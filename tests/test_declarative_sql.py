@@ -37,9 +37,10 @@ COMPILED = {
     "whmcs-activity-sql", "whmcs-admin-log-sql",
     # `%I`/`%p` times in their strict layout (CompiledDefinition.ts_sql; the others through Python)
     "solusvm-server-log",
+    # `[split]` lists cut in SQL where every name is plain and new (CompiledDefinition._split)
+    "cpanel-session-log",
 }
 FALLBACK_REASONS = {
-    "cpanel-session-log": "[split]",
     "journald-json": "multiline",
 }
 
@@ -577,3 +578,43 @@ def test_ampm_beside_another_kind_of_pattern_falls_back(tmp_path):
     fmt = load_definition(write(tmp_path, AMPM_DEF.format(formats='["%Y-%m-%d %H:%M", "%Y-%m-%d %I:%M %p"]',
                                                           sample="2025-03-22 14:03")))
     assert fmt.sql_plan is None and "beside patterns of another kind" in fmt.sql_fallback_reason
+
+
+# `[split]` pieces (cpanel-session-log's `a=1,b=2` list): names a canonical column has, names the
+# record holds, names twice, names Python strips or refuses, separators in odd places
+SPLIT_LISTS = [
+    "logout", "", " ", "address=1.2.3.4", "app=cpaneld,creator=root,method=create_user_session,path=form,possessed=1",
+    "possessed=1,possessed=0", "possessed=01", "possessed=1 ", "possessed=", "=1", "a==b", "a=b=c", ",", ",,x=1,",
+    "method=x,cpanel_method=y", "cpanel_method=y,method=x", "user=x", "ip=1.2.3.4", "detail=x", "event=x",
+    "level=debug", "session=x", "cpanel=x", "ts=x", "account=x", "daemon=x", "variant=x", "port_text=x",
+    "json_status=x", " app=x", "app =x", "a b=c", "1a=b", "a.b=c", "detail.x=1", "_=1", "A=1,a=2,Z=3,_z=4",
+    "x=\"quoted\"", "x=back\\slash", "x=tab\there", "x=é", "logout,possessed=1", "purge reason=expired,possessed=0",
+    "possessed=1,logout", "app=whostmgrd,app=cpaneld", "x=1,,y=2",
+]
+
+
+def test_split_pairs_agree():
+    """cpanel-session-log's `[split.cpanel]` over odd lists in each sample, then seeded mutations."""
+    import random
+
+    fmt = DEFINITIONS["cpanel-session-log"]
+    heads = []
+    for sample in fmt.samples:
+        parts = sample.line.split(" ")
+        if len(parts) >= 6:
+            heads.append(" ".join(parts[:6]))
+    assert len(heads) >= 3
+    lines = [s.line for s in fmt.samples] + [f"{h} {x}" for h in heads for x in SPLIT_LISTS] + heads
+    rng = random.Random(14)
+    mutated = []
+    for _ in range(800):
+        s = list(rng.choice(lines))
+        for _ in range(rng.randrange(1, 4)):
+            k = rng.randrange(max(len(s) - 60, 0), len(s) + 1)    # in or near the list
+            c = rng.choice(",=. _aZ1\"\\")
+            if rng.random() < 0.5 and k < len(s):
+                s[k] = c
+            else:
+                s.insert(k, c)
+        mutated.append("".join(s))
+    assert differences(fmt, lines + mutated) == []

@@ -41,8 +41,10 @@ kept as the fallback and as the oracle) gives.  How the semantics carry over:
   `", "`/`": "` separators, integer fields as numbers).
 
 Not compiled (the definition stays on the Python path, with the reason in
-`DefinitionFormat.sql_fallback_reason`): CSV, JSON-lines and SQL-dump kinds,
-`[split]`, timestamp patterns without a regex reader (`%I %p`), lookarounds in
+`DefinitionFormat.sql_fallback_reason`): CSV, JSON-lines and SQL-dump kinds
+(forensics.ingest.declarative_sql_records compiles them), `[split]` of several
+keys or with separators longer than one character, timestamp patterns without
+a regex reader (`%I %p` beside patterns of another kind), lookarounds in
 line patterns.
 """
 
@@ -263,7 +265,7 @@ class CompiledDefinition:
         if fmt.kind != kind:
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
         if fmt.split:
-            raise NotCompilable("[split] is parsed in Python")
+            self._check_split()
         if fmt.regex_warnings:
             # `formats check` refuses them; in Python they keep the per-line time budget and its
             # reject reason (RE2 would decide such a line in linear time, and the paths would differ)
@@ -400,6 +402,8 @@ class CompiledDefinition:
             tail = f" ELSE {old.expr}" if old is not None else ""
             state[target] = _Field(f"(CASE {' '.join(expr_parts)}{tail} END)",
                                    consts | (old.consts if old else frozenset()))
+        if fmt.split:
+            src, state = self._split(state, src)
         for key, value in fmt.defaults.items():
             lit = self._lit(value)
             old = state.get(key)
@@ -426,6 +430,78 @@ class CompiledDefinition:
                     whens.insert(0, f"WHEN {p(_mark(v))} THEN {lit.expr}")
             state[key] = _Field(f"(CASE {f.expr} {' '.join(whens)} ELSE {f.expr} END)", frozenset(consts))
         self._final(state, src)
+
+    def _check_split(self) -> None:
+        """`[split]` in SQL: one key, one-character separators (`_split`)."""
+        fmt = self.fmt
+        if len(fmt.split) != 1:
+            raise NotCompilable("[split] of several keys is parsed in Python")
+        (key, spec), = fmt.split.items()
+        pairs, assign = spec.get("pairs", ","), spec.get("assign", "=")
+        if len(pairs) != 1 or len(assign) != 1 or pairs == assign or not (pairs + assign).isascii() \
+                or not (pairs + assign).isprintable() or (pairs + assign).isalnum() or "_" in pairs + assign:
+            raise NotCompilable("[split] with separators other than one punctuation character each is parsed in Python")
+
+    def _split(self, state, src):
+        """`[split]` (`DefinitionFormat._split_pairs`): `a=1,b=2` into fields a and b.
+
+        A line is cut here where every piece with `=` names a field `[A-Za-z_][A-Za-z0-9_]*` (no
+        blank to strip), the names (a canonical column's as `<key>_<name>`) are distinct and
+        none is a key the record may already hold (a group, a [fields] target, the split key):
+        then `setdefault` sets each, in any order.  Every other line (a name with a dot, a blank
+        or a digit first, a name twice, a name the record holds) is answered by Python.  The
+        names some part of the definition reads (rules, value maps, ...) become fields; the
+        others go to `detail` only, merged in key order (`unmapped`, as keep_unmapped JSON keys)."""
+        fmt, p = self.fmt, self.p
+        from forensics.ingest.declarative import _CANONICAL
+        (key, spec), = fmt.split.items()
+        pairs, assign = spec.get("pairs", ","), spec.get("assign", "=")
+        f = state.get(key)
+        if f is None:
+            return src, state
+        if f.consts:
+            raise NotCompilable("[split] of a key that may hold a typed constant is parsed in Python")
+        held = set(state) | {key} | ({"variant"} if len(fmt.variants) > 1 else set())
+        read = set(fmt.fields) | {s for sources in fmt.fields.values() for s in sources} | set(fmt.defaults) \
+            | set(fmt.value_maps) | set(fmt.integer_fields) | ({fmt.ts_field} if fmt.ts_field else set())
+        for rule in fmt.rules:
+            read |= set(rule.match) | set(rule.set)
+            for pattern in rule.match.values():
+                read |= set(pattern.groupindex)
+        prefixed_set = _CANONICAL | {"detail"}
+        known = sorted(n for n in read - held - prefixed_set if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n))
+        src, state = self._settle(state, {}, src, limit=0)
+        v = state[key].expr
+        name = "[A-Za-z_][A-Za-z0-9_]*"
+        piece = f"(?:[^{re.escape(pairs + assign)}]*|{name}{re.escape(assign)}[^{re.escape(pairs)}]*)"
+        whole = f"{piece}(?:{re.escape(pairs)}{piece})*"
+        a = p(assign)
+        cut = {
+            "_sx": f"CASE WHEN {v} IS NOT NULL THEN string_split({v}, {p(pairs)}) END",
+            "_sok": f"coalesce(regexp_full_match({v}, {p(whole)}), true)",
+        }
+        src = self._layer(cut, src)
+        fname = (f"CASE WHEN list_contains({p(sorted(prefixed_set))}::VARCHAR[], split_part(x, {a}, 1)) "
+                 f"THEN {p(key + '_')} || split_part(x, {a}, 1) ELSE split_part(x, {a}, 1) END")
+        pairs_sql = (f"list_transform(list_filter(_sx, lambda x: contains(x, {a})), "
+                     f"lambda x: [{fname}, substr(x, strpos(x, {a}) + 1)])")
+        src = self._layer({"_sp": pairs_sql}, src)
+        names = "list_transform(_sp, lambda e: e[1])"
+        self.amb_terms.append(f"coalesce(NOT _sok OR len(list_distinct({names})) <> len(_sp) "
+                              f"OR list_has_any({names}, {p(sorted(held))}::VARCHAR[]), false)")
+        rest = f"list_filter(_sx, lambda x: NOT contains(x, {a}))"
+        cols = {"_u": f"list_filter(_sp, lambda e: NOT list_contains({p(known or [''])}::VARCHAR[], e[1]))",
+                "_srest": f"CASE WHEN len({rest}) > 0 THEN array_to_string({rest}, {p(pairs)}) END"}
+        for n in known:
+            cols[f"_sk_{n}"] = f"list_filter(_sp, lambda e: e[1] = {p(n)})[1][2]"
+        src = self._layer(cols, src)
+        state = dict(state)
+        state[key] = _Field("_srest")
+        for n in known:
+            state[n] = _Field(f"_sk_{n}")
+        self.unmapped_known = known
+        self.unmapped = "list_transform(_u, lambda e: '\"' || e[1] || '\": ' || to_json(e[2])::VARCHAR)"
+        return src, state
 
     def _null_values(self, expr: str, nulls: list) -> str:
         """SQL: `expr`, NULL where it is one of the definition's null values."""
