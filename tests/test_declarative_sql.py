@@ -39,10 +39,11 @@ COMPILED = {
     "solusvm-server-log",
     # `[split]` lists cut in SQL where every name is plain and new (CompiledDefinition._split)
     "cpanel-session-log",
+    # jsonl multiline: line by line in SQL; a file with a line that could start a pretty-printed
+    # record is parsed again in Python (records_span_lines, the engine)
+    "journald-json",
 }
-FALLBACK_REASONS = {
-    "journald-json": "multiline",
-}
+FALLBACK_REASONS: dict[str, str] = {}
 
 
 def test_what_compiles_and_why_the_rest_does_not():
@@ -618,3 +619,56 @@ def test_split_pairs_agree():
                 s.insert(k, c)
         mutated.append("".join(s))
     assert differences(fmt, lines + mutated) == []
+
+
+JOURNAL_LINES = [
+    '{ "__REALTIME_TIMESTAMP" : "1742652191000000", "_HOSTNAME" : "web1", "SYSLOG_IDENTIFIER" : "sshd", "_PID" : "42", '
+    '"MESSAGE" : "Failed password for root from 192.0.2.7 port 22 ssh2" }',
+    '{ "__REALTIME_TIMESTAMP" : "1742652192000000", "_HOSTNAME" : "web1", "SYSLOG_IDENTIFIER" : "systemd", '
+    '"MESSAGE" : "Started Session 4 of user root." }',
+    '{ "__REALTIME_TIMESTAMP" : "99999999999999999", "MESSAGE" : "17 digits" }',
+    '{ "__REALTIME_TIMESTAMP" : "100000000000000000", "MESSAGE" : "18 digits" }',
+    '{ "__REALTIME_TIMESTAMP" : "-1", "MESSAGE" : "negative" }',
+    '{ "__REALTIME_TIMESTAMP" : " 1742652191000000", "MESSAGE" : "blank" }',
+    '{ "__REALTIME_TIMESTAMP" : "1742652191000000.5", "MESSAGE" : "fraction" }',
+    '{ "MESSAGE" : "no time" }',
+    'not JSON at all',
+    '[1, 2]',
+]
+PRETTY_RECORD = ['{', '  "__REALTIME_TIMESTAMP" : "1742652193000000",', '  "SYSLOG_IDENTIFIER" : "sshd",',
+                 '  "MESSAGE" : "Accepted password for alice from 192.0.2.8 port 22 ssh2"', '}']
+
+
+@pytest.mark.parametrize("layout", ["lines", "pretty", "broken"])
+def test_journal_files_agree_end_to_end(tmp_path, monkeypatch, layout):
+    """journald-json: a file of one-line records takes the compiled path; a file where a line that
+    does not parse alone holds `{` (a pretty-printed record, or a broken one) is parsed again in
+    Python: the same events, rejects (continuation lines named) and decisions either way."""
+    from forensics.ingest import engine
+
+    lines = JOURNAL_LINES * 3
+    if layout == "pretty":
+        lines = lines[:4] + PRETTY_RECORD + lines[4:] + PRETTY_RECORD
+    elif layout == "broken":
+        lines = lines + ['{ "MESSAGE" : "cut short"']
+    path = tmp_path / "journal.json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    passes = []
+    original = engine._FileLoader._decide_path
+    monkeypatch.setattr(engine._FileLoader, "_decide_path",
+                        lambda self, chunk: original(self, chunk) or passes.append(self.vectorised))
+    py = _ingested(tmp_path / "p.duckdb", path, monkeypatch, sql=False, fmt_name="journald-json")
+    assert set(passes) == {False}
+    passes.clear()
+    sq = _ingested(tmp_path / "s.duckdb", path, monkeypatch, sql=True, fmt_name="journald-json")
+    assert passes[0] is True and set(passes[1:]) == ({True} if layout == "lines" else {True, False})
+    assert sq[0].lines_read == py[0].lines_read == len(lines)
+    assert sq[1:] == py[1:]
+    if layout == "pretty":
+        assert any("continuation of the multi-line JSON record that starts at line 5" in r[1] for r in sq[2])
+        assert sum(1 for e in sq[1] if e[0] in (5, len(lines) - 4)) == 2    # each record one event on its first line
+    fmt = DEFINITIONS["journald-json"]
+    numbers = list(range(1, len(lines) + 1))
+    via_sql, via_python = fmt.parse_sql(lines, numbers), fmt.parse(lines, numbers)
+    assert sorted(map(tuple, via_sql.rejects)) == sorted(map(tuple, via_python.rejects))
+    assert via_sql.events.astype(str).values.tolist() == via_python.events.astype(str).values.tolist()

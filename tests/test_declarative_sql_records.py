@@ -200,8 +200,15 @@ def test_check_jsonl_compiles_and_agrees(python_calls):
 
 
 def test_pretty_printed_journal_stays_in_python():
+    """A pretty-printed record's lines depend on each other: the compiled SELECT answers line by
+    line, so a file with a line that holds `{` and does not parse alone is Python's
+    (tests/test_declarative_sql.py::test_journal_files_agree_end_to_end)."""
     fmt = DEFINITIONS["journald-json"]
-    assert fmt.sql_plan is None and "multiline" in fmt.sql_fallback_reason
+    assert fmt.sql_plan is not None and fmt.records_span_lines
+    lines = ["{", '  "MESSAGE" : "Hello",', '  "__REALTIME_TIMESTAMP" : "1742652191000000"', "}"]
+    batch = fmt.parse_sql(lines, [1, 2, 3, 4])
+    assert batch.events["line_no"].tolist() == [1] and batch.events["detail"].tolist() == ['{"message": "Hello"}']
+    assert [no for no, _ in batch.rejects] == [2, 3, 4]
 
 
 # --------------------------------------------------------------------------

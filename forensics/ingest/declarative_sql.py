@@ -163,6 +163,9 @@ class CompiledDefinition:
         # keep_unmapped JSON lines (declarative_sql_records): SQL of the unread keys' `"name": value`
         # members, and the JSON keys read by name
         self.unmapped: str | None = None
+        # jsonl `multiline`: the SELECT answers each line alone, which is the Python path's
+        # answer for a file in which no line that did not parse holds `{` (the engine checks)
+        self.records_span_lines = False
         self.unmapped_known: list[str] = []
         self._build()
 
@@ -264,6 +267,8 @@ class CompiledDefinition:
         fmt = self.fmt
         if fmt.kind != kind:
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
+        if fmt.split and kind != "regex":
+            raise NotCompilable("[split] is parsed in Python")
         if fmt.split:
             self._check_split()
         if fmt.regex_warnings:
@@ -771,8 +776,10 @@ class CompiledDefinition:
                 divisor = {"epoch": 1, "epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[spec]
                 # the text itself where it is digits alone: trim() with a set of characters costs
                 # about 0.45 us a line, a DFA pass 0.1
-                t = f"CASE WHEN {self._digits(text, 11)} THEN {text} ELSE {t} END"
-                ok = self._digits(t, 11)
+                # up to 11 digits of seconds (year 5138: inside Python's datetime range), as ms or us
+                width = {1: 11, 1_000: 14, 1_000_000: 17}[divisor]
+                t = f"CASE WHEN {self._digits(text, width)} THEN {text} ELSE {t} END"
+                ok = self._digits(t, width)
                 micros = f"(TRY_CAST({t} AS BIGINT) * {1_000_000 // divisor})"
                 steps.append((f"(NOT {ok})", f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp({micros})) END", None))
             elif spec == "epoch_hex":

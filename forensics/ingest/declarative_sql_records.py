@@ -25,8 +25,10 @@ timestamp patterns without a regex reader.
 JSON-lines definitions (`CompiledJsonlDefinition`, `keep_unmapped` too) and
 MySQL dumps (`CompiledSqlDumpDefinition`, one INSERT row per line) are
 compiled the same way: the first layer cuts a line into its fields, the
-regex compiler does the rest.  Not compiled: `jsonl multiline` (a record's
-lines depend on each other: journald-json), dotted JSON paths.
+regex compiler does the rest.  `jsonl multiline` (journald-json) is compiled
+for its lines one by one: a file where a line that did not parse alone holds
+`{` (a record pretty-printed over several lines could start there) is parsed
+again by the Python path (`records_span_lines`).  Not compiled: dotted JSON paths.
 """
 
 from __future__ import annotations
@@ -159,8 +161,10 @@ class CompiledJsonlDefinition(CompiledDefinition):
         fmt, p = self.fmt, self.p
         if fmt.kind != "jsonl":
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
-        if fmt.jsonl_spec.get("multiline"):
-            raise NotCompilable("jsonl multiline is parsed in Python")
+        # `multiline` (a record pretty-printed over several lines): `DefinitionFormat._parse_json_records`
+        # joins lines only from a line that did not parse alone and starts with `{`; the engine
+        # parses a file in which such a line is left in Python (`records_span_lines`)
+        self.records_span_lines = bool(fmt.jsonl_spec.get("multiline"))
         keep = bool(fmt.jsonl_spec.get("keep_unmapped"))
         if keep and fmt.null_values:
             raise NotCompilable("jsonl keep_unmapped with null_values is parsed in Python")
