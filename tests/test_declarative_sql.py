@@ -672,3 +672,21 @@ def test_journal_files_agree_end_to_end(tmp_path, monkeypatch, layout):
     via_sql, via_python = fmt.parse_sql(lines, numbers), fmt.parse(lines, numbers)
     assert sorted(map(tuple, via_sql.rejects)) == sorted(map(tuple, via_python.rejects))
     assert via_sql.events.astype(str).values.tolist() == via_python.events.astype(str).values.tolist()
+
+
+def test_journal_lines_and_times_agree():
+    """journald-json line by line: its samples, odd records and `epoch_us` texts around 17 digits,
+    then seeded mutations of the time."""
+    import random
+
+    fmt = DEFINITIONS["journald-json"]
+    own = [s.line for s in fmt.samples] + JOURNAL_LINES
+    times = ["0", "1", "99999999999999999", "100000000000000000", "09999999999999999", "-1", "+1", " 1", "1 ",
+             "1.5", "1e6", "1_000", "", "253402300799999999", "253402300800000000", "ff"]
+    stamp = '"__REALTIME_TIMESTAMP" : "1742652191000000"'
+    lines = [JOURNAL_LINES[0].replace(stamp, f'"__REALTIME_TIMESTAMP" : "{t}"') for t in times]
+    rng = random.Random(14)
+    for _ in range(300):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 20)))
+        lines.append(JOURNAL_LINES[1].replace("1742652192000000", digits))
+    assert differences(fmt, own + lines) == []
