@@ -399,6 +399,10 @@ def _dump_variants(fmt) -> list[str]:
             out.append(f"INSERT INTO `{table}` ({names}) VALUES ({','.join(vals)});")
             out.append(f"INSERT INTO `{table}` ({names.replace('`', '')}) VALUES ({','.join(vals)});")
             out.append(f"INSERT INTO `{table}` ({names}) VALUES ({','.join(vals[:-1])});")
+        # an empty list (Python: one column named '', so a count that differs), a blank one
+        out += [f"INSERT INTO `{table}` () VALUES ({','.join(values)});",
+                f"INSERT INTO `{table}` ( ) VALUES ({','.join(values)});",
+                f"INSERT INTO `{table}` (``) VALUES ({values[0]});"]
     return out
 
 

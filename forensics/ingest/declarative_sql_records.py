@@ -295,17 +295,28 @@ class CompiledSqlDumpDefinition(CompiledDefinition):
     """
 
     _Q = r"'(?:[^'\\]|\\[^0bnrtZ])*'"
-    _SHAPE = (rf"^INSERT INTO `([A-Za-z0-9_$.]+)` (?:\(([^)]*)\) )?VALUES "
-              rf"\(((?:{_Q}|[^,()\s'\\]+)(?:,(?:{_Q}|[^,()\s'\\]+))*)\)\s*;?\s*$")
+    # (a full match without captures: RE2's DFA, 0.5 us a line where the extraction of the three
+    # parts took 4-7; the parts are then cut by position)
+    _SHAPE = (rf"INSERT INTO `[A-Za-z0-9_$.]+` (?:\([^)]*\) )?VALUES "
+              rf"\((?:{_Q}|[^,()\s'\\]+)(?:,(?:{_Q}|[^,()\s'\\]+))*\)\s*;?\s*")
 
     def _raw_fields(self):
         fmt, p = self.fmt, self.p
         self._check_compilable("sql")
         columns = list(fmt.sql_spec["columns"])
         table = fmt.sql_spec["table"]
-        cut = f"regexp_extract(line, {p(self._SHAPE)}, ['t', 'c', 'r'])"
+        # in the shape: the table up to the next backquote; after "` " a column list (no `)` in
+        # it) or "VALUES ("; the row up to the line's last `)` (only blanks and `;` after it)
+        rest = "substr(line, length(split_part(line, '`', 2)) + 16)"
+        listed = f"starts_with({rest}, '(')"
+        start = f"CASE WHEN {listed} THEN strpos({rest}, ')') + 10 ELSE 9 END"
+        end = f"length({rest}) - strpos(reverse({rest}), ')') + 1"
+        cut = (f"struct_pack(t := split_part(line, '`', 2), "
+               f"c := CASE WHEN {listed} THEN substr({rest}, 2, strpos({rest}, ')') - 2) END, "
+               f"r := substr({rest}, {start}, {end} - ({start})))")
         self.layers.append(f"l0s AS (SELECT line_no, line, CASE WHEN NOT regexp_matches(line, {p(_ODD_LINE)}) "
-                           f"THEN {cut} END AS _s FROM __TABLE__)")
+                           f"AND regexp_full_match(line, {p(self._SHAPE)}) THEN {cut} "
+                           f"ELSE struct_pack(t := '', c := NULL::VARCHAR, r := '') END AS _s FROM __TABLE__)")
         # escapes resolved (placeholders for `\\` and `\'`): no quote is left inside a value
         bs = "chr(92)"
         unescaped = (f"regexp_replace(replace(replace(_s.r, {bs} || {bs}, chr(1)), {bs} || chr(39), chr(2)), "
@@ -319,7 +330,7 @@ class CompiledSqlDumpDefinition(CompiledDefinition):
         cells = f"CASE WHEN contains(_s.r, {bs}) THEN {back} ELSE {cells} END"
         own = "list_transform(string_split(_s.c, ','), lambda x: trim(trim(x, ' ' || chr(9)), '`\"'))"
         self.layers.append(f"l0r AS (SELECT line_no, line, _s, CASE WHEN _s.t <> '' THEN {row} END AS _r, "
-                           f"CASE WHEN _s.c <> '' THEN {own} END AS _own FROM l0s)")
+                           f"CASE WHEN _s.c IS NOT NULL THEN {own} END AS _own FROM l0s)")
         self.layers.append(f"l0c AS (SELECT *, CASE WHEN _s.t <> '' THEN {cells} END AS _c, "
                            f"coalesce(_own = {p(columns)}::VARCHAR[], true) AS _same FROM l0r)")
         # another column list: plain names, each once, none the definition mentions other than its columns
