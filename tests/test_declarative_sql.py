@@ -35,12 +35,15 @@ COMPILED = {
     "contacts-jsonl", "virtualizor-logs-jsonl",
     # MySQL dumps, one INSERT row per line (declarative_sql_records.CompiledSqlDumpDefinition)
     "whmcs-activity-sql", "whmcs-admin-log-sql",
+    # `%I`/`%p` times in their strict layout (CompiledDefinition.ts_sql; the others through Python)
+    "solusvm-server-log",
+    # `[split]` lists cut in SQL where every name is plain and new (CompiledDefinition._split)
+    "cpanel-session-log",
+    # jsonl multiline: line by line in SQL; a file with a line that could start a pretty-printed
+    # record is parsed again in Python (records_span_lines, the engine)
+    "journald-json",
 }
-FALLBACK_REASONS = {
-    "cpanel-session-log": "[split]",
-    "solusvm-server-log": "no regex reader",
-    "journald-json": "multiline",
-}
+FALLBACK_REASONS: dict[str, str] = {}
 
 
 def test_what_compiles_and_why_the_rest_does_not():
@@ -532,3 +535,189 @@ def test_digit_and_hex_texts_agree(name):
                 lines.append(sample.line[:m.start()] + rng.choice(texts) + sample.line[m.end():])
     assert len(lines) > 50
     assert differences(fmt, lines) == []
+
+
+# `%I`/`%p` strptime patterns: the strict layout in SQL, every other text by Python
+AMPM_TEXTS = ["22/04/2011 06:39 PM", "22/04/2011 12:39 AM", "22/04/2011 12:39 PM", "22/04/2011 12:39 pm",
+              "22/04/2011  6:39 PM", "22/04/2011 00:39 PM", "22/04/2011 13:39 PM", "29/02/2012 12:00 PM",
+              "29/02/2011 12:00 PM", "31/04/2011 01:00 AM", "22/04/2011 06:60 PM", "22/04/2011 06:39 XM",
+              "22/04/2011 06:39\tPM", "2/4/2011 6:39 AM", "01/01/0000 01:00 AM", "01/01/0001 12:00 AM",
+              "31/12/9999 11:59 PM", "22/4/2011 06:39 AM", "22/04/2011 6:39 AM", "22/04/2011 06:39 Pm"]
+
+
+def test_ampm_times_agree():
+    """solusvm-server-log's `%d/%m/%Y %I:%M %p`: odd texts in each sample, then seeded mutations."""
+    import random
+
+    fmt = DEFINITIONS["solusvm-server-log"]
+    lines = [text + s.line[19:] for s in fmt.samples for text in AMPM_TEXTS]
+    rng = random.Random(14)
+    mutated = []
+    for _ in range(600):
+        s = list(rng.choice(lines))
+        for _ in range(rng.randrange(1, 3)):
+            s[rng.randrange(21)] = rng.choice("0123456789 /:APMapm\t")
+        mutated.append("".join(s))
+    assert differences(fmt, lines + mutated) == []
+
+
+AMPM_DEF = """
+    name = "ampm-doors"
+    description = "door log with 12-hour times"
+    source_kind = "physical"
+    [[regex]]
+    name = "line"
+    pattern = '^(?P<ts>.+?) \\| (?P<who>\\w+) (?P<outcome>OK|DENIED)$'
+    [fields]
+    user = "who"
+    [timestamp]
+    field = "ts"
+    formats = {formats}
+    [[rules]]
+    match = {{ outcome = '^OK$' }}
+    set = {{ result = "success" }}
+    [[samples]]
+    line = "{sample} | jdoe OK"
+    expect = {{ user = "jdoe", result = "success" }}
+"""
+
+
+@pytest.mark.parametrize("formats, sample", [
+    ('["%b %d %I:%M:%S %p", "%d.%m %I%p"]', "Mar 22 02:03:11 PM"),
+    ('["%d.%m.%y %I%p"]', "22.03.25 02PM"),
+    ('["%Y-%m-%d %I:%M %p", "%Y-%m-%d %H:%M %p"]', "2025-03-22 02:03 AM"),
+    ('["%m/%d/%Y %I:%M"]', "03/22/2025 12:03"),
+])
+def test_user_ampm_patterns_agree(tmp_path, formats, sample):
+    """Several `%I`/`%p` patterns in order, year-less (the placeholder year), two-digit years, `%p`
+    beside `%H`, `%I` without `%p` (12 is 0): each text in SQL or through Python, as strptime reads it."""
+    import random
+
+    fmt = load_definition(write(tmp_path, AMPM_DEF.format(formats=formats, sample=sample)))
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    rng = random.Random(14)
+    texts = [sample, "Feb 29 12:00:00 AM", "Feb 30 01:00:00 PM", "22.03.25 02PM", "29.02.24 12AM", "29.02.23 12AM",
+             "22.03.25 2PM", "29.02 12AM", "30.02 01PM", "22.03 02PM", "2025-03-22 12:03 PM", "2025-03-22 14:03 PM", "2025-03-22 00:03 AM", "03/22/2025 00:03",
+             "03/22/2025 13:03", "02/29/2024 12:59"]
+    for _ in range(300):
+        s = list(rng.choice(texts))
+        s[rng.randrange(len(s))] = rng.choice("0123456789 .:/-APMapm")
+        texts.append("".join(s))
+    assert differences(fmt, [f"{t} | jdoe OK" for t in texts]) == []
+
+
+def test_ampm_beside_another_kind_of_pattern_falls_back(tmp_path):
+    fmt = load_definition(write(tmp_path, AMPM_DEF.format(formats='["%Y-%m-%d %H:%M", "%Y-%m-%d %I:%M %p"]',
+                                                          sample="2025-03-22 14:03")))
+    assert fmt.sql_plan is None and "beside patterns of another kind" in fmt.sql_fallback_reason
+
+
+# `[split]` pieces (cpanel-session-log's `a=1,b=2` list): names a canonical column has, names the
+# record holds, names twice, names Python strips or refuses, separators in odd places
+SPLIT_LISTS = [
+    "logout", "", " ", "address=1.2.3.4", "app=cpaneld,creator=root,method=create_user_session,path=form,possessed=1",
+    "possessed=1,possessed=0", "possessed=01", "possessed=1 ", "possessed=", "=1", "a==b", "a=b=c", ",", ",,x=1,",
+    "method=x,cpanel_method=y", "cpanel_method=y,method=x", "user=x", "ip=1.2.3.4", "detail=x", "event=x",
+    "level=debug", "session=x", "cpanel=x", "ts=x", "account=x", "daemon=x", "variant=x", "port_text=x",
+    "json_status=x", " app=x", "app =x", "a b=c", "1a=b", "a.b=c", "detail.x=1", "_=1", "A=1,a=2,Z=3,_z=4",
+    "x=\"quoted\"", "x=back\\slash", "x=tab\there", "x=é", "logout,possessed=1", "purge reason=expired,possessed=0",
+    "possessed=1,logout", "app=whostmgrd,app=cpaneld", "x=1,,y=2",
+]
+
+
+def test_split_pairs_agree():
+    """cpanel-session-log's `[split.cpanel]` over odd lists in each sample, then seeded mutations."""
+    import random
+
+    fmt = DEFINITIONS["cpanel-session-log"]
+    heads = []
+    for sample in fmt.samples:
+        parts = sample.line.split(" ")
+        if len(parts) >= 6:
+            heads.append(" ".join(parts[:6]))
+    assert len(heads) >= 3
+    lines = [s.line for s in fmt.samples] + [f"{h} {x}" for h in heads for x in SPLIT_LISTS] + heads
+    rng = random.Random(14)
+    mutated = []
+    for _ in range(800):
+        s = list(rng.choice(lines))
+        for _ in range(rng.randrange(1, 4)):
+            k = rng.randrange(max(len(s) - 60, 0), len(s) + 1)    # in or near the list
+            c = rng.choice(",=. _aZ1\"\\")
+            if rng.random() < 0.5 and k < len(s):
+                s[k] = c
+            else:
+                s.insert(k, c)
+        mutated.append("".join(s))
+    assert differences(fmt, lines + mutated) == []
+
+
+JOURNAL_LINES = [
+    '{ "__REALTIME_TIMESTAMP" : "1742652191000000", "_HOSTNAME" : "web1", "SYSLOG_IDENTIFIER" : "sshd", "_PID" : "42", '
+    '"MESSAGE" : "Failed password for root from 192.0.2.7 port 22 ssh2" }',
+    '{ "__REALTIME_TIMESTAMP" : "1742652192000000", "_HOSTNAME" : "web1", "SYSLOG_IDENTIFIER" : "systemd", '
+    '"MESSAGE" : "Started Session 4 of user root." }',
+    '{ "__REALTIME_TIMESTAMP" : "99999999999999999", "MESSAGE" : "17 digits" }',
+    '{ "__REALTIME_TIMESTAMP" : "100000000000000000", "MESSAGE" : "18 digits" }',
+    '{ "__REALTIME_TIMESTAMP" : "-1", "MESSAGE" : "negative" }',
+    '{ "__REALTIME_TIMESTAMP" : " 1742652191000000", "MESSAGE" : "blank" }',
+    '{ "__REALTIME_TIMESTAMP" : "1742652191000000.5", "MESSAGE" : "fraction" }',
+    '{ "MESSAGE" : "no time" }',
+    'not JSON at all',
+    '[1, 2]',
+]
+PRETTY_RECORD = ['{', '  "__REALTIME_TIMESTAMP" : "1742652193000000",', '  "SYSLOG_IDENTIFIER" : "sshd",',
+                 '  "MESSAGE" : "Accepted password for alice from 192.0.2.8 port 22 ssh2"', '}']
+
+
+@pytest.mark.parametrize("layout", ["lines", "pretty", "broken"])
+def test_journal_files_agree_end_to_end(tmp_path, monkeypatch, layout):
+    """journald-json: a file of one-line records takes the compiled path; a file where a line that
+    does not parse alone holds `{` (a pretty-printed record, or a broken one) is parsed again in
+    Python: the same events, rejects (continuation lines named) and decisions either way."""
+    from forensics.ingest import engine
+
+    lines = JOURNAL_LINES * 3
+    if layout == "pretty":
+        lines = lines[:4] + PRETTY_RECORD + lines[4:] + PRETTY_RECORD
+    elif layout == "broken":
+        lines = lines + ['{ "MESSAGE" : "cut short"']
+    path = tmp_path / "journal.json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    passes = []
+    original = engine._FileLoader._decide_path
+    monkeypatch.setattr(engine._FileLoader, "_decide_path",
+                        lambda self, chunk: original(self, chunk) or passes.append(self.vectorised))
+    py = _ingested(tmp_path / "p.duckdb", path, monkeypatch, sql=False, fmt_name="journald-json")
+    assert set(passes) == {False}
+    passes.clear()
+    sq = _ingested(tmp_path / "s.duckdb", path, monkeypatch, sql=True, fmt_name="journald-json")
+    assert passes[0] is True and set(passes[1:]) == ({True} if layout == "lines" else {True, False})
+    assert sq[0].lines_read == py[0].lines_read == len(lines)
+    assert sq[1:] == py[1:]
+    if layout == "pretty":
+        assert any("continuation of the multi-line JSON record that starts at line 5" in r[1] for r in sq[2])
+        assert sum(1 for e in sq[1] if e[0] in (5, len(lines) - 4)) == 2    # each record one event on its first line
+    fmt = DEFINITIONS["journald-json"]
+    numbers = list(range(1, len(lines) + 1))
+    via_sql, via_python = fmt.parse_sql(lines, numbers), fmt.parse(lines, numbers)
+    assert sorted(map(tuple, via_sql.rejects)) == sorted(map(tuple, via_python.rejects))
+    assert via_sql.events.astype(str).values.tolist() == via_python.events.astype(str).values.tolist()
+
+
+def test_journal_lines_and_times_agree():
+    """journald-json line by line: its samples, odd records and `epoch_us` texts around 17 digits,
+    then seeded mutations of the time."""
+    import random
+
+    fmt = DEFINITIONS["journald-json"]
+    own = [s.line for s in fmt.samples] + JOURNAL_LINES
+    times = ["0", "1", "99999999999999999", "100000000000000000", "09999999999999999", "-1", "+1", " 1", "1 ",
+             "1.5", "1e6", "1_000", "", "253402300799999999", "253402300800000000", "ff"]
+    stamp = '"__REALTIME_TIMESTAMP" : "1742652191000000"'
+    lines = [JOURNAL_LINES[0].replace(stamp, f'"__REALTIME_TIMESTAMP" : "{t}"') for t in times]
+    rng = random.Random(14)
+    for _ in range(300):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 20)))
+        lines.append(JOURNAL_LINES[1].replace("1742652192000000", digits))
+    assert differences(fmt, own + lines) == []

@@ -200,8 +200,15 @@ def test_check_jsonl_compiles_and_agrees(python_calls):
 
 
 def test_pretty_printed_journal_stays_in_python():
+    """A pretty-printed record's lines depend on each other: the compiled SELECT answers line by
+    line, so a file with a line that holds `{` and does not parse alone is Python's
+    (tests/test_declarative_sql.py::test_journal_files_agree_end_to_end)."""
     fmt = DEFINITIONS["journald-json"]
-    assert fmt.sql_plan is None and "multiline" in fmt.sql_fallback_reason
+    assert fmt.sql_plan is not None and fmt.records_span_lines
+    lines = ["{", '  "MESSAGE" : "Hello",', '  "__REALTIME_TIMESTAMP" : "1742652191000000"', "}"]
+    batch = fmt.parse_sql(lines, [1, 2, 3, 4])
+    assert batch.events["line_no"].tolist() == [1] and batch.events["detail"].tolist() == ['{"message": "Hello"}']
+    assert [no for no, _ in batch.rejects] == [2, 3, 4]
 
 
 # --------------------------------------------------------------------------
@@ -354,3 +361,71 @@ def test_random_quoted_cells_are_cut_as_csv_cuts_them(tmp_path):
             ["2025-03-22 14:03:11", cells[0], cells[1], "OK", cells[2]])
         lines.append(buf.getvalue())
     assert differences(fmt, lines) == []
+
+
+# Escapes inside a quoted value and column lists other than the definition's (both cut in SQL now)
+DUMP_ESCAPES = ["\\'", "\\\\", "\\\\'", "\\'\\'", "\\\"", "\\%", "\\_", "\\x", "\\\\\\'", "\\\\n", "\\n", "\\t", "\\0",
+                "\\Z", "\\b", "\\r", "a\\", "''", "\\''", "\\,", "\\)", "\\(", "\\\\\\\\", "null", "\\N"]
+
+
+def _dump_variants(fmt) -> list[str]:
+    import random
+    import re
+
+    table, columns = fmt.sql_spec["table"], list(fmt.sql_spec["columns"])
+    rng = random.Random(14)
+    out = []
+    for s in fmt.samples:
+        m = re.fullmatch(r"INSERT INTO `(\w+)` (?:\(([^)]*)\) )?VALUES \((.*)\);", s.line)
+        if s.reject or m is None or "),(" in s.line:
+            continue
+        values = re.findall(r"'(?:[^'\\]|\\.)*'|[^,]+", m.group(3))
+        if len(values) != len(columns):
+            continue
+        for esc in DUMP_ESCAPES:     # an escape in each quoted value in turn
+            for i, v in enumerate(values):
+                if v.startswith("'"):
+                    vals = list(values)
+                    vals[i] = v[:-1] + esc + "x'"
+                    out.append(f"INSERT INTO `{table}` VALUES ({','.join(vals)});")
+        lists = [columns[::-1], columns[1:] + columns[:1], columns + ["adminid"], columns + ["extra_note"],
+                 columns[:-1] + ["note"], columns + [columns[0]], columns + ["user"], columns + ["detail"],
+                 columns + ["event"], columns + ["a b"], columns + ["1x"], columns + ["x.y"], columns + ["note", "Note"],
+                 [c.upper() for c in columns], columns + ["port_text"], columns + ["record_id"]]
+        for cols in lists:
+            by_name = dict(zip(columns, values))
+            vals = [by_name.get(c, rng.choice(["'v'", "7", "''", "'it\\'s'", "NULL"])) for c in cols]
+            names = ", ".join(f"`{c}`" for c in cols)
+            out.append(f"INSERT INTO `{table}` ({names}) VALUES ({','.join(vals)});")
+            out.append(f"INSERT INTO `{table}` ({names.replace('`', '')}) VALUES ({','.join(vals)});")
+            out.append(f"INSERT INTO `{table}` ({names}) VALUES ({','.join(vals[:-1])});")
+        # an empty list (Python: one column named '', so a count that differs), a blank one
+        out += [f"INSERT INTO `{table}` () VALUES ({','.join(values)});",
+                f"INSERT INTO `{table}` ( ) VALUES ({','.join(values)});",
+                f"INSERT INTO `{table}` (``) VALUES ({values[0]});"]
+    return out
+
+
+@pytest.mark.parametrize("name", SQL_DUMPS)
+def test_sql_dump_escapes_and_column_lists_agree(name, python_calls):
+    import random
+
+    fmt = DEFINITIONS[name]
+    lines = _dump_variants(fmt)
+    assert len(lines) > 150
+    rng = random.Random(14)
+    mutated = []
+    for _ in range(600):
+        s = list(rng.choice(lines))
+        for _ in range(rng.randrange(1, 3)):
+            k = rng.randrange(len(s) + 1)
+            s.insert(k, rng.choice(["\\", "'", ",", "`", " ", "(", ")", "n", "\\'", "\\\\"]))
+        mutated.append("".join(s))
+    assert differences(fmt, lines + mutated) == []
+    # the escapes MySQL reads as themselves, and a reordered or longer list, stay in SQL
+    python_calls.clear()
+    plain = [line for line in lines if "\\n" not in line and "\\t" not in line and "\\0" not in line
+             and "\\Z" not in line and "\\b" not in line and "\\r" not in line and "''x'" not in line
+             and "NULL" not in line and "null" not in line.lower()]
+    fmt.parse_sql(plain, list(range(1, len(plain) + 1)))
+    assert len(python_calls) < len(plain) // 2

@@ -830,6 +830,12 @@ class DefinitionFormat:
             raise AttributeError("select_sql")
         return plan.select_sql
 
+    @property
+    def records_span_lines(self) -> bool:
+        """jsonl `multiline`: the compiled SELECT answers line by line, which is `parse`'s answer
+        only where no line that did not parse alone holds `{` (the engine and `parse_sql` check)."""
+        return self.kind == "jsonl" and bool(self.jsonl_spec.get("multiline"))
+
     def local_ts_select(self, source: str) -> tuple[str, dict]:
         """SELECT line_no, ts_local over `source(line_no, ts_raw)` (the engine's `ingest_local`)."""
         return self.sql_plan.local_ts_select(source)
@@ -844,6 +850,10 @@ class DefinitionFormat:
         if plan is None:
             raise ValueError(f"{self.name} is not compiled to SQL: {self._sql_reason}")
         parsed, rejects = parse_with_select(plan.select_sql, lines, line_nos)
+        if self.records_span_lines and rejects:
+            text = dict(zip(line_nos, lines))
+            if any("{" in text[no] for no, _ in rejects):
+                return self.parse(lines, line_nos, ctx)   # as the engine: a record may span lines
         parsed["ts_local"] = pd.to_datetime(parsed["ts_local"])
         for col in _INT_COLUMNS:
             parsed[col] = pd.array(parsed[col], dtype="Int64")

@@ -41,8 +41,10 @@ kept as the fallback and as the oracle) gives.  How the semantics carry over:
   `", "`/`": "` separators, integer fields as numbers).
 
 Not compiled (the definition stays on the Python path, with the reason in
-`DefinitionFormat.sql_fallback_reason`): CSV, JSON-lines and SQL-dump kinds,
-`[split]`, timestamp patterns without a regex reader (`%I %p`), lookarounds in
+`DefinitionFormat.sql_fallback_reason`): CSV, JSON-lines and SQL-dump kinds
+(forensics.ingest.declarative_sql_records compiles them), `[split]` of several
+keys or with separators longer than one character, timestamp patterns without
+a regex reader (`%I %p` beside patterns of another kind), lookarounds in
 line patterns.
 """
 
@@ -161,6 +163,9 @@ class CompiledDefinition:
         # keep_unmapped JSON lines (declarative_sql_records): SQL of the unread keys' `"name": value`
         # members, and the JSON keys read by name
         self.unmapped: str | None = None
+        # jsonl `multiline`: the SELECT answers each line alone, which is the Python path's
+        # answer for a file in which no line that did not parse holds `{` (the engine checks)
+        self.records_span_lines = False
         self.unmapped_known: list[str] = []
         self._build()
 
@@ -262,14 +267,20 @@ class CompiledDefinition:
         fmt = self.fmt
         if fmt.kind != kind:
             raise NotCompilable(f"{fmt.kind} definitions are parsed in Python")
-        if fmt.split:
+        if fmt.split and kind != "regex":
             raise NotCompilable("[split] is parsed in Python")
+        if fmt.split:
+            self._check_split()
         if fmt.regex_warnings:
             # `formats check` refuses them; in Python they keep the per-line time budget and its
             # reject reason (RE2 would decide such a line in linear time, and the paths would differ)
             raise NotCompilable("a pattern nests one loop in another: parsed in Python, with its time budget")
+        ampm = [tf.spec for tf in fmt.ts_formats if _ampm_reader(tf.spec) is not None]
+        if ampm and len(ampm) != len(fmt.ts_formats):
+            # strptime reads them after every other format's fast reader: kept simple, not mixed
+            raise NotCompilable(f"timestamp pattern {ampm[0]!r} beside patterns of another kind")
         for tf in fmt.ts_formats:
-            if "%" in tf.spec and not tf.spec.startswith("epoch"):
+            if "%" in tf.spec and not tf.spec.startswith("epoch") and tf.spec not in ampm:
                 from forensics.ingest.declarative import _fast_strptime
                 if _fast_strptime(tf.spec) is None:
                     raise NotCompilable(f"timestamp pattern {tf.spec!r} has no regex reader")
@@ -396,6 +407,8 @@ class CompiledDefinition:
             tail = f" ELSE {old.expr}" if old is not None else ""
             state[target] = _Field(f"(CASE {' '.join(expr_parts)}{tail} END)",
                                    consts | (old.consts if old else frozenset()))
+        if fmt.split:
+            src, state = self._split(state, src)
         for key, value in fmt.defaults.items():
             lit = self._lit(value)
             old = state.get(key)
@@ -422,6 +435,78 @@ class CompiledDefinition:
                     whens.insert(0, f"WHEN {p(_mark(v))} THEN {lit.expr}")
             state[key] = _Field(f"(CASE {f.expr} {' '.join(whens)} ELSE {f.expr} END)", frozenset(consts))
         self._final(state, src)
+
+    def _check_split(self) -> None:
+        """`[split]` in SQL: one key, one-character separators (`_split`)."""
+        fmt = self.fmt
+        if len(fmt.split) != 1:
+            raise NotCompilable("[split] of several keys is parsed in Python")
+        (key, spec), = fmt.split.items()
+        pairs, assign = spec.get("pairs", ","), spec.get("assign", "=")
+        if len(pairs) != 1 or len(assign) != 1 or pairs == assign or not (pairs + assign).isascii() \
+                or not (pairs + assign).isprintable() or (pairs + assign).isalnum() or "_" in pairs + assign:
+            raise NotCompilable("[split] with separators other than one punctuation character each is parsed in Python")
+
+    def _split(self, state, src):
+        """`[split]` (`DefinitionFormat._split_pairs`): `a=1,b=2` into fields a and b.
+
+        A line is cut here where every piece with `=` names a field `[A-Za-z_][A-Za-z0-9_]*` (no
+        blank to strip), the names (a canonical column's as `<key>_<name>`) are distinct and
+        none is a key the record may already hold (a group, a [fields] target, the split key):
+        then `setdefault` sets each, in any order.  Every other line (a name with a dot, a blank
+        or a digit first, a name twice, a name the record holds) is answered by Python.  The
+        names some part of the definition reads (rules, value maps, ...) become fields; the
+        others go to `detail` only, merged in key order (`unmapped`, as keep_unmapped JSON keys)."""
+        fmt, p = self.fmt, self.p
+        from forensics.ingest.declarative import _CANONICAL
+        (key, spec), = fmt.split.items()
+        pairs, assign = spec.get("pairs", ","), spec.get("assign", "=")
+        f = state.get(key)
+        if f is None:
+            return src, state
+        if f.consts:
+            raise NotCompilable("[split] of a key that may hold a typed constant is parsed in Python")
+        held = set(state) | {key} | ({"variant"} if len(fmt.variants) > 1 else set())
+        read = set(fmt.fields) | {s for sources in fmt.fields.values() for s in sources} | set(fmt.defaults) \
+            | set(fmt.value_maps) | set(fmt.integer_fields) | ({fmt.ts_field} if fmt.ts_field else set())
+        for rule in fmt.rules:
+            read |= set(rule.match) | set(rule.set)
+            for pattern in rule.match.values():
+                read |= set(pattern.groupindex)
+        prefixed_set = _CANONICAL | {"detail"}
+        known = sorted(n for n in read - held - prefixed_set if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n))
+        src, state = self._settle(state, {}, src, limit=0)
+        v = state[key].expr
+        name = "[A-Za-z_][A-Za-z0-9_]*"
+        piece = f"(?:[^{re.escape(pairs + assign)}]*|{name}{re.escape(assign)}[^{re.escape(pairs)}]*)"
+        whole = f"{piece}(?:{re.escape(pairs)}{piece})*"
+        a = p(assign)
+        cut = {
+            "_sx": f"CASE WHEN {v} IS NOT NULL THEN string_split({v}, {p(pairs)}) END",
+            "_sok": f"coalesce(regexp_full_match({v}, {p(whole)}), true)",
+        }
+        src = self._layer(cut, src)
+        fname = (f"CASE WHEN list_contains({p(sorted(prefixed_set))}::VARCHAR[], split_part(x, {a}, 1)) "
+                 f"THEN {p(key + '_')} || split_part(x, {a}, 1) ELSE split_part(x, {a}, 1) END")
+        pairs_sql = (f"list_transform(list_filter(_sx, lambda x: contains(x, {a})), "
+                     f"lambda x: [{fname}, substr(x, strpos(x, {a}) + 1)])")
+        src = self._layer({"_sp": pairs_sql}, src)
+        names = "list_transform(_sp, lambda e: e[1])"
+        self.amb_terms.append(f"coalesce(NOT _sok OR len(list_distinct({names})) <> len(_sp) "
+                              f"OR list_has_any({names}, {p(sorted(held))}::VARCHAR[]), false)")
+        rest = f"list_filter(_sx, lambda x: NOT contains(x, {a}))"
+        cols = {"_u": f"list_filter(_sp, lambda e: NOT list_contains({p(known or [''])}::VARCHAR[], e[1]))",
+                "_srest": f"CASE WHEN len({rest}) > 0 THEN array_to_string({rest}, {p(pairs)}) END"}
+        for n in known:
+            cols[f"_sk_{n}"] = f"list_filter(_sp, lambda e: e[1] = {p(n)})[1][2]"
+        src = self._layer(cols, src)
+        state = dict(state)
+        state[key] = _Field("_srest")
+        for n in known:
+            state[n] = _Field(f"_sk_{n}")
+        self.unmapped_known = known
+        self.unmapped = "list_transform(_u, lambda e: '\"' || e[1] || '\": ' || to_json(e[2])::VARCHAR)"
+        return src, state
 
     def _null_values(self, expr: str, nulls: list) -> str:
         """SQL: `expr`, NULL where it is one of the definition's null values."""
@@ -613,7 +698,7 @@ class CompiledDefinition:
         before any value, sends the text to Python, and so does a strptime
         pattern whose regex reader could not decide when no format gave one.
         """
-        from forensics.ingest.declarative import _FAST_DIRECTIVES
+        from forensics.ingest.declarative import _FAST_DIRECTIVES, PLACEHOLDER_YEAR
 
         p = self.p
         first: dict[str, str] = {}
@@ -691,8 +776,10 @@ class CompiledDefinition:
                 divisor = {"epoch": 1, "epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[spec]
                 # the text itself where it is digits alone: trim() with a set of characters costs
                 # about 0.45 us a line, a DFA pass 0.1
-                t = f"CASE WHEN {self._digits(text, 11)} THEN {text} ELSE {t} END"
-                ok = self._digits(t, 11)
+                # up to 11 digits of seconds (year 5138: inside Python's datetime range), as ms or us
+                width = {1: 11, 1_000: 14, 1_000_000: 17}[divisor]
+                t = f"CASE WHEN {self._digits(text, width)} THEN {text} ELSE {t} END"
+                ok = self._digits(t, width)
                 micros = f"(TRY_CAST({t} AS BIGINT) * {1_000_000 // divisor})"
                 steps.append((f"(NOT {ok})", f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp({micros})) END", None))
             elif spec == "epoch_hex":
@@ -704,6 +791,40 @@ class CompiledDefinition:
                 steps.append((f"(NOT {ok} AND NOT {none})",
                               f"CASE WHEN {ok} THEN timezone('UTC', make_timestamp(TRY_CAST('0x' || {t} AS BIGINT) * 1000000)) END",
                               None))
+            elif _ampm_reader(spec) is not None:
+                # `%I`/`%p` (every format of the definition is such a pattern: strptime reads them in
+                # order): the strict layout below in SQL, any other text (one digit, `pm`, two
+                # blanks) by Python
+                rx, names, order = _ampm_reader(spec)
+                fields = {c for c, _ in order}
+                raw, g = self._tmp("tr"), self._tmp("t")
+                pre[raw] = f"regexp_extract({text}, {p(rx)}, {names})"
+                hour = "'0'"
+                if "I" in fields:
+                    # strptime: 12 AM (or no %p) is 0, 1-11 PM add 12
+                    i12 = f"(TRY_CAST({raw}.hr12 AS INTEGER) % 12)"
+                    hour = (f"({i12} + CASE WHEN {raw}.ampm = 'PM' THEN 12 ELSE 0 END)::VARCHAR"
+                            if "p" in fields else f"{i12}::VARCHAR")
+                elif "H" in fields:
+                    hour = f"{raw}.hour"
+                parts = {"yr4": f"{raw}.yr4" if "Y" in fields else "''", "yr2": f"{raw}.yr2" if "y" in fields else "''",
+                         "mon": f"{raw}.mon" if "m" in fields else "''",
+                         "mname": f"{raw}.mname" if "b" in fields else "''", "day": f"{raw}.day" if "d" in fields else "''",
+                         "hour": hour, "minute": f"{raw}.minute" if "M" in fields else "''",
+                         "sec": f"{raw}.sec" if "S" in fields else "''"}
+                struct = "struct_pack(" + ", ".join(f"{k} := {v}" for k, v in parts.items()) + ")"
+                # every reader part is a group that is never empty in a match: the first tells
+                mid[g] = f"CASE WHEN {raw}.{order[0][1]} <> '' THEN {struct} END"
+                if "Y" in fields:
+                    year = f"TRY_CAST({g}.yr4 AS INTEGER)"
+                elif "y" in fields:
+                    year = f"(CASE WHEN TRY_CAST({g}.yr2 AS INTEGER) < 69 THEN 2000 ELSE 1900 END + TRY_CAST({g}.yr2 AS INTEGER))"
+                else:
+                    year = str(PLACEHOLDER_YEAR)   # the Python path reads `f"{PLACEHOLDER_YEAR} {text}"`
+                has = fields | {"H"}
+                naive = self._ymd_sql(g, year=year, month_name="b" in fields, exact_month=True, has=has)
+                # not in the strict layout: Python; a day that does not exist: no value (the next format)
+                steps.append((f"({g} IS NULL)", None, f"CASE WHEN {g} IS NOT NULL THEN {naive} END"))
             else:
                 # a strptime pattern through the same regex reader as `_fast_strptime`
                 parts, i, seen = [], 0, []
@@ -1109,6 +1230,50 @@ def _iso_fast(text: str) -> tuple[str, str, str, str]:
 
 _FIXED_WIDTH = {"Y": (4, "yr4"), "m": (2, "mon"), "d": (2, "day"), "H": (2, "hour"), "M": (2, "minute"),
                 "S": (2, "sec"), "z": (5, "zone")}
+
+
+# `%I`/`%p` patterns: each directive in its strict layout (`_ampm_reader`), RE2 group and part name
+_AMPM_PARTS = {"d": ("(0[1-9]|[12][0-9]|3[01])", "day"), "m": ("(0[1-9]|1[0-2])", "mon"),
+               "Y": ("([0-9]{4})", "yr4"), "y": ("([0-9]{2})", "yr2"), "H": ("([01][0-9]|2[0-3])", "hour"),
+               "I": ("(0[1-9]|1[0-2])", "hr12"), "p": ("(AM|PM)", "ampm"), "M": ("([0-5][0-9])", "minute"),
+               "S": ("([0-5][0-9])", "sec"), "b": ("(" + "|".join(_MONTHS) + ")", "mname")}
+
+
+def _ampm_reader(spec: str):
+    """(RE2 text, SQL list of part names, [(directive, part)]) of a strptime pattern with `%I` or
+    `%p` whose other directives are `%b %d %m %Y %y %H %M %S`, or None.
+
+    The layout is strict: every field at its full width (`%I` 01-12, `%p` AM or PM in capitals,
+    `%b` as `Jan`),
+    one blank for a blank, other characters as they are.  A text in it is one strptime reads
+    (`\\s+`, `1[0-2]|0[1-9]|[1-9]`, am/pm in any case), with the same parts: each field is
+    followed by a fixed character or the end.  Refused (None) where the locale's AM/PM are not
+    `am`/`pm` (strptime reads the locale's), or with `%I` and `%H` both."""
+    if "%I" not in spec and "%p" not in spec:
+        return None
+    import time
+    if [time.strftime("%p", time.struct_time((1999, 3, 17, h, 44, 55, 2, 76, 0))).lower() for h in (1, 22)] != ["am", "pm"] \
+            or [time.strftime("%b", time.struct_time((1999, m, 17, 1, 44, 55, 2, 76, 0))) for m in range(1, 13)] != list(_MONTHS):
+        return None
+    parts, fields, i = [], [], 0
+    while i < len(spec):
+        ch = spec[i]
+        if ch == "%":
+            code = spec[i + 1:i + 2]
+            if code not in _AMPM_PARTS or any(c == code for c, _ in fields):
+                return None
+            parts.append(_AMPM_PARTS[code][0])
+            fields.append((code, _AMPM_PARTS[code][1]))
+            i += 2
+            continue
+        if not (ch.isascii() and (ch.isalnum() or ch in " /:-.,")):
+            return None
+        parts.append(" " if ch == " " else re.escape(ch))
+        i += 1
+    codes = {c for c, _ in fields}
+    if "I" in codes and "H" in codes:
+        return None
+    return "^" + "".join(parts) + "$", "[" + ", ".join(f"'{n}'" for _, n in fields) + "]", fields
 
 
 def _strptime_fixed(spec: str, text: str, names: str) -> tuple[str, str] | None:

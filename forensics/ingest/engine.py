@@ -388,6 +388,9 @@ class _FileLoader:
         # The vectorised path reads the whole file in one INSERT (`_load_sql_stream`);
         # False: one INSERT per chunk (the fallback when a format returns other rows than lines).
         self.streamed = STREAM_INSERT
+        # True once the compiled path's answers, line by line, were not the format's for this
+        # file (`records_span_lines`): the file again, through the format's own `parse`
+        self.python_only = False
         self._start()
         mtime = dt.datetime.fromtimestamp(self.reader.mtime, tz=UTC)
         self.ctx = IngestContext(path=path, tz=tz, year=year, host=host, mtime_utc=mtime)
@@ -428,6 +431,12 @@ class _FileLoader:
                 self.streamed = False
                 self._start()
                 return self._run()
+            except _RecordsSpanLines:
+                # A line of a format whose records may span lines did not parse alone
+                # (rolled back): the file again through the format's `parse`.
+                self.python_only = True
+                self._start()
+                return self._run()
 
     def _run(self) -> IngestResult:
         self.con.begin()
@@ -453,6 +462,13 @@ class _FileLoader:
                         self._reject_all(chunk, "no format could be detected")
                     if self.progress:
                         self.progress(self.path, self.reader.bytes_read, self.reader.size_bytes)
+            if self.vectorised and getattr(self.fmt, "records_span_lines", False) and _first_row(self.con.execute(
+                    "SELECT 1 FROM rejects WHERE source_id = $sid AND (raw IS NULL OR contains(raw, '{')) LIMIT 1",
+                    {"sid": self.source_id})) is not None:
+                # jsonl `multiline`: a record pretty-printed over several lines starts at a line that
+                # holds `{` and does not parse alone; where none is left, each line's answer is the
+                # format's (`DefinitionFormat._parse_json_records`), else Python reads the file
+                raise _RecordsSpanLines
             if self._carry is not None:   # the file ends inside a record: the format says so
                 first, lines, overlong = self._carry
                 self._carry = None
@@ -577,7 +593,7 @@ class _FileLoader:
     def _decide_path(self, chunk: Chunk) -> None:
         """One path for the whole file, decided on its first chunk with content."""
         if self.vectorised is None:
-            self.vectorised = hasattr(self.fmt, "select_sql") and not (
+            self.vectorised = not self.python_only and hasattr(self.fmt, "select_sql") and not (
                 # a compiled declarative definition on a small file: its Python path is cheaper
                 getattr(self.fmt, "sql_plan", None) is not None and chunk.count < self.compiled_min_lines)
 
@@ -1178,6 +1194,11 @@ class _FileLoader:
             truncation_reason=reader.truncation_reason, assumptions=assumptions,
             unverified_from_line=unverified,
         )
+
+
+class _RecordsSpanLines(Exception):
+    """A format whose records may span lines (`records_span_lines`: jsonl `multiline`) left a
+    line holding `{` unparsed on the compiled path: the file is loaded again in Python."""
 
 
 class _StreamMismatch(Exception):
