@@ -967,14 +967,16 @@ class SourceReader:
 
         def flush(final_tail: bytes | None = None) -> Chunk | None:
             nonlocal parts, body_len, body_lines, overlong, line_no
-            data = b"".join(parts)
-            if final_tail is not None:
-                data += final_tail
-            elif data:
-                data = data[:-1]
             if not parts and final_tail is None:
                 return None
             # Every part ends in its newline (counted as it came); the tail has none.
+            # One copy of the chunk's bytes: the tail joined with the parts, or the
+            # last part's newline left out of the join (not cut from the result).
+            if final_tail is not None:
+                parts.append(final_tail)
+            else:
+                parts[-1] = memoryview(parts[-1])[:-1]
+            data = b"".join(parts)
             chunk = _decode_lines(data, line_no, body_lines + (final_tail is not None))
             chunk.overlong = overlong
             line_no += chunk.count
@@ -1030,7 +1032,7 @@ class SourceReader:
                 body_len += len(pending)
                 body_lines += 1
             if last > first:
-                whole = block[first + 1:last + 1]
+                whole = memoryview(block)[first + 1:last + 1]   # joined in flush(): not copied here
                 parts.append(whole)
                 body_len += len(whole)
                 body_lines += _count_newlines(whole)
