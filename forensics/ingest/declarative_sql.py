@@ -88,6 +88,19 @@ SELECT_SETTINGS = {"disabled_optimizers": "filter_pushdown,unused_columns,column
                                           "projection_placement,projection_pullup"}
 
 
+def names_read(fmt) -> set[str]:
+    """Every record key a definition reads or writes by name: [fields] and their sources,
+    defaults, value maps, integer fields, the time field, rule conditions, their
+    captures and the values rules set."""
+    names = set(fmt.fields) | {s for sources in fmt.fields.values() for s in sources} | set(fmt.defaults) \
+        | set(fmt.value_maps) | set(fmt.integer_fields) | ({fmt.ts_field} if fmt.ts_field else set())
+    for rule in fmt.rules:
+        names |= set(rule.match) | set(rule.set)
+        for pattern in rule.match.values():
+            names |= set(pattern.groupindex)
+    return names
+
+
 class NotCompilable(Exception):
     """A definition (or a pattern) the compiler leaves to the Python path."""
 
@@ -467,12 +480,7 @@ class CompiledDefinition:
         if f.consts:
             raise NotCompilable("[split] of a key that may hold a typed constant is parsed in Python")
         held = set(state) | {key} | ({"variant"} if len(fmt.variants) > 1 else set())
-        read = set(fmt.fields) | {s for sources in fmt.fields.values() for s in sources} | set(fmt.defaults) \
-            | set(fmt.value_maps) | set(fmt.integer_fields) | ({fmt.ts_field} if fmt.ts_field else set())
-        for rule in fmt.rules:
-            read |= set(rule.match) | set(rule.set)
-            for pattern in rule.match.values():
-                read |= set(pattern.groupindex)
+        read = names_read(fmt)
         prefixed_set = _CANONICAL | {"detail"}
         known = sorted(n for n in read - held - prefixed_set if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n))
         src, state = self._settle(state, {}, src, limit=0)

@@ -36,7 +36,8 @@ from __future__ import annotations
 import re
 
 from forensics.ingest.base import CANONICAL_COLUMNS
-from forensics.ingest.declarative_sql import (_FORMATS, _ODD_LINE, CompiledDefinition, NotCompilable, _Field)
+from forensics.ingest.declarative_sql import (_FORMATS, _ODD_LINE, CompiledDefinition, NotCompilable, _Field,
+                                               names_read)
 
 _CSV_FIELD_LIMIT = 131072   # csv.field_size_limit(): a longer line may hold a longer cell
 
@@ -371,12 +372,7 @@ class CompiledSqlDumpDefinition(CompiledDefinition):
 def _mentioned(fmt) -> set[str]:
     """Every record key a definition names: [fields], defaults, value maps, integer fields, the time
     field, rule conditions, captures and values set (`detail.x` as `x` too), and the canonical columns."""
-    names = set(fmt.fields) | {s for sources in fmt.fields.values() for s in sources} | set(fmt.defaults) \
-        | set(fmt.value_maps) | set(fmt.integer_fields) | ({fmt.ts_field} if fmt.ts_field else set())
-    for rule in fmt.rules:
-        names |= set(rule.match) | set(rule.set)
-        for pattern in rule.match.values():
-            names |= set(pattern.groupindex)
+    names = names_read(fmt)
     names |= {n[7:] for n in names if n.startswith("detail.")}
     return names | set(CANONICAL_COLUMNS) | {"detail", "variant"}
 
