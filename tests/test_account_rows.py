@@ -10,21 +10,32 @@ import panel_cases as pc
 from forensics import account_rows
 from forensics.case import Case
 from forensics.investigate import investigate
+from forensics.investigate import run as run_module
 from forensics.named_queries import query_rows
 
 
-def _doc(case, info):
-    d = investigate(case, info["account"], action=info["action"]).to_dict()
+def _doc(case, info, monkeypatch):
+    """The investigation's to_dict() without generated_at, and the named queries it ran
+    (a spy: the method records account_events whichever way its rows were read)."""
+    ran = []
+
+    def spy(case_, name, *args, **kwargs):
+        ran.append(name)
+        return query_rows(case_, name, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(run_module, "query_rows", spy)
+        d = investigate(case, info["account"], action=info["action"]).to_dict()
     d.pop("generated_at")
-    used = d.pop("queries_used")
-    return d, used
+    assert "account_events" in d["queries_used"] and "account_events_copy" not in d["queries_used"]
+    return d, ran
 
 
 def _fallback(case, info, monkeypatch):
     """The same investigation read from `events` (the copy declared stale)."""
     with monkeypatch.context() as m:
         m.setattr(account_rows, "is_current", lambda con: False)
-        return _doc(case, info)
+        return _doc(case, info, monkeypatch)
 
 
 def _same_rows(case):
@@ -50,11 +61,11 @@ def test_copy_is_used_when_current_and_gives_the_same_investigation(tmp_path, mo
         n_panel = case.con.execute("SELECT count(*) FROM events WHERE account IS NOT NULL").fetchall()[0][0]
         assert case.con.execute("SELECT count(*) FROM account_rows").fetchall() == [(n_panel,)]
         _same_rows(case)
-        first, used = _doc(case, info)
-        assert "account_events_copy" in used and "account_events" not in used
-        fallback, used_fb = _fallback(case, info, monkeypatch)
+        first, ran = _doc(case, info, monkeypatch)
+        assert "account_events_copy" in ran and "account_events" not in ran
+        fallback, ran_fb = _fallback(case, info, monkeypatch)
         assert fallback == first
-        assert used_fb == ["account_events" if q == "account_events_copy" else q for q in used]
+        assert ran_fb == ["account_events" if q == "account_events_copy" else q for q in ran]
         assert [f["action"]["path"].rsplit("/", 1)[-1] for f in first["findings"]] == ["activity.csv"]
 
         # Virtualizor's record of the rebuild, joined to the account by an account map:
@@ -62,8 +73,8 @@ def test_copy_is_used_when_current_and_gives_the_same_investigation(tmp_path, mo
         case.ingest([tmp_path / "virtualizor.jsonl"], tz="UTC", account_map=tmp_path / "map.csv")
         assert not account_rows.is_current(case.con)
         assert case.con.execute("SELECT count(*) FROM account_rows WHERE source_id = 2").fetchall() == [(0,)]
-        stale, used = _doc(case, info)
-        assert "account_events" in used and "account_events_copy" not in used
+        stale, ran = _doc(case, info, monkeypatch)
+        assert "account_events" in ran and "account_events_copy" not in ran
         assert sorted(f["action"]["path"].rsplit("/", 1)[-1] for f in stale["findings"]) == [
             "activity.csv", "virtualizor.jsonl"]
 
@@ -72,26 +83,26 @@ def test_copy_is_used_when_current_and_gives_the_same_investigation(tmp_path, mo
         assert case.con.execute("SELECT account FROM account_rows WHERE source_id = 2").fetchall() == [
             (info["account"],)]
         _same_rows(case)
-        rebuilt, used = _doc(case, info)
-        assert "account_events_copy" in used
+        rebuilt, ran = _doc(case, info, monkeypatch)
+        assert "account_events_copy" in ran
         assert rebuilt == stale
 
         case.enrich(geoip)   # nothing changed: the copy is current and is not rewritten
         assert account_rows.is_current(case.con)
-        assert _doc(case, info)[0] == stale
+        assert _doc(case, info, monkeypatch)[0] == stale
 
 
-def test_old_case_without_the_copy_reads_events(tmp_path):
+def test_old_case_without_the_copy_reads_events(tmp_path, monkeypatch):
     """A case whose case_meta records no copy (made before it existed) is read as before."""
     info = pc.whmcs_case(tmp_path, pc.HOLDER)
     path = tmp_path / "case.duckdb"
     with Case.open(path) as case:
         case.ingest([tmp_path / "activity.csv"], tz="UTC")
         case.enrich([str(p) for p in sorted(tmp_path.glob("*.mmdb"))])
-        expected, _ = _doc(case, info)
+        expected, _ = _doc(case, info, monkeypatch)
         case.con.execute("DELETE FROM case_meta WHERE key = $k", {"k": account_rows.STATE_KEY})
         case.con.execute("DROP TABLE account_rows")
     with Case.open(path, read_only=True) as case:
         assert not account_rows.is_current(case.con)
-        got, used = _doc(case, info)
-    assert got == expected and "account_events" in used
+        got, ran = _doc(case, info, monkeypatch)
+    assert got == expected and "account_events" in ran and "account_events_copy" not in ran
