@@ -5,7 +5,9 @@ place.  Each stage owns its tables:
 
 * ingest:       sources, event_rows, http_events, rejects, account_maps,
                 account_map_entries, source_hours
-* enrich:       user_agents, ip_info, geoip_databases, enrich_runs
+* enrich:       user_agents, ip_info, geoip_databases, enrich_runs,
+                account_rows (a copy of the events that carry an account,
+                sorted by account: `forensics.account_rows`)
 * (case-wide):  case_meta (key/value: created_at, tool version, notes)
 * (views):      events (every event: `event_rows` and `http_events` as one
                 table), evidence_events, the shape every finding's evidence rows share
@@ -101,6 +103,11 @@ def _without(ddl: str, table: str, columns) -> str:
 
 
 _HTTP_EVENTS = _without(_EVENT_ROWS, "http_events", _NOT_HTTP)
+# The events that carry an account, without their text, sorted by account
+# (written by enrich, read by the investigations while it is current).
+ACCOUNT_ROWS_OMITS = ("ts_raw", "raw", "raw_bytes")
+ACCOUNT_ROWS_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in ACCOUNT_ROWS_OMITS)
+_ACCOUNT_ROWS = _without(_EVENT_ROWS, "account_rows", ACCOUNT_ROWS_OMITS)
 
 DDL = [
     """
@@ -211,6 +218,12 @@ DDL = [
     FROM events e
     JOIN sources s USING (source_id)
     """,
+    # A copy, never a source: the events that carry an account (both tables
+    # behind `events`), every column but the text, ordered by account, time,
+    # file and line, so that one account's events lie in a few blocks.
+    # `forensics.account_rows` writes it and records in case_meta the state
+    # of the case it was built from; it is read only while that state holds.
+    _ACCOUNT_ROWS,
     # Enrichment: one row per distinct value.
     """
     CREATE TABLE IF NOT EXISTS user_agents (

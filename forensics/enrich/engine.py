@@ -5,7 +5,8 @@ the case has not enriched yet, computes their rows (ua-parser +
 user-agents, ipaddress, geoip2) in memory, and writes them, the database
 provenance and one ``enrich_runs`` row in a single transaction.  Anything
 that fails before the commit (a damaged database found mid-lookup) leaves
-the case as it was.
+the case as it was.  Then it rebuilds ``account_rows`` (`forensics.account_rows`)
+when the case has changed since it was last built.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from forensics import account_rows
 from forensics.errors import ForensicsError
 from forensics.enrich.addresses import ip_facts, parse_address
 from forensics.enrich.geoip import (
@@ -151,7 +153,11 @@ def enrich_case(case, geoip_paths=None, *, config: dict | None = None) -> Enrich
     databases = open_databases(paths)
     con = case.cursor()
     try:
-        return _run(con, databases, ipv4_prefix, ipv6_prefix, started_at)
+        result = _run(con, databases, ipv4_prefix, ipv6_prefix, started_at)
+        # the per-account copy the investigations read (skipped when the case has not changed)
+        if not account_rows.is_current(con):
+            account_rows.rebuild(con)
+        return result
     except duckdb.Error as exc:  # reading the case failed (e.g. an old case without the enrich tables' columns)
         raise ForensicsError(f"cannot enrich {case.path}: {exc}") from None
     finally:

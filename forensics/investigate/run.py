@@ -3,7 +3,8 @@ and the account's events loaded once.
 
 Each dispute kind (`action`, and the kinds beside it) is its own package that
 starts from these: `account_events()` fetches the account's events once
-(logging each named query in the run, for the report's method section),
+(logging each named query in the run, for the report's method section; read
+from the copy `account_rows` when it is current: the same rows),
 `clustered()` runs a windowed query for many windows in a few scans.
 
 Rows are dicts of Python values (`QueryRun.rows`, `named_queries.query_rows`):
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from forensics import account_rows
 from forensics.config import load_config
 from forensics.errors import ForensicsError
 from forensics.messages import msg
@@ -85,7 +87,14 @@ def account_events(case, account: str, cfg: dict):
     run = QueryRun(case, account, cfg)
     # ts_raw (the time as written) is the timeline's, never cited: a ZSTD column not read;
     # raw is read for the cited lines only, at the end (evidence.fill_raw)
-    events = run.rows("account_events", {"account": account}, exclude=("ts_raw", "raw"))
+    if account_rows.is_current(case.con):
+        # account_events' rows, from the copy sorted by account (forensics/account_rows.py)
+        # while it holds exactly the case's account-bearing events: the method names
+        # account_events, the query an analyst runs for these rows (account_events_copy.sql)
+        run._used("account_events")
+        events = query_rows(case, "account_events_copy", {"account": account})
+    else:
+        events = run.rows("account_events", {"account": account}, exclude=("ts_raw", "raw"))
     if not events:
         raise ForensicsError(f"the case has no events for account {account!r}")
     panel, notes = panel_events(events)
