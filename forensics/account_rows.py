@@ -48,16 +48,23 @@ def is_current(con) -> bool:
     return recorded is not None and recorded == state(con)
 
 
-def rebuild(con) -> int:
+def rebuild(con, memory_limit: str | None = None) -> int:
     """Write the copy and the state it was built from, in one transaction;
-    returns its number of rows.  Call it outside any open transaction."""
+    returns its number of rows.  Call it outside any open transaction.
+
+    `memory_limit` (`[enrich] account_rows_memory_limit`): DuckDB's memory
+    ceiling for the sort, which spills beyond it; the database's own
+    ceiling is set back afterwards (as DuckDB shows it: to 0.1 of its unit)."""
     from forensics.schema import ACCOUNT_ROWS_COLUMNS
 
     columns = ", ".join('"user"' if c == "user" else c for c in ACCOUNT_ROWS_COLUMNS)
     # the rows are stored in the order they are inserted only with this setting
     # (the ingest turns it off on its connection)
     keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     con.execute("SET preserve_insertion_order = true")
+    if memory_limit:
+        con.execute("SET memory_limit = $limit", {"limit": str(memory_limit)})
     try:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -73,4 +80,6 @@ def rebuild(con) -> int:
     finally:
         if not keep_order:
             con.execute("SET preserve_insertion_order = false")
+        if memory_limit:
+            con.execute("SET memory_limit = $limit", {"limit": old_limit})
     return rows

@@ -106,3 +106,41 @@ def test_old_case_without_the_copy_reads_events(tmp_path, monkeypatch):
         assert not account_rows.is_current(case.con)
         got, ran = _doc(case, info, monkeypatch)
     assert got == expected and "account_events" in ran and "account_events_copy" not in ran
+
+
+def test_rebuild_sorts_under_its_own_memory_ceiling_and_restores_the_connections(tmp_path):
+    """`[enrich] account_rows_memory_limit` holds during the rebuild only: the
+    connection's ceiling and insertion order are as before afterwards."""
+    pc.whmcs_case(tmp_path, pc.HOLDER)
+    with Case.open(tmp_path / "case.duckdb") as case:
+        case.ingest([tmp_path / "activity.csv"], tz="UTC")
+        con = case.con
+        con.execute("SET memory_limit = '400MB'")   # the ingest's ceiling ([ingest] duckdb_memory_limit)
+        con.execute("SET preserve_insertion_order = false")
+        before = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        seen = []
+        real_execute = con.execute
+
+        rows = account_rows.rebuild(_Spy(con, seen), "256MB")
+        assert rows == con.execute("SELECT count(*) FROM events WHERE account IS NOT NULL").fetchone()[0] > 0
+        assert "256MB" in [p.get("limit") for _, p in seen if isinstance(p, dict)]
+        # DuckDB shows the ceiling to 0.1 of its unit, which is what can be set back
+        after = real_execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        assert after.split()[1] == before.split()[1] == "MiB"
+        assert abs(float(after.split()[0]) - float(before.split()[0])) <= 0.1
+        assert real_execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0] is False
+        assert account_rows.is_current(con)
+        # the copy is in the order the investigations read it
+        order = con.execute("SELECT account, ts, source_id, line_no FROM account_rows").fetchall()
+        assert order == sorted(order, key=lambda r: (r[0], r[1], r[2], r[3]))
+
+
+class _Spy:
+    """A connection that records the statements and parameters it is given."""
+
+    def __init__(self, con, seen):
+        self._con, self._seen = con, seen
+
+    def execute(self, sql, params=None):
+        self._seen.append((sql, params))
+        return self._con.execute(sql, params) if params is not None else self._con.execute(sql)

@@ -156,7 +156,7 @@ def enrich_case(case, geoip_paths=None, *, config: dict | None = None) -> Enrich
         result = _run(con, databases, ipv4_prefix, ipv6_prefix, started_at)
         # the per-account copy the investigations read (skipped when the case has not changed)
         if not account_rows.is_current(con):
-            account_rows.rebuild(con)
+            account_rows.rebuild(con, settings.get("account_rows_memory_limit"))
         return result
     except duckdb.Error as exc:  # reading the case failed (e.g. an old case without the enrich tables' columns)
         raise ForensicsError(f"cannot enrich {case.path}: {exc}") from None
