@@ -81,3 +81,25 @@ def test_combined_rows_are_the_same_with_and_without_the_wrappers(tmp_path, monk
         ips = case.con.execute("SELECT line_no, ip, status FROM events ORDER BY line_no").fetchall()
     assert ips == [(1, "198.51.100.1", 200), (3, None, 200), (4, "::1", 200), (7, "1.2.3.4", 200),
                    (8, "1.2.3.4", 400), (9, "1.2.3.4", 200), (10, "1.2.3.4", 200), (12, "1.2.3.4", 200)]
+
+
+def test_a_real_access_log_is_the_same_with_and_without_the_wrappers(tmp_path, monkeypatch):
+    """elastic/examples' apache_logs (real, Apache-2.0; tests/data/access/SOURCE.md): every
+    row and reject the same either way, and its first line as logged."""
+    from pathlib import Path
+
+    log = Path(__file__).parent / "data" / "access" / "elastic-examples" / "apache_logs"
+    results = {}
+    for flag in (True, False):
+        monkeypatch.setattr(CombinedAccessLog, "values_null_when_rejected", flag)
+        case_path = tmp_path / f"case-{flag}.duckdb"
+        result = ingest_files(case_path, [log], format_name="combined").results[0]
+        assert (result.lines_read, result.events_parsed + result.lines_rejected) == (10_000, 10_000)
+        results[flag] = _rows(case_path)
+    assert results[True] == results[False]
+    with Case.open(tmp_path / "case-True.duckdb") as case:
+        first = case.con.execute(
+            "SELECT ip, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S'), method, path, status "
+            "FROM events WHERE line_no = 1").fetchone()
+    assert first == ("83.149.9.216", "2015-05-17T10:05:03", "GET",
+                     "/presentations/logstash-monitorama-2013/images/kibana-search.png", 200)
