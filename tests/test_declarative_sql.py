@@ -392,6 +392,50 @@ def test_user_definition_possessive_quantifier_falls_back(tmp_path):
     assert fmt.sql_plan is None and "possessive" in fmt.sql_fallback_reason
 
 
+def _immediate_plan(fmt, monkeypatch):
+    """The SELECT, params and Python patterns of `fmt` compiled with each RE2 check asked as its pattern
+    is made (no check remembered), as before the checks were asked together at the end."""
+    from forensics.ingest import declarative_sql
+
+    monkeypatch.setattr(declarative_sql, "_RE2_OK", set())
+    plan = declarative_sql.CompiledDefinition(fmt, "k")
+    sql, params = plan.select_sql("t")
+    return sql, params, [p.pattern for p in plan.py_patterns]
+
+
+def _plan_of(plan):
+    sql, params = plan.select_sql("t")
+    return sql, {k: ("k" if v == plan.key else v) for k, v in params.items()}, [p.pattern for p in plan.py_patterns]
+
+
+@pytest.mark.parametrize("name", sorted(n for n in COMPILED if DEFINITIONS[n].kind == "regex"))
+def test_checks_at_the_end_give_the_same_select(name, monkeypatch):
+    """`compile_definition` asks the RE2 checks in one query at the end: the same SELECT, byte for byte."""
+    fmt = DEFINITIONS[name]
+    assert _plan_of(fmt.sql_plan) == _immediate_plan(fmt, monkeypatch)
+
+
+def test_a_pattern_re2_refuses_is_found_when_the_checks_come_at_the_end(tmp_path, monkeypatch):
+    """A rule pattern RE2 refuses (a loop of 30 inside one of 40: RE2's 1,000) goes to Python `re`
+    as before; a line pattern it refuses leaves the definition to the Python path, with RE2's reason."""
+    from forensics.ingest import declarative_sql
+
+    rule = r"^O(?:K{30}){40}$"
+    (tmp_path / "a").mkdir()
+    fmt = load_definition(write(tmp_path / "a", USER_DEF.format(pattern=PLAIN_LINE, rule=rule)))
+    assert fmt.sql_plan is not None and [p.pattern for p in fmt.sql_plan.py_patterns] == [rule]
+    assert _plan_of(fmt.sql_plan) == _immediate_plan(fmt, monkeypatch)
+    assert differences(fmt, [s.line for s in fmt.samples] + ["2025-03-22 14:03:11 jdoe north O" + "K" * 1200]) == []
+    line = r"^(?P<ts>\S+ \S+) (?P<who>\w+) (?P<door>(?:\w{30}){40}|\w+) (?P<outcome>OK|DENIED)$"
+    (tmp_path / "b").mkdir()
+    fmt = load_definition(write(tmp_path / "b", USER_DEF.format(pattern=line, rule="^OK$")))
+    assert fmt.sql_plan is None
+    assert fmt.sql_fallback_reason == "RE2 refuses the pattern: Invalid Input Error: invalid repetition size: {40}"
+    with pytest.raises(declarative_sql.NotCompilable, match="invalid repetition size"):
+        monkeypatch.setattr(declarative_sql, "_RE2_OK", set())
+        declarative_sql.CompiledDefinition(fmt, "k")
+
+
 def test_user_definition_through_the_sql_path_agrees(tmp_path, monkeypatch):
     fmt_path = write(tmp_path, USER_DEF.format(pattern=PLAIN_LINE, rule="^OK$"))
     log = tmp_path / "doors.log"
