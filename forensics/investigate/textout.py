@@ -9,7 +9,7 @@ logged value is shown as an escape and never forges or reorders a line.
 from __future__ import annotations
 
 from forensics.investigate.evidence import network_label
-from forensics.investigate.model import Investigation, Session
+from forensics.investigate.model import EventRef, Investigation, Session
 from forensics.timefmt import iso
 from forensics.visible import visible
 
@@ -56,8 +56,21 @@ def _session_line(s: Session, tz) -> str:
             f"{_t(s.start, tz)} to {end}")
 
 
+def shown_raw(inv: Investigation) -> list[EventRef]:
+    """The cited lines whose text `render_text` prints: each finding's login and
+    joined lines.  `forensics investigate` reads the text of these lines only
+    (`investigate(raw=False)`, then `evidence.fill_raw`), not of every line the
+    investigation cites (each read decompresses a block of the case)."""
+    refs: list[EventRef] = []
+    for f in inv.findings:
+        if f.session is not None:
+            refs += [f.session.login] if f.session.login is not None else []
+            refs += f.session.joined
+    return refs
+
+
 def render_text(inv: Investigation, tz: str | None = None) -> str:
-    """A plain-text report of an investigation."""
+    """A plain-text report of an investigation (the text of the lines `shown_raw` lists)."""
     tz = tz or inv.parameters.get("tz")
     out: list[str] = []
 
@@ -87,7 +100,7 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
             w(f"   - {fact}")
         if f.missing:
             w("   missing: " + "; ".join(f.missing))
-        if f.session is not None:
+        if f.session is not None:   # the only lines printed with their text: keep `shown_raw` in step
             w("   " + _session_line(f.session, tz))
             if f.session.login is not None:
                 w(f"   login: {f.session.login.citation_text}  {f.session.login.raw}")
