@@ -73,9 +73,15 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
     """A plain-text report of an investigation (the text of the lines `shown_raw` lists)."""
     tz = tz or inv.parameters.get("tz")
     out: list[str] = []
+    sessions: dict[int, str] = {}   # a session is listed under every finding it precedes: its line made once
 
     def w(line: str) -> None:
         out.append(visible(line))
+
+    def session_line(s: Session) -> str:
+        if id(s) not in sessions:
+            sessions[id(s)] = _session_line(s, tz)
+        return sessions[id(s)]
 
     w(f"Investigation of account {inv.account}")
     w(f"generated {iso(inv.generated_at)} by forensics {inv.tool_version}")
@@ -101,7 +107,7 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
         if f.missing:
             w("   missing: " + "; ".join(f.missing))
         if f.session is not None:   # the only lines printed with their text: keep `shown_raw` in step
-            w("   " + _session_line(f.session, tz))
+            w("   " + session_line(f.session))
             if f.session.login is not None:
                 w(f"   login: {f.session.login.citation_text}  {f.session.login.raw}")
             for j in f.session.joined:   # the access-log lines the session's address/browser came from
@@ -116,7 +122,7 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
         if f.prior_activity:
             w("   prior undisputed sessions (compelling-evidence rule):")
             for s in f.prior_activity:
-                w("     " + _session_line(s, tz))
+                w("     " + session_line(s))
         if f.failed_logins:
             w(f"   failed logins before the session: {len(f.failed_logins)}")
             for e in f.failed_logins[:5]:
