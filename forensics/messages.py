@@ -25,6 +25,7 @@ address, a user name, a User-Agent) are parameters and stay verbatim.
 from __future__ import annotations
 
 import string
+from functools import lru_cache
 from typing import Any
 
 _FORMATTER = string.Formatter()
@@ -33,6 +34,13 @@ _FORMATTER = string.Formatter()
 def _english(msgid: str, plural: str | None, n, params: dict) -> str:
     text = plural if (plural is not None and n is not None and n != 1) else msgid
     return text.format(**{k: str(v) for k, v in params.items()})
+
+
+@lru_cache(maxsize=1024)   # the message ids are the code's (and `join`'s templates): parsed once each
+def _fields(msgid: str, plural: str | None) -> frozenset[str]:
+    """The names a message's text (and its plural form) needs."""
+    return frozenset({f for _, f, _, _ in _FORMATTER.parse(msgid) if f} | (
+        {f for _, f, _, _ in _FORMATTER.parse(plural) if f} if plural else set()))
 
 
 class Msg(str):
@@ -45,9 +53,7 @@ class Msg(str):
 
     def __new__(cls, msgid: str, plural: str | None = None, /, **params):
         n = params.get("n")
-        fields = {f for _, f, _, _ in _FORMATTER.parse(msgid) if f} | (
-            {f for _, f, _, _ in _FORMATTER.parse(plural) if f} if plural else set())
-        missing = fields - set(params)
+        missing = _fields(msgid, plural) - set(params)
         if missing:
             raise KeyError(f"message {msgid!r} needs {', '.join(sorted(missing))}")
         self = super().__new__(cls, _english(msgid, plural, n, params))

@@ -44,18 +44,23 @@ def investigate_cmd(case, account, dispute, action, target, since, until, claims
     """
     with _open(case) as c:
         result, render_text = run_dispute(c, dispute, account, action=action, target=target, since=since,
-                                          until=until, claims=claims, claim_date=claim_date, tz=tz, config=config)
+                                          until=until, claims=claims, claim_date=claim_date, tz=tz, config=config,
+                                          text_only=not as_json)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         echo(render_text(result, tz), nl=False)
 
 
-def run_dispute(case, dispute, account, *, action, target, since, until, claims, claim_date, tz, config):
+def run_dispute(case, dispute, account, *, action, target, since, until, claims, claim_date, tz, config,
+                text_only=False):
     """Run the investigation of one dispute kind: (result, its text renderer).
 
     Shared by `investigate` and `report`; each kind is its own package under
-    `forensics.investigate`.
+    `forensics.investigate`.  `text_only`: the result is only printed as
+    text, so the action dispute reads the text of the lines the text shows
+    (`textout.shown_raw`), not of every line it cites (the JSON and the report
+    show them all).
     """
     if dispute == "notices":
         if action or target:
@@ -75,13 +80,17 @@ def run_dispute(case, dispute, account, *, action, target, since, until, claims,
                                   config=config), render_text
     from forensics.investigate import investigate
     from forensics.investigate.action.engine import UnknownAction
-    from forensics.investigate.textout import render_text
+    from forensics.investigate.evidence import fill_raw
+    from forensics.investigate.textout import render_text, shown_raw
 
     try:
-        return investigate(case, account, action=action, target=target, since=since, until=until, claims=claims,
-                           tz=tz, config=config, claim_date=claim_date), render_text
+        result = investigate(case, account, action=action, target=target, since=since, until=until, claims=claims,
+                             tz=tz, config=config, claim_date=claim_date, raw=not text_only)
     except UnknownAction as exc:
         raise click.UsageError(str(exc)) from None
+    if text_only:
+        fill_raw(case, shown_raw(result))
+    return result, render_text
 
 
 def _parse_params(pairs, query):

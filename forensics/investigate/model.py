@@ -318,6 +318,23 @@ def _jsonable(value):
     return value
 
 
+# What `all_event_refs` does with a value, by its class: an EventRef, a
+# dataclass (its fields' names), a list or tuple, or nothing (a leaf).
+_REF, _FIELDS, _ITEMS, _LEAF = range(4)
+_KIND: dict[type, tuple[int, tuple[str, ...]]] = {}
+
+
+def _kind(cls: type) -> tuple[int, tuple[str, ...]]:
+    if cls not in _KIND:
+        if issubclass(cls, EventRef):
+            _KIND[cls] = (_REF, ())
+        elif dataclasses.is_dataclass(cls) and not issubclass(cls, type):
+            _KIND[cls] = (_FIELDS, tuple(f.name for f in dataclasses.fields(cls)))
+        else:
+            _KIND[cls] = (_ITEMS if issubclass(cls, (list, tuple)) else _LEAF, ())
+    return _KIND[cls]
+
+
 def all_event_refs(result) -> list[EventRef]:
     """Every EventRef a result cites (an Investigation, a finding, any dataclass
     tree), once per file:line, in file order."""
@@ -325,15 +342,16 @@ def all_event_refs(result) -> list[EventRef]:
     seen: set[int] = set()
 
     def walk(obj):
-        if isinstance(obj, EventRef):
+        kind, names = _KIND.get(type(obj)) or _kind(type(obj))
+        if kind == _REF:
             found.setdefault((obj.path, obj.line_no), obj)
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        elif kind == _FIELDS:
             if id(obj) in seen:
                 return
             seen.add(id(obj))
-            for f in dataclasses.fields(obj):
-                walk(getattr(obj, f.name))
-        elif isinstance(obj, (list, tuple)):
+            for name in names:
+                walk(getattr(obj, name))
+        elif kind == _ITEMS:
             for item in obj:
                 walk(item)
 

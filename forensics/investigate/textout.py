@@ -9,7 +9,7 @@ logged value is shown as an escape and never forges or reorders a line.
 from __future__ import annotations
 
 from forensics.investigate.evidence import network_label
-from forensics.investigate.model import Investigation, Session
+from forensics.investigate.model import EventRef, Investigation, Session
 from forensics.timefmt import iso
 from forensics.visible import visible
 
@@ -56,13 +56,32 @@ def _session_line(s: Session, tz) -> str:
             f"{_t(s.start, tz)} to {end}")
 
 
+def shown_raw(inv: Investigation) -> list[EventRef]:
+    """The cited lines whose text `render_text` prints: each finding's login and
+    joined lines.  `forensics investigate` reads the text of these lines only
+    (`investigate(raw=False)`, then `evidence.fill_raw`), not of every line the
+    investigation cites (each read decompresses a block of the case)."""
+    refs: list[EventRef] = []
+    for f in inv.findings:
+        if f.session is not None:
+            refs += [f.session.login] if f.session.login is not None else []
+            refs += f.session.joined
+    return refs
+
+
 def render_text(inv: Investigation, tz: str | None = None) -> str:
-    """A plain-text report of an investigation."""
+    """A plain-text report of an investigation (the text of the lines `shown_raw` lists)."""
     tz = tz or inv.parameters.get("tz")
     out: list[str] = []
+    sessions: dict[int, str] = {}   # a session is listed under every finding it precedes: its line made once
 
     def w(line: str) -> None:
         out.append(visible(line))
+
+    def session_line(s: Session) -> str:
+        if id(s) not in sessions:
+            sessions[id(s)] = _session_line(s, tz)
+        return sessions[id(s)]
 
     w(f"Investigation of account {inv.account}")
     w(f"generated {iso(inv.generated_at)} by forensics {inv.tool_version}")
@@ -87,8 +106,8 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
             w(f"   - {fact}")
         if f.missing:
             w("   missing: " + "; ".join(f.missing))
-        if f.session is not None:
-            w("   " + _session_line(f.session, tz))
+        if f.session is not None:   # the only lines printed with their text: keep `shown_raw` in step
+            w("   " + session_line(f.session))
             if f.session.login is not None:
                 w(f"   login: {f.session.login.citation_text}  {f.session.login.raw}")
             for j in f.session.joined:   # the access-log lines the session's address/browser came from
@@ -103,7 +122,7 @@ def render_text(inv: Investigation, tz: str | None = None) -> str:
         if f.prior_activity:
             w("   prior undisputed sessions (compelling-evidence rule):")
             for s in f.prior_activity:
-                w("     " + _session_line(s, tz))
+                w("     " + session_line(s))
         if f.failed_logins:
             w(f"   failed logins before the session: {len(f.failed_logins)}")
             for e in f.failed_logins[:5]:

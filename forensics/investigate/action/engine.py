@@ -67,7 +67,7 @@ class UnknownAction(ForensicsError):
 
 def investigate(case, account: str, *, action: str | None = None, target: str | None = None, since=None,
                 until=None, claims=(), tz: str | None = None, config=None,
-                claim_date=None) -> Investigation:
+                claim_date=None, raw: bool = True) -> Investigation:
     """Investigate an account's disputed actions and reconcile the customer's claims.
 
     Args:
@@ -83,6 +83,10 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         claim_date: the date of the customer's letter (ISO date): "yesterday"
             and a day without a month count from it, and a date without a year
             is read on or before it.
+        raw: read the text of every cited line (`EventRef.raw`). False leaves
+            it None, for a caller that shows only some lines: it reads theirs
+            with `evidence.fill_raw` (the CLI's text output shows a finding's
+            login and joined lines, `textout.shown_raw`).
 
     Returns:
         An `Investigation` (see model.py); `.to_dict()` is the `--json` document.
@@ -184,7 +188,7 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
     if not findings:
         notes.append(msg("No state-changing action of the account in the period examined.") if not action
                      else msg("No “{action}” action of the account in the period examined.", action=action))
-    return fill_raw(case, Investigation(
+    result = Investigation(
         account=account,
         parameters={"action": action, "target": target, "since": iso(since_t) if since_t else None,
                     "until": iso(until_t) if until_t else None, "tz": tz, "claims": list(claims),
@@ -192,7 +196,8 @@ def investigate(case, account: str, *, action: str | None = None, target: str | 
         generated_at=dt.datetime.now(UTC).replace(microsecond=0), tool_version=__version__,
         findings=findings, claims=claim_results, coverage=coverage.sources, geoip_databases=geoip,
         isp_data_available=isp_available, thresholds=cfg, queries_used=list(run.queries),
-        sessions=in_scope, notes=notes, evidence_model=evidence_model.rows()))
+        sessions=in_scope, notes=notes, evidence_model=evidence_model.rows())
+    return fill_raw(case, result) if raw else result
 
 
 def _claim_date(value) -> dt.date | None:
