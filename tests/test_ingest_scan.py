@@ -220,3 +220,36 @@ def test_real_access_logs_have_the_same_rows_with_and_without_the_detail_constan
         details.setdefault(row[1], []).append(row[-1])
     assert details[1][0] == ('{"protocol":"HTTP/1.1","ident":null,"vhost":null,"x_forwarded_for":null,'
                              '"request_time":null}')
+
+
+_REQUESTS = [None, "", "-", " ", "  ", "GET", "GET ", " GET", "GET /", "GET / HTTP/1.1", "GET /a b HTTP/1.1",
+             "GET  HTTP/1.1", "GET /  HTTP/1.1", " / HTTP/1.1", "GET / HTTP/1.1 ", "GET / http/1.1", "GET / HTTP/",
+             "GET /HTTP/1.1", "HTTP/1.1", "GET HTTP/1.1", "a b c d", "GET / X HTTP/2.0", "GET /é HTTP/1.1é",
+             "ПОЛУЧИТЬ /путь HTTP/1.1", "GET /x\tHTTP/1.1", "GET /\"q\\ HTTP/1.0", "GET / HTTP/1.1\x00",
+             "\x01 \x02 HTTP/\x03", "GET ✓ HTTP/3", "GET /a%20b?c=d&e HTTP/2.0", "GET / HTTP/1.1 HTTP/1.1"]
+
+
+def test_three_word_requests_are_cut_as_before():
+    """Method, path and protocol from the request's three words (where there are
+    three and the last starts with HTTP/) are what the cut by position gave, for
+    every request (spaces, no spaces, empty words, non-ASCII, control characters)."""
+    from forensics.ingest.formats.access import (_request_parts_sql, _request_three_words_sql,
+                                                 _request_words_sql)
+
+    con = duckdb.connect()
+    before = con.execute(f"SELECT request, {_request_parts_sql('request')} FROM (SELECT *, "
+                         f"{_request_words_sql('request')} FROM (SELECT unnest($r) AS request, "
+                         "generate_subscripts($r, 1) AS i)) ORDER BY i", {"r": _REQUESTS}).fetchall()
+    now = con.execute(f"SELECT request, {_request_three_words_sql('request', 'w')} FROM (SELECT *, "
+                      "string_split(request, ' ') AS w FROM (SELECT unnest($r) AS request, "
+                      "generate_subscripts($r, 1) AS i)) ORDER BY i", {"r": _REQUESTS}).fetchall()
+    assert len(now) == len(_REQUESTS)
+    assert now == before
+    parts = {row[0]: row[1:] for row in now}
+    assert parts["GET / HTTP/1.1"] == ("GET", "/", "HTTP/1.1")
+    assert parts["GET /a b HTTP/1.1"] == ("GET", "/a b", "HTTP/1.1")
+    assert parts["GET  HTTP/1.1"] == ("GET", "", "HTTP/1.1")
+    assert parts["GET / HTTP/1.1 "] == ("GET", "/ HTTP/1.1 ", None)
+    assert parts["GET HTTP/1.1"] == ("GET", "HTTP/1.1", None)
+    assert parts["ПОЛУЧИТЬ /путь HTTP/1.1"] == ("ПОЛУЧИТЬ", "/путь", "HTTP/1.1")
+    assert parts["-"] == (None, None, None) and parts[None] == (None, None, None)

@@ -87,29 +87,49 @@ CPANEL_GROUPS = ["ip", "ident", "user", "ts", "request", "status", "bytes", "ref
                  "auth_method", "xff", "server_port"]
 
 
-def _request_parts_sql(request: str) -> str:
-    """SQL columns method, path, protocol from a request line (`"-"` -> NULLs).
+def _request_part_exprs(request: str, first: str = "rq_first", last: str = "rq_last") -> dict[str, str]:
+    """SQL expressions of method, path and protocol from a request line (`"-"` -> NULLs).
 
     The request's words are its text split on single spaces: the method is
     the first, the protocol the last when there are three or more and it
     starts with `HTTP/`, the path what lies between (spaces kept).  Cut by
     position (the first space, the last word) rather than by building a list
-    of words per line.  Needs `rq_first` (position of the first space, 0 for
-    none) and `rq_last` (the text after the last space) beside `request`.
+    of words per line.  Needs `first` (position of the first space, 0 for
+    none) and `last` (the text after the last space) beside `request`
+    (`_request_words_sql`), or as expressions.
     """
     r = request
-    versioned = f"(rq_first > 0 AND length({r}) - length(rq_last) > rq_first AND starts_with(rq_last, 'HTTP/'))"
-    return f"""
-        CASE WHEN rq_first > 0 THEN left({r}, rq_first - 1) END AS method,
-        CASE WHEN {versioned} THEN substr({r}, rq_first + 1, length({r}) - length(rq_last) - rq_first - 1)
-             WHEN rq_first > 0 THEN substr({r}, rq_first + 1) END AS path,
-        CASE WHEN {versioned} THEN rq_last END AS protocol
-    """
+    versioned = f"({first} > 0 AND length({r}) - length({last}) > {first} AND starts_with({last}, 'HTTP/'))"
+    return {
+        "method": f"CASE WHEN {first} > 0 THEN left({r}, {first} - 1) END",
+        "path": f"""CASE WHEN {versioned} THEN substr({r}, {first} + 1, length({r}) - length({last}) - {first} - 1)
+             WHEN {first} > 0 THEN substr({r}, {first} + 1) END""",
+        "protocol": f"CASE WHEN {versioned} THEN {last} END",
+    }
+
+
+def _request_parts_sql(request: str) -> str:
+    """SQL columns method, path, protocol (`_request_part_exprs`, over `rq_first` and `rq_last`)."""
+    return ",\n".join(f"{expr} AS {name}" for name, expr in _request_part_exprs(request).items())
 
 
 def _request_words_sql(request: str) -> str:
     """SQL: the columns `_request_parts_sql` needs."""
     return f"strpos({request}, ' ') AS rq_first, split_part({request}, ' ', -1) AS rq_last"
+
+
+def _request_three_words_sql(request: str, words: str) -> str:
+    """SQL columns method, path, protocol as `_request_parts_sql` gives them, read
+    from `words` (the request split on single spaces) where there are exactly
+    three and the last starts with `HTTP/` (the usual `GET /path HTTP/1.1`):
+    then `_request_part_exprs` gives the first word, the second and the third.
+    Other requests go through it (its first space and last word computed for
+    them only).  One list per line instead of a search for the first space,
+    the last word and two lengths (~0.2 µs a line)."""
+    three = f"(len({words}) = 3 AND starts_with({words}[3], 'HTTP/'))"
+    exprs = _request_part_exprs(request, first=f"strpos({request}, ' ')", last=f"split_part({request}, ' ', -1)")
+    return ",\n".join(f"CASE WHEN {three} THEN {words}[{i}] ELSE {expr} END AS {name}"
+                      for i, (name, expr) in enumerate(exprs.items(), start=1))
 
 
 # The combined log's `detail` of almost every line: no ident, virtual host,
@@ -211,7 +231,8 @@ class CombinedAccessLog(SqlLineFormat):
                    CASE WHEN fast THEN coalesce(nullif(trim(q[7]), ''), trim(q[9])) ELSE m.tail END AS tail
             FROM cut2
         ), request_parts AS (
-            SELECT *, {_request_parts_sql('request')} FROM (SELECT *, {_request_words_sql('request')} FROM fields)
+            SELECT *, {_request_three_words_sql('request', 'rq_words')}
+            FROM (SELECT *, string_split(request, ' ') AS rq_words FROM fields)
         )
         SELECT line_no,
                CASE WHEN NOT ok THEN 'not a combined access log line' END AS reject_reason,
