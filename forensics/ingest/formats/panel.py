@@ -453,8 +453,9 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, fiel
                CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' AND f_detail IS NOT NULL AND f_detail NOT IN ('null', '""')
                     THEN CASE WHEN NOT starts_with(f_detail, '{{') THEN f_detail
                               -- every `":` and `,"` a separator (as many as keys): a space after each
-                              WHEN _dk = (length(f_detail) - length(replace(f_detail, '":', ''))) // 2
-                                   AND greatest(_dk - 1, 0) = (length(f_detail) - length(replace(f_detail, ',"', ''))) // 2
+                              -- (counted in bytes: each one removed takes two bytes and two characters)
+                              WHEN _dk = (strlen(f_detail) - strlen(replace(f_detail, '":', ''))) // 2
+                                   AND greatest(_dk - 1, 0) = (strlen(f_detail) - strlen(replace(f_detail, ',"', ''))) // 2
                               THEN replace(replace(f_detail, '":', '": '), ',"', ', "')
                               ELSE rtrim(regexp_replace(f_detail, $separator, '\\1\\2 ', 'g'), ' ') END END AS v_detail
         FROM x
