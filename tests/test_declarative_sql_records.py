@@ -211,6 +211,48 @@ def test_pretty_printed_journal_stays_in_python():
     assert [no for no, _ in batch.rejects] == [2, 3, 4]
 
 
+def test_yyjson_takes_no_control_character_but_json_white_space_and_del():
+    """What the JSON-lines SELECT relies on to tell a line outside printable ASCII without a
+    regex: a line DuckDB's JSON reader takes holds no control character but tab, LF and CR
+    (white space between tokens) and DEL (inside a string)."""
+    import duckdb
+
+    taken = {}
+    with duckdb.connect() as con:
+        for code in [*range(0x20), 0x7F]:
+            c = chr(code)
+            forms = {"lead": c + '{"a":"b"}', "after {": "{" + c + '"a":"b"}', "key": '{"a' + c + '":"b"}',
+                     "value": '{"a":"b' + c + '"}', "after :": '{"a":' + c + '"b"}', "before }": '{"a":"b"' + c + "}",
+                     "trail": '{"a":"b"}' + c, "in a number": '{"a":1' + c + "2}"}
+            ok = sorted(k for k, line in forms.items() if con.execute("SELECT json_valid($s)", {"s": line}).fetchone()[0])
+            if ok:
+                taken[code] = ok
+    white = sorted(["lead", "after {", "after :", "before }", "trail"])
+    assert taken == {0x09: white, 0x0A: white, 0x0D: white, 0x7F: ["key", "value"]}
+
+
+@pytest.mark.parametrize("name", ["check-jsonl", "contacts-jsonl", "virtualizor-logs-jsonl", "journald-json"])
+def test_json_lines_outside_printable_ascii_agree(name):
+    """Characters outside printable ASCII at every place of the samples (white space, keys,
+    values; DEL, CR, tab, controls, non-ASCII, a combining accent, emoji, U+2028, BOM):
+    the compiled SELECT gives what the Python path gives."""
+    fmt = DEFINITIONS[name]
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    inserts = ["\x7f", "\r", "\t", "\x01", "\x0b", "\x00", "é", "e\u0301", "😀", "\u2028", "\ufeff", "\x85"]
+    lines = []
+    for sample in fmt.samples:
+        line = sample.line
+        if not line.lstrip().startswith("{"):
+            continue
+        for pos in sorted({1, line.find('":') + 1, line.find('":') + 2, line.find('":') + 3, len(line) - 1, len(line) // 2}):
+            for c in inserts:
+                lines.append(line[:pos] + c + line[pos:])
+        lines += [line + "\r", "\t" + line, line.replace('"', '"\x7f', 1)]
+    lines = [line for line in lines if "\n" not in line]
+    assert len(lines) > 100
+    assert differences(fmt, lines) == []
+
+
 # --------------------------------------------------------------------------
 # JSON lines with keep_unmapped: every other key kept in detail
 
