@@ -351,6 +351,37 @@ def _dump_lines(fmt) -> list[str]:
     return out + ["INSERT INTO `x` VALUES (1);", "INSERT", "", "LOCK TABLES `tbladminlog` WRITE;", "x" * 140_000]
 
 
+def test_the_printable_dump_shape_is_the_shape_without_odd_characters():
+    """`_SHAPE_PRINTABLE` (one regex) says what `_ODD_LINE` and `_SHAPE` said together, on the
+    dump samples, their alterations and seeded mutations with every kind of character."""
+    import random
+
+    import duckdb
+
+    from forensics.ingest.declarative_sql import _ODD_LINE
+    from forensics.ingest.declarative_sql_records import CompiledSqlDumpDefinition as Dump
+
+    rng = random.Random(318)
+    lines = [line for name in SQL_DUMPS for line in _dump_lines(DEFINITIONS[name])]
+    chars = ["\t", " ", "\n", "\r", "\x0b", "\x0c", "\x00", "\x01", "\x1f", "\x7f", "\x80", "é", "\u2028", "😀",
+             "'", "\\", ",", "(", ")", ";", "`", "0", "b", "n", "Z", "x"]
+    rows = [line for line in lines if line.startswith("INSERT")]
+    for _ in range(3000):
+        line = rng.choice(rows)
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(line) + 1)
+            line = line[:i] + rng.choice(chars) + line[i:]
+        lines.append(line)
+    with duckdb.connect() as con:
+        disagree, matched = con.execute(
+            "SELECT count(*) FILTER (WHERE (NOT regexp_matches(line, $odd) AND regexp_full_match(line, $shape)) "
+            "IS DISTINCT FROM regexp_full_match(line, $printable)), count(*) FILTER (WHERE regexp_full_match(line, $printable)) "
+            "FROM (SELECT unnest($lines) AS line)",
+            {"odd": _ODD_LINE, "shape": Dump._SHAPE, "printable": Dump._SHAPE_PRINTABLE, "lines": lines}).fetchone()
+    assert disagree == 0
+    assert 200 < matched < len(lines) - 1000   # both answers are common among these lines (321 matched)
+
+
 @pytest.mark.parametrize("name", SQL_DUMPS)
 def test_sql_dump_lines_agree(name):
     """Quoted values with commas and parentheses, NULL, escapes, doubled quotes, other tables
