@@ -211,6 +211,48 @@ def test_pretty_printed_journal_stays_in_python():
     assert [no for no, _ in batch.rejects] == [2, 3, 4]
 
 
+def test_yyjson_takes_no_control_character_but_json_white_space_and_del():
+    """What the JSON-lines SELECT relies on to tell a line outside printable ASCII without a
+    regex: a line DuckDB's JSON reader takes holds no control character but tab, LF and CR
+    (white space between tokens) and DEL (inside a string)."""
+    import duckdb
+
+    taken = {}
+    with duckdb.connect() as con:
+        for code in [*range(0x20), 0x7F]:
+            c = chr(code)
+            forms = {"lead": c + '{"a":"b"}', "after {": "{" + c + '"a":"b"}', "key": '{"a' + c + '":"b"}',
+                     "value": '{"a":"b' + c + '"}', "after :": '{"a":' + c + '"b"}', "before }": '{"a":"b"' + c + "}",
+                     "trail": '{"a":"b"}' + c, "in a number": '{"a":1' + c + "2}"}
+            ok = sorted(k for k, line in forms.items() if con.execute("SELECT json_valid($s)", {"s": line}).fetchone()[0])
+            if ok:
+                taken[code] = ok
+    white = sorted(["lead", "after {", "after :", "before }", "trail"])
+    assert taken == {0x09: white, 0x0A: white, 0x0D: white, 0x7F: ["key", "value"]}
+
+
+@pytest.mark.parametrize("name", ["check-jsonl", "contacts-jsonl", "virtualizor-logs-jsonl", "journald-json"])
+def test_json_lines_outside_printable_ascii_agree(name):
+    """Characters outside printable ASCII at every place of the samples (white space, keys,
+    values; DEL, CR, tab, controls, non-ASCII, a combining accent, emoji, U+2028, BOM):
+    the compiled SELECT gives what the Python path gives."""
+    fmt = DEFINITIONS[name]
+    assert fmt.sql_plan is not None, fmt.sql_fallback_reason
+    inserts = ["\x7f", "\r", "\t", "\x01", "\x0b", "\x00", "é", "e\u0301", "😀", "\u2028", "\ufeff", "\x85"]
+    lines = []
+    for sample in fmt.samples:
+        line = sample.line
+        if not line.lstrip().startswith("{"):
+            continue
+        for pos in sorted({1, line.find('":') + 1, line.find('":') + 2, line.find('":') + 3, len(line) - 1, len(line) // 2}):
+            for c in inserts:
+                lines.append(line[:pos] + c + line[pos:])
+        lines += [line + "\r", "\t" + line, line.replace('"', '"\x7f', 1)]
+    lines = [line for line in lines if "\n" not in line]
+    assert len(lines) > 100
+    assert differences(fmt, lines) == []
+
+
 # --------------------------------------------------------------------------
 # JSON lines with keep_unmapped: every other key kept in detail
 
@@ -307,6 +349,37 @@ def _dump_lines(fmt) -> list[str]:
                 out.append(line.replace(old, new))
         out += [line + "\x00", line + "\r", line[:-2], "-- " + line, line + line, line + " -- c", line.replace(",", ",\t")]
     return out + ["INSERT INTO `x` VALUES (1);", "INSERT", "", "LOCK TABLES `tbladminlog` WRITE;", "x" * 140_000]
+
+
+def test_the_printable_dump_shape_is_the_shape_without_odd_characters():
+    """`_SHAPE_PRINTABLE` (one regex) says what `_ODD_LINE` and `_SHAPE` said together, on the
+    dump samples, their alterations and seeded mutations with every kind of character."""
+    import random
+
+    import duckdb
+
+    from forensics.ingest.declarative_sql import _ODD_LINE
+    from forensics.ingest.declarative_sql_records import CompiledSqlDumpDefinition as Dump
+
+    rng = random.Random(318)
+    lines = [line for name in SQL_DUMPS for line in _dump_lines(DEFINITIONS[name])]
+    chars = ["\t", " ", "\n", "\r", "\x0b", "\x0c", "\x00", "\x01", "\x1f", "\x7f", "\x80", "é", "\u2028", "😀",
+             "'", "\\", ",", "(", ")", ";", "`", "0", "b", "n", "Z", "x"]
+    rows = [line for line in lines if line.startswith("INSERT")]
+    for _ in range(3000):
+        line = rng.choice(rows)
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(line) + 1)
+            line = line[:i] + rng.choice(chars) + line[i:]
+        lines.append(line)
+    with duckdb.connect() as con:
+        disagree, matched = con.execute(
+            "SELECT count(*) FILTER (WHERE (NOT regexp_matches(line, $odd) AND regexp_full_match(line, $shape)) "
+            "IS DISTINCT FROM regexp_full_match(line, $printable)), count(*) FILTER (WHERE regexp_full_match(line, $printable)) "
+            "FROM (SELECT unnest($lines) AS line)",
+            {"odd": _ODD_LINE, "shape": Dump._SHAPE, "printable": Dump._SHAPE_PRINTABLE, "lines": lines}).fetchone()
+    assert disagree == 0
+    assert 200 < matched < len(lines) - 1000   # both answers are common among these lines (321 matched)
 
 
 @pytest.mark.parametrize("name", SQL_DUMPS)

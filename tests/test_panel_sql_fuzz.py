@@ -12,6 +12,7 @@ shipped CSV and JSON-lines definitions compiled to SQL, from their samples.
 
 from __future__ import annotations
 
+import json
 import random
 
 from test_panel_sql import HEADER, crow, csv_differences, differences, rec
@@ -57,6 +58,61 @@ def _mutations(seeds: list[str], count: int, seed: int) -> list[str]:
 def test_mutated_json_lines_agree():
     lines = _mutations(SEEDS_JSON, 1500, 14)
     assert len(set(lines)) > 1000
+    assert differences(lines) == []
+
+
+def _minified(line: str) -> str:
+    return json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":"))
+
+
+def _key_count_lanes(lines: list[str]) -> list[tuple[bool, bool]]:
+    """Per valid JSON-object line: (its length is that of its found fields written minified,
+    its key count is that of its found fields), read by DuckDB as the panel SELECT reads them."""
+    import duckdb
+
+    from forensics.ingest.formats.panel import _JSON_PATHS, _MINIFIED_LENGTH, FIELDS
+
+    count = " + ".join(f"(f_{name} IS NOT NULL)::INTEGER" for name in FIELDS)
+    columns = ", ".join(f"_j[{i}]::VARCHAR AS f_{name}" for i, name in enumerate(FIELDS, 1))
+    with duckdb.connect() as con:
+        return [tuple(row) for row in con.execute(
+            f"SELECT NOT contains(line, '\\') AND strlen(line) = {_MINIFIED_LENGTH}, len(json_keys(line)) = {count} "
+            f"FROM (SELECT i, line, {columns} FROM (SELECT i, line, json_extract(line, $paths) AS _j "
+            "FROM (SELECT unnest($lines) AS line, generate_subscripts($lines, 1) AS i) "
+            "WHERE json_valid(line) AND starts_with(line, '{'))) ORDER BY i",
+            {"paths": _JSON_PATHS, "lines": lines}).fetchall()]
+
+
+def test_minified_lines_with_other_members_agree():
+    """The SELECT counts a line's keys from its length when it has no backslash: extra,
+    repeated and escaped keys, whitespace, and numbers yyjson writes longer than they
+    are written (`1e9` -> `1000000000.0`, so that a line with one more key has the length
+    of its fields) give what the Python path gives."""
+    base = '{"ts":"2024-03-19T09:12:03Z","account":"K-1","event":"login"'
+    lines = [base + "}", base + ',"user":"u"}', base + ',"x":"u"}', base + ',"user":"u","user":"v"}',
+             base + ',"account":"K-2"}', base + ',"":0}', base + ',"user":"u" }', base + ', "user":"u"}',
+             base + ',"\u0075ser":"u"}', base + ',"user":"\u0075"}', base + ',"user":"\u0075\u0075","x":1}',
+             base + ',"user":1e9,"xxxx":1}', base + ',"detail":{"a":1e9},"xxxx":1}',
+             base + ',"detail":{"a":1e2,"b":-0},"x":1}', base + ',"detail":{"a":-0},"x":1}',
+             base + ',"detail":{"a":1},"detail":{"a":1}}', base + ',"detail":{"a":1,"a":2}}',
+             base + ',"detail":{ "a":1},"x":1}', base + ',"detail":"a","ticket":"T-1"}', "{}", '{"ts":"x"}',
+             base + ',"user":"é😀\u2028/"}', base + ',"user":"é😀\u2028/","x":"y"}']
+    lanes = _key_count_lanes(lines)
+    assert len(lanes) == len(lines)
+    assert (True, True) in lanes and (False, False) in lanes and (False, True) in lanes
+    # the number written longer: the length holds with one key more (left to Python as before)
+    assert lanes[11] == (True, False) and lanes[12] == (True, False)
+    assert differences(lines) == []
+
+
+def test_mutated_minified_json_lines_agree():
+    """Mutations of records written without spaces (the lines whose keys the length counts)."""
+    seeds = [_minified(line) for line in SEEDS_JSON]
+    seeds += [seed[:-1] + extra + "}" for seed in seeds[:3] for extra in (',"x":"y"', ',"user":"dup"', ',"n":1e9')]
+    lines = _mutations(seeds, 1500, 15)
+    assert len(set(lines)) > 1000
+    lanes = _key_count_lanes(lines)
+    assert sum(1 for lane in lanes if lane[0]) > 50   # 87 with this seed
     assert differences(lines) == []
 
 

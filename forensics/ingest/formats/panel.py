@@ -395,12 +395,16 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, fiel
     answer), the fields (`field(name)` -> SQL (missing, text)) and `f_detail`
     (the detail as JSON text, NULL when absent); lines where `_ok` is false
     are answered by `udf_call` (JSON of the row)."""
-    ts_fast, ts_aware, ts_naive = _ts_sql("_ts")
+    _, ts_aware, ts_naive = _ts_sql("_ts")
+    # `_ts_sql`'s fast check over the casts of `_tsa0` (zoned) and `_tsn0` (naive): exactly one
+    # of them is cast (neither for a NULL text), so "the cast holds" is "either is not NULL"
+    ts_fast_cast = ("coalesce(regexp_matches(_ts, $ts_shape) AND NOT starts_with(_ts, '9999') "
+                    "AND (_tsa0 IS NOT NULL OR _tsn0 IS NOT NULL), false)")
     missing = ", ".join(f"CASE WHEN {field(name)[0]} THEN '{name}' END" for name in REQUIRED)
     optional = ",\n".join(f"CASE WHEN {field(n)[0]} THEN NULL ELSE {field(n)[1]} END AS v_{n}"
                           for n in _OPTIONAL)
-    detail_obj = ("(CASE WHEN starts_with(f_detail, '{') AND NOT contains(f_detail, '\\') "
-                  "AND regexp_matches(f_detail, $flat) THEN len(list_distinct(json_keys(f_detail))) = _dk END)")
+    # `_dkeys`: the keys of a flat detail object (NULL for any other detail), read once
+    detail_obj = "(CASE WHEN _dkeys IS NOT NULL THEN len(list_distinct(_dkeys)) = len(_dkeys) END)"
     detail_ok = (f"(f_detail IS NULL OR f_detail = 'null' OR (starts_with(f_detail, '\"') "
                  f"AND NOT contains(f_detail, '\\')) OR coalesce({detail_obj}, false))")
     columns = ["source_kind", "event", "result", "account", "actor", "user", "auth", "session", "ip", "port",
@@ -420,7 +424,7 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, fiel
     ), v AS (
         SELECT *,
                concat_ws(', ', {missing}) AS _missing,
-               CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') AND regexp_matches(f_detail, $flat) THEN len(json_keys(f_detail)) END AS _dk,
+               CASE WHEN starts_with(f_detail, '{{') AND NOT contains(f_detail, '\\') AND regexp_matches(f_detail, $flat) THEN json_keys(f_detail) END AS _dkeys,
                {field('ts')[1]} AS _ts,
                CASE WHEN {field('result')[0]} THEN 'success' ELSE {field('result')[1]} END AS v_result,
                CASE WHEN {field('actor')[0]} THEN 'customer' ELSE {field('actor')[1]} END AS v_actor,
@@ -429,25 +433,29 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, fiel
                {optional}
         FROM f
     ), w AS (
-        SELECT *, coalesce({ok_sql} AND {detail_ok}, false) AS _sqlok FROM v
+        SELECT *, coalesce({ok_sql} AND {detail_ok}, false) AS _sqlok, len(_dkeys) AS _dk,
+               -- the time, cast once (the fast check and the row read the same values)
+               {ts_aware} AS _tsa0, {ts_naive} AS _tsn0
+        FROM v
     ), x AS (
         SELECT *,
                -- what SQL answers: a missing field, else an ordinary record
                CASE WHEN _rej0 IS NOT NULL THEN false
                     WHEN NOT _sqlok THEN true
                     WHEN _missing <> '' THEN false
-                    ELSE NOT ({ts_fast} AND v_result IN ('success', 'failure')
+                    ELSE NOT ({ts_fast_cast} AND v_result IN ('success', 'failure')
                               AND v_actor IN ('customer', 'staff', 'api', 'system')) END AS _py
         FROM w
     ), y AS (
         SELECT *, CASE WHEN _py THEN {udf_call} END AS _pj,
-               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN {ts_aware} END AS _tsa,
-               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN {ts_naive} END AS _tsn,
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN _tsa0 END AS _tsa,
+               CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' THEN _tsn0 END AS _tsn,
                CASE WHEN NOT _py AND _rej0 IS NULL AND _missing = '' AND f_detail IS NOT NULL AND f_detail NOT IN ('null', '""')
                     THEN CASE WHEN NOT starts_with(f_detail, '{{') THEN f_detail
                               -- every `":` and `,"` a separator (as many as keys): a space after each
-                              WHEN _dk = (length(f_detail) - length(replace(f_detail, '":', ''))) // 2
-                                   AND greatest(_dk - 1, 0) = (length(f_detail) - length(replace(f_detail, ',"', ''))) // 2
+                              -- (counted in bytes: each one removed takes two bytes and two characters)
+                              WHEN _dk = (strlen(f_detail) - strlen(replace(f_detail, '":', ''))) // 2
+                                   AND greatest(_dk - 1, 0) = (strlen(f_detail) - strlen(replace(f_detail, ',"', ''))) // 2
                               THEN replace(replace(f_detail, '":', '": '), ',"', ', "')
                               ELSE rtrim(regexp_replace(f_detail, $separator, '\\1\\2 ', 'g'), ' ') END END AS v_detail
         FROM x
@@ -466,10 +474,23 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, fiel
 
 _JSON_PATHS = [f"$.{name}" for name in FIELDS]
 
+# No key but FIELDS and none twice: as many keys as FIELDS found.  Without reading the
+# keys again: a line without a backslash whose length is exactly that of its found
+# fields written minified (`{"k":fragment,...}`) has no other member.  Each member
+# takes at least 5 bytes, and without a backslash a fragment is never longer than its
+# text in the line (yyjson escapes no character it read unescaped: controls are
+# invalid JSON, non-ASCII and `/` are written as read; strings, integers, true, false
+# and null are written as read, whitespace dropped).  Only a number written longer
+# (`1e2` -> `100.0`) breaks this, and a line with one is left to Python in any case
+# (a field that is not text, or a detail that is not a flat object of integers).
+# Every other line counts its keys with `json_keys`.
+_MINIFIED_LENGTH = "1 + " + " + ".join(
+    f"CASE WHEN f_{name} IS NULL THEN 0 ELSE {len(name) + 4} + strlen(f_{name}) END" for name in FIELDS)
+
 _JSONL_FIELDS = (
-    # no key but FIELDS and none twice: as many keys as FIELDS found
-    "SELECT *, NULL::VARCHAR AS _rej0, coalesce(CASE WHEN _obj THEN len(json_keys(line)) = "
-    + " + ".join(f"(f_{name} IS NOT NULL)::INTEGER" for name in FIELDS) + " END, false) AS _ok FROM (SELECT line_no, line, _obj, "
+    "SELECT *, NULL::VARCHAR AS _rej0, coalesce(CASE WHEN _obj THEN CASE WHEN NOT contains(line, '\\') "
+    f"AND strlen(line) = {_MINIFIED_LENGTH} THEN true ELSE len(json_keys(line)) = "
+    + " + ".join(f"(f_{name} IS NOT NULL)::INTEGER" for name in FIELDS) + " END END, false) AS _ok FROM (SELECT line_no, line, _obj, "
     + ", ".join(f"_j[{i}]::VARCHAR AS f_{name}" for i, name in enumerate(FIELDS, 1))
     + " FROM (SELECT *, CASE WHEN _obj THEN json_extract(line, $paths) END AS _j FROM ("
     # valid for yyjson, starting with `{` (an object) and no `,` before `}` or `]`
