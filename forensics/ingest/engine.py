@@ -26,6 +26,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import sys
 
 # OpenBLAS starts a thread per core when numpy is imported, and those threads
 # spin after any BLAS call: 1% of an access-log ingest's CPU, on a 2-core
@@ -409,6 +410,9 @@ class _FileLoader:
         self.progress = progress
         self.max_line_mib = float(settings.get("max_line_mib", 64))
         self.compiled_min_lines = int(settings.get("compiled_min_lines", 0))
+        if "pandas" not in sys.modules:   # the Python path would import it first: the SQL path pays sooner
+            self.compiled_min_lines = min(self.compiled_min_lines,
+                                          int(settings.get("compiled_min_lines_without_pandas", self.compiled_min_lines)))
         self.chunk_bytes = chunk_bytes
         # The vectorised path reads the whole file in one INSERT (`_load_sql_stream`);
         # False: one INSERT per chunk (the fallback when a format returns other rows than lines).
