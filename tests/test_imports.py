@@ -148,3 +148,28 @@ def test_ingest_of_year_less_utc_times_imports_no_pandas(tmp_path):
         con.close()
     assert stored == [(1, "2025-12-30 08:00:00"), (2, "2025-12-31 23:59:59"), (3, "2026-01-01 00:00:01"),
                       (4, "2026-02-28 12:30:00")]
+
+
+def test_a_file_above_the_threshold_without_pandas_takes_the_compiled_path(tmp_path):
+    """In a process without pandas (`forensics ingest` from the shell) a file of
+    `[ingest] compiled_min_lines_without_pandas` (2,000) lines or more is parsed by the
+    compiled SELECT, below `compiled_min_lines` (10,000): the Python path would import
+    pandas first.  3,000 year-less sshd lines, read as UTC."""
+    import duckdb
+
+    log = tmp_path / "auth.log"
+    log.write_text("".join(f"Jan {1 + i // 86400:>2} {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d} web1 "
+                           f"sshd[{i}]: Connection closed by 192.0.2.{i % 250 + 1} port {i + 1}\n"
+                           for i in range(0, 3000 * 97, 97)), encoding="utf-8")
+    case = tmp_path / "case.duckdb"
+    modules, run = imported_by(tmp_path, "ingest", case, log, "--format", "syslog", "--tz", "UTC", "--year", "2025")
+    assert run.returncode == 0, run.stderr
+    assert "format syslog: 3,000 lines read, 3,000 events, 0 rejected, 0 blank" in run.stdout
+    assert "pandas" not in modules and "duckdb" in modules
+    con = duckdb.connect(str(case), read_only=True)
+    try:
+        stored = con.execute("SELECT count(*), min(event_id), max(event_id), "
+                             "strftime(max(ts) AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') FROM events").fetchall()
+    finally:
+        con.close()
+    assert stored == [(3000, 1, 3000, "2025-01-04 08:48:23")]   # 2,999 x 97 s after Jan 1 00:00:00

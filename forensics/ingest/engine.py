@@ -26,6 +26,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import sys
 
 # OpenBLAS starts a thread per core when numpy is imported, and those threads
 # spin after any BLAS call: 1% of an access-log ingest's CPU, on a 2-core
@@ -82,6 +83,10 @@ _SCAN_BATCH_ROWS = 16_384
 # format's whole test of a line (the combined log's fast-path regex ran twice).
 _FORMAT_SELECT_SETTINGS = {"disabled_optimizers": "filter_pushdown"}
 
+# SQL over a format's SELECT: the row's time is naive (zone and year still to decide).
+# Such a row carries its wall-clock time into the event table (`_event_values`).
+_NAIVE_SQL = "(ts IS NULL AND ts_raw IS NOT NULL AND ts_local IS NOT NULL)"
+
 # SQL: the address, normalised (the Python helper runs only where it can matter).
 # NULL for '', '-' and either with spaces around (trim() only where there is a
 # space: without one the text is its own trim, and trim() copies a long text).
@@ -92,7 +97,7 @@ _IP_SQL = ("CASE WHEN ip IS NULL OR ip IN ('', '-') THEN NULL "
 
 
 def _event_values(detail: str, ok: str | None = None, table: str = "event_rows", *,
-                  values_null_when_rejected: bool = False) -> str:
+                  values_null_when_rejected: bool = False, naive: str | None = None) -> str:
     """The SELECT list that maps a format's columns onto the columns of `table`
     (`_insert_columns(table)`, in that order).
 
@@ -107,14 +112,25 @@ def _event_values(detail: str, ok: str | None = None, table: str = "event_rows",
     `values_null_when_rejected`: the format's SELECT already gives NULL in
     every parsed column of a line it rejects (and no cast here can fail on
     them), so only `event_id` and `event` look at `ok` (a CASE a column costs
-    ~0.05 µs a line)."""
+    ~0.05 µs a line).
+
+    `naive` (a boolean column: the row's time is naive, `ts` NULL with
+    `ts_raw` and `ts_local` set) carries `ts_local` out of the format's
+    SELECT: such a row is written with `ts = timezone('UTC', ts_local)` and its
+    `event_id` negated, which `_insert_local_sql` reads into `ingest_local` and
+    `_write_times` turns into the resolved time and the event's id, so the
+    format need not read `ts_raw` again."""
     def parsed(expr: str, always: bool = False) -> str:
         return f"CASE WHEN {ok} THEN {expr} END" if ok and (always or not values_null_when_rejected) else expr
 
     event = f"CASE WHEN {ok} THEN event ELSE reject_reason END" if ok else "event"
+    event_id, ts = "$base + line_no", "ts"
+    if naive:
+        event_id = f"CASE WHEN {naive} THEN -($base + line_no) ELSE $base + line_no END"
+        ts = f"CASE WHEN {naive} THEN timezone('UTC', ts_local) ELSE ts END"
     values = {
-        "event_id": parsed("$base + line_no", always=True), "source_id": "$sid", "line_no": "line_no",
-        "ts": parsed("ts"),
+        "event_id": parsed(event_id, always=True), "source_id": "$sid", "line_no": "line_no",
+        "ts": parsed(ts),
         "ts_raw": parsed("ts_raw"), "source_kind": "source_kind", "event": event, "result": "result",
         "account": "account", "actor": "actor", "user": '"user"', "auth": "auth", "session": "session",
         "ip": parsed(_IP_SQL), "port": parsed("port::INTEGER"), "user_agent": "user_agent", "method": "method",
@@ -394,6 +410,9 @@ class _FileLoader:
         self.progress = progress
         self.max_line_mib = float(settings.get("max_line_mib", 64))
         self.compiled_min_lines = int(settings.get("compiled_min_lines", 0))
+        if "pandas" not in sys.modules:   # the Python path would import it first: the SQL path pays sooner
+            self.compiled_min_lines = min(self.compiled_min_lines,
+                                          int(settings.get("compiled_min_lines_without_pandas", self.compiled_min_lines)))
         self.chunk_bytes = chunk_bytes
         # The vectorised path reads the whole file in one INSERT (`_load_sql_stream`);
         # False: one INSERT per chunk (the fallback when a format returns other rows than lines).
@@ -653,7 +672,7 @@ class _FileLoader:
                                      "AND event_id IS NULL", {"sid": self.source_id})
                 self.parsed += inserted - moved
                 self.rejected += moved
-                if hasattr(self.fmt, "local_ts_select"):
+                if self._carries_local():
                     self._insert_local_sql(side.lo, side.hi)
             if side.overlong:
                 self._insert_overlong(side.overlong)
@@ -701,15 +720,21 @@ class _FileLoader:
         table = self._vector_table()
         columns = ", ".join(_insert_columns(table))
         ingest_chunk = stream  # noqa: F841 (found by name by DuckDB)
+        naive = self._carries_local()
         with _settings(self.con, self._select_settings()):
             return self.con.execute(
                 f"""INSERT INTO {table} ({columns})
                 SELECT {_event_values("detail", ok="_ok", table=table, values_null_when_rejected=getattr(
-                    self.fmt, "values_null_when_rejected", False))}
-                FROM (SELECT *, reject_reason IS NULL AS _ok FROM ({sql}))""",
+                    self.fmt, "values_null_when_rejected", False), naive="_naive" if naive else None)}
+                FROM (SELECT *, reject_reason IS NULL AS _ok{", " + _NAIVE_SQL + " AS _naive" if naive else ""}
+                      FROM ({sql}))""",
                 {**params, "sid": self.source_id, "base": self.event_base, "host": self.host,
                  **self._format_param(table)},
             ).fetchall()[0][0]
+
+    def _carries_local(self) -> bool:
+        """The format's SELECT gives naive times (`ts_local`): its INSERT carries them (`_event_values`)."""
+        return hasattr(self.fmt, "local_ts_select")
 
     def _vector_table(self) -> str:
         """The table the format's SELECT writes: its own (`event_table`, e.g. the
@@ -748,8 +773,9 @@ class _FileLoader:
         sql, params = self.fmt.select_sql("(SELECT line_no, line FROM ingest_chunk)")
         settings = self._select_settings()
         parsed = self._insert_events(f"({sql})", params, detail_is_json=True, ingest_chunk=ingest_chunk,
-                                     scoped_settings=settings, table=self._vector_table())
-        if hasattr(self.fmt, "local_ts_select"):
+                                     scoped_settings=settings, table=self._vector_table(),
+                                     naive=self._carries_local())
+        if self._carries_local():
             self._insert_local_sql(lo, hi)
         rejected = 0
         if parsed < given:
@@ -783,19 +809,18 @@ class _FileLoader:
         return getattr(plan, "select_settings", None) or _FORMAT_SELECT_SETTINGS
 
     def _insert_local_sql(self, lo: int, hi: int) -> None:
-        """Naive times of a compiled definition's events (year-less syslog, no zone) into `ingest_local`.
+        """Naive times of the vectorised path's events (year-less syslog, no zone) into `ingest_local`.
 
-        The SELECT wrote these events with `ts` NULL and their `ts_raw`; the
-        format reads the wall-clock time from `ts_raw` again (a time is a
-        function of its text), so `_resolve_times` decides zone and year for
-        them as for the Python path.
+        The INSERT wrote these events with their wall-clock time as
+        `ts = timezone('UTC', ts_local)` and a negative `event_id` (the
+        format's `ts_local`, carried: `_event_values`); `_resolve_times`
+        decides zone and year for them as for the Python path, and its
+        `_write_times` gives them their UTC time and their event id.
         """
-        source = ("(SELECT line_no, ts_raw FROM events WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi "
-                  "AND ts IS NULL AND ts_raw IS NOT NULL)")
-        sql, params = self.fmt.local_ts_select(source)
         n_local = self.con.execute(
-            f"INSERT INTO ingest_local SELECT line_no, ts_local FROM ({sql}) WHERE ts_local IS NOT NULL",
-            {**params, "sid": self.source_id, "lo": lo, "hi": hi}).fetchall()[0][0]
+            f"INSERT INTO ingest_local SELECT line_no, timezone('UTC', ts) FROM {self._vector_table()} "
+            "WHERE source_id = $sid AND line_no BETWEEN $lo AND $hi AND event_id < 0",
+            {"sid": self.source_id, "lo": lo, "hi": hi}).fetchall()[0][0]
         self.has_local = self.has_local or n_local > 0
 
     def _load_chunk_python(self, chunk: Chunk, carry: bool = True) -> None:
@@ -921,20 +946,21 @@ class _FileLoader:
 
     def _insert_events(self, source: str, params: dict, *, detail_is_json: bool,
                        ingest_chunk=None, ingest_frame=None, scoped_settings: dict | None = None,
-                       table: str = "event_rows") -> int:
+                       table: str = "event_rows", naive: bool = False) -> int:
         """Insert the parsed rows (reject_reason NULL) of `source`; returns how many.
 
         `ingest_chunk` / `ingest_frame` are the tables `source` names; as
         locals of this frame DuckDB's replacement scan finds them (a
         registered view would keep them alive until the commit).
         `scoped_settings` are DuckDB settings in force for this statement only.
+        `naive`: `source` is the format's SELECT, whose `ts_local` the rows carry (`_event_values`).
         """
         columns = ", ".join(_insert_columns(table))
         detail = "detail" if detail_is_json else "detail::JSON"  # a cast re-parses the JSON
         with _settings(self.con, scoped_settings):
             result = self.con.execute(
                 f"""INSERT INTO {table} ({columns})
-                SELECT {_event_values(detail, table=table)}
+                SELECT {_event_values(detail, table=table, naive=_NAIVE_SQL if naive else None)}
                 FROM {source} WHERE reject_reason IS NULL""",
                 {**params, "sid": self.source_id, "base": self.event_base, "host": self.host,
                  **self._format_param(table)},
@@ -1021,6 +1047,13 @@ class _FileLoader:
         if decision.assumed:
             assumptions.append("Timestamps without a zone were read as UTC (assumed: no --tz given, "
                                "the format names no zone).")
+        if self.vectorised and self._carries_local() and not self.yearless and decision.tz.upper() == "UTC":
+            # No year to infer, no clock change: the wall-clock times the INSERT wrote as UTC
+            # (`_event_values`) are the instants; only the events' ids are restored.
+            for table in EVENT_TABLES:
+                self.con.execute(f"UPDATE {table} SET event_id = -event_id WHERE source_id = $sid AND event_id < 0",
+                                 {"sid": self.source_id})
+            return assumptions, tz_fields, year_decision
         # By slices of line numbers, so that memory stays bounded whatever the file's length
         # (the whole file at once held some 250 bytes a line: 931 MiB for 2.09 M sshd lines):
         # a first pass counts each slice's year roll-overs, the second gives each slice its
@@ -1096,9 +1129,12 @@ class _FileLoader:
             return
         line_nos = np.asarray(line_nos, dtype=np.int64)
         ingest_times = {"line_no": line_nos, "ts": np.asarray(utc, dtype="datetime64[us]")}  # noqa: F841 (found by name by DuckDB)
+        # a naive row of the vectorised path gets its event id back (`_event_values`; abs():
+        # the times that occur twice are written again)
+        event_id = ", event_id = abs(event_id)" if self.vectorised and self._carries_local() else ""
         for table in EVENT_TABLES:   # the range lets the scan skip the file's other row groups
             self.con.execute(
-                f"UPDATE {table} SET ts = timezone('UTC', t.ts) FROM ingest_times t "
+                f"UPDATE {table} SET ts = timezone('UTC', t.ts){event_id} FROM ingest_times t "
                 f"WHERE {table}.source_id = $sid AND {table}.line_no BETWEEN $lo AND $hi "
                 f"AND {table}.line_no = t.line_no",
                 {"sid": self.source_id, "lo": int(line_nos.min()), "hi": int(line_nos.max())},
