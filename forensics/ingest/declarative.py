@@ -836,9 +836,8 @@ class DefinitionFormat:
         only where no line that did not parse alone holds `{` (the engine and `parse_sql` check)."""
         return self.kind == "jsonl" and bool(self.jsonl_spec.get("multiline"))
 
-    def local_ts_select(self, source: str) -> tuple[str, dict]:
-        """SELECT line_no, ts_local over `source(line_no, ts_raw)` (the engine's `ingest_local`)."""
-        return self.sql_plan.local_ts_select(source)
+    # The compiled SELECT gives `ts_local` for a naive time: the engine's INSERT carries it.
+    select_gives_ts_local = True
 
     def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
         """`parse` through the compiled SELECT (on a private in-memory connection)."""

@@ -33,8 +33,8 @@ kept as the fallback and as the oracle) gives.  How the semantics carry over:
   epochs); a text whose answer SQL cannot give exactly (a strptime pattern
   the fast reader does not read, an unusual ISO 8601 shape) sends the line
   to Python.  Year-less and naive times come back as `ts_local`; the engine
-  resolves them (`local_ts_sql` re-reads them from `ts_raw` for
-  `ingest_local`).
+  resolves them (the INSERT carries `ts_local` out of the SELECT:
+  `engine._event_values`).
 * Addresses: a canonical dotted quad is kept in SQL; anything else goes
   through `normalise_ip` (a UDF, on those rows only).
 * `detail` is built as the same JSON text `_dumps` writes (sorted keys,
@@ -1136,27 +1136,6 @@ class CompiledDefinition:
         sql = "WITH " + ",\n".join(layers) + "\n" + self.final_select
         return sql, used_params(sql, self.p.values)
 
-    def local_ts_select(self, source: str) -> tuple[str, dict]:
-        """SELECT line_no, ts_local: the naive times of `source(line_no, ts_raw)` read again.
-
-        The engine fills `ingest_local` with it after inserting a chunk's
-        events (a time is a function of its text alone, so reading `ts_raw`
-        again gives the value the parse gave).
-        """
-        sub = CompiledDefinition.__new__(CompiledDefinition)
-        sub.fmt, sub.key, sub.p, sub._n = self.fmt, self.key, _Params(), 0
-        first, pre, mid, values, _, naive, py = sub.ts_sql("ts_raw")
-        cols = ", ".join(f"{e} AS {c}" for c, e in first.items())
-        inner = f"SELECT line_no, ts_raw{', ' + cols if cols else ''} FROM {source}"
-        if pre:
-            inner = f"SELECT *, {', '.join(f'{e} AS {c}' for c, e in pre.items())} FROM ({inner})"
-        if mid:
-            inner = f"SELECT *, {', '.join(f'{e} AS {c}' for c, e in mid.items())} FROM ({inner})"
-        inner = f"SELECT *, {', '.join(f'{e} AS {c}' for c, e in values.items())} FROM ({inner})"
-        expr = (f"CASE WHEN {py} THEN TRY_CAST(forensics_decl_ts({sub.p(self.key)}, ts_raw) AS TIMESTAMP) "
-                f"ELSE {naive} END")
-        sql = f"SELECT line_no, {expr} AS ts_local FROM ({inner})"
-        return sql, used_params(sql, sub.p.values)
 
 
 def _whole_match(compiled: re.Pattern, rx: "Re2Pattern") -> tuple[str, str] | None:

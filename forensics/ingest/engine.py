@@ -734,7 +734,7 @@ class _FileLoader:
 
     def _carries_local(self) -> bool:
         """The format's SELECT gives naive times (`ts_local`): its INSERT carries them (`_event_values`)."""
-        return hasattr(self.fmt, "local_ts_select")
+        return getattr(self.fmt, "select_gives_ts_local", False)
 
     def _vector_table(self) -> str:
         """The table the format's SELECT writes: its own (`event_table`, e.g. the

@@ -153,8 +153,8 @@ class PanelJsonLines:
         fewer than `[ingest] compiled_min_lines` lines is parsed in Python (planning costs more)."""
         return jsonl_select_sql
 
-    def local_ts_select(self, source: str) -> tuple[str, dict]:
-        return local_ts_select(source)
+    # The SELECT gives `ts_local` for a time without a zone: the engine's INSERT carries it.
+    select_gives_ts_local = True
 
     def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
         """`parse` through the SELECT (on a private in-memory connection)."""
@@ -261,8 +261,8 @@ class PanelCsvFile(PanelCsv):
         """Set: small files are parsed in Python, as for `PanelJsonLines.sql_plan`."""
         return self._select
 
-    def local_ts_select(self, source: str) -> tuple[str, dict]:
-        return local_ts_select(source)
+    # The SELECT gives `ts_local` for a time without a zone: the engine's INSERT carries it.
+    select_gives_ts_local = True
 
     def parse_sql(self, lines: list[str], line_nos: list[int], ctx: IngestContext | None = None) -> ParsedBatch:
         """`parse` through the SELECT (on a private in-memory connection)."""
@@ -576,15 +576,6 @@ def jsonl_select_sql(table: str) -> tuple[str, dict]:
     params = {**_common_params(), "paths": _JSON_PATHS, "trailing_comma": _TRAILING_COMMA,
               "json_space": " \t\n\r"}
     return sql, used_params(sql, params)
-
-
-def local_ts_select(source: str) -> tuple[str, dict]:
-    """SELECT line_no, ts_local: the naive times of `source(line_no, ts_raw)` read again
-    (the engine's `ingest_local`; a time is a function of its text)."""
-    fast, _, naive = _ts_sql("ts_raw")
-    sql = (f"SELECT line_no, CASE WHEN {fast} THEN {naive} "
-           f"ELSE TRY_CAST(forensics_panel_ts(ts_raw) AS TIMESTAMP) END AS ts_local FROM {source}")
-    return sql, used_params(sql, {"ts_shape": _TS_SHAPE})
 
 
 def _row_json(record, fmt_name: str) -> str:
