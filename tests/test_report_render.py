@@ -151,6 +151,30 @@ def test_attachments_are_embedded_and_parse(reports):
     assert reports["en"].manifest_sha256 in first_page
 
 
+def test_embedded_files_are_deflated_at_the_attachment_level(reports):
+    """Each evidence file is stored as one /FlateDecode stream made at
+    ATTACHMENT_ZLIB_LEVEL that inflates to the file itself, its /Size and
+    /CheckSum (MD5) those of the file."""
+    import hashlib
+    import zlib
+
+    from forensics.report.render import ATTACHMENT_ZLIB_LEVEL
+
+    reader = PdfReader(str(reports["en"].path))
+    names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+    specs = {names[i]: names[i + 1].get_object() for i in range(0, len(names), 2)}
+    assert set(specs) == {"findings.json", "cited-events.csv", "manifest.json"}
+    for name, spec in specs.items():
+        stream = spec["/EF"]["/F"].get_object()
+        data = reader.attachments[name][0]
+        assert stream["/Filter"] == "/FlateDecode"
+        assert stream["/Params"]["/Size"] == len(data)
+        assert stream["/Params"]["/CheckSum"].original_bytes == hashlib.md5(data).digest()
+        compressor = zlib.compressobj(level=ATTACHMENT_ZLIB_LEVEL)
+        assert stream._data == compressor.compress(data) + compressor.flush()
+        assert len(stream._data) < len(data)
+
+
 def test_pdfa_3b_identification(reports):
     reader = PdfReader(str(reports["de"].path))
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")

@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from forensics.investigate.model import Investigation, all_event_refs
@@ -41,8 +42,10 @@ class EmbeddedFile:
     mime_type: str
     description: str
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        # once per file: the manifest and the report's attachment table both
+        # read it (findings.json with a 1 MB User-Agent is ~180 MB to hash)
         return hashlib.sha256(self.data).hexdigest()
 
 
