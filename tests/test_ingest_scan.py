@@ -163,17 +163,10 @@ def test_combined_detail_is_the_same_with_and_without_the_constants(tmp_path, mo
     bad = b'198.51.100.1 - - [10/Oct/2025:13:55:36 +0200] "GET /\xff HTTP/1.1" 200 5 "-" "\xc3("\n'
     (tmp_path / "plain.log").write_bytes(text + bad)
     (tmp_path / "crlf.log.gz").write_bytes(gzip.compress(text.replace(b"\n", b"\r\n") + bad))
-    results = {}
-    for flag in (True, False):
-        monkeypatch.setattr(CombinedAccessLog, "plain_detail_constants", flag)
-        case_path = tmp_path / f"case-{flag}.duckdb"
-        report = ingest_files(case_path, [tmp_path / "plain.log", tmp_path / "crlf.log.gz"], format_name="combined")
+    results, reports = _with_and_without_detail_constants(
+        tmp_path, monkeypatch, [tmp_path / "plain.log", tmp_path / "crlf.log.gz"])
+    for report in reports:
         assert [(r.lines_read, r.events_parsed, r.lines_rejected) for r in report.results] == [(27, 26, 1), (27, 25, 2)]
-        with Case.open(case_path) as case:
-            results[flag] = (
-                case.con.execute("SELECT * EXCLUDE (detail), detail::VARCHAR FROM events "
-                                 "ORDER BY source_id, line_no").fetchall(),
-                case.con.execute("SELECT source_id, line_no, reason, raw FROM rejects ORDER BY ALL").fetchall())
     assert results[True] == results[False]
     # The CRLF copy of the line that ends in CR ends in CR after its CRLF is cut.
     assert [r[:3] for r in results[True][1]] == [(1, 26, "not a combined access log line"),
@@ -197,22 +190,29 @@ def test_combined_detail_is_the_same_with_and_without_the_constants(tmp_path, mo
     assert details[24] == details[1]
 
 
+def _with_and_without_detail_constants(tmp_path, monkeypatch, paths):
+    """{flag: (events with detail as text, rejects)} of `paths` ingested with the access
+    format's detail constants on and off, and the two ingest reports."""
+    results, reports = {}, []
+    for flag in (True, False):
+        monkeypatch.setattr(CombinedAccessLog, "plain_detail_constants", flag)
+        case_path = tmp_path / f"case-{flag}.duckdb"
+        reports.append(ingest_files(case_path, paths, format_name="combined"))
+        with Case.open(case_path) as case:
+            results[flag] = (
+                case.con.execute("SELECT * EXCLUDE (detail), detail::VARCHAR FROM events "
+                                 "ORDER BY source_id, line_no").fetchall(),
+                case.con.execute("SELECT source_id, line_no, reason, raw FROM rejects ORDER BY ALL").fetchall())
+    return results, reports
+
+
 def test_real_access_logs_have_the_same_rows_with_and_without_the_detail_constants(tmp_path, monkeypatch, realdata):
     """The three real access logs in tests/data (elastic apache_logs, lnav's zanbil
     shop log with X-Forwarded-For, plaso's with vhost and escapes)."""
     logs = [realdata / "access" / "elastic-examples" / "apache_logs",
             realdata / "access" / "lnav-zanbil" / "logfile_shop_access_log.0",
             realdata / "access" / "plaso" / "apache_access.log"]
-    results = {}
-    for flag in (True, False):
-        monkeypatch.setattr(CombinedAccessLog, "plain_detail_constants", flag)
-        case_path = tmp_path / f"case-{flag}.duckdb"
-        ingest_files(case_path, logs, format_name="combined")
-        with Case.open(case_path) as case:
-            results[flag] = (
-                case.con.execute("SELECT * EXCLUDE (detail), detail::VARCHAR FROM events "
-                                 "ORDER BY source_id, line_no").fetchall(),
-                case.con.execute("SELECT source_id, line_no, reason, raw FROM rejects ORDER BY ALL").fetchall())
+    results, _ = _with_and_without_detail_constants(tmp_path, monkeypatch, logs)
     assert results[True] == results[False]
     assert len(results[True][0]) > 11_000
     details = {}
