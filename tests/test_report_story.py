@@ -52,6 +52,14 @@ def demo(tmp_path_factory):
                 case.report(inv, path, lang=lang, tz=d.tz, report_date=REPORT_DATE, reference=f"DEMO-{d.account}",
                             provider=PROVIDER)
                 out[(d.account, lang)] = (inv, path)
+            if d.account == "K-10188":
+                # every action of the takeover's days (three findings): a contents list too long
+                # for the cover's page
+                inv = case.investigate(d.account, since="2026-03-20", tz=d.tz)
+                path = directory / f"{d.account}-all-de.pdf"
+                case.report(inv, path, lang="de", tz=d.tz, report_date=REPORT_DATE, reference=f"DEMO-{d.account}",
+                            provider=PROVIDER)
+                out[(d.account, "de", "all")] = (inv, path)
     return out
 
 
@@ -321,3 +329,24 @@ def test_the_takeover_report_shows_the_holder_locked_out_after_the_action(demo):
                 assert r.ts.strftime("%Y-%m-%dT%H:%M:%S+00:00") in section, r
                 assert f":{r.line_no}" in flat(section), r
         assert failed_word in section
+
+
+@pytest.mark.parametrize("key", [("K-10023", "en"), ("K-10023", "pl"), ("K-10188", "de", "all")])
+def test_the_contents_list_is_on_one_page(demo, key):
+    """The contents list is never split: with three disputed actions it does not fit under
+    the cover's facts, and it starts the next page whole instead of leaving its last lines
+    alone there."""
+    inv, path = demo[key]
+    pages = [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+    heading = {"en": "Contents", "pl": "Spis treści", "de": "Inhalt"}[key[1]]
+    # a contents line: its title, the leader's dots and the page number
+    entries = [[line for line in text.splitlines() if re.fullmatch(r"\S.*? \.{3,} \d+", line.strip())]
+               for text in pages]
+    on = [i for i, text in enumerate(pages[:3]) if heading in text.splitlines()]
+    assert len(on) == 1
+    # summary, each disputed action, coverage, appendices A and B: all on the heading's page
+    assert [len(found) for found in entries] == [4 + len(inv.findings) if i == on[0] else 0 for i in range(len(pages))]
+    if key[2:] == ("all",):
+        assert len(inv.findings) == 3 and on == [1]     # the facts of three actions fill the cover's page
+    else:
+        assert on == [0]
