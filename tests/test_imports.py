@@ -120,12 +120,21 @@ def test_ingest_of_an_access_log_imports_no_pandas(tmp_path):
     assert "pandas" not in modules and "duckdb" in modules
 
 
+def _stored(case, sql: str) -> list[tuple]:
+    """The rows of `sql` over the case the child process wrote (read here, after it ended)."""
+    import duckdb
+
+    con = duckdb.connect(str(case), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def test_ingest_of_year_less_utc_times_imports_no_pandas(tmp_path):
     """Year-less syslog times read as UTC are given their years and written in numpy
     (`forensics.ingest.timestamps`): pandas is loaded by the Python path and for a zone
     whose clock changes (DST), not for these."""
-    import duckdb
-
     times = ["Dec 30 08:00:00", "Dec 31 23:59:59", "Jan  1 00:00:01", "Feb 28 12:30:00"]
     log = tmp_path / "auth.log"
     log.write_text("".join(f"{t} web1 sshd[{i}]: Connection closed by 192.0.2.{i} port {i}\n"
@@ -140,12 +149,8 @@ def test_ingest_of_year_less_utc_times_imports_no_pandas(tmp_path):
     assert ("Year-less timestamps: year 2025 for the first line, given with --year; 1 year roll-over detected "
             "(time jumping back, e.g. Dec -> Jan); lines span 2025-2026.") in run.stdout
     assert "pandas" not in modules and "duckdb" in modules
-    con = duckdb.connect(str(case), read_only=True)
-    try:
-        stored = con.execute("SELECT line_no, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') FROM events "
-                             "ORDER BY line_no").fetchall()
-    finally:
-        con.close()
+    stored = _stored(case, "SELECT line_no, strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') FROM events "
+                           "ORDER BY line_no")
     assert stored == [(1, "2025-12-30 08:00:00"), (2, "2025-12-31 23:59:59"), (3, "2026-01-01 00:00:01"),
                       (4, "2026-02-28 12:30:00")]
 
@@ -155,8 +160,6 @@ def test_a_file_above_the_threshold_without_pandas_takes_the_compiled_path(tmp_p
     `[ingest] compiled_min_lines_without_pandas` (2,000) lines or more is parsed by the
     compiled SELECT, below `compiled_min_lines` (10,000): the Python path would import
     pandas first.  3,000 year-less sshd lines, read as UTC."""
-    import duckdb
-
     log = tmp_path / "auth.log"
     log.write_text("".join(f"Jan {1 + i // 86400:>2} {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d} web1 "
                            f"sshd[{i}]: Connection closed by 192.0.2.{i % 250 + 1} port {i + 1}\n"
@@ -166,10 +169,6 @@ def test_a_file_above_the_threshold_without_pandas_takes_the_compiled_path(tmp_p
     assert run.returncode == 0, run.stderr
     assert "format syslog: 3,000 lines read, 3,000 events, 0 rejected, 0 blank" in run.stdout
     assert "pandas" not in modules and "duckdb" in modules
-    con = duckdb.connect(str(case), read_only=True)
-    try:
-        stored = con.execute("SELECT count(*), min(event_id), max(event_id), "
-                             "strftime(max(ts) AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') FROM events").fetchall()
-    finally:
-        con.close()
+    stored = _stored(case, "SELECT count(*), min(event_id), max(event_id), "
+                           "strftime(max(ts) AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') FROM events")
     assert stored == [(3000, 1, 3000, "2025-01-04 08:48:23")]   # 2,999 x 97 s after Jan 1 00:00:00

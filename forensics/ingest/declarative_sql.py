@@ -1137,7 +1137,6 @@ class CompiledDefinition:
         return sql, used_params(sql, self.p.values)
 
 
-
 def _whole_match(compiled: re.Pattern, rx: "Re2Pattern") -> tuple[str, str] | None:
     """(RE2 text, SQL list of capture names) of an anchored line pattern with a
     capture `m` of its whole match first; None when a match can be empty

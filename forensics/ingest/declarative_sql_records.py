@@ -287,14 +287,13 @@ def _printable(refused: str) -> str:
     return "[" + "".join(f"\\x{ord(c):02x}" for c in kept) + "]"
 
 
-# a bare value (`[^,()\s'\\]`): no white space (`\s`: tab, LF, FF, CR, blank; only tab and
-# blank are printable)
-_WORD_PRINTABLE = _printable(",()' " + chr(9) + chr(92))
-
-
-def _q_printable() -> str:
-    """`CompiledSqlDumpDefinition._Q` over printable ASCII and tab: a quoted value."""
-    return rf"'(?:{_printable(chr(39) + chr(92))}|\\{_printable('0bnrtZ')})*'"
+def _dump_shape(plain: str, escaped: str, word: str, listed: str, space: str) -> str:
+    """RE2: a dump line's shape from its character classes: a quoted value's `plain` characters
+    and the `escaped` ones after a backslash, a bare value's `word` characters, the column
+    list's `listed` ones, and the `space` after the row."""
+    quoted = rf"'(?:{plain}|\\{escaped})*'"
+    return (rf"INSERT INTO `[A-Za-z0-9_$.]+` (?:\({listed}*\) )?VALUES "
+            rf"\((?:{quoted}|{word}+)(?:,(?:{quoted}|{word}+))*\){space}*;?{space}*")
 
 
 class CompiledSqlDumpDefinition(CompiledDefinition):
@@ -318,18 +317,16 @@ class CompiledSqlDumpDefinition(CompiledDefinition):
     Python path, one UDF call per line, with its exact reject reason.
     """
 
-    _Q = r"'(?:[^'\\]|\\[^0bnrtZ])*'"
     # (a full match without captures: RE2's DFA, 0.5 us a line where the extraction of the three
     # parts took 4-7; the parts are then cut by position)
-    _SHAPE = (rf"INSERT INTO `[A-Za-z0-9_$.]+` (?:\([^)]*\) )?VALUES "
-              rf"\((?:{_Q}|[^,()\s'\\]+)(?:,(?:{_Q}|[^,()\s'\\]+))*\)\s*;?\s*")
+    _SHAPE = _dump_shape(r"[^'\\]", r"[^0bnrtZ]", r"[^,()\s'\\]", r"[^)]", r"\s")
     # The same shape over printable ASCII and tab only (`_ODD_LINE` leaves the line to Python):
-    # each class is the printable one less what the class above refuses, so a line matches it
-    # exactly when it matches `_SHAPE` and holds no odd character; one scan of the line, where
-    # `_ODD_LINE` and the shape took two
-    _SHAPE_PRINTABLE = (rf"INSERT INTO `[A-Za-z0-9_$.]+` (?:\({_printable(')')}*\) )?VALUES "
-                        rf"\((?:{_q_printable()}|{_WORD_PRINTABLE}+)"
-                        rf"(?:,(?:{_q_printable()}|{_WORD_PRINTABLE}+))*\)[ \t]*;?[ \t]*")
+    # each class is the printable one less what the class above refuses (`\s` is tab, LF, FF,
+    # CR and blank; only tab and blank are printable), so a line matches it exactly when it
+    # matches `_SHAPE` and holds no odd character; one scan of the line, where `_ODD_LINE` and
+    # the shape took two
+    _SHAPE_PRINTABLE = _dump_shape(_printable(chr(39) + chr(92)), _printable("0bnrtZ"),
+                                   _printable(",()' " + chr(9) + chr(92)), _printable(")"), r"[ \t]")
 
     def _raw_fields(self):
         fmt, p = self.fmt, self.p

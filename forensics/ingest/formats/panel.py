@@ -369,19 +369,16 @@ def _is_missing(frag: str) -> str:
     return f"({frag} IS NULL OR {frag} = 'null' OR {frag} = '\"\"')"
 
 
-def _ts_sql(text: str) -> tuple[str, str, str]:
-    """SQL over a ts text: (fast shape holds, aware UTC value, naive value).
+def _ts_sql(text: str) -> tuple[str, str]:
+    """SQL over a ts text: (aware UTC value, naive value); at most one is not NULL.
 
-    In the fast shape the sixth character from the end is `+` or `-` only in
-    an offset (else a `:` of the time or a digit of the fraction).
+    In the fast shape (`$ts_shape`) the sixth character from the end is `+` or
+    `-` only in an offset (else a `:` of the time or a digit of the fraction).
     """
     zoned = f"(ends_with({text}, 'Z') OR substr({text}, -6, 1) IN ('+', '-'))"
     aware = f"CASE WHEN {zoned} THEN TRY_CAST({text} AS TIMESTAMPTZ) END"
     naive = f"CASE WHEN NOT {zoned} THEN TRY_CAST({text} AS TIMESTAMP) END"
-    fast = (f"coalesce(regexp_matches({text}, $ts_shape) AND NOT starts_with({text}, '9999') "
-            f"AND (CASE WHEN {zoned} THEN TRY_CAST({text} AS TIMESTAMPTZ) IS NOT NULL "
-            f"ELSE TRY_CAST({text} AS TIMESTAMP) IS NOT NULL END), false)")
-    return fast, aware, naive
+    return aware, naive
 
 
 def _json_field(name: str) -> tuple[str, str]:
@@ -395,9 +392,9 @@ def _record_select(table: str, fields_sql: str, ok_sql: str, udf_call: str, fiel
     answer), the fields (`field(name)` -> SQL (missing, text)) and `f_detail`
     (the detail as JSON text, NULL when absent); lines where `_ok` is false
     are answered by `udf_call` (JSON of the row)."""
-    _, ts_aware, ts_naive = _ts_sql("_ts")
-    # `_ts_sql`'s fast check over the casts of `_tsa0` (zoned) and `_tsn0` (naive): exactly one
-    # of them is cast (neither for a NULL text), so "the cast holds" is "either is not NULL"
+    ts_aware, ts_naive = _ts_sql("_ts")
+    # the fast shape holds and the time's cast, `_tsa0` (zoned) or `_tsn0` (naive), made once
+    # in `w`, gives a value (at most one is cast; neither for a NULL text)
     ts_fast_cast = ("coalesce(regexp_matches(_ts, $ts_shape) AND NOT starts_with(_ts, '9999') "
                     "AND (_tsa0 IS NOT NULL OR _tsn0 IS NOT NULL), false)")
     missing = ", ".join(f"CASE WHEN {field(name)[0]} THEN '{name}' END" for name in REQUIRED)
